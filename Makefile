@@ -1,0 +1,87 @@
+# Bazaar — the two commands that matter: `make dev` and `make test`. `make help` lists all.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV      := .venv
+PY        ?= python3
+STAMP     := $(VENV)/.installed
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export SAM_CLI_TELEMETRY := 0
+export CARGO_TERM_COLOR ?= auto
+
+API_PORT    ?= 3000
+MOTO_PORT   ?= 4566
+LAMBDA_PORT ?= 9000
+STAGE       ?= dev
+FN          ?=
+EVENT       ?=
+
+.PHONY: help venv dev test fmt lint clippy template-lint unit build deploy invoke outbox schemas env check
+
+help: ## this list
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(STAMP): infra/requirements.txt
+	@echo "==> installing pinned local tools into $(VENV) (moto, cargo-lambda, cfn-lint, SAM CLI)"
+	@$(PY) -m venv $(VENV)
+	@$(VENV)/bin/pip install --quiet --disable-pip-version-check -r infra/requirements.txt
+	@touch $@
+
+venv: $(STAMP) ## install the pinned Python tools into .venv (from PyPI)
+
+dev: $(STAMP) ## run the whole system locally: moto + cargo lambda watch + devstack, API on 127.0.0.1:3000
+	@echo "==> building the devstack"
+	@cargo build -p devstack
+	@target/debug/devstack up --api-port $(API_PORT) --moto-port $(MOTO_PORT) --lambda-port $(LAMBDA_PORT) --stage $(STAGE)
+
+test: $(STAMP) fmt-check clippy template-lint ## every check and test: fmt, clippy, template lint, unit, integration, end-to-end
+	@echo "==> building every function binary (end-to-end tests run them)"
+	@cargo build --workspace --bins
+	@echo "==> cargo test (unit, integration against moto, end-to-end through the devstack)"
+	@cargo test --workspace --no-fail-fast
+
+fmt: ## format the code
+	@cargo fmt --all
+
+fmt-check:
+	@echo "==> cargo fmt --check"
+	@cargo fmt --all -- --check
+
+clippy:
+	@echo "==> cargo clippy (warnings denied)"
+	@cargo clippy --workspace --all-targets -- -D warnings
+
+template-lint: $(STAMP) ## cfn-lint and sam validate --lint on template.yaml (offline)
+	@echo "==> cfn-lint template.yaml"
+	@cfn-lint template.yaml
+	@echo "==> sam validate --lint"
+	@sam validate --lint --template template.yaml --region us-east-1 >/dev/null
+
+lint: fmt-check clippy template-lint ## fmt check, clippy, template lint
+
+unit: ## unit tests only (no emulator needed)
+	@cargo test --workspace --lib --bins
+
+check: ## plan template.yaml with the devstack (fails on resource kinds it cannot run)
+	@cargo run -q -p devstack -- check
+
+env: ## write .bazaar/dev.env: every function's environment, for `cargo lambda watch --env-file`
+	@cargo run -q -p devstack -- env --out .bazaar/dev.env --moto-port $(MOTO_PORT)
+
+build: $(STAMP) ## release build of every function for Lambda (arm64)
+	@cargo lambda build --release --arm64
+
+deploy: $(STAMP) ## sam build + sam deploy (AWS credentials and the aarch64 rust target needed)
+	@sam build --beta-features --config-file infra/samconfig.toml
+	@sam deploy --config-file infra/samconfig.toml
+
+invoke: $(STAMP) ## invoke a function on a running `make dev`: make invoke FN=auth-health EVENT=events/auth/health/get.json
+	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<binary> EVENT=<file>"; exit 2; }
+	@cargo lambda invoke "$(FN)" -A 127.0.0.1 -P $(LAMBDA_PORT) --data-file "$(EVENT)"
+
+outbox: ## show what the local system emailed or texted (moto's SES/SNS record)
+	@cargo run -q -p devstack -- outbox --moto-port $(MOTO_PORT)
+
+schemas: ## regenerate the committed JSON Schemas of the event contract
+	@UPDATE_SCHEMAS=1 cargo test -q -p bazaar-events --test schemas_are_current

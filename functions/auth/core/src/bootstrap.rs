@@ -1,0 +1,26 @@
+//! Creating the first admin: there is no admin to grant the role, so an operator command
+//! (the devstack's seed locally) calls this with the table's name.
+
+use crate::model::NewPassword;
+use crate::{AuthStore, Email, flows, roles};
+
+/// Makes sure an account with `email` exists and holds the admin role; returns its id.
+/// Idempotent: an existing account keeps its password and gains the role.
+pub async fn ensure_admin(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    email: &str,
+    password: &str,
+) -> anyhow::Result<String> {
+    let store = AuthStore::new(client.clone(), table);
+    let email = Email::parse(email).map_err(|e| anyhow::anyhow!("admin email: {e:?}"))?;
+    if let Some(user) = store.user_by_email(&email).await? {
+        store.grant_role(&user.user_id, roles::ADMIN).await?;
+        return Ok(user.user_id);
+    }
+    let password = NewPassword::parse(password, &email).map_err(|e| anyhow::anyhow!("admin password: {e:?}"))?;
+    let user = flows::new_user(email, &password, vec![roles::ADMIN.to_owned()])?;
+    let event = flows::registered_event(&user, "bootstrap");
+    store.create_user(&user, &event).await.map_err(|e| anyhow::anyhow!("creating admin: {e}"))?;
+    Ok(user.user_id)
+}

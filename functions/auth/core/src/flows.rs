@@ -1,0 +1,263 @@
+//! The auth use cases, one function each, over the store and the keys. Handlers parse the
+//! request, call one of these, and render the result.
+
+use bazaar_events::Envelope;
+use bazaar_events::auth::{PasswordResetRequested, UserRegistered};
+use chrono::{TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::keys::Signer;
+use crate::model::{NewPassword, UserView};
+use crate::settings::{RateLimits, ResetSettings, TokenSettings};
+use crate::store::{Family, RefreshRecord, ResetRecord};
+use crate::tokens::{hash_token, issue_access, new_opaque_token};
+use crate::{AuthError, AuthStore, Email, User, password, roles};
+
+/// `POST /auth/register` body. Unknown fields are refused; `role`/`roles` get a clear 400.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    pub email: String,
+    pub password: String,
+    #[serde(default)]
+    pub role: Option<serde_json::Value>,
+    #[serde(default)]
+    pub roles: Option<serde_json::Value>,
+}
+
+impl std::fmt::Debug for RegisterRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RegisterRequest { .. }")
+    }
+}
+
+impl std::fmt::Debug for LoginRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LoginRequest { .. }")
+    }
+}
+
+/// `POST /auth/login` body.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+/// What login and refresh return.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TokenPair {
+    pub access_token: String,
+    pub token_type: String,
+    pub expires_in: i64,
+    pub refresh_token: String,
+    pub refresh_expires_in: i64,
+}
+
+pub fn now() -> i64 {
+    Utc::now().timestamp()
+}
+
+/// Counts one request from `ip` against the per-IP limit of the unauthenticated routes.
+pub async fn throttle_ip(store: &AuthStore, limits: &RateLimits, ip: &str) -> Result<(), AuthError> {
+    let now = now();
+    let (count, window_end) = store.hit(&format!("ip:{ip}"), limits.window_seconds, now).await?;
+    if count > limits.per_ip {
+        return Err(AuthError::RateLimited { retry_after: (window_end - now).max(1) as u64 });
+    }
+    Ok(())
+}
+
+pub async fn register(store: &AuthStore, req: RegisterRequest, correlation_id: &str) -> Result<UserView, AuthError> {
+    if req.role.is_some() {
+        return Err(AuthError::Forbidden("role"));
+    }
+    if req.roles.is_some() {
+        return Err(AuthError::Forbidden("roles"));
+    }
+    let email = Email::parse(&req.email)?;
+    let password = NewPassword::parse(&req.password, &email)?;
+    let user = new_user(email, &password, vec![roles::CUSTOMER.to_owned()])?;
+    let event = registered_event(&user, correlation_id);
+    store.create_user(&user, &event).await?;
+    tracing::info!(user_id = %user.user_id, "user registered");
+    Ok(UserView::from(&user))
+}
+
+pub(crate) fn new_user(email: Email, password: &NewPassword, roles: Vec<String>) -> anyhow::Result<User> {
+    Ok(User {
+        user_id: uuid::Uuid::new_v4().to_string(),
+        email,
+        password_hash: password::hash(password.expose())?,
+        roles,
+        created_at: Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        sessions_valid_after: 0,
+    })
+}
+
+pub(crate) fn registered_event(user: &User, correlation_id: &str) -> Envelope<UserRegistered> {
+    Envelope::new(
+        UserRegistered {
+            user_id: user.user_id.clone(),
+            email: user.email.as_str().to_owned(),
+            roles: user.roles.clone(),
+        },
+        correlation_id,
+    )
+}
+
+/// Verifies the credentials (one generic error for unknown email and wrong password, and
+/// the same argon2 cost either way) and opens a new session.
+pub async fn login(
+    store: &AuthStore,
+    signer: &Signer,
+    settings: &TokenSettings,
+    limits: &RateLimits,
+    req: LoginRequest,
+) -> Result<TokenPair, AuthError> {
+    let email = Email::parse(&req.email).map_err(|_| AuthError::InvalidCredentials)?;
+    let now = now();
+    let failures_key = format!("login-fail:{}", email.as_str());
+    let (failures, window_end) = store.count(&failures_key, limits.window_seconds, now).await?;
+    if failures >= limits.login_failures_per_account {
+        return Err(AuthError::RateLimited { retry_after: (window_end - now).max(1) as u64 });
+    }
+    let user = store.user_by_email(&email).await?;
+    let verified = match &user {
+        Some(u) => password::verify(&req.password, &u.password_hash),
+        None => {
+            password::verify_against_dummy(&req.password);
+            false
+        }
+    };
+    let Some(user) = user.filter(|_| verified) else {
+        store.hit(&failures_key, limits.window_seconds, now).await?;
+        return Err(AuthError::InvalidCredentials);
+    };
+    let family = Family {
+        family_id: uuid::Uuid::new_v4().to_string(),
+        user_id: user.user_id.clone(),
+        revoked: false,
+        created_at: now,
+        expires_at: now + settings.refresh_ttl_seconds,
+    };
+    let refresh = new_refresh(&family.family_id, &user.user_id, now, settings);
+    store.start_session(&family, &refresh.1).await?;
+    tracing::info!(user_id = %user.user_id, "logged in");
+    token_pair(signer, settings, &user, refresh.0, now)
+}
+
+fn new_refresh(family_id: &str, user_id: &str, now: i64, settings: &TokenSettings) -> (String, RefreshRecord) {
+    let token = new_opaque_token();
+    let record = RefreshRecord {
+        token_hash: hash_token(&token),
+        user_id: user_id.to_owned(),
+        family_id: family_id.to_owned(),
+        status: "active".to_owned(),
+        expires_at: now + settings.refresh_ttl_seconds,
+    };
+    (token, record)
+}
+
+fn token_pair(
+    signer: &Signer,
+    settings: &TokenSettings,
+    user: &User,
+    refresh: String,
+    now: i64,
+) -> Result<TokenPair, AuthError> {
+    Ok(TokenPair {
+        access_token: issue_access(signer, settings, user, now)?,
+        token_type: "Bearer".to_owned(),
+        expires_in: settings.access_ttl_seconds,
+        refresh_token: refresh,
+        refresh_expires_in: settings.refresh_ttl_seconds,
+    })
+}
+
+/// Exchanges a refresh token for a new pair. The old token is rotated out; presenting a
+/// rotated token again is treated as theft and revokes the whole session.
+pub async fn refresh(
+    store: &AuthStore,
+    signer: &Signer,
+    settings: &TokenSettings,
+    token: &str,
+) -> Result<TokenPair, AuthError> {
+    let now = now();
+    let record = store.refresh_record(&hash_token(token)).await?.ok_or(AuthError::InvalidRefreshToken)?;
+    if record.status != "active" {
+        tracing::warn!(family_id = %record.family_id, "refresh token reuse: revoking session");
+        store.revoke_family(&record.family_id).await?;
+        return Err(AuthError::InvalidRefreshToken);
+    }
+    let family = store.family(&record.family_id).await?.ok_or(AuthError::InvalidRefreshToken)?;
+    let user = store.user(&record.user_id).await?.ok_or(AuthError::InvalidRefreshToken)?;
+    if record.expires_at <= now || family.revoked || family.created_at < user.sessions_valid_after {
+        return Err(AuthError::InvalidRefreshToken);
+    }
+    let (new_token, new_record) = new_refresh(&family.family_id, &user.user_id, now, settings);
+    if !store.rotate(&record, &new_record).await? {
+        // Lost a race with another use of the same token: that is reuse too.
+        store.revoke_family(&record.family_id).await?;
+        return Err(AuthError::InvalidRefreshToken);
+    }
+    token_pair(signer, settings, &user, new_token, now)
+}
+
+/// Ends the session the refresh token belongs to. Unknown tokens are ignored (logout is
+/// idempotent and says nothing about which tokens exist).
+pub async fn logout(store: &AuthStore, token: &str) -> Result<(), AuthError> {
+    if let Some(record) = store.refresh_record(&hash_token(token)).await? {
+        store.revoke_family(&record.family_id).await?;
+        tracing::info!(user_id = %record.user_id, "logged out");
+    }
+    Ok(())
+}
+
+/// Starts a password reset if the account exists; the caller learns nothing either way.
+pub async fn forgot_password(
+    store: &AuthStore,
+    settings: &ResetSettings,
+    email: &str,
+    correlation_id: &str,
+) -> Result<(), AuthError> {
+    let email = Email::parse(email)?;
+    let Some(user) = store.user_by_email(&email).await? else {
+        return Ok(());
+    };
+    let now = now();
+    let token = new_opaque_token();
+    let record = ResetRecord {
+        token_hash: hash_token(&token),
+        user_id: user.user_id.clone(),
+        expires_at: now + settings.ttl_seconds,
+    };
+    let expires_at = Utc.timestamp_opt(record.expires_at, 0).single().unwrap_or_else(Utc::now);
+    let separator = if settings.url.contains('?') { '&' } else { '?' };
+    let event = Envelope::new(
+        PasswordResetRequested {
+            user_id: user.user_id.clone(),
+            email: user.email.as_str().to_owned(),
+            reset_url: format!("{}{separator}token={token}", settings.url),
+            expires_at,
+        },
+        correlation_id,
+    );
+    store.request_reset(&record, &event).await?;
+    tracing::info!(user_id = %user.user_id, "password reset requested");
+    Ok(())
+}
+
+/// Sets a new password with a reset token (single use, unexpired) and ends every session.
+pub async fn reset_password(store: &AuthStore, token: &str, new_password: &str) -> Result<(), AuthError> {
+    let record = store.reset_record(&hash_token(token)).await?.ok_or(AuthError::InvalidResetToken)?;
+    let user = store.user(&record.user_id).await?.ok_or(AuthError::InvalidResetToken)?;
+    let password = NewPassword::parse(new_password, &user.email)?;
+    let hash = password::hash(password.expose())?;
+    if !store.complete_reset(&record, &hash, now()).await? {
+        return Err(AuthError::InvalidResetToken);
+    }
+    tracing::info!(user_id = %user.user_id, "password reset");
+    Ok(())
+}

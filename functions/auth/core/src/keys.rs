@@ -1,0 +1,112 @@
+//! Signing and verification keys. The private key (SSM SecureString, JSON
+//! `{"kid", "private_key_pem"}`) is only read by the functions that issue tokens; the
+//! public JWKS (SSM String) lists every active key, so after a rotation tokens signed with
+//! the previous key stay valid until they expire.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use bazaar_aws::ssm::CachedParameter;
+use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet};
+use jsonwebtoken::{DecodingKey, EncodingKey};
+use serde::Deserialize;
+
+use crate::AuthError;
+
+/// How long a key read from SSM is trusted before it is read again.
+pub const KEY_CACHE_TTL: Duration = Duration::from_secs(300);
+
+#[derive(Deserialize)]
+struct SigningKeyDoc {
+    kid: String,
+    private_key_pem: String,
+}
+
+/// The current signing key.
+pub struct Signer {
+    pub kid: String,
+    pub(crate) key: EncodingKey,
+}
+
+impl Signer {
+    pub fn from_json(json: &str) -> anyhow::Result<Signer> {
+        let doc: SigningKeyDoc = serde_json::from_str(json)?;
+        anyhow::ensure!(!doc.kid.is_empty(), "signing key has an empty kid");
+        let key = EncodingKey::from_rsa_pem(doc.private_key_pem.as_bytes())?;
+        Ok(Signer { kid: doc.kid, key })
+    }
+}
+
+/// Every active public key, by key id, and the JWKS to publish.
+pub struct KeySet {
+    pub(crate) keys: HashMap<String, DecodingKey>,
+    pub jwks: serde_json::Value,
+}
+
+impl KeySet {
+    /// Accepts only RSA signature keys with a kid; private members are never republished.
+    pub fn from_jwks(json: &str) -> anyhow::Result<KeySet> {
+        let set: JwkSet = serde_json::from_str(json)?;
+        let mut keys = HashMap::new();
+        let mut public = Vec::new();
+        for jwk in &set.keys {
+            let (Some(kid), AlgorithmParameters::RSA(rsa)) = (&jwk.common.key_id, &jwk.algorithm) else {
+                continue;
+            };
+            keys.insert(kid.clone(), DecodingKey::from_rsa_components(&rsa.n, &rsa.e)?);
+            public.push(serde_json::json!({
+                "kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid, "n": rsa.n, "e": rsa.e,
+            }));
+        }
+        anyhow::ensure!(!keys.is_empty(), "the JWKS holds no RSA key with a kid");
+        Ok(KeySet { keys, jwks: serde_json::json!({ "keys": public }) })
+    }
+
+    pub fn contains(&self, kid: &str) -> bool {
+        self.keys.contains_key(kid)
+    }
+}
+
+/// The signing key from SSM, cached.
+pub struct SigningKeySource {
+    param: CachedParameter,
+}
+
+impl SigningKeySource {
+    pub fn new(client: aws_sdk_ssm::Client, parameter: impl Into<String>) -> Self {
+        SigningKeySource { param: CachedParameter::new(client, parameter, true, KEY_CACHE_TTL) }
+    }
+
+    pub async fn signer(&self) -> Result<Signer, AuthError> {
+        let json = self.param.get().await.map_err(AuthError::KeyUnavailable)?;
+        Signer::from_json(&json).map_err(AuthError::KeyUnavailable)
+    }
+}
+
+/// The public keys from SSM, cached; re-read at most once a minute when a token names a
+/// key id not yet known (a key added by a rotation).
+pub struct PublicKeySource {
+    param: CachedParameter,
+}
+
+impl PublicKeySource {
+    pub fn new(client: aws_sdk_ssm::Client, parameter: impl Into<String>) -> Self {
+        PublicKeySource { param: CachedParameter::new(client, parameter, false, KEY_CACHE_TTL) }
+    }
+
+    pub async fn keyset(&self) -> Result<KeySet, AuthError> {
+        let json = self.param.get().await.map_err(AuthError::KeyUnavailable)?;
+        KeySet::from_jwks(&json).map_err(AuthError::KeyUnavailable)
+    }
+
+    /// The key set, refreshed first if it lacks `kid` and was read over a minute ago.
+    pub async fn keyset_for(&self, kid: &str) -> Result<KeySet, AuthError> {
+        let set = self.keyset().await?;
+        let stale = self.param.age().await.is_none_or(|age| age > Duration::from_secs(60));
+        if set.contains(kid) || !stale {
+            return Ok(set);
+        }
+        let json = self.param.refresh().await.map_err(AuthError::KeyUnavailable)?;
+        KeySet::from_jwks(&json).map_err(AuthError::KeyUnavailable)
+    }
+}

@@ -1,0 +1,153 @@
+//! Parsed, valid-by-construction values of the auth domain.
+
+use serde::{Deserialize, Serialize};
+
+use crate::AuthError;
+
+/// A normalised email address (trimmed, lower-cased), unique per account.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Email, AuthError> {
+        let email = raw.trim().to_lowercase();
+        let bad = |m: &str| AuthError::invalid("email", m);
+        if email.len() > 254 {
+            return Err(bad("must be at most 254 characters"));
+        }
+        let (local, domain) = email.split_once('@').ok_or_else(|| bad("must be an email address"))?;
+        let valid_local = !local.is_empty() && local.len() <= 64 && !local.contains(char::is_whitespace);
+        let valid_label = |l: &str| {
+            !l.is_empty()
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        };
+        let valid_domain = domain.contains('.') && domain.split('.').all(valid_label);
+        if !valid_local || !valid_domain || email.chars().any(char::is_control) {
+            return Err(bad("must be an email address"));
+        }
+        Ok(Email(email))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A password that satisfies the policy: 12–128 characters, at least one letter and one
+/// digit, and not containing the email's local part. Never logged, never serialized.
+pub struct NewPassword(String);
+
+impl NewPassword {
+    pub const MIN_LEN: usize = 12;
+    pub const MAX_LEN: usize = 128;
+
+    pub fn parse(raw: &str, email: &Email) -> Result<NewPassword, AuthError> {
+        let bad = |m: &str| AuthError::invalid("password", m);
+        let len = raw.chars().count();
+        if len < Self::MIN_LEN {
+            return Err(bad("must be at least 12 characters"));
+        }
+        if len > Self::MAX_LEN {
+            return Err(bad("must be at most 128 characters"));
+        }
+        if !raw.chars().any(char::is_alphabetic) || !raw.chars().any(|c| c.is_ascii_digit()) {
+            return Err(bad("must contain at least one letter and one digit"));
+        }
+        let local = email.as_str().split('@').next().unwrap_or_default();
+        if local.len() >= 4 && raw.to_lowercase().contains(local) {
+            return Err(bad("must not contain your email address"));
+        }
+        Ok(NewPassword(raw.to_owned()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewPassword(***)")
+    }
+}
+
+/// An account as stored (`USER#<id>` / `PROFILE`).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub user_id: String,
+    pub email: Email,
+    pub password_hash: String,
+    pub roles: Vec<String>,
+    pub created_at: String,
+    /// Refresh-token families created before this instant (epoch seconds) are dead: set by a
+    /// password reset so every existing session ends.
+    #[serde(default)]
+    pub sessions_valid_after: i64,
+}
+
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User").field("user_id", &self.user_id).field("roles", &self.roles).finish_non_exhaustive()
+    }
+}
+
+/// What `GET /auth/me` and `GET /auth/users/{id}` show of an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserView {
+    pub id: String,
+    pub email: String,
+    pub roles: Vec<String>,
+    pub permissions: Vec<String>,
+    pub created_at: String,
+}
+
+impl From<&User> for UserView {
+    fn from(u: &User) -> UserView {
+        UserView {
+            id: u.user_id.clone(),
+            email: u.email.as_str().to_owned(),
+            roles: u.roles.clone(),
+            permissions: crate::roles::permissions_of(&u.roles),
+            created_at: u.created_at.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalised_and_junk_refused() {
+        assert_eq!(Email::parse("  Ana@Example.COM ").expect("valid").as_str(), "ana@example.com");
+        for bad in ["", "ana", "ana@", "@x.io", "ana@localhost", "a na@x.io", "ana@x..io", "ana@-x.io\n"] {
+            assert!(Email::parse(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn password_policy_names_what_is_wrong() {
+        let email = Email::parse("maria@shop.io").expect("valid");
+        assert!(NewPassword::parse("correct horse 42", &email).is_ok());
+        for (bad, why) in [
+            ("short1", "at least 12"),
+            ("onlyletterslong", "letter and one digit"),
+            ("123456789012345", "letter and one digit"),
+            ("Maria-is-42-today", "email"),
+        ] {
+            let err = NewPassword::parse(bad, &email).expect_err(bad);
+            assert!(format!("{err:?}").contains(why), "{bad}: {err:?}");
+        }
+        assert!(NewPassword::parse(&"a1".repeat(65), &email).is_err());
+    }
+
+    #[test]
+    fn debug_output_never_shows_secrets() {
+        let email = Email::parse("x@y.io").expect("valid");
+        let p = NewPassword::parse("s3cret-password", &email).expect("valid");
+        assert!(!format!("{p:?}").contains("s3cret"));
+    }
+}

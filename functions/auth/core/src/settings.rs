@@ -1,0 +1,62 @@
+//! Auth settings, read once at init from the environment the template sets.
+
+use bazaar_runtime::config::{ConfigError, parsed_or, required};
+
+/// Issuing and verifying access tokens.
+#[derive(Debug, Clone)]
+pub struct TokenSettings {
+    pub issuer: String,
+    pub audience: String,
+    pub access_ttl_seconds: i64,
+    pub refresh_ttl_seconds: i64,
+}
+
+impl TokenSettings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(TokenSettings {
+            issuer: required("JWT_ISSUER")?,
+            audience: required("JWT_AUDIENCE")?,
+            access_ttl_seconds: parsed_or("ACCESS_TOKEN_TTL_SECONDS", 900)?,
+            refresh_ttl_seconds: parsed_or("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600)?,
+        })
+    }
+}
+
+/// Throttling of the unauthenticated routes (per client IP) and of failed logins (per account).
+#[derive(Debug, Clone)]
+pub struct RateLimits {
+    pub per_ip: u64,
+    pub window_seconds: i64,
+    pub login_failures_per_account: u64,
+}
+
+impl RateLimits {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(RateLimits {
+            per_ip: parsed_or("AUTH_RATE_LIMIT_PER_IP", 100)?,
+            window_seconds: parsed_or("AUTH_RATE_LIMIT_WINDOW_SECONDS", 900)?,
+            login_failures_per_account: parsed_or("LOGIN_FAILURES_PER_ACCOUNT", 10)?,
+        })
+    }
+}
+
+/// Password reset links.
+#[derive(Debug, Clone)]
+pub struct ResetSettings {
+    pub ttl_seconds: i64,
+    pub url: String,
+}
+
+impl ResetSettings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(ResetSettings {
+            ttl_seconds: parsed_or("PASSWORD_RESET_TTL_SECONDS", 3600)?,
+            url: required("PASSWORD_RESET_URL")?,
+        })
+    }
+}
+
+/// The table every auth function works on.
+pub fn table_from_env() -> Result<String, ConfigError> {
+    required("AUTH_TABLE")
+}

@@ -1,0 +1,346 @@
+//! The auth table (single-table design). Items:
+//! `USER#<id>/PROFILE` the account · `EMAIL#<email>/EMAIL` uniqueness lock ·
+//! `REFRESH#<sha256>/TOKEN` a refresh token · `FAMILY#<id>/FAMILY` a login session whose
+//! tokens rotate · `RESET#<sha256>/TOKEN` a password reset · `RATE#<key>/<window>` a
+//! throttling counter · `OUTBOX#<event id>/EVENT` an event for the publisher.
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{ConditionCheck, Put, ReturnValue, TransactWriteItem, Update};
+use bazaar_aws::dynamo::{self, Item, from_item, n, s, to_item};
+use bazaar_aws::outbox;
+use bazaar_events::Envelope;
+use bazaar_events::auth::{PasswordResetRequested, UserRegistered};
+use serde::{Deserialize, Serialize};
+
+use crate::{AuthError, Email, User};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefreshRecord {
+    pub token_hash: String,
+    pub user_id: String,
+    pub family_id: String,
+    /// `active` until used once, then `rotated`: using a rotated token is reuse.
+    pub status: String,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Family {
+    pub family_id: String,
+    pub user_id: String,
+    pub revoked: bool,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResetRecord {
+    pub token_hash: String,
+    pub user_id: String,
+    pub expires_at: i64,
+}
+
+/// The stored item: the record's fields plus its keys.
+#[derive(Serialize, Deserialize)]
+struct Keyed<T> {
+    pk: String,
+    sk: String,
+    #[serde(flatten)]
+    value: T,
+}
+
+fn keyed<T: Serialize>(pk: String, sk: &str, value: &T) -> anyhow::Result<Item> {
+    to_item(&Keyed { pk, sk: sk.to_owned(), value })
+}
+
+fn user_pk(id: &str) -> String {
+    format!("USER#{id}")
+}
+
+#[derive(Clone)]
+pub struct AuthStore {
+    client: Client,
+    table: String,
+}
+
+impl AuthStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        AuthStore { client, table: table.into() }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    fn put(&self, item: Item, condition: Option<&str>) -> anyhow::Result<TransactWriteItem> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .set_condition_expression(condition.map(str::to_owned))
+            .build()?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    async fn get<T: serde::de::DeserializeOwned>(&self, pk: String, sk: &str) -> anyhow::Result<Option<T>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| anyhow::anyhow!("GetItem: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+        out.item.map(from_item::<Keyed<T>>).transpose().map(|k| k.map(|k| k.value))
+    }
+
+    async fn transact(
+        &self,
+        items: Vec<TransactWriteItem>,
+    ) -> Result<
+        (),
+        aws_sdk_dynamodb::error::SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError>,
+    > {
+        self.client.transact_write_items().set_transact_items(Some(items)).send().await.map(|_| ())
+    }
+
+    /// Creates the account, its email lock and its `UserRegistered` event atomically;
+    /// `EmailTaken` when the email is already locked (even by a concurrent request).
+    pub async fn create_user(&self, user: &User, event: &Envelope<UserRegistered>) -> Result<(), AuthError> {
+        let email_lock = serde_json::json!({ "user_id": user.user_id });
+        let mut profile = keyed(user_pk(&user.user_id), "PROFILE", user)?;
+        profile.insert("gsi1pk".into(), s("USERS"));
+        profile.insert("gsi1sk".into(), s(format!("{}#{}", user.created_at, user.user_id)));
+        let items = vec![
+            self.put(
+                keyed(format!("EMAIL#{}", user.email.as_str()), "EMAIL", &email_lock)?,
+                Some("attribute_not_exists(pk)"),
+            )?,
+            self.put(profile, Some("attribute_not_exists(pk)"))?,
+            outbox::put_event(&self.table, event)?,
+        ];
+        match self.transact(items).await {
+            Ok(()) => Ok(()),
+            Err(e) if dynamo::condition_failed_at(&e, 0) => Err(AuthError::EmailTaken),
+            Err(e) => {
+                Err(anyhow::anyhow!("registering user: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e)).into())
+            }
+        }
+    }
+
+    pub async fn user(&self, user_id: &str) -> anyhow::Result<Option<User>> {
+        self.get(user_pk(user_id), "PROFILE").await
+    }
+
+    pub async fn user_by_email(&self, email: &Email) -> anyhow::Result<Option<User>> {
+        #[derive(Deserialize)]
+        struct Lock {
+            user_id: String,
+        }
+        match self.get::<Lock>(format!("EMAIL#{}", email.as_str()), "EMAIL").await? {
+            Some(lock) => self.user(&lock.user_id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Stores a new session (family) with its first refresh token.
+    pub async fn start_session(&self, family: &Family, token: &RefreshRecord) -> anyhow::Result<()> {
+        let items = vec![
+            self.put(
+                keyed(format!("FAMILY#{}", family.family_id), "FAMILY", family)?,
+                Some("attribute_not_exists(pk)"),
+            )?,
+            self.put(
+                keyed(format!("REFRESH#{}", token.token_hash), "TOKEN", token)?,
+                Some("attribute_not_exists(pk)"),
+            )?,
+        ];
+        self.transact(items)
+            .await
+            .map_err(|e| anyhow::anyhow!("starting session: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e)))
+    }
+
+    pub async fn refresh_record(&self, token_hash: &str) -> anyhow::Result<Option<RefreshRecord>> {
+        self.get(format!("REFRESH#{token_hash}"), "TOKEN").await
+    }
+
+    pub async fn family(&self, family_id: &str) -> anyhow::Result<Option<Family>> {
+        self.get(format!("FAMILY#{family_id}"), "FAMILY").await
+    }
+
+    /// Marks `old` rotated and stores `new` in one transaction, only if `old` is still
+    /// active and its family not revoked. `false`: another request used `old` first.
+    pub async fn rotate(&self, old: &RefreshRecord, new: &RefreshRecord) -> anyhow::Result<bool> {
+        let mark = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(format!("REFRESH#{}", old.token_hash)))
+            .key("sk", s("TOKEN"))
+            .update_expression("SET #status = :rotated")
+            .condition_expression("#status = :active")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":rotated", s("rotated"))
+            .expression_attribute_values(":active", s("active"))
+            .build()?;
+        let family_alive = ConditionCheck::builder()
+            .table_name(&self.table)
+            .key("pk", s(format!("FAMILY#{}", old.family_id)))
+            .key("sk", s("FAMILY"))
+            .condition_expression("revoked = :no")
+            .expression_attribute_values(":no", aws_sdk_dynamodb::types::AttributeValue::Bool(false))
+            .build()?;
+        let items = vec![
+            TransactWriteItem::builder().update(mark).build(),
+            TransactWriteItem::builder().condition_check(family_alive).build(),
+            self.put(keyed(format!("REFRESH#{}", new.token_hash), "TOKEN", new)?, Some("attribute_not_exists(pk)"))?,
+        ];
+        match self.transact(items).await {
+            Ok(()) => Ok(true),
+            Err(e) if !dynamo::cancellation_reasons(&e).is_empty() => Ok(false),
+            Err(e) => {
+                Err(anyhow::anyhow!("rotating refresh token: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e)))
+            }
+        }
+    }
+
+    /// Ends a session: every refresh token of the family stops working.
+    pub async fn revoke_family(&self, family_id: &str) -> anyhow::Result<()> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(format!("FAMILY#{family_id}")))
+            .key("sk", s("FAMILY"))
+            .update_expression("SET revoked = :yes")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":yes", aws_sdk_dynamodb::types::AttributeValue::Bool(true))
+            .send()
+            .await;
+        match result {
+            // No such family: nothing to revoke.
+            Err(e) if !dynamo::is_condition_failure(&e) => {
+                Err(anyhow::anyhow!("revoking session: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e)))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Adds one to a fixed-window counter and returns the new count and when the window ends.
+    pub async fn hit(&self, key: &str, window_seconds: i64, now: i64) -> anyhow::Result<(u64, i64)> {
+        let (window, end) = window_of(now, window_seconds);
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(format!("RATE#{key}")))
+            .key("sk", s(window.to_string()))
+            .update_expression("ADD #count :one SET expires_at = :expires")
+            .expression_attribute_names("#count", "count")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":expires", n(end + 60))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(|e| anyhow::anyhow!("counting: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+        let count = out
+            .attributes()
+            .and_then(|a| a.get("count"))
+            .and_then(|v| v.as_n().ok())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        Ok((count, end))
+    }
+
+    /// The current count of a fixed-window counter, without adding to it.
+    pub async fn count(&self, key: &str, window_seconds: i64, now: i64) -> anyhow::Result<(u64, i64)> {
+        #[derive(Deserialize)]
+        struct Counter {
+            count: u64,
+        }
+        let (window, end) = window_of(now, window_seconds);
+        let counter: Option<Counter> = self.get(format!("RATE#{key}"), &window.to_string()).await?;
+        Ok((counter.map_or(0, |c| c.count), end))
+    }
+
+    /// Stores a reset token and its `PasswordResetRequested` event atomically.
+    pub async fn request_reset(
+        &self,
+        record: &ResetRecord,
+        event: &Envelope<PasswordResetRequested>,
+    ) -> anyhow::Result<()> {
+        let items = vec![
+            self.put(
+                keyed(format!("RESET#{}", record.token_hash), "TOKEN", record)?,
+                Some("attribute_not_exists(pk)"),
+            )?,
+            outbox::put_event(&self.table, event)?,
+        ];
+        self.transact(items)
+            .await
+            .map_err(|e| anyhow::anyhow!("storing reset token: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e)))
+    }
+
+    pub async fn reset_record(&self, token_hash: &str) -> anyhow::Result<Option<ResetRecord>> {
+        self.get(format!("RESET#{token_hash}"), "TOKEN").await
+    }
+
+    /// Consumes the reset token (only once, only before it expires) and sets the new
+    /// password hash, ending every existing session. `false` if the token was not usable.
+    pub async fn complete_reset(&self, record: &ResetRecord, password_hash: &str, now: i64) -> anyhow::Result<bool> {
+        let consume = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(format!("RESET#{}", record.token_hash)))
+            .key("sk", s("TOKEN"))
+            .update_expression("SET used_at = :now")
+            .condition_expression("attribute_exists(pk) AND attribute_not_exists(used_at) AND expires_at > :now")
+            .expression_attribute_values(":now", n(now))
+            .build()?;
+        let set_password = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(user_pk(&record.user_id)))
+            .key("sk", s("PROFILE"))
+            .update_expression("SET password_hash = :hash, sessions_valid_after = :now")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":hash", s(password_hash))
+            .expression_attribute_values(":now", n(now))
+            .build()?;
+        let items = vec![
+            TransactWriteItem::builder().update(consume).build(),
+            TransactWriteItem::builder().update(set_password).build(),
+        ];
+        match self.transact(items).await {
+            Ok(()) => Ok(true),
+            Err(e) if !dynamo::cancellation_reasons(&e).is_empty() => Ok(false),
+            Err(e) => Err(anyhow::anyhow!("resetting password: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e))),
+        }
+    }
+
+    /// Grants `role` to an existing account (used by the admin bootstrap).
+    pub async fn grant_role(&self, user_id: &str, role: &str) -> anyhow::Result<()> {
+        let Some(user) = self.user(user_id).await? else {
+            anyhow::bail!("no user {user_id}");
+        };
+        if user.roles.iter().any(|r| r == role) {
+            return Ok(());
+        }
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(user_pk(user_id)))
+            .key("sk", s("PROFILE"))
+            .update_expression("SET #roles = list_append(#roles, :role)")
+            .expression_attribute_names("#roles", "roles")
+            .expression_attribute_values(":role", aws_sdk_dynamodb::types::AttributeValue::L(vec![s(role)]))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| anyhow::anyhow!("granting role: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e)))
+    }
+}
+
+/// The fixed window containing `now`: its start and end (epoch seconds).
+pub fn window_of(now: i64, window_seconds: i64) -> (i64, i64) {
+    let size = window_seconds.max(1);
+    let start = now - now.rem_euclid(size);
+    (start, start + size)
+}

@@ -1,0 +1,34 @@
+//! `GET /.well-known/jwks.json`: every active public signing key.
+
+use auth_core::keys::PublicKeySource;
+use bazaar_runtime::ApiError;
+use bazaar_runtime::config::required;
+use bazaar_runtime::http::respond;
+use lambda_http::http::{StatusCode, header};
+use lambda_http::{Body, Request, Response};
+
+pub struct Deps {
+    pub keys: PublicKeySource,
+}
+
+impl Deps {
+    pub async fn from_env() -> anyhow::Result<Deps> {
+        let config = bazaar_runtime::sdk_config().await;
+        Ok(Deps {
+            keys: PublicKeySource::new(aws_sdk_ssm::Client::new(&config), required("JWT_PUBLIC_KEYS_PARAMETER")?),
+        })
+    }
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |_req, _cx| async move {
+        let keys = deps.keys.keyset().await?;
+        Response::builder()
+            .status(StatusCode::OK)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::CACHE_CONTROL, "public, max-age=300")
+            .body(Body::Text(keys.jwks.to_string()))
+            .map_err(|e| ApiError::Unexpected(e.into()))
+    })
+    .await
+}

@@ -1,0 +1,39 @@
+//! `POST /auth/login`: email + password → an RS256 access token and a refresh token.
+
+use auth_core::keys::SigningKeySource;
+use auth_core::settings::{self, RateLimits, TokenSettings};
+use auth_core::{AuthStore, flows};
+use bazaar_runtime::config::required;
+use bazaar_runtime::http::{self, json, respond};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+
+pub struct Deps {
+    pub store: AuthStore,
+    pub keys: SigningKeySource,
+    pub tokens: TokenSettings,
+    pub limits: RateLimits,
+}
+
+impl Deps {
+    pub async fn from_env() -> anyhow::Result<Deps> {
+        let config = bazaar_runtime::sdk_config().await;
+        Ok(Deps {
+            store: AuthStore::new(aws_sdk_dynamodb::Client::new(&config), settings::table_from_env()?),
+            keys: SigningKeySource::new(aws_sdk_ssm::Client::new(&config), required("JWT_SIGNING_KEY_PARAMETER")?),
+            tokens: TokenSettings::from_env()?,
+            limits: RateLimits::from_env()?,
+        })
+    }
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, cx| async move {
+        flows::throttle_ip(&deps.store, &deps.limits, &cx.source_ip).await?;
+        let body = http::json_body(&req)?;
+        let signer = deps.keys.signer().await?;
+        let pair = flows::login(&deps.store, &signer, &deps.tokens, &deps.limits, body).await?;
+        json(StatusCode::OK, &pair)
+    })
+    .await
+}

@@ -1,0 +1,44 @@
+//! `POST /auth/refresh`: rotates a refresh token into a new token pair; reuse of a rotated
+//! token revokes the whole session.
+
+use auth_core::keys::SigningKeySource;
+use auth_core::settings::{self, TokenSettings};
+use auth_core::{AuthStore, flows};
+use bazaar_runtime::config::required;
+use bazaar_runtime::http::{self, json, respond};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+
+pub struct Deps {
+    pub store: AuthStore,
+    pub keys: SigningKeySource,
+    pub tokens: TokenSettings,
+}
+
+impl Deps {
+    pub async fn from_env() -> anyhow::Result<Deps> {
+        let config = bazaar_runtime::sdk_config().await;
+        Ok(Deps {
+            store: AuthStore::new(aws_sdk_dynamodb::Client::new(&config), settings::table_from_env()?),
+            keys: SigningKeySource::new(aws_sdk_ssm::Client::new(&config), required("JWT_SIGNING_KEY_PARAMETER")?),
+            tokens: TokenSettings::from_env()?,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RefreshRequest {
+    refresh_token: String,
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, _cx| async move {
+        let body: RefreshRequest = http::json_body(&req)?;
+        let signer = deps.keys.signer().await?;
+        let pair = flows::refresh(&deps.store, &signer, &deps.tokens, &body.refresh_token).await?;
+        json(StatusCode::OK, &pair)
+    })
+    .await
+}

@@ -1,0 +1,32 @@
+//! `POST /auth/register`: creates a customer account and emits `UserRegistered`.
+
+use auth_core::settings::{self, RateLimits};
+use auth_core::{AuthStore, flows};
+use bazaar_runtime::http::{self, json, respond};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+
+pub struct Deps {
+    pub store: AuthStore,
+    pub limits: RateLimits,
+}
+
+impl Deps {
+    pub async fn from_env() -> anyhow::Result<Deps> {
+        let config = bazaar_runtime::sdk_config().await;
+        Ok(Deps {
+            store: AuthStore::new(aws_sdk_dynamodb::Client::new(&config), settings::table_from_env()?),
+            limits: RateLimits::from_env()?,
+        })
+    }
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, cx| async move {
+        flows::throttle_ip(&deps.store, &deps.limits, &cx.source_ip).await?;
+        let body = http::json_body(&req)?;
+        let user = flows::register(&deps.store, body, cx.correlation_id.as_str()).await?;
+        json(StatusCode::CREATED, &user)
+    })
+    .await
+}

@@ -1,0 +1,4 @@
+fn main() {
+    eprintln!("devstack: under construction");
+    std::process::exit(2);
+}

@@ -1,0 +1,207 @@
+//! The resolved, local-runnable view of template.yaml: every intrinsic (`!Ref`, `!Sub`,
+//! `!GetAtt`, …) already resolved to the physical names the devstack uses in moto.
+//! `template::plan` builds it; provisioning, the gateway and the pollers only read it.
+
+use std::collections::BTreeMap;
+
+/// Pseudo parameters the devstack uses locally (moto's defaults).
+pub const REGION: &str = "us-east-1";
+pub const ACCOUNT_ID: &str = "123456789012";
+pub const STACK_NAME: &str = "bazaar";
+pub const PARTITION: &str = "aws";
+pub const URL_SUFFIX: &str = "amazonaws.com";
+
+#[derive(Debug, Clone, Default)]
+pub struct Stack {
+    /// Resolved template parameters (defaults + overrides), by name.
+    pub parameters: BTreeMap<String, String>,
+    pub tables: Vec<Table>,
+    pub queues: Vec<Queue>,
+    pub buses: Vec<EventBus>,
+    pub rules: Vec<Rule>,
+    pub topics: Vec<Topic>,
+    pub email_identities: Vec<String>,
+    pub functions: Vec<Function>,
+    pub http_api: Option<HttpApi>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub logical_id: String,
+    pub name: String,
+    pub hash_key: KeyAttr,
+    pub range_key: Option<KeyAttr>,
+    pub gsis: Vec<Gsi>,
+    /// `NEW_IMAGE`, `NEW_AND_OLD_IMAGES`, … when the table has a stream.
+    pub stream_view_type: Option<String>,
+    pub ttl_attribute: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct KeyAttr {
+    pub name: String,
+    /// `S`, `N` or `B`.
+    pub attr_type: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Gsi {
+    pub name: String,
+    pub hash_key: KeyAttr,
+    pub range_key: Option<KeyAttr>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Queue {
+    pub logical_id: String,
+    pub name: String,
+    pub fifo: bool,
+    /// FIFO only: deduplicate by a hash of the body when no deduplication id is given.
+    pub content_based_deduplication: bool,
+    pub visibility_timeout_seconds: u32,
+    pub message_retention_seconds: Option<u32>,
+    /// Redrive: the DLQ's logical id and maxReceiveCount.
+    pub redrive: Option<Redrive>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Redrive {
+    pub dlq_logical_id: String,
+    pub max_receive_count: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct EventBus {
+    pub logical_id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub logical_id: String,
+    pub name: String,
+    pub bus_name: String,
+    /// The rule's EventPattern as JSON.
+    pub event_pattern: serde_json::Value,
+    pub targets: Vec<RuleTarget>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RuleTarget {
+    pub id: String,
+    /// Logical id of the target SQS queue (the only target kind moto delivers).
+    pub queue_logical_id: String,
+    pub dlq_logical_id: Option<String>,
+    /// RetryPolicy.MaximumRetryAttempts, when the template sets it.
+    pub maximum_retry_attempts: Option<i32>,
+    /// RetryPolicy.MaximumEventAgeInSeconds, when the template sets it.
+    pub maximum_event_age_seconds: Option<i32>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Topic {
+    pub logical_id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Function {
+    pub logical_id: String,
+    /// The workspace binary (Metadata.BuildProperties.Binary); the name cargo lambda serves it by.
+    pub binary: String,
+    pub memory_mb: u32,
+    pub timeout_seconds: u32,
+    /// Globals merged with the function's own variables, intrinsics resolved.
+    pub environment: BTreeMap<String, String>,
+    pub http_routes: Vec<HttpRoute>,
+    pub sqs_sources: Vec<SqsSource>,
+    pub stream_sources: Vec<StreamSource>,
+    pub schedules: Vec<Schedule>,
+}
+
+#[derive(Debug, Clone)]
+pub struct HttpRoute {
+    /// Upper-case method, or `ANY`.
+    pub method: String,
+    /// As written in the template: `/auth/users/{id}`, `/files/{proxy+}`.
+    pub path: String,
+    /// Authorizer name, or None for a public route (`Authorizer: NONE`).
+    pub authorizer: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SqsSource {
+    pub queue_logical_id: String,
+    pub batch_size: u32,
+    pub maximum_batching_window_seconds: u32,
+    pub report_batch_item_failures: bool,
+    /// Each filter's Pattern as JSON (Lambda event filtering syntax).
+    pub filters: Vec<serde_json::Value>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StreamSource {
+    pub table_logical_id: String,
+    /// `TRIM_HORIZON` or `LATEST`.
+    pub starting_position: String,
+    pub batch_size: u32,
+    pub maximum_batching_window_seconds: u32,
+    /// -1 means infinite, as in AWS.
+    pub maximum_retry_attempts: i64,
+    pub bisect_on_error: bool,
+    pub report_batch_item_failures: bool,
+    pub filters: Vec<serde_json::Value>,
+    /// Logical id of the SQS queue that receives records given up on.
+    pub on_failure_queue_logical_id: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    /// `rate(5 minutes)` or `cron(...)`.
+    pub expression: String,
+    pub enabled: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct HttpApi {
+    pub logical_id: String,
+    pub cors: Option<Cors>,
+    pub throttling_rate_limit: Option<f64>,
+    pub throttling_burst_limit: Option<u32>,
+    pub default_authorizer: Option<String>,
+    pub authorizers: BTreeMap<String, Authorizer>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Cors {
+    pub allow_origins: Vec<String>,
+    pub allow_methods: Vec<String>,
+    pub allow_headers: Vec<String>,
+    pub expose_headers: Vec<String>,
+    pub max_age: Option<u32>,
+    pub allow_credentials: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Authorizer {
+    pub name: String,
+    /// Logical id of the authorizer function.
+    pub function_logical_id: String,
+    pub simple_responses: bool,
+    /// Identity sources as API Gateway writes them, e.g. `$request.header.Authorization`.
+    pub identity_headers: Vec<String>,
+    /// Result cache TTL (ReauthorizeEvery); 0 disables caching.
+    pub cache_ttl_seconds: u32,
+}
+
+impl Stack {
+    pub fn function(&self, logical_id: &str) -> Option<&Function> {
+        self.functions.iter().find(|f| f.logical_id == logical_id)
+    }
+    pub fn queue(&self, logical_id: &str) -> Option<&Queue> {
+        self.queues.iter().find(|q| q.logical_id == logical_id)
+    }
+    pub fn table(&self, logical_id: &str) -> Option<&Table> {
+        self.tables.iter().find(|t| t.logical_id == logical_id)
+    }
+}

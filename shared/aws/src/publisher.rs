@@ -1,0 +1,113 @@
+//! The outbox publisher: turns a DynamoDB stream batch of outbox items into EventBridge
+//! `PutEvents` calls (≤ 10 entries each) and reports the records that did not make it, so
+//! Lambda retries from the first failed one. Nothing is acknowledged before EventBridge
+//! accepted it; an entry that can never be sent ends in the on-failure destination.
+
+use aws_lambda_events::dynamodb::{Event as StreamEvent, EventRecord};
+use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use aws_sdk_eventbridge::Client;
+use aws_sdk_eventbridge::types::PutEventsRequestEntry;
+
+use crate::outbox::{self, OutboxItem, PREFIX};
+
+/// EventBridge accepts at most ten entries per PutEvents.
+pub const MAX_ENTRIES: usize = 10;
+
+/// Publishes every outbox record of `event` to `bus`; returns the failed records.
+pub async fn publish(client: &Client, bus: &str, event: StreamEvent) -> DynamoDbEventResponse {
+    let mut failed: Vec<String> = Vec::new();
+    let mut ready: Vec<(String, OutboxItem)> = Vec::new();
+    for record in event.records {
+        let seq = sequence_number(&record);
+        match decode(record) {
+            Ok(Some(item)) => ready.push((seq, item)),
+            Ok(None) => {}
+            Err(e) => {
+                tracing::error!(sequence_number = %seq, error = %e, "poison outbox record");
+                failed.push(seq);
+            }
+        }
+    }
+    for chunk in ready.chunks(MAX_ENTRIES) {
+        failed.extend(put_chunk(client, bus, chunk).await);
+    }
+    response(failed)
+}
+
+/// The outbox item of a record, `None` for records that are not outbox inserts (a filter
+/// normally keeps those away; they are acknowledged, not retried).
+fn decode(record: EventRecord) -> anyhow::Result<Option<OutboxItem>> {
+    if record.event_name != "INSERT" {
+        return Ok(None);
+    }
+    let is_outbox = matches!(
+        record.change.new_image.get("pk"),
+        Some(serde_dynamo::AttributeValue::S(pk)) if pk.starts_with(PREFIX)
+    );
+    if !is_outbox {
+        return Ok(None);
+    }
+    outbox::from_stream_image(record.change.new_image).map(Some)
+}
+
+/// Sends one chunk; returns the sequence numbers of the entries EventBridge refused.
+async fn put_chunk(client: &Client, bus: &str, chunk: &[(String, OutboxItem)]) -> Vec<String> {
+    let entries: Vec<PutEventsRequestEntry> = chunk
+        .iter()
+        .map(|(_, item)| {
+            PutEventsRequestEntry::builder()
+                .event_bus_name(bus)
+                .source(&item.source)
+                .detail_type(&item.detail_type)
+                .detail(&item.detail)
+                .build()
+        })
+        .collect();
+    match client.put_events().set_entries(Some(entries)).send().await {
+        Ok(out) if out.failed_entry_count() == 0 => {
+            for (_, item) in chunk {
+                tracing::info!(event_id = %item.event_id, detail_type = %item.detail_type, "published");
+            }
+            Vec::new()
+        }
+        Ok(out) => failed_entries(chunk, out.entries()),
+        Err(e) => {
+            tracing::warn!(error = %aws_sdk_eventbridge::error::DisplayErrorContext(&e), "PutEvents failed");
+            chunk.iter().map(|(seq, _)| seq.clone()).collect()
+        }
+    }
+}
+
+/// Result entries line up with request entries; the ones with an error code failed.
+fn failed_entries(
+    chunk: &[(String, OutboxItem)],
+    results: &[aws_sdk_eventbridge::types::PutEventsResultEntry],
+) -> Vec<String> {
+    chunk
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| results.get(*i).is_none_or(|r| r.error_code().is_some()))
+        .map(|(i, (seq, item))| {
+            let code = results.get(i).and_then(|r| r.error_code()).unwrap_or("missing result");
+            tracing::warn!(event_id = %item.event_id, code, "entry refused by EventBridge");
+            seq.clone()
+        })
+        .collect()
+}
+
+fn sequence_number(record: &EventRecord) -> String {
+    record.change.sequence_number.clone().unwrap_or_else(|| record.event_id.clone())
+}
+
+fn response(failed: Vec<String>) -> DynamoDbEventResponse {
+    let mut response = DynamoDbEventResponse::default();
+    response.batch_item_failures = failed
+        .into_iter()
+        .map(|seq| {
+            let mut f = DynamoDbBatchItemFailure::default();
+            f.item_identifier = Some(seq);
+            f
+        })
+        .collect();
+    response
+}

@@ -1,0 +1,114 @@
+//! The event contract of Bazaar: the envelope every event travels in and the typed `data`
+//! of each event, per service. Producers and consumers both use these types, so they
+//! cannot drift; `schemas/` holds the JSON Schemas generated from them (kept current by a test).
+
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use uuid::Uuid;
+
+pub mod auth;
+pub mod schema;
+
+/// A fact that happened in one service, published on the bus.
+pub trait Event: Serialize + DeserializeOwned + JsonSchema + Send + Sync + 'static {
+    /// `bazaar.<service>`: the EventBridge `source`.
+    const SOURCE: &'static str;
+    /// Past-tense name: the EventBridge `detail-type`.
+    const DETAIL_TYPE: &'static str;
+    /// Schema version of `data`; bumped on any breaking change.
+    const VERSION: u32;
+}
+
+/// Who, when and why: the part of every event that is not the business payload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Metadata {
+    /// Unique per event; consumers are idempotent on it.
+    pub event_id: Uuid,
+    pub occurred_at: DateTime<Utc>,
+    /// The id of the request that started the flow, carried through every hop.
+    pub correlation_id: String,
+    pub version: u32,
+}
+
+/// The EventBridge `detail` of every Bazaar event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(bound = "T: Serialize + DeserializeOwned")]
+pub struct Envelope<T> {
+    pub metadata: Metadata,
+    pub data: T,
+}
+
+impl<T: Event> Envelope<T> {
+    /// Wraps `data` with a fresh event id, the current time and the flow's correlation id.
+    pub fn new(data: T, correlation_id: impl Into<String>) -> Self {
+        Self::at(data, correlation_id, Utc::now())
+    }
+
+    /// As [`Envelope::new`], at a given time (tests, replays).
+    pub fn at(data: T, correlation_id: impl Into<String>, occurred_at: DateTime<Utc>) -> Self {
+        Envelope {
+            metadata: Metadata {
+                event_id: Uuid::new_v4(),
+                occurred_at,
+                correlation_id: correlation_id.into(),
+                version: T::VERSION,
+            },
+            data,
+        }
+    }
+
+    pub fn source(&self) -> &'static str {
+        T::SOURCE
+    }
+
+    pub fn detail_type(&self) -> &'static str {
+        T::DETAIL_TYPE
+    }
+}
+
+/// An event ready for the bus, type erased: what the outbox stores and the publisher sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RawEvent {
+    pub event_id: Uuid,
+    pub source: String,
+    pub detail_type: String,
+    /// The serialized [`Envelope`].
+    pub detail: String,
+}
+
+impl<T: Event> TryFrom<&Envelope<T>> for RawEvent {
+    type Error = serde_json::Error;
+
+    fn try_from(envelope: &Envelope<T>) -> Result<Self, Self::Error> {
+        Ok(RawEvent {
+            event_id: envelope.metadata.event_id,
+            source: T::SOURCE.to_owned(),
+            detail_type: T::DETAIL_TYPE.to_owned(),
+            detail: serde_json::to_string(envelope)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::UserRegistered;
+
+    #[test]
+    fn envelope_serializes_metadata_and_data_as_the_contract_says() {
+        let event = Envelope::new(
+            UserRegistered { user_id: "u1".into(), email: "a@b.co".into(), roles: vec!["customer".into()] },
+            "corr-1",
+        );
+        let json = serde_json::to_value(&event).expect("serializes");
+        assert_eq!(json["metadata"]["correlation_id"], "corr-1");
+        assert_eq!(json["metadata"]["version"], 1);
+        assert_eq!(json["data"]["email"], "a@b.co");
+        let raw = RawEvent::try_from(&event).expect("raw");
+        assert_eq!(raw.source, "bazaar.auth");
+        assert_eq!(raw.detail_type, "UserRegistered");
+        let back: Envelope<UserRegistered> = serde_json::from_str(&raw.detail).expect("parses");
+        assert_eq!(back, event);
+    }
+}

@@ -1,0 +1,123 @@
+//! Test kit shared by every integration and end-to-end test: starts the real moto_server
+//! (from the project's .venv) once per test binary and hands out SDK configuration for it.
+//! Nothing here fakes an AWS API; tests talk to moto through the real SDK.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// The workspace root (the folder holding template.yaml).
+pub fn workspace_root() -> PathBuf {
+    let mut dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    while !dir.join("template.yaml").exists() {
+        assert!(dir.pop(), "template.yaml not found above {}", env!("CARGO_MANIFEST_DIR"));
+    }
+    dir
+}
+
+/// A tool installed into the project's .venv by `make venv`.
+pub fn venv_tool(name: &str) -> PathBuf {
+    let path = workspace_root().join(".venv/bin").join(name);
+    assert!(path.exists(), "{} is missing: run `make venv` (make test does it for you)", path.display());
+    path
+}
+
+/// A free TCP port on 127.0.0.1 (bound then released; good enough for tests).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port on 127.0.0.1")
+}
+
+/// A running moto_server. It is started through a small shell guard that kills it as soon
+/// as this process's end of the guard's stdin closes, so no emulator outlives a test run.
+pub struct Moto {
+    pub endpoint: String,
+    _guard: Child,
+}
+
+impl Moto {
+    /// Starts a fresh moto_server on a free port and waits until it answers.
+    pub fn start() -> Moto {
+        let port = free_port();
+        let moto = venv_tool("moto_server");
+        let script =
+            format!("\"{}\" -H 127.0.0.1 -p {port} >/dev/null 2>&1 & pid=$!; read _; kill $pid", moto.display());
+        let guard = Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("spawn moto_server");
+        let endpoint = format!("http://127.0.0.1:{port}");
+        wait_until_listening(port, Duration::from_secs(30));
+        Moto { endpoint, _guard: guard }
+    }
+
+    /// One moto_server shared by every test of this test binary.
+    pub fn shared() -> &'static Moto {
+        static MOTO: OnceLock<Moto> = OnceLock::new();
+        MOTO.get_or_init(Moto::start)
+    }
+
+    /// SDK configuration pointing every client at this moto_server.
+    pub async fn sdk_config(&self) -> aws_types::SdkConfig {
+        sdk_config(&self.endpoint).await
+    }
+}
+
+/// SDK configuration for a local endpoint, with fixed test credentials and region.
+pub async fn sdk_config(endpoint: &str) -> aws_types::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_types::region::Region::new("us-east-1"))
+        .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(
+            aws_credential_types::Credentials::new("test", "test", None, None, "bazaar-testkit"),
+        ))
+        .load()
+        .await
+}
+
+/// Blocks until something accepts connections on 127.0.0.1:`port`.
+pub fn wait_until_listening(port: u16, timeout: Duration) {
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(start.elapsed() < timeout, "nothing listening on port {port} after {timeout:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A unique, short stage name, so that each test provisions its own tables and queues.
+pub fn unique_stage() -> String {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    format!("t{}", &id[..10])
+}
+
+/// Reads lines of a child's output until one contains `needle` (used by end-to-end tests
+/// that wait for the devstack's "ready" line).
+pub fn wait_for_line(reader: impl std::io::Read, needle: &str, timeout: Duration) -> Vec<String> {
+    let start = Instant::now();
+    let mut seen = Vec::new();
+    for line in BufReader::new(reader).lines() {
+        let Ok(line) = line else { break };
+        let found = line.contains(needle);
+        seen.push(line);
+        if found {
+            return seen;
+        }
+        assert!(start.elapsed() < timeout, "timed out waiting for {needle:?}: {seen:#?}");
+    }
+    panic!("output ended before {needle:?}: {seen:#?}");
+}
+
+/// Path of template.yaml.
+pub fn template_path() -> PathBuf {
+    workspace_root().join("template.yaml")
+}
+
+/// Whether a path exists relative to the workspace root.
+pub fn exists(rel: impl AsRef<Path>) -> bool {
+    workspace_root().join(rel).exists()
+}
