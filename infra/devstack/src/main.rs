@@ -1,4 +1,214 @@
-fn main() {
-    eprintln!("devstack: under construction");
-    std::process::exit(2);
+//! The `devstack` command: `up` runs the whole local cloud (what `make dev` runs); `check`,
+//! `env`, `outbox` and `provision` expose its parts.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use devstack::model::Stack;
+use devstack::template::PlanError;
+use devstack::up::{self, UpOptions};
+
+#[derive(Parser)]
+#[command(
+    name = "devstack",
+    version,
+    about = "Bazaar's local cloud: moto + cargo lambda + an API Gateway and event sources"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start moto, provision the template, build and serve every function, run event sources.
+    Up(UpArgs),
+    /// Plan the template and summarise what the devstack would run.
+    Check(TemplateArg),
+    /// Print (or write) the environment every function gets locally.
+    Env {
+        /// Write to this file instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long, default_value_t = 4566)]
+        moto_port: u16,
+        #[arg(long, default_value = "dev")]
+        stage: String,
+        #[command(flatten)]
+        template: TemplateArg,
+    },
+    /// Print the email and SMS moto recorded as sent.
+    Outbox {
+        #[arg(long, default_value_t = 4566)]
+        moto_port: u16,
+    },
+    /// Provision the template into a running moto (or any endpoint).
+    Provision {
+        /// e.g. http://127.0.0.1:4566
+        #[arg(long)]
+        endpoint: String,
+        #[arg(long, default_value = "dev")]
+        stage: String,
+        #[command(flatten)]
+        template: TemplateArg,
+    },
+}
+
+#[derive(Args)]
+struct UpArgs {
+    #[arg(long, default_value_t = 3000)]
+    api_port: u16,
+    #[arg(long, default_value_t = 4566)]
+    moto_port: u16,
+    #[arg(long, default_value_t = 9000)]
+    lambda_port: u16,
+    #[arg(long, default_value = "dev")]
+    stage: String,
+    /// Where dev.env, dev keys and logs go, relative to the workspace root.
+    #[arg(long, default_value = ".bazaar")]
+    state_dir: PathBuf,
+    #[command(flatten)]
+    template: TemplateArg,
+}
+
+#[derive(Args)]
+struct TemplateArg {
+    /// The SAM template, relative to the workspace root.
+    #[arg(long, default_value = "template.yaml")]
+    template: PathBuf,
+}
+
+impl TemplateArg {
+    /// The template path: as given if it exists, otherwise under the workspace root.
+    fn resolve(&self) -> PathBuf {
+        if self.template.exists() {
+            return self.template.clone();
+        }
+        std::env::current_dir()
+            .ok()
+            .and_then(|dir| up::preflight::find_repo(&dir).ok())
+            .map(|repo| repo.join(&self.template))
+            .unwrap_or_else(|| self.template.clone())
+    }
+}
+
+fn main() -> ExitCode {
+    init_tracing();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("devstack: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(dispatch(cli.command)) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("devstack: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    // The SDKs are chatty at info; keep the console to the devstack's own lines.
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,aws_config=warn,aws_smithy_runtime=warn,aws_sdk=warn"));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_ansi(ansi).init();
+}
+
+async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Up(args) => {
+            let options = UpOptions {
+                api_port: args.api_port,
+                moto_port: args.moto_port,
+                lambda_port: args.lambda_port,
+                stage: args.stage,
+                state_dir: args.state_dir,
+                template: args.template.template,
+            };
+            up::run(options).await?;
+        }
+        Command::Check(template) => return Ok(check(&template.resolve())),
+        Command::Env { out, moto_port, stage, template } => {
+            let endpoint = format!("http://127.0.0.1:{moto_port}");
+            let stack = up::plan_stack(&template.resolve(), &stage, &endpoint)?;
+            let env = devstack::env::union_env(&stack, &endpoint)?;
+            match out {
+                Some(path) => devstack::env::write_env_file(&path, &env)?,
+                None => env.iter().for_each(|(k, v)| println!("{k}={v}")),
+            }
+        }
+        Command::Outbox { moto_port } => {
+            let endpoint = format!("http://127.0.0.1:{moto_port}");
+            let outbox = devstack::outbox::fetch(&reqwest::Client::new(), &endpoint).await?;
+            println!("{}", serde_json::to_string_pretty(&outbox)?);
+        }
+        Command::Provision { endpoint, stage, template } => {
+            let stack = up::plan_stack(&template.resolve(), &stage, &endpoint)?;
+            let config = up::preflight::moto_sdk_config(&endpoint).await;
+            let provisioned = devstack::provision::provision(&stack, &config).await?;
+            for (id, url) in &provisioned.queue_urls {
+                println!("queue  {id:<28} {url}");
+            }
+            for (id, arn) in &provisioned.stream_arns {
+                println!("stream {id:<28} {arn}");
+            }
+            println!("provisioned stage {stage} into {endpoint}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `devstack check`: a one-line summary per resource kind, or the problems and exit 1.
+fn check(template: &Path) -> ExitCode {
+    let options = devstack::template::PlanOptions {
+        overrides: Default::default(),
+        moto_endpoint: "http://127.0.0.1:4566".into(),
+    };
+    match devstack::template::plan(template, &options) {
+        Ok(stack) => {
+            summarise(&stack);
+            ExitCode::SUCCESS
+        }
+        Err(PlanError::Unsupported(items)) => {
+            eprintln!("{} uses what the devstack cannot run locally:", template.display());
+            items.iter().for_each(|item| eprintln!("  - {item}"));
+            ExitCode::FAILURE
+        }
+        Err(error) => {
+            eprintln!("devstack: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn summarise(stack: &Stack) {
+    let line = |kind: &str, names: Vec<&str>| println!("{kind:<18} {:>3}  {}", names.len(), names.join(", "));
+    line("tables", stack.tables.iter().map(|t| t.name.as_str()).collect());
+    line("queues", stack.queues.iter().map(|q| q.name.as_str()).collect());
+    line("event buses", stack.buses.iter().map(|b| b.name.as_str()).collect());
+    line("rules", stack.rules.iter().map(|r| r.name.as_str()).collect());
+    line("topics", stack.topics.iter().map(|t| t.name.as_str()).collect());
+    line("email identities", stack.email_identities.iter().map(String::as_str).collect());
+    line("functions", stack.functions.iter().map(|f| f.binary.as_str()).collect());
+    let routes: Vec<String> =
+        stack.functions.iter().flat_map(|f| &f.http_routes).map(|r| format!("{} {}", r.method, r.path)).collect();
+    line("http routes", routes.iter().map(String::as_str).collect());
+    let authorizers = stack.http_api.iter().flat_map(|a| a.authorizers.keys()).map(String::as_str).collect();
+    line("authorizers", authorizers);
+    let count = |f: fn(&devstack::model::Function) -> usize| stack.functions.iter().map(f).sum::<usize>();
+    println!(
+        "{:<18} {:>3}  ({} sqs, {} dynamodb stream, {} schedule)",
+        "event sources",
+        count(|f| f.sqs_sources.len() + f.stream_sources.len() + f.schedules.len()),
+        count(|f| f.sqs_sources.len()),
+        count(|f| f.stream_sources.len()),
+        count(|f| f.schedules.len()),
+    );
 }

@@ -123,7 +123,8 @@ pub struct Function {
 pub struct HttpRoute {
     /// Upper-case method, or `ANY`.
     pub method: String,
-    /// As written in the template: `/auth/users/{id}`, `/files/{proxy+}`.
+    /// As written in the template: `/auth/users/{id}`, `/files/{proxy+}`; `$default` (with
+    /// method `ANY`) for an HttpApi event without Path/Method, SAM's catch-all route.
     pub path: String,
     /// Authorizer name, or None for a public route (`Authorizer: NONE`).
     pub authorizer: Option<String>,

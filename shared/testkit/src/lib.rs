@@ -9,11 +9,17 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-/// The workspace root (the folder holding template.yaml).
+/// The workspace root (the folder holding template.yaml). Found from the running test's
+/// package directory (set by cargo at run time), so a build shared between checkouts never
+/// points a test at another checkout.
 pub fn workspace_root() -> PathBuf {
-    let mut dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let start = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    let mut dir = start.clone();
     while !dir.join("template.yaml").exists() {
-        assert!(dir.pop(), "template.yaml not found above {}", env!("CARGO_MANIFEST_DIR"));
+        assert!(dir.pop(), "template.yaml not found above {}", start.display());
     }
     dir
 }

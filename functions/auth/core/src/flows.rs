@@ -92,7 +92,7 @@ pub(crate) fn new_user(email: Email, password: &NewPassword, roles: Vec<String>)
         password_hash: password::hash(password.expose())?,
         roles,
         created_at: Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        sessions_valid_after: 0,
+        session_generation: 0,
     })
 }
 
@@ -139,6 +139,7 @@ pub async fn login(
         family_id: uuid::Uuid::new_v4().to_string(),
         user_id: user.user_id.clone(),
         revoked: false,
+        generation: user.session_generation,
         created_at: now,
         expires_at: now + settings.refresh_ttl_seconds,
     };
@@ -193,7 +194,7 @@ pub async fn refresh(
     }
     let family = store.family(&record.family_id).await?.ok_or(AuthError::InvalidRefreshToken)?;
     let user = store.user(&record.user_id).await?.ok_or(AuthError::InvalidRefreshToken)?;
-    if record.expires_at <= now || family.revoked || family.created_at < user.sessions_valid_after {
+    if record.expires_at <= now || family.revoked || family.generation != user.session_generation {
         return Err(AuthError::InvalidRefreshToken);
     }
     let (new_token, new_record) = new_refresh(&family.family_id, &user.user_id, now, settings);

@@ -82,10 +82,10 @@ pub struct User {
     pub password_hash: String,
     pub roles: Vec<String>,
     pub created_at: String,
-    /// Refresh-token families created before this instant (epoch seconds) are dead: set by a
-    /// password reset so every existing session ends.
+    /// Bumped by a password reset: sessions (refresh-token families) opened under an older
+    /// generation are dead, so every existing session ends.
     #[serde(default)]
-    pub sessions_valid_after: i64,
+    pub session_generation: u64,
 }
 
 impl std::fmt::Debug for User {

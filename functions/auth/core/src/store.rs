@@ -29,6 +29,8 @@ pub struct Family {
     pub family_id: String,
     pub user_id: String,
     pub revoked: bool,
+    /// The user's session generation when the session opened.
+    pub generation: u64,
     pub created_at: i64,
     pub expires_at: i64,
 }
@@ -299,10 +301,10 @@ impl AuthStore {
             .table_name(&self.table)
             .key("pk", s(user_pk(&record.user_id)))
             .key("sk", s("PROFILE"))
-            .update_expression("SET password_hash = :hash, sessions_valid_after = :now")
+            .update_expression("SET password_hash = :hash ADD session_generation :one")
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_values(":hash", s(password_hash))
-            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":one", n(1))
             .build()?;
         let items = vec![
             TransactWriteItem::builder().update(consume).build(),

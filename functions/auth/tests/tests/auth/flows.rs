@@ -1,0 +1,242 @@
+//! The account lifecycle through the handlers: register, login, me, refresh with rotation
+//! and reuse detection, logout, password reset, permissions, throttling.
+
+use auth_core::settings::RateLimits;
+use serde_json::json;
+
+use crate::support::*;
+
+#[tokio::test]
+async fn register_login_me_refresh_reuse_and_logout() {
+    let app = TestApp::spawn().await;
+    let (email, _password, pair) = app.signed_up_customer().await;
+    let access = pair["access_token"].as_str().expect("access token");
+    let claims = claims(access);
+    assert_eq!(claims["email"], email.as_str());
+    assert_eq!(claims["roles"], json!(["customer"]));
+    assert_eq!(claims["iss"], ISSUER);
+    assert_eq!(claims["aud"], AUDIENCE);
+    assert_eq!(claims["exp"].as_i64().expect("exp") - claims["iat"].as_i64().expect("iat"), 900);
+
+    let me =
+        auth_me::handler(&app.me(), request("GET", "/auth/me", None, "203.0.113.1", Some(&identity_of(&claims)))).await;
+    assert_eq!(me.status(), 200, "{}", text(&me));
+    assert_eq!(body_json(&me)["email"], email.as_str());
+
+    let first = pair["refresh_token"].as_str().expect("refresh").to_owned();
+    let r = auth_refresh::handler(&app.refresh(), post("/auth/refresh", &json!({ "refresh_token": first }))).await;
+    assert_eq!(r.status(), 200, "{}", text(&r));
+    let second = body_json(&r)["refresh_token"].as_str().expect("rotated").to_owned();
+    assert_ne!(first, second, "refresh tokens rotate on every use");
+
+    // Reusing the rotated token is refused and kills the whole family, the new token too.
+    let reuse = auth_refresh::handler(&app.refresh(), post("/auth/refresh", &json!({ "refresh_token": first }))).await;
+    assert_problem(&reuse, 401);
+    let after = auth_refresh::handler(&app.refresh(), post("/auth/refresh", &json!({ "refresh_token": second }))).await;
+    assert_problem(&after, 401);
+
+    // A fresh session, then logout ends it.
+    let login = auth_login::handler(
+        &app.login(),
+        post("/auth/login", &json!({ "email": email, "password": "correct horse 42" })),
+    )
+    .await;
+    let token = body_json(&login)["refresh_token"].as_str().expect("refresh").to_owned();
+    let out = auth_logout::handler(&app.logout(), post("/auth/logout", &json!({ "refresh_token": token }))).await;
+    assert_eq!(out.status(), 204);
+    let dead = auth_refresh::handler(&app.refresh(), post("/auth/refresh", &json!({ "refresh_token": token }))).await;
+    assert_problem(&dead, 401);
+}
+
+#[tokio::test]
+async fn refresh_tokens_are_stored_only_as_hashes() {
+    let app = TestApp::spawn().await;
+    let (_, _, pair) = app.signed_up_customer().await;
+    let token = pair["refresh_token"].as_str().expect("refresh");
+    let scan = aws_sdk_dynamodb::Client::new(&app.config).scan().table_name(&app.table).send().await.expect("scan");
+    let dump = format!("{:?}", scan.items());
+    assert!(!dump.contains(token), "a refresh token is stored in clear");
+    assert!(dump.contains(&auth_core::tokens::hash_token(token)));
+    assert!(dump.contains("$argon2id$"), "passwords are argon2id hashes");
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_email_get_the_same_answer() {
+    let app = TestApp::spawn().await;
+    let (email, _, _) = app.signed_up_customer().await;
+    let wrong = auth_login::handler(
+        &app.login(),
+        post("/auth/login", &json!({ "email": email, "password": "wrong horse 42" })),
+    )
+    .await;
+    let unknown = auth_login::handler(
+        &app.login(),
+        post("/auth/login", &json!({ "email": "no@example.com", "password": "wrong horse 42" })),
+    )
+    .await;
+    assert_problem(&wrong, 401);
+    assert_problem(&unknown, 401);
+    let (mut a, mut b) = (body_json(&wrong), body_json(&unknown));
+    a["correlation_id"] = json!(null);
+    b["correlation_id"] = json!(null);
+    assert_eq!(a, b);
+}
+
+#[tokio::test]
+async fn two_concurrent_registrations_of_one_email_exactly_one_succeeds() {
+    let app = TestApp::spawn().await;
+    for round in 0..5 {
+        let body = json!({ "email": format!("race{round}@example.com"), "password": "correct horse 42" });
+        let deps = app.register();
+        let (a, b) = tokio::join!(
+            auth_register::handler(&deps, post("/auth/register", &body)),
+            auth_register::handler(&deps, post("/auth/register", &body)),
+        );
+        let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+        statuses.sort();
+        assert_eq!(statuses, [201, 409], "round {round}: {} / {}", text(&a), text(&b));
+    }
+    let registered = app.outbox().await.into_iter().filter(|o| o.detail_type == "UserRegistered").count();
+    assert_eq!(registered, 5, "one UserRegistered event per account");
+}
+
+#[tokio::test]
+async fn emails_are_unique_after_normalisation() {
+    let app = TestApp::spawn().await;
+    let (email, _, _) = app.signed_up_customer().await;
+    let shouted = format!("  {}  ", email.to_uppercase());
+    let r = auth_register::handler(
+        &app.register(),
+        post("/auth/register", &json!({ "email": shouted, "password": "correct horse 42" })),
+    )
+    .await;
+    assert_problem(&r, 409);
+}
+
+#[tokio::test]
+async fn a_customer_gets_403_on_an_admin_route_and_an_admin_gets_the_user() {
+    let app = TestApp::spawn().await;
+    let (_, _, pair) = app.signed_up_customer().await;
+    let customer = identity_of(&claims(pair["access_token"].as_str().expect("token")));
+    let path = format!("/auth/users/{}", customer.sub);
+    let mut req = request("GET", &path, None, "203.0.113.1", Some(&customer));
+    req = lambda_http::RequestExt::with_path_parameters(
+        req,
+        std::collections::HashMap::from([("id".to_owned(), customer.sub.clone())]),
+    );
+    assert_problem(&auth_users_get::handler(&app.users_get(), req).await, 403);
+
+    let admin_id = auth_core::bootstrap::ensure_admin(
+        &aws_sdk_dynamodb::Client::new(&app.config),
+        &app.table,
+        "root@example.com",
+        "admin pass 12345",
+    )
+    .await
+    .expect("admin");
+    let login = auth_login::handler(
+        &app.login(),
+        post("/auth/login", &json!({ "email": "root@example.com", "password": "admin pass 12345" })),
+    )
+    .await;
+    let admin = identity_of(&claims(body_json(&login)["access_token"].as_str().expect("token")));
+    assert_eq!(admin.sub, admin_id);
+    assert!(admin.has_permission("users:read"));
+    let mut req = request("GET", &path, None, "203.0.113.1", Some(&admin));
+    req = lambda_http::RequestExt::with_path_parameters(
+        req,
+        std::collections::HashMap::from([("id".to_owned(), customer.sub.clone())]),
+    );
+    let r = auth_users_get::handler(&app.users_get(), req).await;
+    assert_eq!(r.status(), 200, "{}", text(&r));
+    assert_eq!(body_json(&r)["id"], customer.sub.as_str());
+}
+
+#[tokio::test]
+async fn login_is_throttled_per_ip_with_retry_after() {
+    let app = TestApp::spawn_with(RateLimits { per_ip: 3, window_seconds: 900, login_failures_per_account: 100 }).await;
+    let body = json!({ "email": "nobody@example.com", "password": "correct horse 42" });
+    let ip = format!("192.0.2.{}", rand_octet());
+    let login = |b: &serde_json::Value| request("POST", "/auth/login", Some(&b.to_string()), &ip, None);
+    for _ in 0..3 {
+        assert_problem(&auth_login::handler(&app.login(), login(&body)).await, 401);
+    }
+    let limited = auth_login::handler(&app.login(), login(&body)).await;
+    assert_problem(&limited, 429);
+    let retry: u64 = limited.headers()["retry-after"].to_str().expect("ascii").parse().expect("seconds");
+    assert!((1..=900).contains(&retry));
+    // Another client is not affected.
+    let other = request("POST", "/auth/login", Some(&body.to_string()), "192.0.2.254", None);
+    assert_problem(&auth_login::handler(&app.login(), other).await, 401);
+}
+
+#[tokio::test]
+async fn failed_logins_throttle_the_account_even_with_the_right_password() {
+    let app =
+        TestApp::spawn_with(RateLimits { per_ip: 1000, window_seconds: 900, login_failures_per_account: 3 }).await;
+    let (email, password, _) = app.signed_up_customer().await;
+    for _ in 0..3 {
+        let r = auth_login::handler(
+            &app.login(),
+            post("/auth/login", &json!({ "email": email, "password": "wrong horse 42" })),
+        )
+        .await;
+        assert_problem(&r, 401);
+    }
+    let r =
+        auth_login::handler(&app.login(), post("/auth/login", &json!({ "email": email, "password": password }))).await;
+    assert_problem(&r, 429);
+}
+
+#[tokio::test]
+async fn password_reset_is_single_use_and_ends_every_session() {
+    let app = TestApp::spawn().await;
+    let (email, _, pair) = app.signed_up_customer().await;
+    let r =
+        auth_password_forgot::handler(&app.forgot(), post("/auth/password/forgot", &json!({ "email": email }))).await;
+    assert_eq!(r.status(), 202, "{}", text(&r));
+    let event =
+        app.outbox().await.into_iter().find(|o| o.detail_type == "PasswordResetRequested").expect("event in outbox");
+    let detail: serde_json::Value = serde_json::from_str(&event.detail).expect("detail");
+    let url = detail["data"]["reset_url"].as_str().expect("url");
+    let token = url.split("token=").nth(1).expect("token in link").to_owned();
+
+    let body = json!({ "token": token, "password": "a brand new secret 9" });
+    let r = auth_password_reset::handler(&app.reset(), post("/auth/password/reset", &body)).await;
+    assert_eq!(r.status(), 204, "{}", text(&r));
+    assert_problem(&auth_password_reset::handler(&app.reset(), post("/auth/password/reset", &body)).await, 400);
+
+    let old = pair["refresh_token"].as_str().expect("refresh");
+    assert_problem(
+        &auth_refresh::handler(&app.refresh(), post("/auth/refresh", &json!({ "refresh_token": old }))).await,
+        401,
+    );
+    let old_pw = auth_login::handler(
+        &app.login(),
+        post("/auth/login", &json!({ "email": email, "password": "correct horse 42" })),
+    )
+    .await;
+    assert_problem(&old_pw, 401);
+    let new_pw = auth_login::handler(
+        &app.login(),
+        post("/auth/login", &json!({ "email": email, "password": "a brand new secret 9" })),
+    )
+    .await;
+    assert_eq!(new_pw.status(), 200);
+}
+
+#[tokio::test]
+async fn forgot_password_answers_the_same_for_unknown_accounts_and_emits_nothing() {
+    let app = TestApp::spawn().await;
+    let r = auth_password_forgot::handler(
+        &app.forgot(),
+        post("/auth/password/forgot", &json!({ "email": "ghost@example.com" })),
+    )
+    .await;
+    assert_eq!(r.status(), 202);
+    assert!(app.outbox().await.is_empty());
+}
+
+fn rand_octet() -> u8 {
+    (uuid::Uuid::new_v4().as_bytes()[0] % 200) + 1
+}

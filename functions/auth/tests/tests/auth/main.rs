@@ -1,0 +1,8 @@
+//! Auth functions against moto through the real SDK: one test binary, grouped by topic.
+
+mod authorizer;
+mod bad_input;
+mod flows;
+mod outbox;
+mod samples;
+mod support;

@@ -1,0 +1,249 @@
+//! A test app: a stack planned from template.yaml with a unique stage, provisioned into the
+//! shared moto_server, with test signing keys in SSM, and the auth functions' dependencies
+//! built against it. Requests are API Gateway v2 events, as in production.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use auth_core::AuthStore;
+use auth_core::keys::{PublicKeySource, SigningKeySource};
+use auth_core::settings::{RateLimits, ResetSettings, TokenSettings};
+use bazaar_runtime::Identity;
+use bazaar_testkit::{Moto, template_path, unique_stage};
+use devstack::model::Stack;
+use lambda_http::{Body, Request, Response};
+use serde_json::{Value, json};
+
+pub const ISSUER: &str = "https://api.bazaar.test";
+pub const AUDIENCE: &str = "bazaar-api";
+
+/// This package's folder, as cargo tells the running test.
+pub fn manifest_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from).unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
+}
+
+pub fn fixture(name: &str) -> String {
+    let path = manifest_dir().join("../core/tests/fixtures").join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+pub struct TestApp {
+    pub config: aws_types::SdkConfig,
+    pub stack: Stack,
+    pub table: String,
+    pub bus: String,
+    pub signing_parameter: String,
+    pub public_parameter: String,
+    pub limits: RateLimits,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(RateLimits { per_ip: 1000, window_seconds: 900, login_failures_per_account: 5 }).await
+    }
+
+    pub async fn spawn_with(limits: RateLimits) -> TestApp {
+        let moto = Moto::shared();
+        let stage = unique_stage();
+        let signing_parameter = format!("/bazaar/{stage}/jwt/signing-key");
+        let public_parameter = format!("/bazaar/{stage}/jwt/public-keys");
+        let overrides = BTreeMap::from([
+            ("Stage".to_owned(), stage.clone()),
+            ("JwtSigningKeyParameter".to_owned(), signing_parameter.clone()),
+            ("JwtPublicKeysParameter".to_owned(), public_parameter.clone()),
+            ("JwtIssuer".to_owned(), ISSUER.to_owned()),
+        ]);
+        let opts = devstack::template::PlanOptions { overrides, moto_endpoint: moto.endpoint.clone() };
+        let stack = devstack::template::plan(&template_path(), &opts).expect("template plans");
+        let config = moto.sdk_config().await;
+        devstack::provision::provision(&stack, &config).await.expect("provisioned");
+        let table = stack.table("AuthTable").expect("auth table").name.clone();
+        let bus = stack.buses.first().expect("a bus").name.clone();
+        let app = TestApp { config, stack, table, bus, signing_parameter, public_parameter, limits };
+        app.put_keys(&fixture("key-a.json"), &fixture("jwks.json")).await;
+        app
+    }
+
+    pub async fn put_keys(&self, signing: &str, jwks: &str) {
+        let ssm = aws_sdk_ssm::Client::new(&self.config);
+        for (name, value, kind) in [
+            (&self.signing_parameter, signing, aws_sdk_ssm::types::ParameterType::SecureString),
+            (&self.public_parameter, jwks, aws_sdk_ssm::types::ParameterType::String),
+        ] {
+            ssm.put_parameter()
+                .name(name)
+                .value(value)
+                .r#type(kind)
+                .overwrite(true)
+                .send()
+                .await
+                .expect("put parameter");
+        }
+    }
+
+    pub fn store(&self) -> AuthStore {
+        AuthStore::new(aws_sdk_dynamodb::Client::new(&self.config), &self.table)
+    }
+
+    pub fn tokens(&self) -> TokenSettings {
+        TokenSettings {
+            issuer: ISSUER.into(),
+            audience: AUDIENCE.into(),
+            access_ttl_seconds: 900,
+            refresh_ttl_seconds: 3600,
+        }
+    }
+
+    fn signing(&self) -> SigningKeySource {
+        SigningKeySource::new(aws_sdk_ssm::Client::new(&self.config), &self.signing_parameter)
+    }
+
+    pub fn public_keys(&self) -> PublicKeySource {
+        PublicKeySource::new(aws_sdk_ssm::Client::new(&self.config), &self.public_parameter)
+    }
+
+    pub fn register(&self) -> auth_register::Deps {
+        auth_register::Deps { store: self.store(), limits: self.limits.clone() }
+    }
+    pub fn login(&self) -> auth_login::Deps {
+        auth_login::Deps {
+            store: self.store(),
+            keys: self.signing(),
+            tokens: self.tokens(),
+            limits: self.limits.clone(),
+        }
+    }
+    pub fn refresh(&self) -> auth_refresh::Deps {
+        auth_refresh::Deps { store: self.store(), keys: self.signing(), tokens: self.tokens() }
+    }
+    pub fn logout(&self) -> auth_logout::Deps {
+        auth_logout::Deps { store: self.store() }
+    }
+    pub fn me(&self) -> auth_me::Deps {
+        auth_me::Deps { store: self.store() }
+    }
+    pub fn users_get(&self) -> auth_users_get::Deps {
+        auth_users_get::Deps { store: self.store() }
+    }
+    pub fn forgot(&self) -> auth_password_forgot::Deps {
+        auth_password_forgot::Deps {
+            store: self.store(),
+            limits: self.limits.clone(),
+            reset: ResetSettings { ttl_seconds: 3600, url: "http://127.0.0.1:3000/reset-password".into() },
+        }
+    }
+    pub fn reset(&self) -> auth_password_reset::Deps {
+        auth_password_reset::Deps { store: self.store() }
+    }
+    pub fn jwks(&self) -> auth_jwks::Deps {
+        auth_jwks::Deps { keys: self.public_keys() }
+    }
+    pub fn authorizer(&self) -> auth_authorizer::Deps {
+        auth_authorizer::Deps { keys: self.public_keys(), issuer: ISSUER.into(), audience: AUDIENCE.into() }
+    }
+    pub fn publisher(&self, bus: &str) -> auth_publisher::Deps {
+        auth_publisher::Deps { events: aws_sdk_eventbridge::Client::new(&self.config), bus: bus.to_owned() }
+    }
+
+    /// Registers and logs in a customer; returns (email, password, token pair JSON).
+    pub async fn signed_up_customer(&self) -> (String, String, Value) {
+        let email = format!("{}@example.com", uuid::Uuid::new_v4().simple());
+        let password = "correct horse 42".to_owned();
+        let body = json!({ "email": email, "password": password });
+        let r = auth_register::handler(&self.register(), post("/auth/register", &body)).await;
+        assert_eq!(r.status(), 201, "{}", text(&r));
+        let r = auth_login::handler(&self.login(), post("/auth/login", &body)).await;
+        assert_eq!(r.status(), 200, "{}", text(&r));
+        (email, password, body_json(&r))
+    }
+
+    /// Every outbox item in the auth table (test-only scan).
+    pub async fn outbox(&self) -> Vec<bazaar_aws::outbox::OutboxItem> {
+        let out = aws_sdk_dynamodb::Client::new(&self.config)
+            .scan()
+            .table_name(&self.table)
+            .filter_expression("begins_with(pk, :p)")
+            .expression_attribute_values(":p", aws_sdk_dynamodb::types::AttributeValue::S("OUTBOX#".into()))
+            .send()
+            .await
+            .expect("scan");
+        out.items().iter().map(|i| bazaar_aws::dynamo::from_item(i.clone()).expect("outbox item")).collect()
+    }
+}
+
+/// An API Gateway v2 request as the gateway would send it.
+pub fn request(method: &str, path: &str, body: Option<&str>, ip: &str, identity: Option<&Identity>) -> Request {
+    let mut headers = json!({ "host": "127.0.0.1:3000", "x-forwarded-proto": "http" });
+    if body.is_some() {
+        headers["content-type"] = json!("application/json");
+    }
+    let mut event = json!({
+        "version": "2.0",
+        "routeKey": format!("{method} {path}"),
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": headers,
+        "requestContext": {
+            "accountId": "123456789012", "apiId": "local", "domainName": "127.0.0.1", "stage": "$default",
+            "requestId": uuid::Uuid::new_v4().to_string(), "routeKey": format!("{method} {path}"), "timeEpoch": 0,
+            "http": { "method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": ip, "userAgent": "test" }
+        },
+        "isBase64Encoded": false
+    });
+    if let Some(body) = body {
+        event["body"] = json!(body);
+    }
+    if let Some(identity) = identity {
+        event["requestContext"]["authorizer"] = json!({ "lambda": identity.to_context() });
+    }
+    lambda_http::request::from_str(&event.to_string()).expect("API Gateway v2 event")
+}
+
+pub fn post(path: &str, body: &Value) -> Request {
+    request("POST", path, Some(&body.to_string()), "203.0.113.1", None)
+}
+
+pub fn text(r: &Response<Body>) -> String {
+    String::from_utf8_lossy(r.body().as_ref()).into_owned()
+}
+
+pub fn body_json(r: &Response<Body>) -> Value {
+    serde_json::from_slice(r.body().as_ref()).unwrap_or(Value::Null)
+}
+
+/// Asserts a 4xx problem+json response with `status`.
+pub fn assert_problem(r: &Response<Body>, status: u16) {
+    assert_eq!(r.status().as_u16(), status, "{}", text(r));
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let body = body_json(r);
+    assert_eq!(body["status"], status);
+    assert!(body["type"].as_str().is_some_and(|t| t.starts_with("urn:bazaar:problem:")), "{body}");
+}
+
+pub fn identity_of(claims: &Value) -> Identity {
+    let list = |k: &str| {
+        claims[k]
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+            .unwrap_or_default()
+    };
+    Identity {
+        sub: claims["sub"].as_str().unwrap_or_default().to_owned(),
+        email: claims["email"].as_str().unwrap_or_default().to_owned(),
+        roles: list("roles"),
+        permissions: list("permissions"),
+    }
+}
+
+/// The claims of a JWT, without verifying it (tests read what was issued).
+pub fn claims(token: &str) -> Value {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).expect("a JWT");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).expect("base64url");
+    serde_json::from_slice(&bytes).expect("claims JSON")
+}
+
+pub const SHORT: Duration = Duration::from_millis(50);

@@ -1,0 +1,137 @@
+//! The development RS256 signing key: generated once into the state directory, published
+//! to SSM the way the deployed stack expects (the private key for the login/refresh
+//! functions, the JWKS for the authorizer and the jwks endpoint).
+
+use std::io::Write as _;
+use std::os::unix::fs::OpenOptionsExt as _;
+use std::path::Path;
+
+use anyhow::Context as _;
+use aws_sdk_ssm::types::ParameterType;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rsa::pkcs8::{DecodePrivateKey as _, EncodePrivateKey as _, EncodePublicKey as _, LineEnding};
+use rsa::traits::PublicKeyParts as _;
+use rsa::{RsaPrivateKey, RsaPublicKey};
+use sha2::{Digest as _, Sha256};
+
+use crate::model::Stack;
+
+const KEY_FILE: &str = "signing-key.pem";
+const KEY_BITS: usize = 2048;
+
+/// The development key pair.
+#[derive(Debug, Clone)]
+pub struct DevKeys {
+    /// First 16 hex characters of the SHA-256 of the public key's DER (SPKI).
+    pub kid: String,
+    /// PKCS#8 PEM.
+    pub private_key_pem: String,
+    /// `{"keys": [{kty, use, alg, kid, n, e}]}`.
+    pub jwks: serde_json::Value,
+}
+
+/// Loads `dir/signing-key.pem`, generating it (mode 0600) if it is missing.
+pub fn ensure_dev_keys(dir: &Path) -> anyhow::Result<DevKeys> {
+    let path = dir.join(KEY_FILE);
+    let pem = if path.exists() {
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?
+    } else {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let key = RsaPrivateKey::new(&mut rand_core::OsRng, KEY_BITS).context("generating an RSA key")?;
+        let pem = key.to_pkcs8_pem(LineEnding::LF).context("encoding the key as PKCS#8")?.to_string();
+        write_private(&path, &pem)?;
+        pem
+    };
+    let key =
+        RsaPrivateKey::from_pkcs8_pem(&pem).with_context(|| format!("{} is not a PKCS#8 RSA key", path.display()))?;
+    dev_keys(&key, pem)
+}
+
+/// Writes a secret file readable only by its owner (via a temporary file, so a crash
+/// never leaves half a key behind).
+fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+    let tmp = path.with_extension("pem.tmp");
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)
+        .with_context(|| format!("creating {}", tmp.display()))?;
+    file.write_all(contents.as_bytes())?;
+    file.sync_all()?;
+    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
+}
+
+fn dev_keys(key: &RsaPrivateKey, private_key_pem: String) -> anyhow::Result<DevKeys> {
+    let public = RsaPublicKey::from(key);
+    let der = public.to_public_key_der().context("encoding the public key")?;
+    let digest = Sha256::digest(der.as_bytes());
+    let kid: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    let jwks = serde_json::json!({"keys": [{
+        "kty": "RSA",
+        "use": "sig",
+        "alg": "RS256",
+        "kid": kid,
+        "n": URL_SAFE_NO_PAD.encode(public.n().to_bytes_be()),
+        "e": URL_SAFE_NO_PAD.encode(public.e().to_bytes_be()),
+    }]});
+    Ok(DevKeys { kid, private_key_pem, jwks })
+}
+
+/// Stores the keys in SSM under the names the template's parameters give.
+pub async fn put_key_parameters(config: &aws_types::SdkConfig, stack: &Stack, keys: &DevKeys) -> anyhow::Result<()> {
+    let name = |param: &str| {
+        stack.parameters.get(param).cloned().with_context(|| format!("the template has no {param} parameter"))
+    };
+    let signing = serde_json::json!({"kid": keys.kid, "private_key_pem": keys.private_key_pem});
+    let client = aws_sdk_ssm::Client::new(config);
+    for (param, value, kind) in [
+        ("JwtSigningKeyParameter", signing.to_string(), ParameterType::SecureString),
+        ("JwtPublicKeysParameter", keys.jwks.to_string(), ParameterType::String),
+    ] {
+        let name = name(param)?;
+        client
+            .put_parameter()
+            .name(&name)
+            .value(value)
+            .r#type(kind)
+            .overwrite(true)
+            .send()
+            .await
+            .with_context(|| format!("putting SSM parameter {name}"))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rsa::BigUint;
+
+    #[test]
+    fn generated_once_and_jwks_matches_the_key() {
+        let dir = std::env::temp_dir().join(format!("devstack-keys-{}", uuid::Uuid::new_v4()));
+        let first = ensure_dev_keys(&dir).expect("generated");
+        let second = ensure_dev_keys(&dir).expect("loaded");
+        assert_eq!(first.kid, second.kid);
+        assert_eq!(first.kid.len(), 16);
+        let mode = std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::metadata(dir.join(KEY_FILE)).expect("file").permissions(),
+        );
+        assert_eq!(mode & 0o777, 0o600);
+
+        let key = RsaPrivateKey::from_pkcs8_pem(&first.private_key_pem).expect("pkcs8");
+        let jwk = &first.jwks["keys"][0];
+        let decode = |field: &str| {
+            let text = jwk[field].as_str().expect("string");
+            BigUint::from_bytes_be(&URL_SAFE_NO_PAD.decode(text).expect("base64url without padding"))
+        };
+        assert_eq!(&decode("n"), key.n());
+        assert_eq!(&decode("e"), key.e());
+        assert_eq!(jwk["kid"], first.kid.as_str());
+        assert_eq!(jwk["alg"], "RS256");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

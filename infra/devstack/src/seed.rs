@@ -1,0 +1,85 @@
+//! Seed data for a fresh devstack: the first admin account, whose password is generated
+//! once and kept in the state directory so it survives restarts.
+
+use std::io::Write as _;
+use std::os::unix::fs::OpenOptionsExt as _;
+use std::path::Path;
+
+use anyhow::Context as _;
+use aws_types::SdkConfig;
+use rand_core::RngCore as _;
+
+use crate::model::Stack;
+
+pub const ADMIN_EMAIL: &str = "admin@bazaar.local";
+const PASSWORD_FILE: &str = "admin-password";
+const AUTH_TABLE: &str = "AuthTable";
+
+/// The seeded admin's credentials, to print for the developer.
+#[derive(Debug, Clone)]
+pub struct SeedReport {
+    pub admin_email: String,
+    pub admin_password: String,
+}
+
+/// Ensures the admin account exists in the auth table (idempotent).
+pub async fn seed(stack: &Stack, config: &SdkConfig, state_dir: &Path) -> anyhow::Result<SeedReport> {
+    let table = stack.table(AUTH_TABLE).with_context(|| format!("the template has no {AUTH_TABLE}"))?;
+    let password = admin_password(state_dir)?;
+    let client = aws_sdk_dynamodb::Client::new(config);
+    auth_core::bootstrap::ensure_admin(&client, &table.name, ADMIN_EMAIL, &password)
+        .await
+        .context("seeding the admin account")?;
+    Ok(SeedReport { admin_email: ADMIN_EMAIL.to_string(), admin_password: password })
+}
+
+/// Reads `state_dir/admin-password`, or generates and saves it (mode 0600).
+fn admin_password(state_dir: &Path) -> anyhow::Result<String> {
+    let path = state_dir.join(PASSWORD_FILE);
+    if path.exists() {
+        let saved = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        return Ok(saved.trim().to_string());
+    }
+    std::fs::create_dir_all(state_dir).with_context(|| format!("creating {}", state_dir.display()))?;
+    // The suffix guarantees the letters, digit and symbol a password policy may ask for.
+    let password = format!("{}!7a", random_alphanumerics(20));
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    file.write_all(password.as_bytes())?;
+    Ok(password)
+}
+
+fn random_alphanumerics(len: usize) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut out = String::with_capacity(len);
+    let mut byte = [0u8; 1];
+    while out.len() < len {
+        rand_core::OsRng.fill_bytes(&mut byte);
+        // Rejection sampling keeps every character equally likely (248 = 4 × 62).
+        if usize::from(byte[0]) < 248 {
+            out.push(char::from(ALPHABET[usize::from(byte[0]) % ALPHABET.len()]));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_is_generated_once_and_private() {
+        let dir = std::env::temp_dir().join(format!("devstack-seed-{}", uuid::Uuid::new_v4()));
+        let first = admin_password(&dir).expect("generated");
+        assert_eq!(first.len(), 23);
+        assert!(first.chars().any(|c| c.is_ascii_digit()) && first.chars().any(|c| c.is_ascii_alphabetic()));
+        assert_eq!(admin_password(&dir).expect("read back"), first);
+        let meta = std::fs::metadata(dir.join(PASSWORD_FILE)).expect("saved");
+        assert_eq!(std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o777, 0o600);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1,0 +1,203 @@
+//! Reads template.yaml (SAM) and resolves it into a [`Stack`]: parameters, conditions,
+//! SAM globals and intrinsics, physical names as moto gives them. Anything the devstack
+//! cannot run locally is refused with [`PlanError::Unsupported`] instead of being skipped.
+
+mod data;
+mod events;
+mod function;
+mod globals;
+mod http_api;
+mod intrinsics;
+#[cfg(test)]
+mod intrinsics_tests;
+mod names;
+mod params;
+mod props;
+mod support;
+mod yaml;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value as Json};
+
+use crate::model::Stack;
+use intrinsics::Resolver;
+
+/// How to plan: the knobs `sam deploy` would take, plus where moto listens.
+#[derive(Debug, Clone, Default)]
+pub struct PlanOptions {
+    /// Parameter overrides, like `sam deploy --parameter-overrides`.
+    pub overrides: BTreeMap<String, String>,
+    /// moto's endpoint, e.g. `http://127.0.0.1:4566` (queue URLs contain it).
+    pub moto_endpoint: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("template is not valid YAML: {0}")]
+    Yaml(#[from] serde_norway::Error),
+    /// Every resource or event the devstack cannot run, as `LogicalId: Type` or
+    /// `LogicalId.Events.Name: Type`.
+    #[error("template.yaml uses what the devstack cannot run locally: {}", .0.join(", "))]
+    Unsupported(Vec<String>),
+    #[error("parameter {name}: {message}")]
+    Parameter { name: String, message: String },
+    /// A template error, located by its path in the template.
+    #[error("{at}: {message}")]
+    Invalid { at: String, message: String },
+}
+
+impl PlanError {
+    pub(crate) fn invalid(at: impl Into<String>, message: impl Into<String>) -> Self {
+        PlanError::Invalid { at: at.into(), message: message.into() }
+    }
+
+    /// Prefixes the location of an `Invalid` error with `outer`.
+    pub(crate) fn within(self, outer: &str) -> Self {
+        match self {
+            PlanError::Invalid { at, message } => {
+                let at = match (at.is_empty(), at.starts_with('[')) {
+                    (true, _) => outer.to_string(),
+                    (false, true) => format!("{outer}{at}"),
+                    (false, false) => format!("{outer}.{at}"),
+                };
+                PlanError::Invalid { at, message }
+            }
+            other => other,
+        }
+    }
+}
+
+/// Plans the template at `path`.
+pub fn plan(path: &Path, opts: &PlanOptions) -> Result<Stack, PlanError> {
+    let text = std::fs::read_to_string(path).map_err(|source| PlanError::Io { path: path.to_path_buf(), source })?;
+    plan_str(&text, opts)
+}
+
+/// Plans a template given as text.
+pub fn plan_str(yaml: &str, opts: &PlanOptions) -> Result<Stack, PlanError> {
+    let doc = yaml::parse(yaml)?;
+    let params = params::resolve(doc.get("Parameters").and_then(Json::as_object), &opts.overrides)?;
+    let mut resources = doc
+        .get("Resources")
+        .and_then(Json::as_object)
+        .cloned()
+        .ok_or_else(|| PlanError::invalid("Resources", "missing or not a map"))?;
+    let mut unsupported = support::unsupported_transforms(doc.get("Transform"));
+    unsupported.extend(support::unsupported(&resources));
+    if !unsupported.is_empty() {
+        return Err(PlanError::Unsupported(unsupported));
+    }
+    globals::apply(doc.get("Globals"), &mut resources);
+    let conditions = doc.get("Conditions").and_then(Json::as_object).cloned().unwrap_or_default();
+    let resolver = Resolver::new(&params.values, &conditions, &resources, &opts.moto_endpoint);
+    let mut builder = Builder::new(&resolver)?;
+    builder.stack.parameters = params.raw;
+    builder.build_all(&resources)?;
+    builder.finish()
+}
+
+/// Accumulates the stack; problems only found while building (a rule targeting a Lambda,
+/// a JWT authorizer…) are collected and reported together as `Unsupported`.
+pub(crate) struct Builder<'r, 't> {
+    pub r: &'r Resolver<'t>,
+    pub stack: Stack,
+    pub unsupported: Vec<String>,
+    /// Queue ARN → logical id (event sources, redrive and rule targets name queues by ARN).
+    pub queue_by_arn: BTreeMap<String, String>,
+    /// Stream ARN placeholder → table logical id.
+    pub table_by_stream: BTreeMap<String, String>,
+    /// Function ARN → logical id (authorizers name functions by ARN).
+    pub function_by_arn: BTreeMap<String, String>,
+    /// Routes (function index, route index) that take the API's default authorizer.
+    pub default_auth_routes: Vec<(usize, usize)>,
+}
+
+impl<'r, 't> Builder<'r, 't> {
+    fn new(r: &'r Resolver<'t>) -> Result<Self, PlanError> {
+        let mut b = Builder {
+            r,
+            stack: Stack::default(),
+            unsupported: Vec::new(),
+            queue_by_arn: BTreeMap::new(),
+            table_by_stream: BTreeMap::new(),
+            function_by_arn: BTreeMap::new(),
+            default_auth_routes: Vec::new(),
+        };
+        for id in r.resources.keys() {
+            let (index, arn) = match r.resource_type(id)? {
+                "AWS::SQS::Queue" => (&mut b.queue_by_arn, names::queue_arn(&r.physical_name(id)?)),
+                "AWS::DynamoDB::Table" => {
+                    (&mut b.table_by_stream, names::stream_arn_placeholder(&r.physical_name(id)?))
+                }
+                "AWS::Serverless::Function" => (&mut b.function_by_arn, names::function_arn(&r.binary(id)?)),
+                _ => continue,
+            };
+            index.insert(arn, id.clone());
+        }
+        Ok(b)
+    }
+
+    fn build_all(&mut self, resources: &Map<String, Json>) -> Result<(), PlanError> {
+        for (id, resource) in resources {
+            if !self.active(id, resource)? {
+                continue;
+            }
+            let kind = resource.get("Type").and_then(Json::as_str).unwrap_or_default();
+            let empty = Json::Object(Map::new());
+            let props = resource.get("Properties").unwrap_or(&empty);
+            self.build(id, kind, props).map_err(|e| e.within(id))?;
+        }
+        Ok(())
+    }
+
+    fn build(&mut self, id: &str, kind: &str, props: &Json) -> Result<(), PlanError> {
+        match kind {
+            "AWS::DynamoDB::Table" => self.table(id, props),
+            "AWS::SQS::Queue" => self.queue(id, props),
+            "AWS::Events::EventBus" => self.bus(id),
+            "AWS::Events::Rule" => self.rule(id, props),
+            "AWS::SNS::Topic" => self.topic(id, props),
+            "AWS::SES::EmailIdentity" => self.email_identity(id, props),
+            "AWS::Serverless::Function" => self.function(id, props),
+            "AWS::Serverless::HttpApi" => self.http_api(id, props),
+            // Queue policies only grant permissions, which moto does not enforce.
+            _ => Ok(()),
+        }
+    }
+
+    /// Resolves only the named properties (absent and `AWS::NoValue` ones are left out),
+    /// for resources of which only some properties matter locally: policies, for one, may
+    /// name resources (roles, other stacks) that have no local meaning.
+    fn fields(&self, props: &Json, keys: &[&str]) -> Result<Json, PlanError> {
+        let mut out = Map::new();
+        for key in keys {
+            let Some(value) = props.get(*key) else { continue };
+            if let Some(v) = self.r.resolve(value).map_err(|e| e.within(&format!("Properties.{key}")))? {
+                out.insert((*key).to_string(), v);
+            }
+        }
+        Ok(Json::Object(out))
+    }
+
+    /// Whether the resource's `Condition` (if any) holds.
+    fn active(&self, id: &str, resource: &Json) -> Result<bool, PlanError> {
+        match resource.get("Condition").and_then(Json::as_str) {
+            Some(name) => self.r.condition(name).map_err(|e| e.within(id)),
+            None => Ok(true),
+        }
+    }
+
+    /// Links what needs the whole stack (default authorizers, the implicit API).
+    fn finish(mut self) -> Result<Stack, PlanError> {
+        self.link_default_api()?;
+        if self.unsupported.is_empty() { Ok(self.stack) } else { Err(PlanError::Unsupported(self.unsupported)) }
+    }
+}

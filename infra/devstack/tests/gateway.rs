@@ -1,0 +1,321 @@
+//! The local API Gateway over HTTP, with a closure-backed invoker standing in for
+//! `cargo lambda watch`: routing, the 2.0 event, authorizer outcomes and caching, CORS,
+//! throttling and response mapping.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use devstack::gateway::{Gateway, GatewayOptions, serve};
+use devstack::invoke::{FnInvoker, InvokeOutcome};
+use devstack::model::{Authorizer, Cors, Function, HttpApi, HttpRoute, Stack};
+use serde_json::{Value, json};
+
+type Calls = Arc<Mutex<Vec<(String, Value)>>>;
+
+fn function(binary: &str, routes: &[(&str, &str, Option<&str>)]) -> Function {
+    Function {
+        logical_id: format!("{binary}-fn"),
+        binary: binary.to_owned(),
+        memory_mb: 128,
+        timeout_seconds: 10,
+        environment: BTreeMap::new(),
+        http_routes: routes
+            .iter()
+            .map(|(method, path, authorizer)| HttpRoute {
+                method: (*method).to_owned(),
+                path: (*path).to_owned(),
+                authorizer: authorizer.map(str::to_owned),
+            })
+            .collect(),
+        sqs_sources: vec![],
+        stream_sources: vec![],
+        schedules: vec![],
+    }
+}
+
+fn stack(cache_ttl_seconds: u32, rate: Option<f64>, burst: Option<u32>) -> Stack {
+    let authorizer = Authorizer {
+        name: "Auth".into(),
+        function_logical_id: "authorizer-fn".into(),
+        simple_responses: true,
+        identity_headers: vec!["$request.header.Authorization".into()],
+        cache_ttl_seconds,
+    };
+    Stack {
+        functions: vec![
+            function("authorizer", &[]),
+            function("exact", &[("GET", "/pets/dog/1", None)]),
+            function("param", &[("GET", "/pets/dog/{id}", None)]),
+            function("greedy", &[("ANY", "/pets/{proxy+}", None)]),
+            function("private", &[("GET", "/me", Some("Auth"))]),
+            function("respond", &[("POST", "/respond", None)]),
+        ],
+        http_api: Some(HttpApi {
+            logical_id: "HttpApi".into(),
+            cors: Some(Cors {
+                allow_origins: vec!["http://localhost:5173".into()],
+                allow_methods: vec!["GET".into(), "POST".into()],
+                allow_headers: vec!["authorization".into(), "content-type".into()],
+                expose_headers: vec!["x-correlation-id".into()],
+                max_age: Some(600),
+                allow_credentials: false,
+            }),
+            throttling_rate_limit: rate,
+            throttling_burst_limit: burst,
+            default_authorizer: None,
+            authorizers: BTreeMap::from([("Auth".to_owned(), authorizer)]),
+        }),
+        ..Stack::default()
+    }
+}
+
+/// What the fake functions do: the authorizer decides by token, `respond` returns the
+/// request body as its response, everything else echoes its event.
+fn behave(binary: &str, event: &Value) -> anyhow::Result<InvokeOutcome> {
+    let ok = |v: Value| Ok(InvokeOutcome::Ok(v));
+    match binary {
+        "authorizer" => match event["identitySource"][0].as_str().unwrap_or_default() {
+            "Bearer good" => ok(json!({"isAuthorized": true, "context": {"sub": "u1"}})),
+            "Bearer deny" => ok(json!({"isAuthorized": false})),
+            "Bearer unauth" => {
+                Ok(InvokeOutcome::FunctionError { error_type: "E".into(), error_message: "Unauthorized".into() })
+            }
+            _ => ok(json!("what")),
+        },
+        "respond" => {
+            let body = event["body"].as_str().unwrap_or("null");
+            match serde_json::from_str::<Value>(body).expect("JSON test body") {
+                Value::String(s) if s == "fail" => {
+                    Ok(InvokeOutcome::FunctionError { error_type: "E".into(), error_message: "boom".into() })
+                }
+                other => ok(other),
+            }
+        }
+        _ => ok(json!({
+            "statusCode": 200,
+            "headers": {"content-type": "application/json", "access-control-allow-origin": "*"},
+            "body": json!({"binary": binary, "event": event}).to_string(),
+        })),
+    }
+}
+
+async fn start(stack: Stack) -> (String, Calls) {
+    let calls: Calls = Arc::default();
+    let recorded = calls.clone();
+    let invoker = FnInvoker::new(move |binary: String, event: Value| {
+        recorded.lock().expect("lock").push((binary.clone(), event.clone()));
+        async move { behave(&binary, &event) }
+    });
+    let gateway = Gateway::new(&stack, Arc::new(invoker), GatewayOptions::default()).expect("gateway");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(serve(listener, gateway));
+    (url, calls)
+}
+
+fn count(calls: &Calls, binary: &str) -> usize {
+    calls.lock().expect("lock").iter().filter(|(b, _)| b == binary).count()
+}
+
+async fn json_of(response: reqwest::Response) -> Value {
+    response.json().await.expect("JSON body")
+}
+
+#[tokio::test]
+async fn routes_by_api_gateway_precedence() {
+    let (url, _) = start(stack(0, None, None)).await;
+    let client = reqwest::Client::new();
+    for (method, path, binary) in [
+        ("GET", "/pets/dog/1", "exact"),
+        ("GET", "/pets/dog/7", "param"),
+        ("DELETE", "/pets/dog/1", "greedy"),
+        ("GET", "/pets/cat/a/b", "greedy"),
+    ] {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let response = client.request(method, format!("{url}{path}")).send().await.expect("send");
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(json_of(response).await["binary"], binary, "{path}");
+    }
+    let missing = client.get(format!("{url}/nope")).send().await.expect("send");
+    assert_eq!(missing.status(), 404);
+    assert_eq!(json_of(missing).await, json!({"message": "Not Found"}));
+}
+
+#[tokio::test]
+async fn builds_the_2_0_event() {
+    let (url, _) = start(stack(0, None, None)).await;
+    let response = reqwest::Client::new()
+        .post(format!("{url}/pets/dog/a%20b?x=1&x=2&y=z"))
+        .header("X-Multi", "a")
+        .header("X-Multi", "b")
+        .header("Cookie", "c1=v1; c2=v2")
+        .header("Content-Type", "application/octet-stream")
+        .body(vec![0u8, 159, 146, 150])
+        .send()
+        .await
+        .expect("send");
+    let request_id = response.headers()["apigw-requestid"].to_str().expect("id").to_owned();
+    let event = json_of(response).await["event"].clone();
+    assert_eq!(event["version"], "2.0");
+    assert_eq!(event["routeKey"], "ANY /pets/{proxy+}");
+    assert_eq!(event["rawPath"], "/pets/dog/a%20b");
+    assert_eq!(event["rawQueryString"], "x=1&x=2&y=z");
+    assert_eq!(event["queryStringParameters"], json!({"x": "1,2", "y": "z"}));
+    assert_eq!(event["pathParameters"], json!({"proxy": "dog/a b"}));
+    assert_eq!(event["cookies"], json!(["c1=v1", "c2=v2"]));
+    assert_eq!(event["headers"]["x-multi"], "a,b");
+    assert!(event["headers"].get("cookie").is_none());
+    assert_eq!(event["isBase64Encoded"], true);
+    assert_eq!(event["body"], "AJ+Slg==");
+    let context = &event["requestContext"];
+    assert_eq!(context["http"]["method"], "POST");
+    assert_eq!(context["http"]["sourceIp"], "127.0.0.1");
+    assert_eq!(context["http"]["protocol"], "HTTP/1.1");
+    assert_eq!(context["stage"], "$default");
+    assert_eq!(context["apiId"], "local");
+    assert_eq!(context["requestId"], request_id.as_str());
+    assert_eq!(context["routeKey"], "ANY /pets/{proxy+}");
+    // What lambda_http deserializes for a payload 2.0 function.
+    serde_json::from_value::<aws_lambda_events::apigw::ApiGatewayV2httpRequest>(event)
+        .expect("a valid ApiGatewayV2httpRequest");
+}
+
+#[tokio::test]
+async fn authorizer_outcomes() {
+    let (url, calls) = start(stack(0, None, None)).await;
+    let client = reqwest::Client::new();
+    let get = |token: Option<&str>| {
+        let request = client.get(format!("{url}/me"));
+        match token {
+            Some(token) => request.header("Authorization", token),
+            None => request,
+        }
+        .send()
+    };
+    let missing = get(None).await.expect("send");
+    assert_eq!(missing.status(), 401);
+    assert_eq!(json_of(missing).await, json!({"message": "Unauthorized"}));
+    assert_eq!(count(&calls, "authorizer"), 0, "no identity, no authorizer call");
+
+    let unauth = get(Some("Bearer unauth")).await.expect("send");
+    assert_eq!(unauth.status(), 401);
+    let denied = get(Some("Bearer deny")).await.expect("send");
+    assert_eq!(denied.status(), 403);
+    assert_eq!(json_of(denied).await, json!({"message": "Forbidden"}));
+    assert_eq!(get(Some("Bearer garbage")).await.expect("send").status(), 500);
+    assert_eq!(count(&calls, "private"), 0);
+
+    let allowed = get(Some("Bearer good")).await.expect("send");
+    assert_eq!(allowed.status(), 200);
+    let event = json_of(allowed).await["event"].clone();
+    assert_eq!(event["requestContext"]["authorizer"]["lambda"], json!({"sub": "u1"}));
+    let (_, auth_event) = calls.lock().expect("lock").iter().rfind(|(b, _)| b == "authorizer").cloned().expect("call");
+    assert_eq!(auth_event["type"], "REQUEST");
+    assert_eq!(auth_event["identitySource"], json!(["Bearer good"]));
+    assert_eq!(auth_event["routeArn"], "arn:aws:execute-api:us-east-1:123456789012:local/$default/GET/me");
+    serde_json::from_value::<aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request>(auth_event)
+        .expect("a valid authorizer request");
+}
+
+#[tokio::test]
+async fn authorizer_results_are_cached_per_identity() {
+    let (url, calls) = start(stack(300, None, None)).await;
+    let client = reqwest::Client::new();
+    for token in ["Bearer good", "Bearer good", "Bearer deny", "Bearer deny", "Bearer good"] {
+        client.get(format!("{url}/me")).header("Authorization", token).send().await.expect("send");
+    }
+    assert_eq!(count(&calls, "authorizer"), 2, "one call per distinct identity");
+    assert_eq!(count(&calls, "private"), 3);
+
+    let (url, calls) = start(stack(0, None, None)).await;
+    for _ in 0..3 {
+        client.get(format!("{url}/me")).header("Authorization", "Bearer good").send().await.expect("send");
+    }
+    assert_eq!(count(&calls, "authorizer"), 3, "TTL 0 disables the cache");
+}
+
+#[tokio::test]
+async fn cors_preflight_and_response_headers() {
+    let (url, calls) = start(stack(0, None, None)).await;
+    let client = reqwest::Client::new();
+    let preflight = |origin: &str| {
+        client
+            .request(reqwest::Method::OPTIONS, format!("{url}/me"))
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "GET")
+            .send()
+    };
+    let allowed = preflight("http://localhost:5173").await.expect("send");
+    assert_eq!(allowed.status(), 204);
+    let h = allowed.headers();
+    assert_eq!(h["access-control-allow-origin"], "http://localhost:5173");
+    assert_eq!(h["access-control-allow-methods"], "GET,POST");
+    assert_eq!(h["access-control-allow-headers"], "authorization,content-type");
+    assert_eq!(h["access-control-max-age"], "600");
+
+    let denied = preflight("https://evil.example").await.expect("send");
+    assert_eq!(denied.status(), 204);
+    assert!(denied.headers().get("access-control-allow-origin").is_none());
+    assert!(calls.lock().expect("lock").is_empty(), "preflights never reach functions");
+
+    // The integration's own `access-control-allow-origin: *` is replaced by the API's.
+    let normal =
+        client.get(format!("{url}/pets/dog/1")).header("Origin", "http://localhost:5173").send().await.expect("send");
+    assert_eq!(normal.headers()["access-control-allow-origin"], "http://localhost:5173");
+    assert_eq!(normal.headers()["access-control-expose-headers"], "x-correlation-id");
+    assert_eq!(normal.headers()["vary"], "Origin");
+    let other =
+        client.get(format!("{url}/pets/dog/1")).header("Origin", "https://evil.example").send().await.expect("send");
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+}
+
+#[tokio::test]
+async fn throttles_past_the_burst() {
+    let (url, _) = start(stack(0, Some(0.001), Some(3))).await;
+    let client = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        statuses.push(client.get(format!("{url}/pets/dog/1")).send().await.expect("send").status().as_u16());
+    }
+    assert_eq!(statuses, [200, 200, 200, 429, 429]);
+    let other_route = client.get(format!("{url}/pets/dog/2")).send().await.expect("send");
+    assert_eq!(other_route.status(), 200, "buckets are per route");
+    let throttled = client.get(format!("{url}/pets/dog/1")).send().await.expect("send");
+    assert_eq!(json_of(throttled).await, json!({"message": "Too Many Requests"}));
+}
+
+#[tokio::test]
+async fn maps_function_responses() {
+    let (url, _) = start(stack(0, None, None)).await;
+    let client = reqwest::Client::new();
+    let respond = |value: Value| client.post(format!("{url}/respond")).json(&value).send();
+
+    let full = respond(json!({
+        "statusCode": 201,
+        "headers": {"x-a": "1"},
+        "multiValueHeaders": {"x-m": ["a", "b"]},
+        "cookies": ["s=1; HttpOnly", "t=2"],
+        "body": "aGVsbG8=",
+        "isBase64Encoded": true
+    }))
+    .await
+    .expect("send");
+    assert_eq!(full.status(), 201);
+    assert_eq!(full.headers()["x-a"], "1");
+    assert_eq!(full.headers().get_all("x-m").iter().count(), 2);
+    assert_eq!(full.headers().get_all("set-cookie").iter().count(), 2);
+    assert!(full.headers().contains_key("apigw-requestid"));
+    assert_eq!(full.text().await.expect("body"), "hello");
+
+    let plain = respond(json!({"hello": "world"})).await.expect("send");
+    assert_eq!(plain.status(), 200);
+    assert_eq!(plain.headers()["content-type"], "application/json");
+    assert_eq!(json_of(plain).await, json!({"hello": "world"}));
+
+    let failed = respond(json!("fail")).await.expect("send");
+    assert_eq!(failed.status(), 500);
+    assert_eq!(json_of(failed).await, json!({"message": "Internal Server Error"}));
+
+    let malformed = respond(json!({"statusCode": "nope"})).await.expect("send");
+    assert_eq!(malformed.status(), 500);
+}

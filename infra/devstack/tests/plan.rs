@@ -1,0 +1,160 @@
+//! Planning the real template.yaml and fixtures: what the devstack will run, and what it
+//! must refuse.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use devstack::model::Stack;
+use devstack::template::{PlanError, PlanOptions, plan};
+
+fn opts(overrides: &[(&str, &str)]) -> PlanOptions {
+    PlanOptions {
+        overrides: overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>(),
+        moto_endpoint: "http://127.0.0.1:4566".to_string(),
+    }
+}
+
+fn real(overrides: &[(&str, &str)]) -> Stack {
+    plan(&bazaar_testkit::template_path(), &opts(overrides)).expect("template.yaml plans")
+}
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+#[test]
+fn real_template_functions_and_environment() {
+    let stack = real(&[]);
+    let login = stack.function("AuthLoginFunction").expect("login function");
+    assert_eq!(login.binary, "auth-login");
+    assert_eq!(login.memory_mb, 512);
+    assert_eq!(login.timeout_seconds, 10, "Globals.Function.Timeout");
+    assert_eq!(login.environment["AUTH_TABLE"], "bazaar-dev-auth");
+    assert_eq!(login.environment["STAGE"], "dev", "Globals variables are merged");
+    assert_eq!(login.environment["ACCESS_TOKEN_TTL_SECONDS"], "900");
+    assert_eq!(stack.function("AuthMeFunction").expect("me").memory_mb, 128);
+    let publisher = stack.function("AuthPublisherFunction").expect("publisher");
+    assert_eq!(publisher.environment["EVENT_BUS_NAME"], "bazaar-dev");
+    assert!(stack.function("AuthAuthorizerFunction").is_some());
+    assert_eq!(stack.parameters["Stage"], "dev");
+
+    let xyz = real(&[("Stage", "xyz")]);
+    let login = xyz.function("AuthLoginFunction").expect("login function");
+    assert_eq!(login.environment["AUTH_TABLE"], "bazaar-xyz-auth");
+    assert_eq!(xyz.table("AuthTable").expect("auth table").name, "bazaar-xyz-auth");
+}
+
+#[test]
+fn real_template_routes_and_api() {
+    let stack = real(&[]);
+    let route = |id: &str| stack.function(id).expect(id).http_routes[0].clone();
+    let get_user = route("AuthUsersGetFunction");
+    assert_eq!((get_user.method.as_str(), get_user.path.as_str()), ("GET", "/auth/users/{id}"));
+    assert_eq!(get_user.authorizer.as_deref(), Some("BazaarAuthorizer"));
+    let login = route("AuthLoginFunction");
+    assert_eq!((login.method.as_str(), login.path.as_str()), ("POST", "/auth/login"));
+    assert_eq!(login.authorizer, None);
+
+    let api = stack.http_api.as_ref().expect("http api");
+    let cors = api.cors.as_ref().expect("cors");
+    assert_eq!(cors.allow_origins, ["http://localhost:5173", "http://127.0.0.1:3000"]);
+    assert!(cors.allow_methods.contains(&"PATCH".to_string()));
+    assert_eq!(cors.max_age, Some(600));
+    assert_eq!(api.throttling_rate_limit, Some(50.0));
+    assert_eq!(api.throttling_burst_limit, Some(100));
+    let authorizer = &api.authorizers["BazaarAuthorizer"];
+    assert_eq!(authorizer.function_logical_id, "AuthAuthorizerFunction");
+    assert!(authorizer.simple_responses);
+    assert_eq!(authorizer.identity_headers, ["$request.header.Authorization"]);
+    assert_eq!(authorizer.cache_ttl_seconds, 300);
+}
+
+#[test]
+fn real_template_stream_source_and_resources() {
+    let stack = real(&[]);
+    let table = stack.table("AuthTable").expect("auth table");
+    assert_eq!((table.hash_key.name.as_str(), table.range_key.as_ref().map(|k| k.name.as_str())), ("pk", Some("sk")));
+    assert_eq!(table.gsis[0].name, "gsi1");
+    assert_eq!(table.stream_view_type.as_deref(), Some("NEW_AND_OLD_IMAGES"));
+    assert_eq!(table.ttl_attribute.as_deref(), Some("expires_at"));
+
+    let source = &stack.function("AuthPublisherFunction").expect("publisher").stream_sources[0];
+    assert_eq!(source.table_logical_id, "AuthTable");
+    assert_eq!(source.starting_position, "TRIM_HORIZON");
+    assert_eq!((source.batch_size, source.maximum_batching_window_seconds), (100, 1));
+    assert_eq!(source.maximum_retry_attempts, 10);
+    assert!(source.bisect_on_error && source.report_batch_item_failures);
+    assert_eq!(source.on_failure_queue_logical_id.as_deref(), Some("AuthPublisherDLQ"));
+    assert_eq!(
+        source.filters,
+        [
+            serde_json::json!({"eventName": ["INSERT"], "dynamodb": {"NewImage": {"pk": {"S": [{"prefix": "OUTBOX#"}]}}}})
+        ]
+    );
+    let dlq = stack.queue("AuthPublisherDLQ").expect("dlq");
+    assert_eq!(dlq.name, "bazaar-dev-auth-publisher-dlq");
+    assert_eq!(dlq.message_retention_seconds, Some(1_209_600));
+    assert_eq!(stack.buses[0].name, "bazaar-dev");
+}
+
+#[test]
+fn bad_overrides_are_refused() {
+    let err = plan(&bazaar_testkit::template_path(), &opts(&[("Stage", "Not Valid")])).expect_err("pattern");
+    assert!(matches!(err, PlanError::Parameter { ref name, .. } if name == "Stage"), "{err}");
+    let err = plan(&bazaar_testkit::template_path(), &opts(&[("Nope", "x")])).expect_err("unknown");
+    assert!(matches!(err, PlanError::Parameter { ref name, .. } if name == "Nope"), "{err}");
+}
+
+/// The devstack must refuse, not skip, what it cannot run.
+#[test]
+fn unsupported_resource_type_is_refused() {
+    match plan(&fixture("kinesis-resource.yaml"), &opts(&[])) {
+        Err(PlanError::Unsupported(items)) => assert_eq!(items, ["Clicks: AWS::Kinesis::Stream"]),
+        other => panic!("expected Unsupported, got {other:?}"),
+    }
+}
+
+#[test]
+fn unsupported_event_types_are_refused() {
+    match plan(&fixture("unsupported-events.yaml"), &opts(&[])) {
+        Err(PlanError::Unsupported(items)) => {
+            assert_eq!(items, ["ConsumerFunction.Events.Clicks: Kinesis", "ConsumerFunction.Events.Upload: S3"])
+        }
+        other => panic!("expected Unsupported, got {other:?}"),
+    }
+}
+
+#[test]
+fn queues_rules_fixture() {
+    let stack = plan(&fixture("queues-and-rules.yaml"), &opts(&[("Stage", "t1")])).expect("plans");
+    let work = stack.queue("WorkQueue").expect("work queue");
+    let redrive = work.redrive.as_ref().expect("redrive");
+    assert_eq!((redrive.dlq_logical_id.as_str(), redrive.max_receive_count), ("WorkDLQ", 2));
+    let rule = &stack.rules[0];
+    assert_eq!(rule.bus_name, "bazaar-t1-bus");
+    assert_eq!(rule.event_pattern["detail"]["age"], serde_json::json!([{"numeric": [">=", 18]}]));
+    let target = &rule.targets[0];
+    assert_eq!(target.queue_logical_id, "WorkQueue");
+    assert_eq!(target.dlq_logical_id.as_deref(), Some("WorkDLQ"));
+    assert_eq!(target.maximum_retry_attempts, Some(3));
+}
+
+#[test]
+fn rule_targeting_a_lambda_is_refused() {
+    let yaml = r#"
+Resources:
+  Rule:
+    Type: AWS::Events::Rule
+    Properties:
+      EventPattern: {source: [x]}
+      Targets:
+        - Id: fn
+          Arn: arn:aws:lambda:us-east-1:123456789012:function:other
+"#;
+    match devstack::template::plan_str(yaml, &opts(&[])) {
+        Err(PlanError::Unsupported(items)) => {
+            assert!(items[0].starts_with("Rule.Targets.fn: arn:aws:lambda"), "{items:?}")
+        }
+        other => panic!("expected Unsupported, got {other:?}"),
+    }
+}

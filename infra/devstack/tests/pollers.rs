@@ -1,0 +1,381 @@
+//! Event source pollers against a real moto_server (SQS queues with a redrive policy,
+//! DynamoDB tables with streams), with a closure-backed invoker as the function.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    StreamSpecification, StreamViewType,
+};
+use aws_sdk_sqs::types::QueueAttributeName;
+use bazaar_testkit::{Moto, unique_stage};
+use devstack::invoke::{FnInvoker, InvokeOutcome, Invoker};
+use devstack::model::{SqsSource, StreamSource};
+use devstack::pollers::{SqsPoller, StreamPoller};
+use serde_json::{Value, json};
+
+type Calls = Arc<Mutex<Vec<Value>>>;
+
+/// An invoker that records every event and answers with `answer(call_index, event)`.
+fn recording<F>(answer: F) -> (Arc<dyn Invoker>, Calls)
+where
+    F: Fn(usize, &Value) -> InvokeOutcome + Send + Sync + 'static,
+{
+    let calls: Calls = Arc::default();
+    let recorded = calls.clone();
+    let invoker = FnInvoker::new(move |_binary: String, event: Value| {
+        let mut calls = recorded.lock().expect("lock");
+        let outcome = answer(calls.len(), &event);
+        calls.push(event);
+        async move { Ok(outcome) }
+    });
+    (Arc::new(invoker), calls)
+}
+
+fn function_error() -> InvokeOutcome {
+    InvokeOutcome::FunctionError { error_type: "Boom".into(), error_message: "boom".into() }
+}
+
+fn calls_of(calls: &Calls) -> Vec<Value> {
+    calls.lock().expect("lock").clone()
+}
+
+// ───────────────────────────── SQS ─────────────────────────────
+
+struct Queues {
+    sqs: aws_sdk_sqs::Client,
+    url: String,
+    arn: String,
+    dlq_url: String,
+}
+
+async fn queue_with_dlq(max_receive_count: u32) -> Queues {
+    let config = Moto::shared().sdk_config().await;
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let name = unique_stage();
+    let dlq_url =
+        sqs.create_queue().queue_name(format!("{name}-dlq")).send().await.expect("dlq").queue_url.expect("url");
+    let dlq_arn = queue_arn(&sqs, &dlq_url).await;
+    let redrive = json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive_count.to_string()});
+    let url = sqs
+        .create_queue()
+        .queue_name(&name)
+        .attributes(QueueAttributeName::VisibilityTimeout, "1")
+        .attributes(QueueAttributeName::RedrivePolicy, redrive.to_string())
+        .send()
+        .await
+        .expect("queue")
+        .queue_url
+        .expect("url");
+    let arn = queue_arn(&sqs, &url).await;
+    Queues { sqs, url, arn, dlq_url }
+}
+
+async fn queue_arn(sqs: &aws_sdk_sqs::Client, url: &str) -> String {
+    let attributes = sqs
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("attributes");
+    attributes.attributes().expect("map")[&QueueAttributeName::QueueArn].clone()
+}
+
+/// Messages in the queue, visible or in flight.
+async fn queue_depth(sqs: &aws_sdk_sqs::Client, url: &str) -> usize {
+    let attributes = sqs
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(QueueAttributeName::All)
+        .send()
+        .await
+        .expect("attributes");
+    let map = attributes.attributes().expect("map");
+    [QueueAttributeName::ApproximateNumberOfMessages, QueueAttributeName::ApproximateNumberOfMessagesNotVisible]
+        .iter()
+        .map(|name| map[name].parse::<usize>().expect("count"))
+        .sum()
+}
+
+fn sqs_source(batch_size: u32, filters: Vec<Value>) -> SqsSource {
+    SqsSource {
+        queue_logical_id: "Queue".into(),
+        batch_size,
+        maximum_batching_window_seconds: 1,
+        report_batch_item_failures: true,
+        filters,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sqs_partial_failure_deletes_the_rest_and_redrives_the_failed_one() {
+    let q = queue_with_dlq(2).await;
+    for n in 0..10 {
+        q.sqs.send_message().queue_url(&q.url).message_body(json!({"n": n}).to_string()).send().await.expect("send");
+    }
+    // The function fails the message with n == 3 every time.
+    let (invoker, calls) = recording(|_, event| {
+        let failed: Vec<Value> = event["Records"]
+            .as_array()
+            .expect("records")
+            .iter()
+            .filter(|r| r["body"].as_str() == Some(r#"{"n":3}"#))
+            .map(|r| json!({"itemIdentifier": r["messageId"]}))
+            .collect();
+        InvokeOutcome::Ok(json!({"batchItemFailures": failed}))
+    });
+    let poller = SqsPoller::new("fn", sqs_source(10, vec![]), q.url.clone(), q.arn.clone(), q.sqs.clone(), invoker)
+        .with_long_poll(1);
+
+    let report = poller.poll_once().await.expect("poll").expect("a batch");
+    assert_eq!((report.batch_size, report.failed), (10, 1));
+    let first = &calls_of(&calls)[0];
+    serde_json::from_value::<aws_lambda_events::event::sqs::SqsEvent>(first.clone()).expect("a valid SqsEvent");
+    assert_eq!(first["Records"][0]["eventSource"], "aws:sqs");
+    assert_eq!(first["Records"][0]["eventSourceARN"], q.arn.as_str());
+    assert_eq!(queue_depth(&q.sqs, &q.url).await, 1, "the 9 others are deleted");
+
+    // It comes back after the 1 s visibility timeout and fails again (receive count 2)...
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let again = poller.poll_once().await.expect("poll").expect("the failed message again");
+    assert_eq!((again.batch_size, again.failed), (1, 1));
+    assert_eq!(calls_of(&calls)[1]["Records"][0]["attributes"]["ApproximateReceiveCount"], "2");
+
+    // ...and past maxReceiveCount moto moves it to the DLQ instead of delivering it.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert!(poller.poll_once().await.expect("poll").is_none());
+    let dead = q.sqs.receive_message().queue_url(&q.dlq_url).send().await.expect("receive");
+    let bodies: Vec<&str> = dead.messages().iter().filter_map(|m| m.body()).collect();
+    assert_eq!(bodies, [r#"{"n":3}"#]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sqs_filters_drop_non_matching_messages() {
+    let q = queue_with_dlq(5).await;
+    for body in
+        [json!({"kind": "order", "id": 1}).to_string(), json!({"kind": "other"}).to_string(), "plain text".into()]
+    {
+        q.sqs.send_message().queue_url(&q.url).message_body(body).send().await.expect("send");
+    }
+    let (invoker, calls) = recording(|_, _| InvokeOutcome::Ok(Value::Null));
+    let source = sqs_source(10, vec![json!({"body": {"kind": ["order"]}})]);
+    let poller = SqsPoller::new("fn", source, q.url.clone(), q.arn.clone(), q.sqs.clone(), invoker).with_long_poll(1);
+
+    let report = poller.poll_once().await.expect("poll").expect("a batch");
+    assert_eq!((report.batch_size, report.failed), (1, 0));
+    let records = calls_of(&calls)[0]["Records"].clone();
+    assert_eq!(records.as_array().expect("records").len(), 1);
+    assert!(records[0]["body"].as_str().expect("body").contains("order"));
+    assert_eq!(queue_depth(&q.sqs, &q.url).await, 0, "filtered-out messages are deleted too");
+}
+
+// ─────────────────────────── DynamoDB Streams ───────────────────────────
+
+struct Table {
+    dynamodb: aws_sdk_dynamodb::Client,
+    name: String,
+    stream_arn: String,
+    streams: aws_sdk_dynamodbstreams::Client,
+    sqs: aws_sdk_sqs::Client,
+}
+
+async fn table_with_stream() -> Table {
+    let config = Moto::shared().sdk_config().await;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&config);
+    let name = unique_stage();
+    let output = dynamodb
+        .create_table()
+        .table_name(&name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("pk")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .expect("attr"),
+        )
+        .key_schema(KeySchemaElement::builder().attribute_name("pk").key_type(KeyType::Hash).build().expect("key"))
+        .stream_specification(
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(StreamViewType::NewAndOldImages)
+                .build()
+                .expect("stream"),
+        )
+        .send()
+        .await
+        .expect("create table");
+    let stream_arn = output.table_description.and_then(|t| t.latest_stream_arn).expect("stream arn");
+    Table {
+        dynamodb,
+        name,
+        stream_arn,
+        streams: aws_sdk_dynamodbstreams::Client::new(&config),
+        sqs: aws_sdk_sqs::Client::new(&config),
+    }
+}
+
+impl Table {
+    async fn put(&self, pk: &str) {
+        self.dynamodb
+            .put_item()
+            .table_name(&self.name)
+            .item("pk", AttributeValue::S(pk.into()))
+            .send()
+            .await
+            .expect("put");
+    }
+
+    fn poller(&self, source: StreamSource, invoker: Arc<dyn Invoker>) -> StreamPoller {
+        StreamPoller::new("fn", source, self.stream_arn.clone(), self.streams.clone(), invoker)
+            .with_retry_backoff(Duration::ZERO)
+    }
+}
+
+fn stream_source(report: bool, retries: i64, bisect: bool, filters: Vec<Value>) -> StreamSource {
+    StreamSource {
+        table_logical_id: "Table".into(),
+        starting_position: "TRIM_HORIZON".into(),
+        batch_size: 10,
+        maximum_batching_window_seconds: 1,
+        maximum_retry_attempts: retries,
+        bisect_on_error: bisect,
+        report_batch_item_failures: report,
+        filters,
+        on_failure_queue_logical_id: None,
+    }
+}
+
+/// Polls until `done` holds for the recorded calls (or fails after 20 s), then polls a
+/// little longer to catch unexpected extra invocations.
+async fn poll_until(poller: &mut StreamPoller, calls: &Calls, done: impl Fn(&[Value]) -> bool) {
+    let start = Instant::now();
+    while !done(&calls_of(calls)) {
+        assert!(start.elapsed() < Duration::from_secs(20), "timed out; calls: {:#?}", calls_of(calls));
+        poller.poll_once().await.expect("poll");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for _ in 0..5 {
+        poller.poll_once().await.expect("poll");
+    }
+}
+
+fn pks(event: &Value) -> Vec<String> {
+    event["Records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .map(|r| r["dynamodb"]["Keys"]["pk"]["S"].as_str().expect("pk").to_owned())
+        .collect()
+}
+
+fn seqs(event: &Value) -> Vec<String> {
+    event["Records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .map(|r| r["dynamodb"]["SequenceNumber"].as_str().expect("seq").to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stream_batch_is_filtered_on_new_image_prefix() {
+    let table = table_with_stream().await;
+    for pk in ["OUTBOX#1", "USER#1", "OUTBOX#2"] {
+        table.put(pk).await;
+    }
+    let filter = json!({"eventName": ["INSERT"], "dynamodb": {"NewImage": {"pk": {"S": [{"prefix": "OUTBOX#"}]}}}});
+    let (invoker, calls) = recording(|_, _| InvokeOutcome::Ok(Value::Null));
+    let mut poller = table.poller(stream_source(false, 3, false, vec![filter]), invoker);
+    poll_until(&mut poller, &calls, |c| !c.is_empty()).await;
+
+    let calls = calls_of(&calls);
+    assert_eq!(calls.len(), 1, "{calls:#?}");
+    assert_eq!(pks(&calls[0]), ["OUTBOX#1", "OUTBOX#2"]);
+    let record = &calls[0]["Records"][0];
+    assert_eq!(record["eventName"], "INSERT");
+    assert_eq!(record["eventVersion"], "1.1");
+    assert_eq!(record["eventSourceARN"], table.stream_arn.as_str());
+    assert_eq!(record["dynamodb"]["NewImage"]["pk"], json!({"S": "OUTBOX#1"}));
+    serde_json::from_value::<aws_lambda_events::event::dynamodb::Event>(calls[0].clone()).expect("a valid event");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stream_retries_from_the_lowest_failed_sequence_number() {
+    let table = table_with_stream().await;
+    for pk in ["a", "b", "c", "d", "e"] {
+        table.put(pk).await;
+    }
+    // First call: "c" and "e" fail; afterwards everything succeeds.
+    let (invoker, calls) = recording(|index, event| {
+        let failed: Vec<Value> = event["Records"]
+            .as_array()
+            .expect("records")
+            .iter()
+            .filter(|r| index == 0 && ["c", "e"].contains(&r["dynamodb"]["Keys"]["pk"]["S"].as_str().unwrap_or("")))
+            .map(|r| json!({"itemIdentifier": r["dynamodb"]["SequenceNumber"]}))
+            .collect();
+        InvokeOutcome::Ok(json!({"batchItemFailures": failed}))
+    });
+    let mut poller = table.poller(stream_source(true, 3, false, vec![]), invoker);
+    poll_until(&mut poller, &calls, |c| c.len() >= 2).await;
+
+    let calls = calls_of(&calls);
+    assert_eq!(calls.len(), 2, "{calls:#?}");
+    assert_eq!(pks(&calls[0]), ["a", "b", "c", "d", "e"]);
+    assert_eq!(pks(&calls[1]), ["c", "d", "e"], "a retry starts at the lowest failed record");
+    assert_eq!(seqs(&calls[1])[0], seqs(&calls[0])[2]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stream_sends_an_on_failure_record_when_retries_run_out() {
+    let table = table_with_stream().await;
+    let dest = table.sqs.create_queue().queue_name(unique_stage()).send().await.expect("queue").queue_url.expect("url");
+    table.put("x1").await;
+    table.put("x2").await;
+    let (invoker, calls) = recording(|_, _| function_error());
+    let mut poller = table
+        .poller(stream_source(false, 2, false, vec![]), invoker)
+        .with_on_failure(table.sqs.clone(), Some(dest.clone()));
+    poll_until(&mut poller, &calls, |c| c.len() >= 3).await;
+
+    let calls = calls_of(&calls);
+    assert_eq!(calls.len(), 3, "one try and two retries, then the batch is skipped");
+    assert!(calls.iter().all(|c| pks(c) == ["x1", "x2"]));
+    let received = table.sqs.receive_message().queue_url(&dest).send().await.expect("receive");
+    let body: Value = serde_json::from_str(received.messages()[0].body().expect("body")).expect("json");
+    assert_eq!(body["requestContext"]["condition"], "RetryAttemptsExhausted");
+    assert_eq!(body["requestContext"]["approximateInvokeCount"], 3);
+    let info = &body["DDBStreamBatchInfo"];
+    assert_eq!(info["batchSize"], 2);
+    assert_eq!(info["streamArn"], table.stream_arn.as_str());
+    let sequence_numbers = seqs(&calls[0]);
+    assert_eq!(info["startSequenceNumber"], sequence_numbers[0].as_str());
+    assert_eq!(info["endSequenceNumber"], sequence_numbers[1].as_str());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stream_bisects_a_failing_batch_down_to_the_poison_record() {
+    let table = table_with_stream().await;
+    let dest = table.sqs.create_queue().queue_name(unique_stage()).send().await.expect("queue").queue_url.expect("url");
+    for pk in ["a", "b", "c", "d"] {
+        table.put(pk).await;
+    }
+    let (invoker, calls) = recording(|_, event| {
+        if pks(event).iter().any(|pk| pk == "c") { function_error() } else { InvokeOutcome::Ok(Value::Null) }
+    });
+    let mut poller = table
+        .poller(stream_source(false, 3, true, vec![]), invoker)
+        .with_on_failure(table.sqs.clone(), Some(dest.clone()));
+    poll_until(&mut poller, &calls, |c| c.last().is_some_and(|e| pks(e) == ["d"])).await;
+
+    let batches: Vec<Vec<String>> = calls_of(&calls).iter().map(pks).collect();
+    let expected: Vec<Vec<&str>> =
+        vec![vec!["a", "b", "c", "d"], vec!["a", "b"], vec!["c", "d"], vec!["c"], vec!["c"], vec!["c"], vec!["d"]];
+    assert_eq!(batches, expected);
+    let received = table.sqs.receive_message().queue_url(&dest).send().await.expect("receive");
+    let body: Value = serde_json::from_str(received.messages()[0].body().expect("body")).expect("json");
+    assert_eq!(body["DDBStreamBatchInfo"]["batchSize"], 1);
+}
