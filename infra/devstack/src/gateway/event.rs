@@ -42,13 +42,17 @@ impl GatewayRequest {
         (!values.is_empty()).then(|| values.join(","))
     }
 
-    /// Lower-cased headers without `cookie` (2.0 moves cookies to their own field).
+    /// Lower-cased headers without `cookie` (2.0 moves cookies to their own field), plus
+    /// the `x-forwarded-*` headers API Gateway adds (here the scheme is plain http).
     pub fn event_headers(&self) -> BTreeMap<String, String> {
-        self.headers
+        let mut headers: BTreeMap<String, String> = self
+            .headers
             .keys()
             .filter(|name| name.as_str() != "cookie")
             .filter_map(|name| Some((name.as_str().to_owned(), self.header(name.as_str())?)))
-            .collect()
+            .collect();
+        headers.insert("x-forwarded-proto".to_owned(), "http".to_owned());
+        headers
     }
 
     pub fn cookies(&self) -> Vec<String> {

@@ -1,0 +1,310 @@
+//! End to end through the whole local cloud: `devstack up` (moto_server, cargo lambda
+//! watch, the gateway, the pollers) on free ports, then real HTTP calls, the README's curl
+//! examples, `cargo lambda invoke` with every sample event, and the outbox reaching the bus.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bazaar_testkit::{free_port, venv_tool, workspace_root};
+use serde_json::{Value, json};
+
+struct Devstack {
+    child: Child,
+    output: Arc<Mutex<Vec<String>>>,
+    api: String,
+    moto_port: u16,
+    lambda_port: u16,
+    _state: tempdir::Dir,
+}
+
+mod tempdir {
+    /// A scratch folder removed on drop.
+    pub struct Dir(pub std::path::PathBuf);
+    impl Dir {
+        pub fn new() -> Dir {
+            let path = std::env::temp_dir().join(format!("bazaar-e2e-{}", uuid::Uuid::new_v4().simple()));
+            std::fs::create_dir_all(&path).expect("temp dir");
+            Dir(path)
+        }
+    }
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+impl Devstack {
+    fn up() -> Devstack {
+        let (api_port, moto_port, lambda_port) = (free_port(), free_port(), free_port());
+        let state = tempdir::Dir::new();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_devstack"))
+            .current_dir(workspace_root())
+            .args(["up", "--stage", "e2e"])
+            .args(["--api-port", &api_port.to_string(), "--moto-port", &moto_port.to_string()])
+            .args(["--lambda-port", &lambda_port.to_string()])
+            .arg("--state-dir")
+            .arg(&state.0)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("devstack up");
+        let output = Arc::new(Mutex::new(Vec::new()));
+        let stdout = child.stdout.take().expect("stdout");
+        let sink = Arc::clone(&output);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                eprintln!("devstack| {line}");
+                sink.lock().expect("lock").push(line);
+            }
+        });
+        let stack = Devstack {
+            child,
+            output,
+            api: format!("http://127.0.0.1:{api_port}"),
+            moto_port,
+            lambda_port,
+            _state: state,
+        };
+        stack.wait_for(devstack::up::READY_PREFIX, Duration::from_secs(900));
+        stack
+    }
+
+    fn wait_for(&self, needle: &str, timeout: Duration) -> String {
+        let start = Instant::now();
+        loop {
+            if let Some(line) = self.output.lock().expect("lock").iter().find(|l| l.contains(needle)) {
+                return line.clone();
+            }
+            assert!(start.elapsed() < timeout, "devstack never printed {needle:?}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for Devstack {
+    fn drop(&mut self) {
+        // SIGTERM lets the devstack stop what it started (moto, cargo lambda and its functions).
+        let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+    }
+}
+
+async fn call(
+    client: &reqwest::Client,
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value, reqwest::header::HeaderMap) {
+    let mut req = client.request(method.parse().expect("method"), url).header("x-correlation-id", "e2e-flow");
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let resp = req.send().await.expect("request");
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let body = resp.json().await.unwrap_or(Value::Null);
+    (status, body, headers)
+}
+
+#[test]
+fn the_whole_auth_flow_runs_through_the_local_cloud() {
+    let stack = Devstack::up();
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(flow(&stack));
+    readme_examples_work_as_written(&stack);
+    every_sample_event_invokes(&stack);
+}
+
+async fn flow(stack: &Devstack) {
+    let http = reqwest::Client::new();
+    let api = &stack.api;
+    let probe = Probe::subscribe(stack.moto_port).await;
+    let creds = json!({ "email": "e2e@example.com", "password": "correct horse 42" });
+
+    let (s, _, _) = call(&http, "GET", &format!("{api}/health"), None, None).await;
+    assert_eq!(s, 200);
+    let (s, user, _) = call(&http, "POST", &format!("{api}/auth/register"), None, Some(creds.clone())).await;
+    assert_eq!(s, 201, "{user}");
+    let (s, pair, _) = call(&http, "POST", &format!("{api}/auth/login"), None, Some(creds.clone())).await;
+    assert_eq!(s, 200, "{pair}");
+    let access = pair["access_token"].as_str().expect("access").to_owned();
+    let first = pair["refresh_token"].as_str().expect("refresh").to_owned();
+
+    let (s, me, _) = call(&http, "GET", &format!("{api}/auth/me"), Some(&access), None).await;
+    assert_eq!((s, me["id"].clone()), (200, user["id"].clone()));
+    let (s, rotated, _) =
+        call(&http, "POST", &format!("{api}/auth/refresh"), None, Some(json!({ "refresh_token": first }))).await;
+    assert_eq!(s, 200, "{rotated}");
+    let (s, reuse, headers) =
+        call(&http, "POST", &format!("{api}/auth/refresh"), None, Some(json!({ "refresh_token": first }))).await;
+    assert_eq!(s, 401, "reuse of a rotated refresh token must be refused: {reuse}");
+    assert_eq!(headers["content-type"], "application/problem+json");
+    let second = rotated["refresh_token"].as_str().expect("refresh");
+    let (s, _, _) =
+        call(&http, "POST", &format!("{api}/auth/refresh"), None, Some(json!({ "refresh_token": second }))).await;
+    assert_eq!(s, 401, "reuse revokes the whole family");
+
+    let (_, pair, _) = call(&http, "POST", &format!("{api}/auth/login"), None, Some(creds.clone())).await;
+    let token = pair["refresh_token"].as_str().expect("refresh");
+    let (s, _, _) =
+        call(&http, "POST", &format!("{api}/auth/logout"), None, Some(json!({ "refresh_token": token }))).await;
+    assert_eq!(s, 204);
+    let (s, _, _) =
+        call(&http, "POST", &format!("{api}/auth/refresh"), None, Some(json!({ "refresh_token": token }))).await;
+    assert_eq!(s, 401, "a logged-out session cannot refresh");
+
+    gateway_guards(stack, &http, &access, user["id"].as_str().expect("id")).await;
+    let event = probe.wait_for(|e| e["detail"]["data"]["email"] == "e2e@example.com").await;
+    assert_eq!(event["detail-type"], "UserRegistered");
+    assert_eq!(event["detail"]["metadata"]["correlation_id"], "e2e-flow", "the request's correlation id travels");
+}
+
+/// What the gateway itself enforces: the authorizer, permissions, CORS, bad input.
+async fn gateway_guards(stack: &Devstack, http: &reqwest::Client, customer_token: &str, customer_id: &str) {
+    let api = &stack.api;
+    let (s, _, _) = call(http, "GET", &format!("{api}/auth/me"), None, None).await;
+    assert_eq!(s, 401, "no token");
+    let forged = format!("{}x", customer_token);
+    let (s, _, _) = call(http, "GET", &format!("{api}/auth/me"), Some(&forged), None).await;
+    assert_eq!(s, 401, "tampered signature");
+    let user_url = format!("{api}/auth/users/{customer_id}");
+    let (s, body, _) = call(http, "GET", &user_url, Some(customer_token), None).await;
+    assert_eq!(s, 403, "a customer on an admin route: {body}");
+
+    let line = stack.wait_for("admin: ", Duration::from_secs(1));
+    let (email, password) =
+        line.split_once("admin: ").and_then(|(_, r)| r.split_once(" / password: ")).expect("admin line");
+    let admin = json!({ "email": email.trim(), "password": password.trim() });
+    let (s, pair, _) = call(http, "POST", &format!("{api}/auth/login"), None, Some(admin)).await;
+    assert_eq!(s, 200, "seeded admin logs in: {pair}");
+    let (s, body, _) = call(http, "GET", &user_url, pair["access_token"].as_str(), None).await;
+    assert_eq!((s, body["id"].as_str()), (200, Some(customer_id)));
+
+    let (s, body, headers) =
+        call(http, "POST", &format!("{api}/auth/register"), None, Some(json!({ "email": 1 }))).await;
+    assert_eq!(s, 400, "{body}");
+    assert_eq!(headers["content-type"], "application/problem+json");
+
+    let preflight = http
+        .request(reqwest::Method::OPTIONS, format!("{api}/auth/login"))
+        .header("origin", "http://localhost:5173")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .expect("preflight");
+    assert_eq!(preflight.status().as_u16(), 204);
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "http://localhost:5173");
+}
+
+/// A queue subscribed to every auth event on the bus, like a consumer's.
+struct Probe {
+    sqs: aws_sdk_sqs::Client,
+    url: String,
+}
+
+impl Probe {
+    async fn subscribe(moto_port: u16) -> Probe {
+        let config = bazaar_testkit::sdk_config(&format!("http://127.0.0.1:{moto_port}")).await;
+        let sqs = aws_sdk_sqs::Client::new(&config);
+        let url = sqs.create_queue().queue_name("e2e-probe").send().await.expect("queue").queue_url.expect("url");
+        let events = aws_sdk_eventbridge::Client::new(&config);
+        let bus = "bazaar-e2e";
+        events
+            .put_rule()
+            .name("e2e-probe")
+            .event_bus_name(bus)
+            .event_pattern(r#"{"source":["bazaar.auth"]}"#)
+            .send()
+            .await
+            .expect("rule");
+        let target = aws_sdk_eventbridge::types::Target::builder()
+            .id("probe")
+            .arn("arn:aws:sqs:us-east-1:123456789012:e2e-probe")
+            .build()
+            .expect("target");
+        events.put_targets().rule("e2e-probe").event_bus_name(bus).targets(target).send().await.expect("targets");
+        Probe { sqs, url }
+    }
+
+    /// The first event on the bus that satisfies `wanted` (the outbox publisher runs from
+    /// the table's stream, so it arrives shortly after the request).
+    async fn wait_for(&self, wanted: impl Fn(&Value) -> bool) -> Value {
+        let start = Instant::now();
+        let mut seen: Vec<Value> = Vec::new();
+        loop {
+            if let Some(found) = seen.iter().find(|e| wanted(e)) {
+                return found.clone();
+            }
+            assert!(start.elapsed() < Duration::from_secs(60), "the event never reached the bus; saw {seen:?}");
+            let out =
+                self.sqs.receive_message().queue_url(&self.url).wait_time_seconds(1).send().await.expect("receive");
+            seen.extend(out.messages().iter().map(|m| serde_json::from_str(m.body().unwrap_or("null")).expect("json")));
+        }
+    }
+}
+
+/// The README block marked `readme-e2e`, run with bash as a user would (port adjusted).
+fn readme_examples_work_as_written(stack: &Devstack) {
+    let readme = std::fs::read_to_string(workspace_root().join("README.md")).expect("README");
+    let block: String = readme
+        .split("<!-- readme-e2e")
+        .nth(1)
+        .and_then(|rest| rest.split("```sh\n").nth(1))
+        .and_then(|rest| rest.split("\n```").next())
+        .expect("a readme-e2e block")
+        .replace("http://127.0.0.1:3000", &stack.api);
+    let out = Command::new("bash").args(["-euo", "pipefail", "-c", &block]).output().expect("bash");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "README block failed: {stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains(r#""status":"ok""#), "{stdout}");
+    assert_eq!(stdout.matches(r#""email":"ana@example.com""#).count(), 2, "register and me: {stdout}");
+    assert!(stdout.contains("\n204\n") || stdout.contains("}204\n"), "logout: {stdout}");
+    assert!(stdout.contains(r#""keys":[{"#) && stdout.contains(r#""issuer":"#), "{stdout}");
+}
+
+/// `cargo lambda invoke` with every file of events/auth: every payload deserializes, and
+/// only the authorizer's deliberately bad tokens end in its "Unauthorized" error.
+fn every_sample_event_invokes(stack: &Devstack) {
+    let root = workspace_root();
+    let cargo_lambda = venv_tool("cargo-lambda");
+    for dir in std::fs::read_dir(root.join("events/auth")).expect("events/auth").flatten() {
+        let function = format!("auth-{}", dir.file_name().to_string_lossy());
+        for file in std::fs::read_dir(dir.path()).expect("dir").flatten() {
+            let out = invoke(&cargo_lambda, &function, &file.path(), stack.lambda_port);
+            let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+            let name = file.path().display().to_string();
+            assert!(!text.contains("failed to deserialize"), "{name}: {text}");
+            if function == "auth-authorizer" {
+                assert!(text.contains("Unauthorized"), "{name}: {text}");
+            } else {
+                assert!(out.status.success(), "{name}: {text}");
+            }
+        }
+    }
+}
+
+fn invoke(cargo_lambda: &Path, function: &str, file: &Path, port: u16) -> std::process::Output {
+    Command::new(cargo_lambda)
+        .args(["lambda", "invoke", function, "-A", "127.0.0.1", "-P", &port.to_string(), "--data-file"])
+        .arg(file)
+        .current_dir(workspace_root())
+        .output()
+        .expect("cargo lambda invoke")
+}
