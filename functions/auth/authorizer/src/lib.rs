@@ -24,7 +24,7 @@ impl Deps {
     pub async fn from_env() -> anyhow::Result<Deps> {
         let config = bazaar_runtime::sdk_config().await;
         Ok(Deps {
-            keys: PublicKeySource::new(aws_sdk_ssm::Client::new(&config), required("JWT_PUBLIC_KEYS_PARAMETER")?),
+            keys: PublicKeySource::from_env(&config)?,
             issuer: required("JWT_ISSUER")?,
             audience: required("JWT_AUDIENCE")?,
         })

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use bazaar_aws::ssm::CachedParameter;
+use bazaar_runtime::config::{ConfigError, required};
 use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet};
 use jsonwebtoken::{DecodingKey, EncodingKey};
 use serde::Deserialize;
@@ -77,6 +78,11 @@ impl SigningKeySource {
         SigningKeySource { param: CachedParameter::new(client, parameter, true, KEY_CACHE_TTL) }
     }
 
+    /// The parameter named by `JWT_SIGNING_KEY_PARAMETER`.
+    pub fn from_env(config: &aws_types::SdkConfig) -> Result<Self, ConfigError> {
+        Ok(Self::new(aws_sdk_ssm::Client::new(config), required("JWT_SIGNING_KEY_PARAMETER")?))
+    }
+
     pub async fn signer(&self) -> Result<Signer, AuthError> {
         let json = self.param.get().await.map_err(AuthError::KeyUnavailable)?;
         Signer::from_json(&json).map_err(AuthError::KeyUnavailable)
@@ -92,6 +98,11 @@ pub struct PublicKeySource {
 impl PublicKeySource {
     pub fn new(client: aws_sdk_ssm::Client, parameter: impl Into<String>) -> Self {
         PublicKeySource { param: CachedParameter::new(client, parameter, false, KEY_CACHE_TTL) }
+    }
+
+    /// The parameter named by `JWT_PUBLIC_KEYS_PARAMETER`.
+    pub fn from_env(config: &aws_types::SdkConfig) -> Result<Self, ConfigError> {
+        Ok(Self::new(aws_sdk_ssm::Client::new(config), required("JWT_PUBLIC_KEYS_PARAMETER")?))
     }
 
     pub async fn keyset(&self) -> Result<KeySet, AuthError> {

@@ -70,6 +70,11 @@ impl AuthStore {
         AuthStore { client, table: table.into() }
     }
 
+    /// The store of a deployed function: the table named by `AUTH_TABLE`.
+    pub fn from_env(config: &aws_types::SdkConfig) -> Result<Self, bazaar_runtime::config::ConfigError> {
+        Ok(AuthStore::new(Client::new(config), crate::settings::table_from_env()?))
+    }
+
     pub fn table(&self) -> &str {
         &self.table
     }
@@ -337,6 +342,19 @@ impl AuthStore {
             .await
             .map(|_| ())
             .map_err(|e| anyhow::anyhow!("granting role: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e)))
+    }
+}
+
+/// What a function that needs only the auth table depends on (logout, me, users-get,
+/// password-reset): their crates re-export it as their `Deps`.
+pub struct TableDeps {
+    pub store: AuthStore,
+}
+
+impl TableDeps {
+    pub async fn from_env() -> anyhow::Result<TableDeps> {
+        let config = bazaar_runtime::sdk_config().await;
+        Ok(TableDeps { store: AuthStore::from_env(&config)? })
     }
 }
 

@@ -2,7 +2,6 @@
 
 use auth_core::keys::PublicKeySource;
 use bazaar_runtime::ApiError;
-use bazaar_runtime::config::required;
 use bazaar_runtime::http::respond;
 use lambda_http::http::{StatusCode, header};
 use lambda_http::{Body, Request, Response};
@@ -14,9 +13,7 @@ pub struct Deps {
 impl Deps {
     pub async fn from_env() -> anyhow::Result<Deps> {
         let config = bazaar_runtime::sdk_config().await;
-        Ok(Deps {
-            keys: PublicKeySource::new(aws_sdk_ssm::Client::new(&config), required("JWT_PUBLIC_KEYS_PARAMETER")?),
-        })
+        Ok(Deps { keys: PublicKeySource::from_env(&config)? })
     }
 }
 

@@ -1,21 +1,11 @@
 //! `POST /auth/logout`: ends the session of a refresh token (all its rotations).
 
-use auth_core::settings;
-use auth_core::{AuthStore, flows};
+use auth_core::flows;
 use bazaar_runtime::http::{self, no_content, respond};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 
-pub struct Deps {
-    pub store: AuthStore,
-}
-
-impl Deps {
-    pub async fn from_env() -> anyhow::Result<Deps> {
-        let config = bazaar_runtime::sdk_config().await;
-        Ok(Deps { store: AuthStore::new(aws_sdk_dynamodb::Client::new(&config), settings::table_from_env()?) })
-    }
-}
+pub use auth_core::store::TableDeps as Deps;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

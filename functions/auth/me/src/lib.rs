@@ -1,21 +1,12 @@
 //! `GET /auth/me`: the caller's own account.
 
+use auth_core::AuthError;
 use auth_core::model::UserView;
-use auth_core::{AuthError, AuthStore, settings};
 use bazaar_runtime::http::{json, respond};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
-pub struct Deps {
-    pub store: AuthStore,
-}
-
-impl Deps {
-    pub async fn from_env() -> anyhow::Result<Deps> {
-        let config = bazaar_runtime::sdk_config().await;
-        Ok(Deps { store: AuthStore::new(aws_sdk_dynamodb::Client::new(&config), settings::table_from_env()?) })
-    }
-}
+pub use auth_core::store::TableDeps as Deps;
 
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     respond(req, |req, cx| async move {

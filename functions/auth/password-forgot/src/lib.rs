@@ -1,7 +1,7 @@
 //! `POST /auth/password/forgot`: starts a reset (`PasswordResetRequested`) when the account
 //! exists, and answers 202 either way so accounts cannot be probed.
 
-use auth_core::settings::{self, RateLimits, ResetSettings};
+use auth_core::settings::{RateLimits, ResetSettings};
 use auth_core::{AuthStore, flows};
 use bazaar_runtime::http::{self, json, respond};
 use lambda_http::http::StatusCode;
@@ -18,7 +18,7 @@ impl Deps {
     pub async fn from_env() -> anyhow::Result<Deps> {
         let config = bazaar_runtime::sdk_config().await;
         Ok(Deps {
-            store: AuthStore::new(aws_sdk_dynamodb::Client::new(&config), settings::table_from_env()?),
+            store: AuthStore::from_env(&config)?,
             limits: RateLimits::from_env()?,
             reset: ResetSettings::from_env()?,
         })

@@ -2,9 +2,8 @@
 //! token revokes the whole session.
 
 use auth_core::keys::SigningKeySource;
-use auth_core::settings::{self, TokenSettings};
+use auth_core::settings::TokenSettings;
 use auth_core::{AuthStore, flows};
-use bazaar_runtime::config::required;
 use bazaar_runtime::http::{self, json, respond};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -20,8 +19,8 @@ impl Deps {
     pub async fn from_env() -> anyhow::Result<Deps> {
         let config = bazaar_runtime::sdk_config().await;
         Ok(Deps {
-            store: AuthStore::new(aws_sdk_dynamodb::Client::new(&config), settings::table_from_env()?),
-            keys: SigningKeySource::new(aws_sdk_ssm::Client::new(&config), required("JWT_SIGNING_KEY_PARAMETER")?),
+            store: AuthStore::from_env(&config)?,
+            keys: SigningKeySource::from_env(&config)?,
             tokens: TokenSettings::from_env()?,
         })
     }

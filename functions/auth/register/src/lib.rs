@@ -1,6 +1,6 @@
 //! `POST /auth/register`: creates a customer account and emits `UserRegistered`.
 
-use auth_core::settings::{self, RateLimits};
+use auth_core::settings::RateLimits;
 use auth_core::{AuthStore, flows};
 use bazaar_runtime::http::{self, json, respond};
 use lambda_http::http::StatusCode;
@@ -14,10 +14,7 @@ pub struct Deps {
 impl Deps {
     pub async fn from_env() -> anyhow::Result<Deps> {
         let config = bazaar_runtime::sdk_config().await;
-        Ok(Deps {
-            store: AuthStore::new(aws_sdk_dynamodb::Client::new(&config), settings::table_from_env()?),
-            limits: RateLimits::from_env()?,
-        })
+        Ok(Deps { store: AuthStore::from_env(&config)?, limits: RateLimits::from_env()? })
     }
 }
 

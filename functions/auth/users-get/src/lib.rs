@@ -1,23 +1,14 @@
 //! `GET /auth/users/{id}`: any account, for callers holding `users:read` (admins).
 
+use auth_core::AuthError;
 use auth_core::model::UserView;
-use auth_core::{AuthError, AuthStore, settings};
 use bazaar_runtime::http::{self, json, respond};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 pub const PERMISSION: &str = "users:read";
 
-pub struct Deps {
-    pub store: AuthStore,
-}
-
-impl Deps {
-    pub async fn from_env() -> anyhow::Result<Deps> {
-        let config = bazaar_runtime::sdk_config().await;
-        Ok(Deps { store: AuthStore::new(aws_sdk_dynamodb::Client::new(&config), settings::table_from_env()?) })
-    }
-}
+pub use auth_core::store::TableDeps as Deps;
 
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     respond(req, |req, cx| async move {
