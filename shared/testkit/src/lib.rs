@@ -2,9 +2,8 @@
 //! (from the project's .venv) once per test binary and hands out SDK configuration for it.
 //! Nothing here fakes an AWS API; tests talk to moto through the real SDK.
 
-use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -101,29 +100,7 @@ pub fn unique_stage() -> String {
     format!("t{}", &id[..10])
 }
 
-/// Reads lines of a child's output until one contains `needle` (used by end-to-end tests
-/// that wait for the devstack's "ready" line).
-pub fn wait_for_line(reader: impl std::io::Read, needle: &str, timeout: Duration) -> Vec<String> {
-    let start = Instant::now();
-    let mut seen = Vec::new();
-    for line in BufReader::new(reader).lines() {
-        let Ok(line) = line else { break };
-        let found = line.contains(needle);
-        seen.push(line);
-        if found {
-            return seen;
-        }
-        assert!(start.elapsed() < timeout, "timed out waiting for {needle:?}: {seen:#?}");
-    }
-    panic!("output ended before {needle:?}: {seen:#?}");
-}
-
 /// Path of template.yaml.
 pub fn template_path() -> PathBuf {
     workspace_root().join("template.yaml")
-}
-
-/// Whether a path exists relative to the workspace root.
-pub fn exists(rel: impl AsRef<Path>) -> bool {
-    workspace_root().join(rel).exists()
 }

@@ -4,6 +4,7 @@
 //! the previous key stay valid until they expire.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bazaar_aws::ssm::CachedParameter;
@@ -68,14 +69,14 @@ impl KeySet {
     }
 }
 
-/// The signing key from SSM, cached.
+/// The signing key from SSM, cached parsed.
 pub struct SigningKeySource {
-    param: CachedParameter,
+    param: CachedParameter<Signer>,
 }
 
 impl SigningKeySource {
     pub fn new(client: aws_sdk_ssm::Client, parameter: impl Into<String>) -> Self {
-        SigningKeySource { param: CachedParameter::new(client, parameter, true, KEY_CACHE_TTL) }
+        SigningKeySource { param: CachedParameter::new(client, parameter, true, KEY_CACHE_TTL, Signer::from_json) }
     }
 
     /// The parameter named by `JWT_SIGNING_KEY_PARAMETER`.
@@ -83,21 +84,20 @@ impl SigningKeySource {
         Ok(Self::new(aws_sdk_ssm::Client::new(config), required("JWT_SIGNING_KEY_PARAMETER")?))
     }
 
-    pub async fn signer(&self) -> Result<Signer, AuthError> {
-        let json = self.param.get().await.map_err(AuthError::KeyUnavailable)?;
-        Signer::from_json(&json).map_err(AuthError::KeyUnavailable)
+    pub async fn signer(&self) -> Result<Arc<Signer>, AuthError> {
+        self.param.get().await.map_err(AuthError::KeyUnavailable)
     }
 }
 
-/// The public keys from SSM, cached; re-read at most once a minute when a token names a
-/// key id not yet known (a key added by a rotation).
+/// The public keys from SSM, cached parsed; re-read at most once a minute when a token
+/// names a key id not yet known (a key added by a rotation).
 pub struct PublicKeySource {
-    param: CachedParameter,
+    param: CachedParameter<KeySet>,
 }
 
 impl PublicKeySource {
     pub fn new(client: aws_sdk_ssm::Client, parameter: impl Into<String>) -> Self {
-        PublicKeySource { param: CachedParameter::new(client, parameter, false, KEY_CACHE_TTL) }
+        PublicKeySource { param: CachedParameter::new(client, parameter, false, KEY_CACHE_TTL, KeySet::from_jwks) }
     }
 
     /// The parameter named by `JWT_PUBLIC_KEYS_PARAMETER`.
@@ -105,19 +105,17 @@ impl PublicKeySource {
         Ok(Self::new(aws_sdk_ssm::Client::new(config), required("JWT_PUBLIC_KEYS_PARAMETER")?))
     }
 
-    pub async fn keyset(&self) -> Result<KeySet, AuthError> {
-        let json = self.param.get().await.map_err(AuthError::KeyUnavailable)?;
-        KeySet::from_jwks(&json).map_err(AuthError::KeyUnavailable)
+    pub async fn keyset(&self) -> Result<Arc<KeySet>, AuthError> {
+        self.param.get().await.map_err(AuthError::KeyUnavailable)
     }
 
     /// The key set, refreshed first if it lacks `kid` and was read over a minute ago.
-    pub async fn keyset_for(&self, kid: &str) -> Result<KeySet, AuthError> {
+    pub async fn keyset_for(&self, kid: &str) -> Result<Arc<KeySet>, AuthError> {
         let set = self.keyset().await?;
         let stale = self.param.age().await.is_none_or(|age| age > Duration::from_secs(60));
         if set.contains(kid) || !stale {
             return Ok(set);
         }
-        let json = self.param.refresh().await.map_err(AuthError::KeyUnavailable)?;
-        KeySet::from_jwks(&json).map_err(AuthError::KeyUnavailable)
+        self.param.refresh().await.map_err(AuthError::KeyUnavailable)
     }
 }

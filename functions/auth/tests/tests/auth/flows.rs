@@ -240,3 +240,24 @@ async fn forgot_password_answers_the_same_for_unknown_accounts_and_emits_nothing
 fn rand_octet() -> u8 {
     (uuid::Uuid::new_v4().as_bytes()[0] % 200) + 1
 }
+
+#[tokio::test]
+async fn an_unusable_signing_key_is_a_503_until_it_is_fixed() {
+    let app = TestApp::spawn().await;
+    let (email, password, _) = app.signed_up_customer().await;
+    let body = json!({ "email": email, "password": password });
+    let warm = app.login();
+    assert_eq!(auth_login::handler(&warm, post("/auth/login", &body)).await.status(), 200);
+
+    app.put_keys("{\"kid\": \"k\", \"private_key_pem\": \"not a key\"}", &fixture("jwks.json")).await;
+    let cold = app.login();
+    let r = auth_login::handler(&cold, post("/auth/login", &body)).await;
+    assert_problem(&r, 503);
+    assert!(!text(&r).contains("not a key"), "key material leaked: {}", text(&r));
+    // An instance holding the parsed key keeps signing within the cache TTL.
+    assert_eq!(auth_login::handler(&warm, post("/auth/login", &body)).await.status(), 200);
+
+    // A bad value is not cached: once the parameter is fixed, the same instance signs again.
+    app.put_keys(&fixture("key-a.json"), &fixture("jwks.json")).await;
+    assert_eq!(auth_login::handler(&cold, post("/auth/login", &body)).await.status(), 200);
+}

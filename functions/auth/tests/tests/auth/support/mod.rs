@@ -6,7 +6,6 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use auth_core::AuthStore;
 use auth_core::keys::{PublicKeySource, SigningKeySource};
@@ -245,5 +244,3 @@ pub fn claims(token: &str) -> Value {
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).expect("base64url");
     serde_json::from_slice(&bytes).expect("claims JSON")
 }
-
-pub const SHORT: Duration = Duration::from_millis(50);
