@@ -5,7 +5,11 @@
 
 pub mod consumer;
 #[cfg(feature = "dynamodb")]
+pub mod cursor;
+#[cfg(feature = "dynamodb")]
 pub mod dynamo;
+#[cfg(feature = "dynamodb")]
+pub mod inbox;
 pub mod outbox;
 #[cfg(feature = "eventbridge")]
 pub mod publisher;

@@ -8,7 +8,13 @@ use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use uuid::Uuid;
 
 pub mod auth;
+pub mod catalog;
+mod money;
+pub mod orders;
+pub mod payments;
 pub mod schema;
+
+pub use money::Money;
 
 /// A fact that happened in one service, published on the bus.
 pub trait Event: Serialize + DeserializeOwned + JsonSchema + Send + Sync + 'static {

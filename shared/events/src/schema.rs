@@ -3,7 +3,7 @@
 
 use schemars::{JsonSchema, Schema, schema_for};
 
-use crate::{Envelope, Event, auth};
+use crate::{Envelope, Event, auth, catalog, orders, payments};
 
 /// File name of an event's schema: `<service>.<DetailType>.v<version>.json`.
 pub fn file_name<T: Event>() -> String {
@@ -19,7 +19,19 @@ fn entry<T: Event + JsonSchema>() -> (String, Schema) {
 
 /// Every event of the contract with its schema, in a stable order.
 pub fn all() -> Vec<(String, Schema)> {
-    vec![entry::<auth::UserRegistered>(), entry::<auth::PasswordResetRequested>()]
+    vec![
+        entry::<auth::UserRegistered>(),
+        entry::<auth::PasswordResetRequested>(),
+        entry::<catalog::ProductChanged>(),
+        entry::<catalog::StockReserved>(),
+        entry::<catalog::StockRejected>(),
+        entry::<catalog::StockReleased>(),
+        entry::<orders::OrderPlaced>(),
+        entry::<orders::OrderPaid>(),
+        entry::<orders::OrderCancelled>(),
+        entry::<payments::PaymentSucceeded>(),
+        entry::<payments::PaymentFailed>(),
+    ]
 }
 
 /// The text committed for a schema (pretty JSON with a trailing newline).

@@ -148,6 +148,28 @@ pub fn path_param(req: &Request, name: &str) -> Result<String, Problem> {
     req.path_parameters_ref().and_then(|p| p.first(name)).map(str::to_owned).ok_or_else(Problem::not_found)
 }
 
+/// A query string parameter (`?name=value`), if present and not empty.
+pub fn query_param(req: &Request, name: &str) -> Option<String> {
+    req.query_string_parameters_ref().and_then(|q| q.first(name)).filter(|v| !v.is_empty()).map(str::to_owned)
+}
+
+/// A request header as text, if present and valid UTF-8.
+pub fn header<'r>(req: &'r Request, name: &str) -> Option<&'r str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// `?limit=` for list routes: `default` when absent, 400 unless 1..=`max`.
+pub fn limit_param(req: &Request, default: i32, max: i32) -> Result<i32, Problem> {
+    match query_param(req, "limit") {
+        None => Ok(default),
+        Some(text) => text
+            .parse::<i32>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| Problem::bad_request(format!("limit must be an integer from 1 to {max}"))),
+    }
+}
+
 /// Serves an HTTP handler on the Lambda runtime. The handler never fails: errors were
 /// already turned into problem responses by [`respond`].
 pub async fn run<F, Fut>(handler: F) -> Result<(), lambda_http::Error>
