@@ -16,8 +16,10 @@ LAMBDA_PORT ?= 9000
 STAGE       ?= dev
 FN          ?=
 EVENT       ?=
+ORDERS      ?= 100
+QUEUE       ?=
 
-.PHONY: help venv dev test fmt lint clippy template-lint unit build deploy invoke outbox schemas env check
+.PHONY: help venv dev test fmt lint clippy template-lint unit build deploy invoke outbox schemas env check bench dlq dlq-show dlq-redrive
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -82,6 +84,21 @@ invoke: $(STAMP) ## invoke a function on a running `make dev`: make invoke FN=au
 
 outbox: ## show what the local system emailed or texted (moto's SES/SNS record)
 	@cargo run -q -p devstack -- outbox --moto-port $(MOTO_PORT)
+
+bench: $(STAMP) ## AWS requests per saga step and cost per 1M orders (in process on moto): make bench ORDERS=100
+	@cargo build -q -p bazaar-system --bin bench
+	@target/debug/bench $(ORDERS)
+
+dlq: ## list the dead-letter queues of a running `make dev` with their depth
+	@cargo run -q -p devstack -- dlq list --moto-port $(MOTO_PORT) --stage $(STAGE)
+
+dlq-show: ## print the messages of a DLQ: make dlq-show QUEUE=OrdersOnProductDLQ
+	@test -n "$(QUEUE)" || { echo "usage: make dlq-show QUEUE=<logical id or name>"; exit 2; }
+	@cargo run -q -p devstack -- dlq show "$(QUEUE)" --moto-port $(MOTO_PORT) --stage $(STAGE)
+
+dlq-redrive: ## move a consumer DLQ's messages back to its queue: make dlq-redrive QUEUE=OrdersOnProductDLQ
+	@test -n "$(QUEUE)" || { echo "usage: make dlq-redrive QUEUE=<logical id or name>"; exit 2; }
+	@cargo run -q -p devstack -- dlq redrive "$(QUEUE)" --moto-port $(MOTO_PORT) --stage $(STAGE)
 
 schemas: ## regenerate the committed JSON Schemas of the event contract
 	@UPDATE_SCHEMAS=1 cargo test -q -p bazaar-events --test schemas_are_current

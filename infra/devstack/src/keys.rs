@@ -105,6 +105,44 @@ pub async fn put_key_parameters(config: &aws_types::SdkConfig, stack: &Stack, ke
     Ok(())
 }
 
+const WEBHOOK_SECRET_FILE: &str = "payments-webhook-secret";
+
+/// The payment provider's webhook secret for local runs: 32 random bytes as hex, generated
+/// once into `dir` (mode 0600) so a hand-run provider simulation can sign with it.
+pub fn ensure_webhook_secret(dir: &Path) -> anyhow::Result<String> {
+    let path = dir.join(WEBHOOK_SECRET_FILE);
+    if path.exists() {
+        return Ok(std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?
+            .trim()
+            .into());
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut bytes = [0u8; 32];
+    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut bytes);
+    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    write_private(&path, &secret)?;
+    Ok(secret)
+}
+
+/// Stores the webhook secret under the template's `PaymentsWebhookSecretParameter` (if the
+/// template has payments).
+pub async fn put_webhook_secret(config: &aws_types::SdkConfig, stack: &Stack, secret: &str) -> anyhow::Result<()> {
+    let Some(name) = stack.parameters.get("PaymentsWebhookSecretParameter") else {
+        return Ok(());
+    };
+    aws_sdk_ssm::Client::new(config)
+        .put_parameter()
+        .name(name)
+        .value(secret)
+        .r#type(ParameterType::SecureString)
+        .overwrite(true)
+        .send()
+        .await
+        .with_context(|| format!("putting SSM parameter {name}"))?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,5 +171,17 @@ mod tests {
         assert_eq!(jwk["kid"], first.kid.as_str());
         assert_eq!(jwk["alg"], "RS256");
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_webhook_secret_is_random_once_then_stable() {
+        let dir = std::env::temp_dir().join(format!("devstack-secret-{}", uuid::Uuid::new_v4()));
+        let first = ensure_webhook_secret(&dir).expect("generated");
+        assert_eq!(first.len(), 64);
+        assert_eq!(ensure_webhook_secret(&dir).expect("loaded"), first);
+        let other = std::env::temp_dir().join(format!("devstack-secret-{}", uuid::Uuid::new_v4()));
+        assert_ne!(ensure_webhook_secret(&other).expect("generated"), first);
+        let _ = std::fs::remove_dir_all(&dir);
+        let _ = std::fs::remove_dir_all(&other);
     }
 }

@@ -2,6 +2,7 @@
 //! HTTP API with the template's routes, authorizer, CORS and throttling, and runs every
 //! SQS and DynamoDB Stream event source against `cargo lambda watch`.
 
+pub mod dlq;
 pub mod env;
 pub mod gateway;
 pub mod invoke;

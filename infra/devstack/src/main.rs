@@ -43,6 +43,15 @@ enum Command {
         #[arg(long, default_value_t = 4566)]
         moto_port: u16,
     },
+    /// List the dead-letter queues with their depth, show one, or redrive one to its source.
+    Dlq {
+        #[command(subcommand)]
+        action: Option<DlqAction>,
+        #[arg(long, default_value_t = 4566, global = true)]
+        moto_port: u16,
+        #[arg(long, default_value = "dev", global = true)]
+        stage: String,
+    },
     /// Provision the template into a running moto (or any endpoint).
     Provision {
         /// e.g. http://127.0.0.1:4566
@@ -53,6 +62,16 @@ enum Command {
         #[command(flatten)]
         template: TemplateArg,
     },
+}
+
+#[derive(Subcommand)]
+enum DlqAction {
+    /// Every DLQ, what feeds it and how many messages wait in it (the default).
+    List,
+    /// Print up to 10 messages of a DLQ (they stay in it).
+    Show { queue: String },
+    /// Move every message of a consumer DLQ back to its source queue.
+    Redrive { queue: String },
 }
 
 #[derive(Args)]
@@ -68,6 +87,9 @@ struct UpArgs {
     /// Where dev.env, dev keys and logs go, relative to the workspace root.
     #[arg(long, default_value = ".bazaar")]
     state_dir: PathBuf,
+    /// Override a template parameter, e.g. `--parameter PaymentSuccessRate=1.0` (repeatable).
+    #[arg(long = "parameter", value_name = "KEY=VALUE", value_parser = parse_parameter)]
+    parameters: Vec<(String, String)>,
     #[command(flatten)]
     template: TemplateArg,
 }
@@ -90,6 +112,14 @@ impl TemplateArg {
             .and_then(|dir| up::preflight::find_repo(&dir).ok())
             .map(|repo| repo.join(&self.template))
             .unwrap_or_else(|| self.template.clone())
+    }
+}
+
+fn parse_parameter(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() && key != "Stage" => Ok((key.to_owned(), value.to_owned())),
+        Some(("Stage", _)) => Err("set the stage with --stage".to_owned()),
+        _ => Err(format!("expected KEY=VALUE, got {text:?}")),
     }
 }
 
@@ -131,6 +161,7 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
                 stage: args.stage,
                 state_dir: args.state_dir,
                 template: args.template.template,
+                parameters: args.parameters.into_iter().collect(),
             };
             up::run(options).await?;
         }
@@ -149,6 +180,13 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             let outbox = devstack::outbox::fetch(&reqwest::Client::new(), &endpoint).await?;
             println!("{}", serde_json::to_string_pretty(&outbox)?);
         }
+        Command::Dlq { action, moto_port, stage } => {
+            let endpoint = format!("http://127.0.0.1:{moto_port}");
+            let template = TemplateArg { template: PathBuf::from("template.yaml") }.resolve();
+            let stack = up::plan_stack(&template, &stage, &endpoint)?;
+            let config = up::preflight::moto_sdk_config(&endpoint).await;
+            dlq_command(action.unwrap_or(DlqAction::List), &stack, &config).await?;
+        }
         Command::Provision { endpoint, stage, template } => {
             let stack = up::plan_stack(&template.resolve(), &stage, &endpoint)?;
             let config = up::preflight::moto_sdk_config(&endpoint).await;
@@ -163,6 +201,43 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn dlq_command(action: DlqAction, stack: &Stack, config: &aws_types::SdkConfig) -> anyhow::Result<()> {
+    use devstack::dlq;
+    let client = aws_sdk_sqs::Client::new(config);
+    let mut names = devstack::provision::Provisioned::default();
+    for queue in &stack.queues {
+        let out = client.get_queue_url().queue_name(&queue.name).send().await.map_err(|e| {
+            anyhow::anyhow!("queue {} not found ({e}); is `make dev` running for this stage?", queue.name)
+        })?;
+        names.queue_urls.insert(queue.logical_id.clone(), out.queue_url().unwrap_or_default().to_owned());
+    }
+    let dlqs = dlq::dead_letter_queues(stack);
+    match action {
+        DlqAction::List => {
+            for d in &dlqs {
+                let depth = dlq::depth(&client, &names.queue_urls[&d.logical_id]).await?;
+                println!("{:<36} {depth:>5}  fed by {}", d.logical_id, d.fed_by.join(", "));
+            }
+        }
+        DlqAction::Show { queue } => {
+            let d = dlq::find(&dlqs, &queue)?;
+            for body in dlq::peek(&client, &names.queue_urls[&d.logical_id], 10).await? {
+                println!("{body}");
+            }
+        }
+        DlqAction::Redrive { queue } => {
+            let d = dlq::find(&dlqs, &queue)?;
+            let moved = dlq::redrive(&client, &names, d).await?;
+            println!(
+                "moved {moved} message(s) from {} back to {}",
+                d.logical_id,
+                d.source_queue.as_deref().unwrap_or("?")
+            );
+        }
+    }
+    Ok(())
 }
 
 /// `devstack check`: a one-line summary per resource kind, or the problems and exit 1.

@@ -33,6 +33,58 @@ pub async fn seed(stack: &Stack, config: &SdkConfig, state_dir: &Path) -> anyhow
     Ok(SeedReport { admin_email: ADMIN_EMAIL.to_string(), admin_password: password })
 }
 
+/// The demo catalog: created through the API as the admin (so the events flow to orders'
+/// price projection exactly as in production), only when the catalog is still empty.
+const DEMO_PRODUCTS: [(&str, &str, &str, i64, u32); 4] = [
+    ("Espresso cup", "Stoneware, 80 ml", "kitchen", 1_250, 40),
+    ("Pour-over kettle", "Gooseneck, 1 l", "kitchen", 4_900, 15),
+    ("Linen apron", "One size, natural", "textiles", 3_200, 25),
+    ("Walnut tray", "Hand-finished, 40 cm", "home", 6_800, 8),
+];
+
+/// Creates the demo products through the API at `api` unless products exist; returns how
+/// many were created.
+pub async fn demo_catalog(api: &str, email: &str, password: &str) -> anyhow::Result<usize> {
+    let http = reqwest::Client::new();
+    let listed: serde_json::Value = http
+        .get(format!("{api}/products?limit=1"))
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .context("listing products")?
+        .json()
+        .await
+        .context("reading the product list")?;
+    if listed["items"].as_array().is_some_and(|items| !items.is_empty()) {
+        return Ok(0);
+    }
+    let login: serde_json::Value = http
+        .post(format!("{api}/auth/login"))
+        .json(&serde_json::json!({ "email": email, "password": password }))
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .context("logging in as the seeded admin")?
+        .json()
+        .await
+        .context("reading the login response")?;
+    let token = login["access_token"].as_str().context("the login response has no access_token")?;
+    for (name, description, category, amount_minor, stock) in DEMO_PRODUCTS {
+        let product = serde_json::json!({
+            "name": name, "description": description, "category": category,
+            "price": { "amount_minor": amount_minor, "currency": "EUR" }, "stock": stock,
+        });
+        http.post(format!("{api}/products"))
+            .bearer_auth(token)
+            .json(&product)
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .with_context(|| format!("creating the demo product {name}"))?;
+    }
+    Ok(DEMO_PRODUCTS.len())
+}
+
 /// Reads `state_dir/admin-password`, or generates and saves it (mode 0600).
 fn admin_password(state_dir: &Path) -> anyhow::Result<String> {
     let path = state_dir.join(PASSWORD_FILE);

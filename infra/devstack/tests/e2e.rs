@@ -46,6 +46,8 @@ impl Devstack {
             .args(["up", "--stage", "e2e"])
             .args(["--api-port", &api_port.to_string(), "--moto-port", &moto_port.to_string()])
             .args(["--lambda-port", &lambda_port.to_string()])
+            // Every simulated payment succeeds, so the saga's happy path is deterministic.
+            .args(["--parameter", "PaymentSuccessRate=1.0"])
             .arg("--state-dir")
             .arg(&state.0)
             .stdin(Stdio::null())
@@ -128,6 +130,7 @@ fn the_whole_auth_flow_runs_through_the_local_cloud() {
     let stack = Devstack::up();
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(flow(&stack));
+    rt.block_on(order_saga(&stack));
     readme_examples_work_as_written(&stack);
     every_sample_event_invokes(&stack);
 }
@@ -174,6 +177,73 @@ async fn flow(stack: &Devstack) {
     let event = probe.wait_for(|e| e["detail"]["data"]["email"] == "e2e@example.com").await;
     assert_eq!(event["detail-type"], "UserRegistered");
     assert_eq!(event["detail"]["metadata"]["correlation_id"], "e2e-flow", "the request's correlation id travels");
+}
+
+/// The order saga across catalog, orders, payments and notifications, on the demo catalog
+/// the devstack seeded: the order becomes PAID, stock drops, the confirmation is emailed.
+async fn order_saga(stack: &Devstack) {
+    let http = reqwest::Client::new();
+    let api = &stack.api;
+    let creds = json!({ "email": "buyer@example.com", "password": "correct horse 42" });
+    let (s, _, _) = call(&http, "POST", &format!("{api}/auth/register"), None, Some(creds.clone())).await;
+    assert_eq!(s, 201);
+    let (_, pair, _) = call(&http, "POST", &format!("{api}/auth/login"), None, Some(creds)).await;
+    let token = pair["access_token"].as_str().expect("access").to_owned();
+
+    let (s, products, _) = call(&http, "GET", &format!("{api}/products?limit=10"), None, None).await;
+    assert_eq!(s, 200, "{products}");
+    let product = products["items"].as_array().and_then(|i| i.first()).cloned().expect("a seeded demo product");
+    let (id, stock) = (product["id"].as_str().expect("id").to_owned(), product["stock"].as_u64().expect("stock"));
+
+    // The orders service learns of products through ProductChanged events: retry until it has.
+    let start = Instant::now();
+    let order = loop {
+        let reply = http
+            .post(format!("{api}/orders"))
+            .bearer_auth(&token)
+            .header("idempotency-key", format!("e2e-{}", start.elapsed().as_millis()))
+            .json(&json!({ "lines": [{ "product_id": id, "quantity": 2 }] }))
+            .send()
+            .await
+            .expect("place order");
+        let status = reply.status().as_u16();
+        let body: Value = reply.json().await.unwrap_or(Value::Null);
+        if status == 201 {
+            break body;
+        }
+        assert_eq!(status, 422, "{body}");
+        assert!(start.elapsed() < Duration::from_secs(120), "the product never reached orders: {body}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    let order_id = order["id"].as_str().expect("order id");
+    let start = Instant::now();
+    loop {
+        let (s, current, _) = call(&http, "GET", &format!("{api}/orders/{order_id}"), Some(&token), None).await;
+        assert_eq!(s, 200, "{current}");
+        if current["status"] == "PAID" {
+            break;
+        }
+        assert!(!["CANCELLED", "REJECTED"].contains(&current["status"].as_str().unwrap_or("")), "{current}");
+        assert!(start.elapsed() < Duration::from_secs(120), "the order never got paid: {current}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let (_, after, _) = call(&http, "GET", &format!("{api}/products/{id}"), None, None).await;
+    assert_eq!(after["stock"].as_u64(), Some(stock - 2));
+
+    let start = Instant::now();
+    loop {
+        let (_, outbox, _) = call(&http, "GET", &format!("{api}/_local/outbox"), None, None).await;
+        let confirmation = outbox["emails"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|e| e["to"] == "buyer@example.com" && e["body"].as_str().unwrap_or_default().contains(order_id));
+        if confirmation {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "no confirmation email in the outbox: {outbox}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
 }
 
 /// What the gateway itself enforces: the authorizer, permissions, CORS, bad input.
@@ -279,13 +349,17 @@ fn readme_examples_work_as_written(stack: &Devstack) {
     assert!(stdout.contains(r#""keys":[{"#) && stdout.contains(r#""issuer":"#), "{stdout}");
 }
 
-/// `cargo lambda invoke` with every file of events/auth: every payload deserializes, and
+/// `cargo lambda invoke` with every file of events/: every payload deserializes, and
 /// only the authorizer's deliberately bad tokens end in its "Unauthorized" error.
 fn every_sample_event_invokes(stack: &Devstack) {
     let root = workspace_root();
     let cargo_lambda = venv_tool("cargo-lambda");
-    for dir in std::fs::read_dir(root.join("events/auth")).expect("events/auth").flatten() {
-        let function = format!("auth-{}", dir.file_name().to_string_lossy());
+    let functions = std::fs::read_dir(root.join("events")).expect("events/").flatten().flat_map(|service| {
+        let prefix = service.file_name().to_string_lossy().into_owned();
+        std::fs::read_dir(service.path()).expect("service").flatten().map(move |dir| (prefix.clone(), dir))
+    });
+    for (service, dir) in functions {
+        let function = format!("{service}-{}", dir.file_name().to_string_lossy());
         for file in std::fs::read_dir(dir.path()).expect("dir").flatten() {
             let out = invoke(&cargo_lambda, &function, &file.path(), stack.lambda_port);
             let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));

@@ -43,12 +43,17 @@ pub struct Moto {
 }
 
 impl Moto {
-    /// Starts a fresh moto_server on a free port and waits until it answers.
+    /// Starts a fresh moto_server on a free port and waits until it answers. It runs through
+    /// `infra/moto/server.py`, which makes moto's DynamoDB transactions atomic.
     pub fn start() -> Moto {
         let port = free_port();
-        let moto = venv_tool("moto_server");
-        let script =
-            format!("\"{}\" -H 127.0.0.1 -p {port} >/dev/null 2>&1 & pid=$!; read _; kill $pid", moto.display());
+        let python = venv_tool("python");
+        let server = workspace_root().join("infra/moto/server.py");
+        let script = format!(
+            "\"{}\" \"{}\" -H 127.0.0.1 -p {port} >/dev/null 2>&1 & pid=$!; read _; kill $pid",
+            python.display(),
+            server.display()
+        );
         let guard = Command::new("sh")
             .arg("-c")
             .arg(script)

@@ -2,13 +2,13 @@
 //! token yields `isAuthorized: true` with the caller's identity as context; anything else
 //! fails with "Unauthorized", which API Gateway turns into a 401.
 
+use bazaar_runtime::config::Env;
 use std::collections::HashMap;
 
 use auth_core::keys::PublicKeySource;
 use auth_core::tokens::{self, TokenError};
 use aws_lambda_events::apigw::{ApiGatewayV2CustomAuthorizerSimpleResponse, ApiGatewayV2CustomAuthorizerV2Request};
 use bazaar_runtime::Identity;
-use bazaar_runtime::config::required;
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
 
@@ -21,13 +21,17 @@ pub struct Deps {
 }
 
 impl Deps {
-    pub async fn from_env() -> anyhow::Result<Deps> {
-        let config = bazaar_runtime::sdk_config().await;
+    /// Built once at init from the SDK configuration and the function's settings.
+    pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Deps> {
         Ok(Deps {
-            keys: PublicKeySource::from_env(&config)?,
-            issuer: required("JWT_ISSUER")?,
-            audience: required("JWT_AUDIENCE")?,
+            keys: PublicKeySource::from_env(config, env)?,
+            issuer: env.required("JWT_ISSUER")?,
+            audience: env.required("JWT_AUDIENCE")?,
         })
+    }
+
+    pub async fn from_env() -> anyhow::Result<Deps> {
+        Self::new(&bazaar_runtime::sdk_config().await, &Env::process())
     }
 }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bazaar_aws::ssm::CachedParameter;
-use bazaar_runtime::config::{ConfigError, required};
+use bazaar_runtime::config::{ConfigError, Env};
 use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet};
 use jsonwebtoken::{DecodingKey, EncodingKey};
 use serde::Deserialize;
@@ -80,8 +80,8 @@ impl SigningKeySource {
     }
 
     /// The parameter named by `JWT_SIGNING_KEY_PARAMETER`.
-    pub fn from_env(config: &aws_types::SdkConfig) -> Result<Self, ConfigError> {
-        Ok(Self::new(aws_sdk_ssm::Client::new(config), required("JWT_SIGNING_KEY_PARAMETER")?))
+    pub fn from_env(config: &aws_types::SdkConfig, env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self::new(aws_sdk_ssm::Client::new(config), env.required("JWT_SIGNING_KEY_PARAMETER")?))
     }
 
     pub async fn signer(&self) -> Result<Arc<Signer>, AuthError> {
@@ -101,8 +101,8 @@ impl PublicKeySource {
     }
 
     /// The parameter named by `JWT_PUBLIC_KEYS_PARAMETER`.
-    pub fn from_env(config: &aws_types::SdkConfig) -> Result<Self, ConfigError> {
-        Ok(Self::new(aws_sdk_ssm::Client::new(config), required("JWT_PUBLIC_KEYS_PARAMETER")?))
+    pub fn from_env(config: &aws_types::SdkConfig, env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self::new(aws_sdk_ssm::Client::new(config), env.required("JWT_PUBLIC_KEYS_PARAMETER")?))
     }
 
     pub async fn keyset(&self) -> Result<Arc<KeySet>, AuthError> {

@@ -1,6 +1,6 @@
 //! Auth settings, read once at init from the environment the template sets.
 
-use bazaar_runtime::config::{ConfigError, parsed_or, required};
+use bazaar_runtime::config::{ConfigError, Env};
 
 /// Issuing and verifying access tokens.
 #[derive(Debug, Clone)]
@@ -12,12 +12,12 @@ pub struct TokenSettings {
 }
 
 impl TokenSettings {
-    pub fn from_env() -> Result<Self, ConfigError> {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         Ok(TokenSettings {
-            issuer: required("JWT_ISSUER")?,
-            audience: required("JWT_AUDIENCE")?,
-            access_ttl_seconds: parsed_or("ACCESS_TOKEN_TTL_SECONDS", 900)?,
-            refresh_ttl_seconds: parsed_or("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600)?,
+            issuer: env.required("JWT_ISSUER")?,
+            audience: env.required("JWT_AUDIENCE")?,
+            access_ttl_seconds: env.parsed_or("ACCESS_TOKEN_TTL_SECONDS", 900)?,
+            refresh_ttl_seconds: env.parsed_or("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600)?,
         })
     }
 }
@@ -31,11 +31,11 @@ pub struct RateLimits {
 }
 
 impl RateLimits {
-    pub fn from_env() -> Result<Self, ConfigError> {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         Ok(RateLimits {
-            per_ip: parsed_or("AUTH_RATE_LIMIT_PER_IP", 100)?,
-            window_seconds: parsed_or("AUTH_RATE_LIMIT_WINDOW_SECONDS", 900)?,
-            login_failures_per_account: parsed_or("LOGIN_FAILURES_PER_ACCOUNT", 10)?,
+            per_ip: env.parsed_or("AUTH_RATE_LIMIT_PER_IP", 100)?,
+            window_seconds: env.parsed_or("AUTH_RATE_LIMIT_WINDOW_SECONDS", 900)?,
+            login_failures_per_account: env.parsed_or("LOGIN_FAILURES_PER_ACCOUNT", 10)?,
         })
     }
 }
@@ -48,15 +48,15 @@ pub struct ResetSettings {
 }
 
 impl ResetSettings {
-    pub fn from_env() -> Result<Self, ConfigError> {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         Ok(ResetSettings {
-            ttl_seconds: parsed_or("PASSWORD_RESET_TTL_SECONDS", 3600)?,
-            url: required("PASSWORD_RESET_URL")?,
+            ttl_seconds: env.parsed_or("PASSWORD_RESET_TTL_SECONDS", 3600)?,
+            url: env.required("PASSWORD_RESET_URL")?,
         })
     }
 }
 
 /// The table every auth function works on.
-pub fn table_from_env() -> Result<String, ConfigError> {
-    required("AUTH_TABLE")
+pub fn table_from_env(env: &Env) -> Result<String, ConfigError> {
+    env.required("AUTH_TABLE")
 }

@@ -71,8 +71,11 @@ impl AuthStore {
     }
 
     /// The store of a deployed function: the table named by `AUTH_TABLE`.
-    pub fn from_env(config: &aws_types::SdkConfig) -> Result<Self, bazaar_runtime::config::ConfigError> {
-        Ok(AuthStore::new(Client::new(config), crate::settings::table_from_env()?))
+    pub fn from_env(
+        config: &aws_types::SdkConfig,
+        env: &bazaar_runtime::config::Env,
+    ) -> Result<Self, bazaar_runtime::config::ConfigError> {
+        Ok(AuthStore::new(Client::new(config), crate::settings::table_from_env(env)?))
     }
 
     pub fn table(&self) -> &str {
@@ -352,9 +355,12 @@ pub struct TableDeps {
 }
 
 impl TableDeps {
+    pub fn new(config: &aws_types::SdkConfig, env: &bazaar_runtime::config::Env) -> anyhow::Result<TableDeps> {
+        Ok(TableDeps { store: AuthStore::from_env(config, env)? })
+    }
+
     pub async fn from_env() -> anyhow::Result<TableDeps> {
-        let config = bazaar_runtime::sdk_config().await;
-        Ok(TableDeps { store: AuthStore::from_env(&config)? })
+        Self::new(&bazaar_runtime::sdk_config().await, &bazaar_runtime::config::Env::process())
     }
 }
 

@@ -1,5 +1,6 @@
 //! `GET /health`: liveness of the API (no dependency is called).
 
+use bazaar_runtime::config::Env;
 use bazaar_runtime::http::{json, respond};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -7,8 +8,13 @@ use lambda_http::{Body, Request, Response};
 pub struct Deps;
 
 impl Deps {
-    pub async fn from_env() -> anyhow::Result<Deps> {
+    /// Built once at init from the SDK configuration and the function's settings.
+    pub fn new(_config: &aws_types::SdkConfig, _env: &Env) -> anyhow::Result<Deps> {
         Ok(Deps)
+    }
+
+    pub async fn from_env() -> anyhow::Result<Deps> {
+        Self::new(&bazaar_runtime::sdk_config().await, &Env::process())
     }
 }
 

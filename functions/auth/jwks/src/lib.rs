@@ -2,6 +2,7 @@
 
 use auth_core::keys::PublicKeySource;
 use bazaar_runtime::ApiError;
+use bazaar_runtime::config::Env;
 use bazaar_runtime::http::respond;
 use lambda_http::http::{StatusCode, header};
 use lambda_http::{Body, Request, Response};
@@ -11,9 +12,13 @@ pub struct Deps {
 }
 
 impl Deps {
+    /// Built once at init from the SDK configuration and the function's settings.
+    pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Deps> {
+        Ok(Deps { keys: PublicKeySource::from_env(config, env)? })
+    }
+
     pub async fn from_env() -> anyhow::Result<Deps> {
-        let config = bazaar_runtime::sdk_config().await;
-        Ok(Deps { keys: PublicKeySource::from_env(&config)? })
+        Self::new(&bazaar_runtime::sdk_config().await, &Env::process())
     }
 }
 

@@ -1,7 +1,7 @@
 //! `GET /.well-known/openid-configuration`: discovery for clients that verify tokens
 //! themselves. URLs are built from the host the request came to.
 
-use bazaar_runtime::config::required;
+use bazaar_runtime::config::Env;
 use bazaar_runtime::http::{json, respond};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -11,8 +11,13 @@ pub struct Deps {
 }
 
 impl Deps {
+    /// Built once at init from the SDK configuration and the function's settings.
+    pub fn new(_config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Deps> {
+        Ok(Deps { issuer: env.required("JWT_ISSUER")? })
+    }
+
     pub async fn from_env() -> anyhow::Result<Deps> {
-        Ok(Deps { issuer: required("JWT_ISSUER")? })
+        Self::new(&bazaar_runtime::sdk_config().await, &Env::process())
     }
 }
 

@@ -3,6 +3,7 @@
 
 use auth_core::settings::{RateLimits, ResetSettings};
 use auth_core::{AuthStore, flows};
+use bazaar_runtime::config::Env;
 use bazaar_runtime::http::{self, json, respond};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -15,13 +16,17 @@ pub struct Deps {
 }
 
 impl Deps {
-    pub async fn from_env() -> anyhow::Result<Deps> {
-        let config = bazaar_runtime::sdk_config().await;
+    /// Built once at init from the SDK configuration and the function's settings.
+    pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Deps> {
         Ok(Deps {
-            store: AuthStore::from_env(&config)?,
-            limits: RateLimits::from_env()?,
-            reset: ResetSettings::from_env()?,
+            store: AuthStore::from_env(config, env)?,
+            limits: RateLimits::from_env(env)?,
+            reset: ResetSettings::from_env(env)?,
         })
+    }
+
+    pub async fn from_env() -> anyhow::Result<Deps> {
+        Self::new(&bazaar_runtime::sdk_config().await, &Env::process())
     }
 }
 

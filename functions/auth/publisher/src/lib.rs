@@ -2,7 +2,7 @@
 
 use aws_lambda_events::dynamodb::Event;
 use aws_lambda_events::streams::DynamoDbEventResponse;
-use bazaar_runtime::config::required;
+use bazaar_runtime::config::Env;
 use lambda_runtime::LambdaEvent;
 
 pub struct Deps {
@@ -11,9 +11,13 @@ pub struct Deps {
 }
 
 impl Deps {
+    /// Built once at init from the SDK configuration and the function's settings.
+    pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Deps> {
+        Ok(Deps { events: aws_sdk_eventbridge::Client::new(config), bus: env.required("EVENT_BUS_NAME")? })
+    }
+
     pub async fn from_env() -> anyhow::Result<Deps> {
-        let config = bazaar_runtime::sdk_config().await;
-        Ok(Deps { events: aws_sdk_eventbridge::Client::new(&config), bus: required("EVENT_BUS_NAME")? })
+        Self::new(&bazaar_runtime::sdk_config().await, &Env::process())
     }
 }
 

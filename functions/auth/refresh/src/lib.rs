@@ -4,6 +4,7 @@
 use auth_core::keys::SigningKeySource;
 use auth_core::settings::TokenSettings;
 use auth_core::{AuthStore, flows};
+use bazaar_runtime::config::Env;
 use bazaar_runtime::http::{self, json, respond};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -16,13 +17,17 @@ pub struct Deps {
 }
 
 impl Deps {
-    pub async fn from_env() -> anyhow::Result<Deps> {
-        let config = bazaar_runtime::sdk_config().await;
+    /// Built once at init from the SDK configuration and the function's settings.
+    pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Deps> {
         Ok(Deps {
-            store: AuthStore::from_env(&config)?,
-            keys: SigningKeySource::from_env(&config)?,
-            tokens: TokenSettings::from_env()?,
+            store: AuthStore::from_env(config, env)?,
+            keys: SigningKeySource::from_env(config, env)?,
+            tokens: TokenSettings::from_env(env)?,
         })
+    }
+
+    pub async fn from_env() -> anyhow::Result<Deps> {
+        Self::new(&bazaar_runtime::sdk_config().await, &Env::process())
     }
 }
 

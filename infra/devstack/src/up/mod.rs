@@ -32,6 +32,8 @@ pub struct UpOptions {
     /// Where dev.env, the dev keys and moto.log go (relative to the workspace root).
     pub state_dir: PathBuf,
     pub template: PathBuf,
+    /// Template parameter overrides (besides `Stage`).
+    pub parameters: BTreeMap<String, String>,
 }
 
 /// The exact prefix end-to-end tests wait for.
@@ -110,6 +112,12 @@ async fn start_and_serve(options: &UpOptions, children: &mut Children) -> anyhow
     step(8, "seeding dev data");
     let seeded = crate::seed::seed(&stack, &config, &state_dir).await?;
     println!("      admin: {} / password: {}", seeded.admin_email, seeded.admin_password);
+    let api = format!("http://127.0.0.1:{}", options.api_port);
+    match crate::seed::demo_catalog(&api, &seeded.admin_email, &seeded.admin_password).await {
+        Ok(0) => println!("      demo catalog: already there"),
+        Ok(n) => println!("      demo catalog: {n} products created"),
+        Err(e) => bail!("seeding the demo catalog through the API failed: {e:#}"),
+    }
 
     print_urls(options, &stack, &moto_endpoint, &lambda_url, &env_file);
     println!("{READY_PREFIX}http://127.0.0.1:{}", options.api_port);
@@ -146,7 +154,7 @@ async fn prepare(options: &UpOptions, children: &mut Children) -> anyhow::Result
     preflight::wait_for_moto(&moto_endpoint, Duration::from_secs(60)).await?;
 
     step(3, "planning template.yaml and writing the functions' environment");
-    let stack = plan_stack(&repo.join(&options.template), &options.stage, &moto_endpoint)?;
+    let stack = plan_stack_with(&repo.join(&options.template), &options.stage, &moto_endpoint, &options.parameters)?;
     let env = crate::env::union_env(&stack, &moto_endpoint)?;
     crate::env::write_env_file(&state_dir.join("dev.env"), &env)?;
 
@@ -155,15 +163,26 @@ async fn prepare(options: &UpOptions, children: &mut Children) -> anyhow::Result
     let provisioned = crate::provision::provision(&stack, &config).await?;
     let keys = crate::keys::ensure_dev_keys(&state_dir.join("keys"))?;
     crate::keys::put_key_parameters(&config, &stack, &keys).await?;
+    let webhook_secret = crate::keys::ensure_webhook_secret(&state_dir.join("keys"))?;
+    crate::keys::put_webhook_secret(&config, &stack, &webhook_secret).await?;
     Ok(Prepared { repo, state_dir, tools, moto_endpoint, config, stack, provisioned })
 }
 
 /// Plans the template for `stage` against moto at `moto_endpoint`.
 pub fn plan_stack(template: &Path, stage: &str, moto_endpoint: &str) -> anyhow::Result<Stack> {
-    let options = PlanOptions {
-        overrides: BTreeMap::from([("Stage".to_owned(), stage.to_owned())]),
-        moto_endpoint: moto_endpoint.to_owned(),
-    };
+    plan_stack_with(template, stage, moto_endpoint, &BTreeMap::new())
+}
+
+/// As [`plan_stack`], with other parameters overridden too.
+pub fn plan_stack_with(
+    template: &Path,
+    stage: &str,
+    moto_endpoint: &str,
+    parameters: &BTreeMap<String, String>,
+) -> anyhow::Result<Stack> {
+    let mut overrides = parameters.clone();
+    overrides.insert("Stage".to_owned(), stage.to_owned());
+    let options = PlanOptions { overrides, moto_endpoint: moto_endpoint.to_owned() };
     plan(template, &options).with_context(|| format!("planning {}", template.display()))
 }
 
@@ -173,8 +192,14 @@ fn start_moto(tools: &Tools, port: u16, state_dir: &Path) -> anyhow::Result<Supe
     let log = std::fs::File::create(&log_path).with_context(|| format!("creating {}", log_path.display()))?;
     Supervised::spawn(Spec {
         name: "moto_server",
-        program: &tools.moto_server,
-        args: vec!["-H".into(), "127.0.0.1".into(), "-p".into(), port.to_string()],
+        program: &tools.python,
+        args: vec![
+            tools.moto_server.display().to_string(),
+            "-H".into(),
+            "127.0.0.1".into(),
+            "-p".into(),
+            port.to_string(),
+        ],
         env: vec![],
         cwd: None,
         output: Output::File(log),

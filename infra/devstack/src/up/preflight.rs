@@ -31,17 +31,28 @@ pub fn check_ports(ports: &[PortUse]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// moto_server, patched so DynamoDB transactions are atomic (see the script's docstring).
+pub const MOTO_SERVER: &str = "infra/moto/server.py";
+
 /// The project's Python tools, installed by `make venv`.
 pub struct Tools {
     pub bin_dir: PathBuf,
+    /// The venv's Python, which runs moto through `infra/moto/server.py`.
+    pub python: PathBuf,
+    /// `infra/moto/server.py`: moto_server with atomic DynamoDB transactions.
     pub moto_server: PathBuf,
     pub cargo_lambda: PathBuf,
 }
 
 pub fn find_tools(repo: &Path) -> anyhow::Result<Tools> {
     let bin_dir = repo.join(".venv/bin");
-    let tools = Tools { moto_server: bin_dir.join("moto_server"), cargo_lambda: bin_dir.join("cargo-lambda"), bin_dir };
-    for tool in [&tools.moto_server, &tools.cargo_lambda] {
+    let tools = Tools {
+        python: bin_dir.join("python"),
+        moto_server: repo.join(MOTO_SERVER),
+        cargo_lambda: bin_dir.join("cargo-lambda"),
+        bin_dir,
+    };
+    for tool in [&tools.python, &tools.moto_server, &tools.cargo_lambda] {
         if !tool.exists() {
             bail!("{} is missing: run `make venv`", tool.display());
         }

@@ -1,0 +1,165 @@
+//! The catalog's use cases, one function per route or event, over [`CatalogStore`].
+//! Function crates parse the request and call these; the wire mapping is in `error`.
+
+use bazaar_aws::cursor::CursorKey;
+use bazaar_aws::dynamo::Item;
+use bazaar_events::Envelope;
+use bazaar_events::catalog::ReleaseReason;
+use bazaar_runtime::Problem;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::holds::expiry_cutoff;
+use crate::model::{NewProduct, NewProductBody, PatchBody, ProductPatch, StockBody, parse_stock};
+use crate::store::{Release, list_partition};
+use crate::{CatalogError, CatalogStore, Product};
+
+/// Ids longer than this are not ours (uuids are 36 characters): 404 without a read.
+const MAX_ID_LEN: usize = 64;
+
+/// `GET /products`: one page and the cursor of the next (`null` on the last page).
+#[derive(Debug, Clone, Serialize)]
+pub struct Page {
+    pub items: Vec<Product>,
+    pub next_cursor: Option<String>,
+}
+
+/// The parameters of a listing (already bounded by the HTTP layer).
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub category: Option<String>,
+    pub limit: i32,
+    pub cursor: Option<String>,
+}
+
+pub async fn create(store: &CatalogStore, body: NewProductBody, correlation_id: &str) -> Result<Product, CatalogError> {
+    let product = NewProduct::parse(body)?.into_product(uuid::Uuid::new_v4().to_string(), Utc::now());
+    store.create(&product, &Envelope::new(product.changed(), correlation_id)).await?;
+    tracing::info!(product_id = %product.id, "product created");
+    Ok(product)
+}
+
+/// An active product; unknown and deleted ones are `NotFound`.
+pub async fn get(store: &CatalogStore, id: &str) -> Result<Product, CatalogError> {
+    if id.is_empty() || id.len() > MAX_ID_LEN {
+        return Err(CatalogError::NotFound);
+    }
+    store.product(id).await?.filter(|p| p.active).ok_or(CatalogError::NotFound)
+}
+
+pub async fn update(
+    store: &CatalogStore,
+    id: &str,
+    body: PatchBody,
+    correlation_id: &str,
+) -> Result<Product, CatalogError> {
+    let patch = ProductPatch::parse(body)?;
+    let current = get(store, id).await?;
+    let next = current.patched(patch, Utc::now());
+    store.save_change(&current, &next, &Envelope::new(next.changed(), correlation_id)).await?;
+    tracing::info!(product_id = %id, version = next.version, "product updated");
+    Ok(next)
+}
+
+/// Soft delete: the product stays stored (holds and orders refer to it) but is inactive.
+pub async fn delete(store: &CatalogStore, id: &str, correlation_id: &str) -> Result<(), CatalogError> {
+    let current = get(store, id).await?;
+    let next = current.deleted(Utc::now());
+    store.save_change(&current, &next, &Envelope::new(next.changed(), correlation_id)).await?;
+    tracing::info!(product_id = %id, version = next.version, "product deleted");
+    Ok(())
+}
+
+pub async fn set_stock(store: &CatalogStore, id: &str, body: StockBody) -> Result<Product, CatalogError> {
+    let quantity = parse_stock(body)?;
+    if id.is_empty() || id.len() > MAX_ID_LEN {
+        return Err(CatalogError::NotFound);
+    }
+    let product = store.set_stock(id, quantity, Utc::now()).await?;
+    tracing::info!(product_id = %id, stock = quantity, "stock set");
+    Ok(product)
+}
+
+pub async fn list(store: &CatalogStore, key: &CursorKey, query: ListQuery) -> Result<Page, CatalogError> {
+    let category = query.category.as_deref();
+    let start = query.cursor.as_deref().map(|c| open_cursor(key, c, category)).transpose()?;
+    let (items, last) = store.list(category, query.limit, start).await?;
+    let next_cursor = last.map(|k| key.seal(&k)).transpose()?;
+    Ok(Page { items, next_cursor })
+}
+
+/// The start key a cursor stands for, only if it was sealed by us for this same listing
+/// (a cursor of another category would make DynamoDB fail the query).
+pub fn open_cursor(key: &CursorKey, cursor: &str, category: Option<&str>) -> Result<Item, Problem> {
+    let invalid = || Problem::bad_request("the cursor is not valid for this listing");
+    let item = key.open(cursor).map_err(|_| invalid())?;
+    let (_, attr, value) = list_partition(category);
+    let same_listing = item.get(attr).and_then(|v| v.as_s().ok()).is_some_and(|v| *v == value);
+    let is_product = item.get("pk").and_then(|v| v.as_s().ok()).is_some_and(|v| v.starts_with("PRODUCT#"));
+    if same_listing && is_product { Ok(item) } else { Err(invalid()) }
+}
+
+/// `catalog-holds-expire`: releases holds unpaid `grace_seconds` past their expiry.
+/// Returns how many were released by this run.
+pub async fn release_expired(
+    store: &CatalogStore,
+    now: DateTime<Utc>,
+    grace_seconds: i64,
+    max: usize,
+) -> anyhow::Result<usize> {
+    use futures::StreamExt;
+    let holds = store.expired_holds(&expiry_cutoff(now, grace_seconds), max).await?;
+    let results: Vec<anyhow::Result<Release>> = futures::stream::iter(holds)
+        .map(|hold| async move {
+            let released = store.release(&hold.order_id, ReleaseReason::Expired, None, now).await;
+            if let Ok(Release::Released(_)) = &released {
+                tracing::info!(order_id = %hold.order_id, correlation_id = %hold.correlation_id, "expired hold released");
+            }
+            released
+        })
+        .buffer_unordered(4)
+        .collect()
+        .await;
+    let mut released = 0;
+    let mut failures = 0;
+    for result in results {
+        match result {
+            Ok(Release::Released(_)) => released += 1,
+            Ok(_) => {}
+            Err(e) => {
+                failures += 1;
+                tracing::warn!(error = format!("{e:#}"), "releasing an expired hold failed; the next run retries");
+            }
+        }
+    }
+    anyhow::ensure!(released > 0 || failures == 0, "every expired hold failed to release ({failures})");
+    Ok(released)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bazaar_aws::dynamo::s;
+
+    fn key() -> CursorKey {
+        CursorKey::new("0123456789abcdef-test").expect("key")
+    }
+
+    #[test]
+    fn a_cursor_opens_only_for_the_listing_it_came_from() {
+        let all: Item = [
+            ("pk".to_owned(), s("PRODUCT#1")),
+            ("sk".to_owned(), s("PRODUCT")),
+            ("gsi1pk".to_owned(), s("PRODUCTS")),
+            ("gsi1sk".to_owned(), s("2026#1")),
+        ]
+        .into();
+        let cursor = key().seal(&all).expect("seals");
+        assert_eq!(open_cursor(&key(), &cursor, None).expect("opens"), all);
+        assert_eq!(open_cursor(&key(), &cursor, Some("lamps")).expect_err("other listing").status, 400);
+        assert_eq!(open_cursor(&key(), "garbage", None).expect_err("garbage").status, 400);
+        let hold: Item = [("pk".to_owned(), s("HOLD#o")), ("gsi1pk".to_owned(), s("PRODUCTS"))].into();
+        let cursor = key().seal(&hold).expect("seals");
+        assert!(open_cursor(&key(), &cursor, None).is_err(), "only product keys");
+    }
+}

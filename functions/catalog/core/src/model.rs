@@ -1,0 +1,331 @@
+//! Products and the request bodies that create or change them. Bodies are parsed, then
+//! validated into values that cannot be invalid (every problem is reported per field, 422).
+
+use bazaar_events::Money;
+use bazaar_events::catalog::ProductChanged;
+use bazaar_runtime::Problem;
+use bazaar_runtime::problem::FieldError;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+
+pub const MAX_NAME_CHARS: usize = 200;
+pub const MAX_DESCRIPTION_CHARS: usize = 2000;
+pub const MAX_CATEGORY_CHARS: usize = 100;
+/// A price above this (10^11 minor units) is a typo, not a product.
+pub const MAX_PRICE_MINOR: i64 = 100_000_000_000;
+/// Units a product may hold in stock (fits u32 with room for returned holds).
+pub const MAX_STOCK: i64 = 1_000_000_000;
+
+/// A product as stored and as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Product {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub category: String,
+    pub price: Money,
+    /// Units available to order (held units are already subtracted).
+    pub stock: u32,
+    /// False once deleted: invisible to the API, cannot be ordered.
+    pub active: bool,
+    /// Grows by one with every change that emits `ProductChanged`.
+    pub version: u64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Product {
+    /// The event describing this product's current state.
+    pub fn changed(&self) -> ProductChanged {
+        ProductChanged {
+            product_id: self.id.clone(),
+            name: self.name.clone(),
+            category: self.category.clone(),
+            price: self.price.clone(),
+            active: self.active,
+            version: self.version,
+        }
+    }
+
+    /// The same product after `patch` (one version later).
+    pub fn patched(&self, patch: ProductPatch, now: DateTime<Utc>) -> Product {
+        let mut next = self.clone();
+        if let Some(name) = patch.name {
+            next.name = name;
+        }
+        if let Some(description) = patch.description {
+            next.description = description;
+        }
+        if let Some(category) = patch.category {
+            next.category = category;
+        }
+        if let Some(price) = patch.price {
+            next.price = price;
+        }
+        next.version += 1;
+        next.updated_at = now;
+        next
+    }
+
+    /// The same product, deleted (one version later).
+    pub fn deleted(&self, now: DateTime<Utc>) -> Product {
+        Product { active: false, version: self.version + 1, updated_at: now, ..self.clone() }
+    }
+}
+
+/// `price` as sent by a client.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriceBody {
+    pub amount_minor: i64,
+    pub currency: String,
+}
+
+/// `POST /products`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewProductBody {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub category: String,
+    pub price: PriceBody,
+    #[serde(default)]
+    pub stock: Option<i64>,
+}
+
+/// `PATCH /products/{id}`: absent fields stay; `"description": null` clears it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatchBody {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub description: Option<Option<String>>,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub price: Option<PriceBody>,
+}
+
+/// `PUT /products/{id}/stock`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StockBody {
+    pub quantity: i64,
+}
+
+/// Distinguishes a field sent as `null` (`Some(None)`) from an absent one (`None`).
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+/// A validated new product (everything but id and timestamps).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewProduct {
+    pub name: String,
+    pub description: Option<String>,
+    pub category: String,
+    pub price: Money,
+    pub stock: u32,
+}
+
+impl NewProduct {
+    pub fn parse(body: NewProductBody) -> Result<NewProduct, Problem> {
+        let mut errors = Vec::new();
+        let name = text(&mut errors, "name", &body.name, MAX_NAME_CHARS);
+        let category = text(&mut errors, "category", &body.category, MAX_CATEGORY_CHARS);
+        let description = description(&mut errors, body.description);
+        let price = price(&mut errors, "price", body.price);
+        let stock = quantity(&mut errors, "stock", body.stock.unwrap_or(0));
+        match (name, category, price, stock) {
+            (Some(name), Some(category), Some(price), Some(stock)) if errors.is_empty() => {
+                Ok(NewProduct { name, description, category, price, stock })
+            }
+            _ => Err(Problem::validation(errors)),
+        }
+    }
+
+    pub fn into_product(self, id: String, now: DateTime<Utc>) -> Product {
+        Product {
+            id,
+            name: self.name,
+            description: self.description,
+            category: self.category,
+            price: self.price,
+            stock: self.stock,
+            active: true,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
+/// A validated partial update with at least one field.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProductPatch {
+    pub name: Option<String>,
+    pub description: Option<Option<String>>,
+    pub category: Option<String>,
+    pub price: Option<Money>,
+}
+
+impl ProductPatch {
+    pub fn parse(body: PatchBody) -> Result<ProductPatch, Problem> {
+        if body.name.is_none() && body.description.is_none() && body.category.is_none() && body.price.is_none() {
+            return Err(Problem::invalid_field("body", "send at least one of name, description, category, price"));
+        }
+        let mut errors = Vec::new();
+        let patch = ProductPatch {
+            name: body.name.and_then(|n| text(&mut errors, "name", &n, MAX_NAME_CHARS)),
+            description: body.description.map(|d| description(&mut errors, d)),
+            category: body.category.and_then(|c| text(&mut errors, "category", &c, MAX_CATEGORY_CHARS)),
+            price: body.price.and_then(|p| price(&mut errors, "price", p)),
+        };
+        if errors.is_empty() { Ok(patch) } else { Err(Problem::validation(errors)) }
+    }
+}
+
+/// Units to set as available: 0..=[`MAX_STOCK`].
+pub fn parse_stock(body: StockBody) -> Result<u32, Problem> {
+    let mut errors = Vec::new();
+    quantity(&mut errors, "quantity", body.quantity).ok_or_else(|| Problem::validation(errors))
+}
+
+fn error(errors: &mut Vec<FieldError>, field: &str, message: impl Into<String>) {
+    errors.push(FieldError { field: field.to_owned(), message: message.into() });
+}
+
+/// Trimmed text of 1..=`max` characters without control characters.
+fn text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) -> Option<String> {
+    let value = value.trim();
+    if value.is_empty() || value.chars().count() > max {
+        error(errors, field, format!("must be 1 to {max} characters"));
+        None
+    } else if value.chars().any(char::is_control) {
+        error(errors, field, "must not contain control characters");
+        None
+    } else {
+        Some(value.to_owned())
+    }
+}
+
+/// An optional description: blank means none.
+fn description(errors: &mut Vec<FieldError>, value: Option<String>) -> Option<String> {
+    let value = value.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty())?;
+    if value.chars().count() > MAX_DESCRIPTION_CHARS {
+        error(errors, "description", format!("must be at most {MAX_DESCRIPTION_CHARS} characters"));
+        return None;
+    }
+    Some(value)
+}
+
+fn price(errors: &mut Vec<FieldError>, field: &str, body: PriceBody) -> Option<Money> {
+    let before = errors.len();
+    if !(0..=MAX_PRICE_MINOR).contains(&body.amount_minor) {
+        error(errors, &format!("{field}.amount_minor"), format!("must be from 0 to {MAX_PRICE_MINOR}"));
+    }
+    if !is_currency(&body.currency) {
+        error(errors, &format!("{field}.currency"), "must be an ISO 4217 code of three upper-case letters");
+    }
+    (errors.len() == before).then(|| Money::new(body.amount_minor, body.currency))
+}
+
+fn quantity(errors: &mut Vec<FieldError>, field: &str, value: i64) -> Option<u32> {
+    if (0..=MAX_STOCK).contains(&value) {
+        u32::try_from(value).ok()
+    } else {
+        error(errors, field, format!("must be an integer from 0 to {MAX_STOCK}"));
+        None
+    }
+}
+
+/// Three upper-case ASCII letters.
+pub fn is_currency(code: &str) -> bool {
+    code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(json: serde_json::Value) -> NewProductBody {
+        serde_json::from_value(json).expect("parses")
+    }
+
+    fn fields(p: &Problem) -> Vec<&str> {
+        p.errors.iter().map(|e| e.field.as_str()).collect()
+    }
+
+    #[test]
+    fn a_valid_product_is_trimmed_and_starts_at_version_one_with_its_stock() {
+        let new = NewProduct::parse(body(serde_json::json!({
+            "name": "  Lamp ", "description": " ", "category": "home",
+            "price": {"amount_minor": 1999, "currency": "EUR"}, "stock": 5
+        })))
+        .expect("valid");
+        assert_eq!(new.name, "Lamp");
+        assert_eq!(new.description, None);
+        let p = new.into_product("p1".into(), Utc::now());
+        assert_eq!((p.version, p.stock, p.active), (1, 5, true));
+        assert_eq!(p.changed().price, Money::new(1999, "EUR"));
+    }
+
+    #[test]
+    fn every_invalid_field_is_named() {
+        let problem = NewProduct::parse(body(serde_json::json!({
+            "name": "", "category": "x", "price": {"amount_minor": -1, "currency": "eur"}, "stock": -3
+        })))
+        .expect_err("invalid");
+        assert_eq!(problem.status, 422);
+        assert_eq!(fields(&problem), ["name", "price.amount_minor", "price.currency", "stock"]);
+    }
+
+    #[test]
+    fn currency_codes_are_three_upper_case_letters() {
+        assert!(is_currency("USD"));
+        for bad in ["usd", "US", "USDX", "U$D", ""] {
+            assert!(!is_currency(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_patch_needs_a_field_and_null_clears_the_description() {
+        let empty: PatchBody = serde_json::from_str("{}").expect("parses");
+        assert_eq!(ProductPatch::parse(empty).expect_err("empty").status, 422);
+        let clear: PatchBody = serde_json::from_str(r#"{"description": null}"#).expect("parses");
+        let patch = ProductPatch::parse(clear).expect("valid");
+        assert_eq!(patch.description, Some(None));
+        let absent: PatchBody = serde_json::from_str(r#"{"name": "B"}"#).expect("parses");
+        assert_eq!(ProductPatch::parse(absent).expect("valid").description, None);
+        assert!(serde_json::from_str::<PatchBody>(r#"{"stock": 3}"#).is_err(), "stock is not patchable");
+    }
+
+    #[test]
+    fn patching_and_deleting_bump_the_version() {
+        let now = Utc::now();
+        let p = NewProduct {
+            name: "A".into(),
+            description: Some("d".into()),
+            category: "c".into(),
+            price: Money::new(1, "EUR"),
+            stock: 2,
+        }
+        .into_product("p".into(), now);
+        let patch = ProductPatch { price: Some(Money::new(5, "EUR")), description: Some(None), ..Default::default() };
+        let next = p.patched(patch, now);
+        assert_eq!((next.version, next.price.amount_minor, next.description.clone()), (2, 5, None));
+        assert_eq!(next.name, "A");
+        let gone = next.deleted(now);
+        assert_eq!((gone.version, gone.active, gone.stock), (3, false, 2));
+    }
+
+    #[test]
+    fn stock_must_be_within_range() {
+        assert_eq!(parse_stock(StockBody { quantity: 0 }).expect("zero"), 0);
+        assert_eq!(parse_stock(StockBody { quantity: -1 }).expect_err("negative").status, 422);
+        assert!(parse_stock(StockBody { quantity: MAX_STOCK + 1 }).is_err());
+    }
+}

@@ -1,0 +1,79 @@
+//! `catalog-on-order` (SQS): `OrderPlaced` reserves stock (or rejects the order),
+//! `OrderPaid` settles the hold, `OrderCancelled` and `PaymentFailed` release it. Each event
+//! is applied once (inbox marker in the same transaction); a message that cannot be decoded
+//! fails alone and ends in the DLQ after its retries.
+
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use bazaar_aws::consumer::{self, Delivered};
+use bazaar_events::catalog::ReleaseReason;
+use bazaar_events::orders::{OrderCancelled, OrderPaid, OrderPlaced};
+use bazaar_events::payments::PaymentFailed;
+use bazaar_events::{Envelope, Event};
+use bazaar_runtime::config::Env;
+use catalog_core::CatalogStore;
+use chrono::Utc;
+use lambda_runtime::LambdaEvent;
+
+/// Messages of one batch handled at once (distinct orders; conflicts on a shared product
+/// are retried by the store).
+pub const CONCURRENCY: usize = 4;
+
+pub struct Deps {
+    pub store: CatalogStore,
+    /// How long a hold waits for payment (`STOCK_HOLD_TTL_SECONDS`, default 900).
+    pub hold_ttl_seconds: i64,
+}
+
+impl Deps {
+    pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Deps> {
+        Ok(Deps {
+            store: CatalogStore::from_env(config, env)?,
+            hold_ttl_seconds: env.parsed_or("STOCK_HOLD_TTL_SECONDS", 900)?,
+        })
+    }
+
+    pub async fn from_env() -> anyhow::Result<Deps> {
+        Self::new(&bazaar_runtime::sdk_config().await, &Env::process())
+    }
+}
+
+pub async fn handler(deps: &Deps, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, lambda_runtime::Error> {
+    Ok(consumer::process(event.payload, CONCURRENCY, |message| async move { handle(deps, &message).await }).await)
+}
+
+/// One message: an error returns it to the queue (and, after 5 receives, to the DLQ).
+pub async fn handle(deps: &Deps, message: &SqsMessage) -> anyhow::Result<()> {
+    let delivered = Delivered::parse(consumer::body(message)?)?;
+    let now = Utc::now();
+    if delivered.is::<OrderPlaced>() {
+        let placed = delivered.decode::<OrderPlaced>()?;
+        let outcome = deps.store.reserve(&placed, deps.hold_ttl_seconds, now).await?;
+        tracing::info!(order_id = %placed.data.order_id, ?outcome, "order placed handled");
+    } else if delivered.is::<OrderPaid>() {
+        let paid = delivered.decode::<OrderPaid>()?;
+        let outcome = deps.store.settle(&paid.data.order_id, &paid.metadata.event_id.to_string(), now).await?;
+        tracing::info!(order_id = %paid.data.order_id, ?outcome, "order paid handled");
+    } else if delivered.is::<OrderCancelled>() {
+        let cancelled = delivered.decode::<OrderCancelled>()?;
+        release(deps, &cancelled, &cancelled.data.order_id, ReleaseReason::OrderCancelled).await?;
+    } else if delivered.is::<PaymentFailed>() {
+        let failed = delivered.decode::<PaymentFailed>()?;
+        release(deps, &failed, &failed.data.order_id, ReleaseReason::PaymentFailed).await?;
+    } else {
+        anyhow::bail!("catalog-on-order does not consume {} from {}", delivered.detail_type, delivered.source);
+    }
+    Ok(())
+}
+
+async fn release<T: Event>(
+    deps: &Deps,
+    event: &Envelope<T>,
+    order_id: &str,
+    reason: ReleaseReason,
+) -> anyhow::Result<()> {
+    let event_id = event.metadata.event_id.to_string();
+    let cause = Some((event_id.as_str(), event.metadata.correlation_id.as_str()));
+    let outcome = deps.store.release(order_id, reason, cause, Utc::now()).await?;
+    tracing::info!(order_id, detail_type = T::DETAIL_TYPE, ?outcome, "hold release handled");
+    Ok(())
+}

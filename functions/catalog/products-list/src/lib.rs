@@ -1,0 +1,43 @@
+//! `GET /products` (public): active products in a stable order, `?limit=`, `?cursor=`, `?category=`.
+
+use bazaar_runtime::config::Env;
+use bazaar_runtime::http::{self, json, respond};
+use catalog_core::flows::{self, ListQuery};
+use catalog_core::{CatalogStore, CursorKey};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+
+pub const DEFAULT_LIMIT: i32 = 20;
+pub const MAX_LIMIT: i32 = 100;
+
+pub struct Deps {
+    pub store: CatalogStore,
+    /// Signs the opaque `next_cursor` (`CURSOR_SECRET`).
+    pub cursor: CursorKey,
+}
+
+impl Deps {
+    pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Deps> {
+        Ok(Deps {
+            store: CatalogStore::from_env(config, env)?,
+            cursor: CursorKey::new(env.required("CURSOR_SECRET")?)?,
+        })
+    }
+
+    pub async fn from_env() -> anyhow::Result<Deps> {
+        Self::new(&bazaar_runtime::sdk_config().await, &Env::process())
+    }
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, _cx| async move {
+        let query = ListQuery {
+            limit: http::limit_param(&req, DEFAULT_LIMIT, MAX_LIMIT)?,
+            category: http::query_param(&req, "category"),
+            cursor: http::query_param(&req, "cursor"),
+        };
+        let page = flows::list(&deps.store, &deps.cursor, query).await?;
+        json(StatusCode::OK, &page)
+    })
+    .await
+}

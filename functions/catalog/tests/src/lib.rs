@@ -1,0 +1,1 @@
+//! Integration tests of the catalog functions live in `tests/catalog`.

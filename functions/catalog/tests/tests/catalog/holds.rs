@@ -1,0 +1,83 @@
+//! catalog-holds-expire: unpaid holds go back to stock after their expiry and a grace period,
+//! exactly once; settled holds never do.
+
+use bazaar_events::catalog::{ReleaseReason, StockReleased};
+use catalog_core::flows::release_expired;
+use catalog_core::holds::HoldStatus;
+use chrono::{Duration, Utc};
+use lambda_runtime::{Context, LambdaEvent};
+use serde_json::json;
+
+use crate::support::*;
+
+async fn reserved(app: &TestApp, stock: u32, quantity: u32) -> (String, String) {
+    let id = app.product("Thing", "misc", 100, stock).await["id"].as_str().expect("id").to_owned();
+    let order = new_order_id();
+    assert!(app.deliver(&batch_of(&[delivered(&order_placed(&order, &[(&id, quantity)]))])).await.is_empty());
+    (id, order)
+}
+
+#[tokio::test]
+async fn an_unpaid_hold_is_released_only_after_its_expiry_and_the_grace() {
+    let app = TestApp::spawn().await;
+    let (id, order) = reserved(&app, 5, 2).await;
+    let store = app.store();
+    let ttl = app.on_order().hold_ttl_seconds;
+    let grace = app.holds_expire().grace_seconds;
+
+    let just_expired = Utc::now() + Duration::seconds(ttl + 1);
+    assert_eq!(release_expired(&store, just_expired, grace, 100).await.expect("runs"), 0, "grace not over");
+    assert_eq!(app.stock_of(&id).await, 3);
+
+    let later = Utc::now() + Duration::seconds(ttl + grace + 5);
+    assert_eq!(release_expired(&store, later, grace, 100).await.expect("runs"), 1);
+    assert_eq!(release_expired(&store, later, grace, 100).await.expect("runs"), 0, "released once");
+    assert_eq!(app.stock_of(&id).await, 5);
+    let released = app.events::<StockReleased>().await;
+    assert_eq!(released.len(), 1);
+    assert_eq!(released[0].data.reason, ReleaseReason::Expired);
+    assert_eq!(released[0].metadata.correlation_id, format!("corr-{order}"), "the order's flow");
+    assert_eq!(store.hold(&order).await.expect("read").expect("hold").status, HoldStatus::Released);
+
+    // The order's cancellation arriving afterwards gives nothing back twice.
+    let cancel = batch_of(&[delivered(&order_cancelled(&order, bazaar_events::orders::CancelReason::PaymentFailed))]);
+    assert!(app.deliver(&cancel).await.is_empty());
+    assert_eq!(app.stock_of(&id).await, 5);
+    assert_eq!(app.events::<StockReleased>().await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_settled_hold_never_expires() {
+    let app = TestApp::spawn().await;
+    let (id, order) = reserved(&app, 5, 2).await;
+    assert!(app.deliver(&batch_of(&[delivered(&order_paid(&order))])).await.is_empty());
+    let far = Utc::now() + Duration::days(30);
+    assert_eq!(release_expired(&app.store(), far, 300, 100).await.expect("runs"), 0);
+    assert_eq!(app.stock_of(&id).await, 3);
+}
+
+#[tokio::test]
+async fn the_scheduled_handler_releases_expired_holds_and_reports_how_many() {
+    let app = TestApp::spawn().await;
+    let id = app.product("Thing", "misc", 100, 10).await["id"].as_str().expect("id").to_owned();
+    // Holds that expired ten minutes ago (past the five-minute grace), and one still valid.
+    let mut expired = app.on_order();
+    expired.hold_ttl_seconds = -600;
+    for _ in 0..3 {
+        let placed = order_placed(&new_order_id(), &[(&id, 2)]);
+        let event = LambdaEvent::new(batch_of(&[delivered(&placed)]), Context::default());
+        let r = catalog_on_order::handler(&expired, event).await.expect("handled");
+        assert!(r.batch_item_failures.is_empty());
+    }
+    assert!(app.deliver(&batch_of(&[delivered(&order_placed(&new_order_id(), &[(&id, 1)]))])).await.is_empty());
+    assert_eq!(app.stock_of(&id).await, 3);
+
+    let deps = app.holds_expire();
+    let scheduled =
+        || LambdaEvent::new(json!({ "source": "aws.events", "detail-type": "Scheduled Event" }), Context::default());
+    let r = catalog_holds_expire::handler(&deps, scheduled()).await.expect("handled");
+    assert_eq!(r, json!({ "released": 3 }));
+    assert_eq!(app.stock_of(&id).await, 9);
+    let r = catalog_holds_expire::handler(&deps, scheduled()).await.expect("handled");
+    assert_eq!(r, json!({ "released": 0 }));
+}

@@ -1,0 +1,348 @@
+//! A test app: a stack planned from template.yaml with a unique stage, provisioned into the
+//! shared moto_server, and every catalog function's `Deps` built from its template
+//! environment. Requests are API Gateway v2 events and SQS batches, as in production.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+
+use aws_lambda_events::sqs::{SqsEvent, SqsMessage};
+use bazaar_aws::outbox::OutboxItem;
+use bazaar_events::orders::{CancelReason, OrderCancelled, OrderLine, OrderPaid, OrderPlaced};
+use bazaar_events::payments::PaymentFailed;
+use bazaar_events::{Envelope, Event, Money};
+use bazaar_runtime::Identity;
+use bazaar_runtime::config::Env;
+use bazaar_testkit::{Moto, template_path, unique_stage};
+use catalog_core::CatalogStore;
+use devstack::model::Stack;
+use lambda_http::{Body, Request, Response};
+use lambda_runtime::{Context, LambdaEvent};
+use serde_json::{Value, json};
+
+pub struct TestApp {
+    pub config: aws_types::SdkConfig,
+    pub stack: Stack,
+    pub table: String,
+    pub bus: String,
+    pub endpoint: String,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let moto = Moto::shared();
+        let overrides = BTreeMap::from([("Stage".to_owned(), unique_stage())]);
+        let opts = devstack::template::PlanOptions { overrides, moto_endpoint: moto.endpoint.clone() };
+        let stack = devstack::template::plan(&template_path(), &opts).expect("template plans");
+        let config = moto.sdk_config().await;
+        devstack::provision::provision(&stack, &config).await.expect("provisioned");
+        let table = stack.table("CatalogTable").expect("catalog table").name.clone();
+        let bus = stack.buses.first().expect("a bus").name.clone();
+        TestApp { config, stack, table, bus, endpoint: moto.endpoint.clone() }
+    }
+
+    /// A function's environment exactly as the template gives it.
+    pub fn env(&self, function: &str) -> Env {
+        let f = self.stack.function(function).unwrap_or_else(|| panic!("{function} in template.yaml"));
+        Env::from_map(devstack::env::function_env(&self.stack, f, &self.endpoint))
+    }
+
+    pub fn store(&self) -> CatalogStore {
+        CatalogStore::new(aws_sdk_dynamodb::Client::new(&self.config), &self.table)
+    }
+
+    pub fn list(&self) -> catalog_products_list::Deps {
+        catalog_products_list::Deps::new(&self.config, &self.env("CatalogProductsListFunction")).expect("deps")
+    }
+    pub fn get(&self) -> catalog_products_get::Deps {
+        catalog_products_get::Deps::new(&self.config, &self.env("CatalogProductsGetFunction")).expect("deps")
+    }
+    pub fn create(&self) -> catalog_products_create::Deps {
+        catalog_products_create::Deps::new(&self.config, &self.env("CatalogProductsCreateFunction")).expect("deps")
+    }
+    pub fn update(&self) -> catalog_products_update::Deps {
+        catalog_products_update::Deps::new(&self.config, &self.env("CatalogProductsUpdateFunction")).expect("deps")
+    }
+    pub fn delete(&self) -> catalog_products_delete::Deps {
+        catalog_products_delete::Deps::new(&self.config, &self.env("CatalogProductsDeleteFunction")).expect("deps")
+    }
+    pub fn stock(&self) -> catalog_stock_put::Deps {
+        catalog_stock_put::Deps::new(&self.config, &self.env("CatalogStockPutFunction")).expect("deps")
+    }
+    pub fn on_order(&self) -> catalog_on_order::Deps {
+        catalog_on_order::Deps::new(&self.config, &self.env("CatalogOnOrderFunction")).expect("deps")
+    }
+    pub fn holds_expire(&self) -> catalog_holds_expire::Deps {
+        catalog_holds_expire::Deps::new(&self.config, &self.env("CatalogHoldsExpireFunction")).expect("deps")
+    }
+    pub fn publisher(&self) -> catalog_publisher::Deps {
+        catalog_publisher::Deps::new(&self.config, &self.env("CatalogPublisherFunction")).expect("deps")
+    }
+
+    /// Creates a product through the handler as an admin; returns its JSON.
+    pub async fn product(&self, name: &str, category: &str, amount_minor: i64, stock: u32) -> Value {
+        let body = json!({ "name": name, "category": category,
+                           "price": { "amount_minor": amount_minor, "currency": "EUR" }, "stock": stock });
+        let r = catalog_products_create::handler(&self.create(), post("/products", &body, Some(&admin()))).await;
+        assert_eq!(r.status(), 201, "{}", text(&r));
+        body_json(&r)
+    }
+
+    /// The stored product (deleted ones included).
+    pub async fn stored(&self, id: &str) -> catalog_core::Product {
+        self.store().product(id).await.expect("read").expect("stored product")
+    }
+
+    pub async fn stock_of(&self, id: &str) -> u32 {
+        self.stored(id).await.stock
+    }
+
+    /// Every outbox item in the catalog table (test-only scan).
+    pub async fn outbox(&self) -> Vec<OutboxItem> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let out = aws_sdk_dynamodb::Client::new(&self.config)
+                .scan()
+                .table_name(&self.table)
+                .filter_expression("begins_with(pk, :p)")
+                .expression_attribute_values(":p", aws_sdk_dynamodb::types::AttributeValue::S("OUTBOX#".into()))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .expect("scan");
+            items.extend(out.items().iter().map(|i| bazaar_aws::dynamo::from_item(i.clone()).expect("outbox item")));
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return items;
+            }
+        }
+    }
+
+    /// The `detail` of every outbox event of type `T` (optionally about one order/product).
+    pub async fn events<T: Event>(&self) -> Vec<Envelope<T>> {
+        self.outbox()
+            .await
+            .into_iter()
+            .filter(|i| i.detail_type == T::DETAIL_TYPE)
+            .map(|i| serde_json::from_str(&i.detail).expect("envelope"))
+            .collect()
+    }
+
+    /// Runs one SQS batch through catalog-on-order; returns the failed message ids.
+    pub async fn deliver(&self, batch: &SqsEvent) -> Vec<String> {
+        let event = LambdaEvent::new(batch.clone(), Context::default());
+        let r = catalog_on_order::handler(&self.on_order(), event).await.expect("handled");
+        r.batch_item_failures.into_iter().map(|f| f.item_identifier).collect()
+    }
+}
+
+pub fn admin() -> Identity {
+    Identity {
+        sub: "00000000-0000-4000-8000-00000000000a".into(),
+        email: "admin@bazaar.local".into(),
+        roles: vec!["admin".into()],
+        permissions: vec!["catalog:write".into(), "orders:read_all".into()],
+    }
+}
+
+pub fn customer() -> Identity {
+    Identity {
+        sub: "00000000-0000-4000-8000-000000000001".into(),
+        email: "ana@example.com".into(),
+        roles: vec!["customer".into()],
+        permissions: vec![],
+    }
+}
+
+/// An API Gateway v2 request. `route` names path parameters (`/products/{id}`); `path`
+/// fills them; `query` pairs become the query string.
+pub fn request(
+    method: &str,
+    route: &str,
+    path: &str,
+    query: &[(&str, &str)],
+    body: Option<&str>,
+    identity: Option<&Identity>,
+) -> Request {
+    let mut headers = json!({ "host": "127.0.0.1:3000", "x-forwarded-proto": "http" });
+    if body.is_some() {
+        headers["content-type"] = json!("application/json");
+    }
+    let raw_query: Vec<String> = query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let mut event = json!({
+        "version": "2.0",
+        "routeKey": format!("{method} {route}"),
+        "rawPath": path,
+        "rawQueryString": raw_query.join("&"),
+        "headers": headers,
+        "requestContext": {
+            "accountId": "123456789012", "apiId": "local", "domainName": "127.0.0.1", "stage": "$default",
+            "requestId": uuid::Uuid::new_v4().to_string(), "routeKey": format!("{method} {route}"), "timeEpoch": 0,
+            "http": { "method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.1", "userAgent": "test" }
+        },
+        "isBase64Encoded": false
+    });
+    if !query.is_empty() {
+        let map: serde_json::Map<String, Value> = query.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect();
+        event["queryStringParameters"] = Value::Object(map);
+    }
+    if let Some(id) = route.contains("{id}").then(|| path.split('/').nth(2)).flatten() {
+        event["pathParameters"] = json!({ "id": id });
+    }
+    if let Some(body) = body {
+        event["body"] = json!(body);
+    }
+    if let Some(identity) = identity {
+        event["requestContext"]["authorizer"] = json!({ "lambda": identity.to_context() });
+    }
+    lambda_http::request::from_str(&event.to_string()).expect("API Gateway v2 event")
+}
+
+pub fn post(path: &str, body: &Value, identity: Option<&Identity>) -> Request {
+    request("POST", "/products", path, &[], Some(&body.to_string()), identity)
+}
+
+pub fn get_product(id: &str) -> Request {
+    request("GET", "/products/{id}", &format!("/products/{id}"), &[], None, None)
+}
+
+pub fn patch_product(id: &str, body: &Value, identity: Option<&Identity>) -> Request {
+    request("PATCH", "/products/{id}", &format!("/products/{id}"), &[], Some(&body.to_string()), identity)
+}
+
+pub fn delete_product(id: &str, identity: Option<&Identity>) -> Request {
+    request("DELETE", "/products/{id}", &format!("/products/{id}"), &[], None, identity)
+}
+
+pub fn put_stock(id: &str, body: &Value, identity: Option<&Identity>) -> Request {
+    request("PUT", "/products/{id}/stock", &format!("/products/{id}/stock"), &[], Some(&body.to_string()), identity)
+}
+
+pub fn list_products(query: &[(&str, &str)]) -> Request {
+    request("GET", "/products", "/products", query, None, None)
+}
+
+pub fn text(r: &Response<Body>) -> String {
+    String::from_utf8_lossy(r.body().as_ref()).into_owned()
+}
+
+pub fn body_json(r: &Response<Body>) -> Value {
+    serde_json::from_slice(r.body().as_ref()).unwrap_or(Value::Null)
+}
+
+/// Asserts a problem+json response with `status`.
+pub fn assert_problem(r: &Response<Body>, status: u16) {
+    assert_eq!(r.status().as_u16(), status, "{}", text(r));
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let body = body_json(r);
+    assert_eq!(body["status"], status);
+    assert!(body["type"].as_str().is_some_and(|t| t.starts_with("urn:bazaar:problem:")), "{body}");
+}
+
+// ───────────────────────────── events ─────────────────────────────
+
+pub fn eur(amount_minor: i64) -> Money {
+    Money::new(amount_minor, "EUR")
+}
+
+pub fn new_order_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// `OrderPlaced` for `lines` of (product id, quantity), each priced 1.00 EUR.
+pub fn order_placed(order_id: &str, lines: &[(&str, u32)]) -> Envelope<OrderPlaced> {
+    let lines: Vec<OrderLine> = lines
+        .iter()
+        .map(|(product_id, quantity)| OrderLine {
+            product_id: (*product_id).to_owned(),
+            name: "thing".into(),
+            quantity: *quantity,
+            unit_price: eur(100),
+            line_total: eur(100 * i64::from(*quantity)),
+        })
+        .collect();
+    let total = eur(lines.iter().map(|l| l.line_total.amount_minor).sum());
+    Envelope::new(
+        OrderPlaced {
+            order_id: order_id.to_owned(),
+            customer_id: customer().sub,
+            customer_email: customer().email,
+            lines,
+            total,
+            placed_at: chrono::Utc::now(),
+        },
+        format!("corr-{order_id}"),
+    )
+}
+
+pub fn order_cancelled(order_id: &str, reason: CancelReason) -> Envelope<OrderCancelled> {
+    Envelope::new(
+        OrderCancelled {
+            order_id: order_id.to_owned(),
+            customer_id: customer().sub,
+            customer_email: customer().email,
+            reason,
+            total: eur(100),
+        },
+        format!("corr-{order_id}"),
+    )
+}
+
+pub fn order_paid(order_id: &str) -> Envelope<OrderPaid> {
+    Envelope::new(
+        OrderPaid {
+            order_id: order_id.to_owned(),
+            customer_id: customer().sub,
+            customer_email: customer().email,
+            payment_id: bazaar_events::payments::payment_id_for_order(order_id),
+            lines: vec![],
+            total: eur(100),
+        },
+        format!("corr-{order_id}"),
+    )
+}
+
+pub fn payment_failed(order_id: &str) -> Envelope<PaymentFailed> {
+    Envelope::new(
+        PaymentFailed {
+            payment_id: bazaar_events::payments::payment_id_for_order(order_id),
+            order_id: order_id.to_owned(),
+            customer_id: customer().sub,
+            amount: eur(100),
+            reason: "declined".into(),
+        },
+        format!("corr-{order_id}"),
+    )
+}
+
+/// The body EventBridge delivers to an SQS target for `envelope`.
+pub fn delivered<T: Event>(envelope: &Envelope<T>) -> String {
+    json!({
+        "version": "0", "id": uuid::Uuid::new_v4().to_string(),
+        "detail-type": T::DETAIL_TYPE, "source": T::SOURCE,
+        "time": "2026-11-21T10:00:00Z", "region": "us-east-1", "resources": [],
+        "detail": envelope,
+    })
+    .to_string()
+}
+
+/// An SQS batch of (message id, body).
+pub fn batch(messages: Vec<(String, String)>) -> SqsEvent {
+    let mut event = SqsEvent::default();
+    event.records = messages
+        .into_iter()
+        .map(|(id, body)| {
+            let mut m = SqsMessage::default();
+            m.message_id = Some(id);
+            m.body = Some(body);
+            m
+        })
+        .collect();
+    event
+}
+
+/// A batch of one message per envelope body.
+pub fn batch_of(bodies: &[String]) -> SqsEvent {
+    batch(bodies.iter().enumerate().map(|(i, b)| (format!("m{i}"), b.clone())).collect())
+}

@@ -1,0 +1,23 @@
+//! The notifications service's domain: which event sends which template to whom
+//! ([`message`]), the templates and their rendering ([`templates`]), preferences
+//! ([`prefs`]), masked recipients ([`mask`]) and the DynamoDB store with its once-only
+//! send markers and delivery log ([`store`]).
+
+pub mod mask;
+pub mod message;
+pub mod prefs;
+pub mod store;
+pub mod templates;
+
+pub use message::Notification;
+pub use prefs::{PhoneNumber, Preferences, PreferencesInput};
+pub use store::{Channel, Claim, Delivery, DeliveryStatus, NotificationsStore};
+pub use templates::{Template, TemplateName};
+
+/// The table named by `NOTIFICATIONS_TABLE`, with a client built from `config`.
+pub fn store_from_env(
+    config: &aws_types::SdkConfig,
+    env: &bazaar_runtime::config::Env,
+) -> anyhow::Result<NotificationsStore> {
+    Ok(NotificationsStore::new(aws_sdk_dynamodb::Client::new(config), env.required("NOTIFICATIONS_TABLE")?))
+}

@@ -1,0 +1,219 @@
+//! From a delivered event to the notification it asks for: which template, to whom, with
+//! which variables. Pure: no I/O, so every event kind is unit-tested.
+
+use bazaar_aws::consumer::Delivered;
+use bazaar_events::auth::{PasswordResetRequested, UserRegistered};
+use bazaar_events::orders::{CancelReason, OrderCancelled, OrderLine, OrderPaid};
+use bazaar_events::{Envelope, Event, Money};
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use crate::templates::TemplateName;
+
+/// One notification to send, on every channel the recipient allows.
+#[derive(Clone, PartialEq)]
+pub struct Notification {
+    pub event_id: String,
+    pub occurred_at: DateTime<Utc>,
+    pub template: TemplateName,
+    pub user_id: String,
+    pub email: String,
+    /// The template's variables. May hold a secret (a reset link): never log it.
+    pub context: Value,
+}
+
+/// The context can hold a reset link: Debug shows everything else.
+impl std::fmt::Debug for Notification {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Notification")
+            .field("event_id", &self.event_id)
+            .field("template", &self.template)
+            .field("user_id", &self.user_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Notification {
+    /// Password reset links are credentials: they go by email only, and always (the user
+    /// just asked for one; turning email off must not lock them out of their account).
+    pub fn email_mandatory(&self) -> bool {
+        self.template == TemplateName::PasswordReset
+    }
+
+    pub fn sms_allowed(&self) -> bool {
+        self.template != TemplateName::PasswordReset
+    }
+
+    /// The notification a delivered event asks for; an error means the message is poison
+    /// for this consumer (not JSON, not an event it consumes, or a malformed one).
+    pub fn from_body(body: &str) -> anyhow::Result<Notification> {
+        let delivered = Delivered::parse(body)?;
+        if delivered.is::<UserRegistered>() {
+            Ok(Self::welcome(delivered.decode()?))
+        } else if delivered.is::<PasswordResetRequested>() {
+            Ok(Self::password_reset(delivered.decode()?))
+        } else if delivered.is::<OrderPaid>() {
+            Ok(Self::order_paid(delivered.decode()?))
+        } else if delivered.is::<OrderCancelled>() {
+            Ok(Self::order_cancelled(delivered.decode()?))
+        } else {
+            anyhow::bail!("notifications does not consume {} from {}", delivered.detail_type, delivered.source)
+        }
+    }
+
+    fn new<T: Event>(e: &Envelope<T>, template: TemplateName, user_id: &str, email: &str, extra: Value) -> Self {
+        let mut context = json!({ "email": email, "user_id": user_id });
+        if let (Some(c), Value::Object(extra)) = (context.as_object_mut(), extra) {
+            c.extend(extra);
+        }
+        Notification {
+            event_id: e.metadata.event_id.to_string(),
+            occurred_at: e.metadata.occurred_at,
+            template,
+            user_id: user_id.to_owned(),
+            email: email.to_owned(),
+            context,
+        }
+    }
+
+    fn welcome(e: Envelope<UserRegistered>) -> Self {
+        Self::new(&e, TemplateName::Welcome, &e.data.user_id, &e.data.email, json!({}))
+    }
+
+    fn password_reset(e: Envelope<PasswordResetRequested>) -> Self {
+        let extra = json!({
+            "reset_url": e.data.reset_url,
+            "expires_at": e.data.expires_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        });
+        Self::new(&e, TemplateName::PasswordReset, &e.data.user_id, &e.data.email, extra)
+    }
+
+    fn order_paid(e: Envelope<OrderPaid>) -> Self {
+        let d = &e.data;
+        let extra = json!({
+            "order_id": d.order_id, "payment_id": d.payment_id, "total": format_money(&d.total),
+            "lines": d.lines.iter().map(line).collect::<Vec<_>>(),
+        });
+        Self::new(&e, TemplateName::OrderConfirmation, &d.customer_id, &d.customer_email, extra)
+    }
+
+    fn order_cancelled(e: Envelope<OrderCancelled>) -> Self {
+        let d = &e.data;
+        let reason = match d.reason {
+            CancelReason::CustomerRequest => "customer_request",
+            CancelReason::PaymentFailed => "payment_failed",
+            CancelReason::StockRejected => "stock_rejected",
+        };
+        let extra = json!({
+            "order_id": d.order_id, "total": format_money(&d.total), "reason": reason,
+            "apology": d.reason != CancelReason::CustomerRequest,
+        });
+        Self::new(&e, TemplateName::OrderCancelled, &d.customer_id, &d.customer_email, extra)
+    }
+}
+
+fn line(l: &OrderLine) -> Value {
+    json!({
+        "product_id": l.product_id, "name": l.name, "quantity": l.quantity,
+        "unit_price": format_money(&l.unit_price), "line_total": format_money(&l.line_total),
+    })
+}
+
+/// Minor units of currencies without a minor unit (ISO 4217 exponent 0).
+const ZERO_DECIMAL: [&str; 8] = ["JPY", "KRW", "ISK", "CLP", "VND", "XAF", "XOF", "UGX"];
+
+/// `{2500, "EUR"}` → `25.00 EUR`; `{500, "JPY"}` → `500 JPY`.
+pub fn format_money(m: &Money) -> String {
+    if ZERO_DECIMAL.contains(&m.currency.as_str()) {
+        return format!("{} {}", m.amount_minor, m.currency);
+    }
+    let sign = if m.amount_minor < 0 { "-" } else { "" };
+    let abs = m.amount_minor.unsigned_abs();
+    format!("{sign}{}.{:02} {}", abs / 100, abs % 100, m.currency)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body<T: Event>(e: &Envelope<T>) -> String {
+        json!({
+            "id": "1", "version": "0", "detail-type": T::DETAIL_TYPE, "source": T::SOURCE,
+            "time": "2026-11-21T10:00:00Z", "region": "us-east-1", "resources": [], "detail": e,
+        })
+        .to_string()
+    }
+
+    fn money(minor: i64) -> Money {
+        Money::new(minor, "EUR")
+    }
+
+    #[test]
+    fn money_is_formatted_from_minor_units() {
+        assert_eq!(format_money(&money(2500)), "25.00 EUR");
+        assert_eq!(format_money(&money(7)), "0.07 EUR");
+        assert_eq!(format_money(&money(-150)), "-1.50 EUR");
+        assert_eq!(format_money(&Money::new(500, "JPY")), "500 JPY");
+    }
+
+    #[test]
+    fn each_consumed_event_picks_its_template_and_recipient() {
+        let e = Envelope::new(UserRegistered { user_id: "u1".into(), email: "a@b.co".into(), roles: vec![] }, "c");
+        let n = Notification::from_body(&body(&e)).expect("welcome");
+        assert_eq!((n.template, n.user_id.as_str(), n.email.as_str()), (TemplateName::Welcome, "u1", "a@b.co"));
+        assert_eq!(n.event_id, e.metadata.event_id.to_string());
+
+        let e = Envelope::new(
+            PasswordResetRequested {
+                user_id: "u1".into(),
+                email: "a@b.co".into(),
+                reset_url: "https://x/reset?token=secret".into(),
+                expires_at: Utc::now(),
+            },
+            "c",
+        );
+        let n = Notification::from_body(&body(&e)).expect("reset");
+        assert_eq!(n.template, TemplateName::PasswordReset);
+        assert!(n.email_mandatory() && !n.sms_allowed());
+        assert!(!format!("{n:?}").contains("secret"), "Debug must not show the reset link");
+
+        let paid = OrderPaid {
+            order_id: "o1".into(),
+            customer_id: "u2".into(),
+            customer_email: "c@d.co".into(),
+            payment_id: "p1".into(),
+            lines: vec![OrderLine {
+                product_id: "pr".into(),
+                name: "Lamp".into(),
+                quantity: 2,
+                unit_price: money(1250),
+                line_total: money(2500),
+            }],
+            total: money(2500),
+        };
+        let n = Notification::from_body(&body(&Envelope::new(paid, "c"))).expect("paid");
+        assert_eq!((n.template, n.user_id.as_str()), (TemplateName::OrderConfirmation, "u2"));
+        assert_eq!(n.context["lines"][0]["line_total"], "25.00 EUR");
+
+        let cancelled = OrderCancelled {
+            order_id: "o1".into(),
+            customer_id: "u2".into(),
+            customer_email: "c@d.co".into(),
+            reason: CancelReason::StockRejected,
+            total: money(2500),
+        };
+        let n = Notification::from_body(&body(&Envelope::new(cancelled, "c"))).expect("cancelled");
+        assert_eq!(n.context["reason"], "stock_rejected");
+        assert_eq!(n.context["apology"], true);
+        // Every default template renders with the context its event builds.
+        n.template.default_template().render(&n.context).expect("renders");
+    }
+
+    #[test]
+    fn anything_else_is_poison() {
+        assert!(Notification::from_body("{not json").is_err());
+        let e = Envelope::new(UserRegistered { user_id: "u".into(), email: "e".into(), roles: vec![] }, "c");
+        assert!(Notification::from_body(&body(&e).replace("UserRegistered", "OrderPlaced")).is_err());
+        assert!(Notification::from_body(&body(&e).replace("\"email\"", "\"mail\"")).is_err());
+    }
+}

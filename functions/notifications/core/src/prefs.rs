@@ -1,0 +1,117 @@
+//! A user's notification preferences: which channels they want and where SMS go.
+
+use serde::{Deserialize, Serialize};
+
+/// An E.164 phone number (`+` then 7 to 15 digits, no leading zero): the only form SNS
+/// SMS accepts, so nothing else is stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PhoneNumber(String);
+
+impl PhoneNumber {
+    pub fn parse(text: &str) -> Result<PhoneNumber, String> {
+        let digits = text.strip_prefix('+').ok_or("must start with + and the country code (E.164)")?;
+        let valid =
+            (7..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0');
+        if valid {
+            Ok(PhoneNumber(text.to_owned()))
+        } else {
+            Err("must be an E.164 number: + then 7 to 15 digits, the first not 0".to_owned())
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for PhoneNumber {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        PhoneNumber::parse(&value)
+    }
+}
+
+impl From<PhoneNumber> for String {
+    fn from(value: PhoneNumber) -> Self {
+        value.0
+    }
+}
+
+/// What the API shows and stores; `sms` implies `phone_number`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Preferences {
+    pub email: bool,
+    pub sms: bool,
+    pub phone_number: Option<PhoneNumber>,
+}
+
+impl Default for Preferences {
+    /// Email on, SMS off until the user opts in with a number.
+    fn default() -> Self {
+        Preferences { email: true, sms: false, phone_number: None }
+    }
+}
+
+/// The body of `PUT /notifications/preferences`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreferencesInput {
+    pub email: bool,
+    pub sms: bool,
+    #[serde(default)]
+    pub phone_number: Option<String>,
+}
+
+/// One invalid field: (field, message).
+pub type FieldProblem = (&'static str, String);
+
+impl PreferencesInput {
+    /// Valid preferences, or the invalid fields.
+    pub fn parse(self) -> Result<Preferences, Vec<FieldProblem>> {
+        let phone_number = match self.phone_number.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+            None => None,
+            Some(text) => Some(PhoneNumber::parse(text).map_err(|m| vec![("phone_number", m)])?),
+        };
+        if self.sms && phone_number.is_none() {
+            return Err(vec![("phone_number", "is required when sms is true".to_owned())]);
+        }
+        Ok(Preferences { email: self.email, sms: self.sms, phone_number })
+    }
+}
+
+impl Preferences {
+    /// The number to text, when the user opted in and stored one.
+    pub fn sms_number(&self) -> Option<&PhoneNumber> {
+        self.phone_number.as_ref().filter(|_| self.sms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn e164_numbers_are_the_only_ones_accepted() {
+        for ok in ["+4915112345678", "+1234567", "+123456789012345"] {
+            assert!(PhoneNumber::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in ["4915112345678", "+0151123456", "+123456", "+1234567890123456", "+49 151 1234", "+49-151", ""] {
+            assert!(PhoneNumber::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn sms_needs_a_valid_number() {
+        let input =
+            |sms, phone: Option<&str>| PreferencesInput { email: true, sms, phone_number: phone.map(Into::into) };
+        assert_eq!(input(true, None).parse().expect_err("missing")[0].0, "phone_number");
+        assert_eq!(input(true, Some("0151")).parse().expect_err("bad")[0].0, "phone_number");
+        assert_eq!(input(false, Some("0151")).parse().expect_err("bad even when off")[0].0, "phone_number");
+        let p = input(true, Some("+4915112345678")).parse().expect("valid");
+        assert_eq!(p.sms_number().map(PhoneNumber::as_str), Some("+4915112345678"));
+        let off = input(false, Some("+4915112345678")).parse().expect("valid");
+        assert!(off.sms_number().is_none());
+        assert_eq!(Preferences::default(), Preferences { email: true, sms: false, phone_number: None });
+    }
+}

@@ -1,0 +1,366 @@
+//! The notifications table (single-table design). Items:
+//! `TEMPLATE#<name>/TEMPLATE` a custom template · `PREFS#<user>/PREFS` preferences ·
+//! `SENT#<event_id>#<channel>/SENT` the once-only marker of one send ·
+//! `USER#<user>/DELIVERY#<occurred_at>#<event_id>#<channel>` the delivery log.
+//!
+//! Once-only sending: a send first claims its marker (a conditional put, status SENDING,
+//! with a random claim token), sends, then in one transaction marks it SENT (or FAILED) and
+//! appends the delivery log. A redelivered event finds SENT/FAILED and is skipped. A
+//! transient send failure deletes the claim so a retry can take it at once. If the process
+//! dies between the provider accepting a message and the marker update, the claim stays
+//! SENDING: after [`STALE_CLAIM_SECONDS`] a redelivery may take it over and send again.
+//! That is a deliberate at-least-once choice for this narrow window (a lost password-reset
+//! email is worse than a rare duplicate); everywhere else delivery is exactly once.
+
+use anyhow::Context as _;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
+use bazaar_aws::dynamo::{self, Item, from_item, n, s, to_item};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::prefs::Preferences;
+use crate::templates::{Template, TemplateName};
+
+/// A SENDING claim older than this may be taken over by a redelivery (see the module doc).
+/// Longer than any send takes (the function times out after 10 s), shorter than the
+/// queue's 5 receives × 60 s visibility, so a crashed send is retried before the DLQ.
+pub const STALE_CLAIM_SECONDS: i64 = 120;
+/// Markers outlive any redelivery (SQS keeps a message at most 14 days).
+pub const MARKER_RETENTION_SECONDS: i64 = 15 * 24 * 3600;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    Email,
+    Sms,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Sms => "sms",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DeliveryStatus {
+    Sending,
+    Sent,
+    Failed,
+}
+
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Sending => "SENDING",
+            DeliveryStatus::Sent => "SENT",
+            DeliveryStatus::Failed => "FAILED",
+        }
+    }
+}
+
+/// One line of a user's delivery log, as stored and as `GET /notifications` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub event_id: String,
+    pub channel: Channel,
+    pub template: TemplateName,
+    /// Masked recipient.
+    pub to: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    pub status: DeliveryStatus,
+    pub sent_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_message_id: Option<String>,
+}
+
+/// A custom template as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredTemplate {
+    #[serde(flatten)]
+    pub template: Template,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct StoredPrefs {
+    #[serde(flatten)]
+    prefs: Preferences,
+    updated_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Marker {
+    pk: String,
+    sk: String,
+    status: DeliveryStatus,
+    claim_token: String,
+    claimed_at: i64,
+    expires_at: i64,
+}
+
+/// The right to send one (event, channel), held by whoever wrote the claim token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimToken {
+    pk: String,
+    token: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// Send now, then [`NotificationsStore::finish`] or [`NotificationsStore::release`].
+    Acquired(ClaimToken),
+    /// Already sent (or permanently failed): nothing to do.
+    Done(DeliveryStatus),
+    /// Another delivery of the same event is sending right now: retry later.
+    Busy,
+}
+
+/// Keys and the delivery log's time format (sortable text, millisecond precision).
+pub fn timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn template_pk(name: TemplateName) -> String {
+    format!("TEMPLATE#{}", name.as_str())
+}
+fn prefs_pk(user_id: &str) -> String {
+    format!("PREFS#{user_id}")
+}
+fn marker_pk(event_id: &str, channel: Channel) -> String {
+    format!("SENT#{event_id}#{}", channel.as_str())
+}
+/// The partition of `user_id`'s delivery log.
+pub fn user_pk(user_id: &str) -> String {
+    format!("USER#{user_id}")
+}
+fn delivery_sk(occurred_at: DateTime<Utc>, event_id: &str, channel: Channel) -> String {
+    format!("DELIVERY#{}#{event_id}#{}", timestamp(occurred_at), channel.as_str())
+}
+
+#[derive(Serialize)]
+struct Keyed<'a, T> {
+    pk: String,
+    sk: &'a str,
+    #[serde(flatten)]
+    value: &'a T,
+}
+
+fn keyed<T: Serialize>(pk: String, sk: &str, value: &T) -> anyhow::Result<Item> {
+    to_item(&Keyed { pk, sk, value })
+}
+
+#[derive(Clone)]
+pub struct NotificationsStore {
+    client: Client,
+    table: String,
+}
+
+impl NotificationsStore {
+    pub fn new(client: Client, table: impl Into<String>) -> NotificationsStore {
+        NotificationsStore { client, table: table.into() }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    async fn get(&self, pk: String, sk: &str) -> anyhow::Result<Option<Item>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .context("reading the notifications table")?;
+        Ok(out.item)
+    }
+
+    async fn put(&self, item: Item) -> anyhow::Result<()> {
+        self.client.put_item().table_name(&self.table).set_item(Some(item)).send().await.context("writing")?;
+        Ok(())
+    }
+
+    pub async fn template(&self, name: TemplateName) -> anyhow::Result<Option<StoredTemplate>> {
+        self.get(template_pk(name), "TEMPLATE").await?.map(from_item).transpose()
+    }
+
+    pub async fn put_template(
+        &self,
+        name: TemplateName,
+        template: &Template,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<StoredTemplate> {
+        let stored = StoredTemplate { template: template.clone(), updated_at: timestamp(now) };
+        self.put(keyed(template_pk(name), "TEMPLATE", &stored)?).await?;
+        Ok(stored)
+    }
+
+    /// The user's preferences, the defaults when they never set any.
+    pub async fn preferences(&self, user_id: &str) -> anyhow::Result<Preferences> {
+        let stored: Option<StoredPrefs> = self.get(prefs_pk(user_id), "PREFS").await?.map(from_item).transpose()?;
+        Ok(stored.map(|p| p.prefs).unwrap_or_default())
+    }
+
+    pub async fn put_preferences(&self, user_id: &str, prefs: &Preferences, now: DateTime<Utc>) -> anyhow::Result<()> {
+        let stored = StoredPrefs { prefs: prefs.clone(), updated_at: timestamp(now) };
+        self.put(keyed(prefs_pk(user_id), "PREFS", &stored)?).await
+    }
+
+    /// Claims the send of `event_id` on `channel` (see the module doc).
+    pub async fn claim(&self, event_id: &str, channel: Channel, now: DateTime<Utc>) -> anyhow::Result<Claim> {
+        let pk = marker_pk(event_id, channel);
+        let marker = Marker {
+            pk: pk.clone(),
+            sk: "SENT".to_owned(),
+            status: DeliveryStatus::Sending,
+            claim_token: uuid::Uuid::new_v4().to_string(),
+            claimed_at: now.timestamp(),
+            expires_at: now.timestamp() + MARKER_RETENTION_SECONDS,
+        };
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(&marker)?))
+            .condition_expression("attribute_not_exists(pk) OR (#status = :sending AND claimed_at < :stale)")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":sending", s(DeliveryStatus::Sending.as_str()))
+            .expression_attribute_values(":stale", n(now.timestamp() - STALE_CLAIM_SECONDS))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Claim::Acquired(ClaimToken { pk, token: marker.claim_token })),
+            Err(e) if dynamo::is_condition_failure(&e) => {
+                let old = match e.as_service_error() {
+                    Some(PutItemError::ConditionalCheckFailedException(c)) => c.item().cloned(),
+                    _ => None,
+                };
+                let old = match old {
+                    Some(item) => Some(item),
+                    None => self.get(pk, "SENT").await?,
+                };
+                let status = old.map(from_item::<Marker>).transpose()?.map(|m| m.status);
+                Ok(match status {
+                    Some(DeliveryStatus::Sending) | None => Claim::Busy,
+                    Some(done) => Claim::Done(done),
+                })
+            }
+            Err(e) => Err(anyhow::Error::from(e).context("claiming a send")),
+        }
+    }
+
+    /// Records the outcome of a claimed send: the marker becomes `delivery.status` and the
+    /// delivery log gains its line, in one transaction (only while the claim is still ours).
+    pub async fn finish(
+        &self,
+        claim: &ClaimToken,
+        user_id: &str,
+        occurred_at: DateTime<Utc>,
+        delivery: &Delivery,
+    ) -> anyhow::Result<()> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(&claim.pk))
+            .key("sk", s("SENT"))
+            .update_expression("SET #status = :status")
+            .condition_expression("claim_token = :token")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":status", s(delivery.status.as_str()))
+            .expression_attribute_values(":token", s(&claim.token))
+            .build()?;
+        let sk = delivery_sk(occurred_at, &delivery.event_id, delivery.channel);
+        let put =
+            Put::builder().table_name(&self.table).set_item(Some(keyed(user_pk(user_id), &sk, delivery)?)).build()?;
+        self.client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().update(update).build())
+            .transact_items(TransactWriteItem::builder().put(put).build())
+            .send()
+            .await
+            .context("recording a delivery")?;
+        Ok(())
+    }
+
+    /// Gives a claim back after a transient failure, so a retry can send at once.
+    pub async fn release(&self, claim: &ClaimToken) -> anyhow::Result<()> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(&claim.pk))
+            .key("sk", s("SENT"))
+            .condition_expression("claim_token = :token")
+            .expression_attribute_values(":token", s(&claim.token))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            // Taken over meanwhile: no longer ours to release.
+            Err(e) if dynamo::is_condition_failure(&e) => Ok(()),
+            Err(e) => Err(anyhow::Error::from(e).context("releasing a claim")),
+        }
+    }
+
+    /// A page of `user_id`'s delivery log, newest first, and the key to continue after.
+    pub async fn deliveries(
+        &self,
+        user_id: &str,
+        limit: i32,
+        start: Option<Item>,
+    ) -> anyhow::Result<(Vec<Delivery>, Option<Item>)> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", s(user_pk(user_id)))
+            .expression_attribute_values(":prefix", s("DELIVERY#"))
+            .scan_index_forward(false)
+            .limit(limit)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .context("querying the delivery log")?;
+        let items = out.items.unwrap_or_default().into_iter().map(from_item).collect::<anyhow::Result<Vec<_>>>()?;
+        Ok((items, out.last_evaluated_key.filter(|k| !k.is_empty())))
+    }
+}
+
+/// Whether a cursor's key belongs to `user_id`'s delivery log (a cursor from another
+/// list or user must not steer the query).
+pub fn key_belongs_to(key: &Item, user_id: &str) -> bool {
+    let is = |name: &str, f: &dyn Fn(&str) -> bool| matches!(key.get(name), Some(AttributeValue::S(v)) if f(v));
+    key.len() == 2 && is("pk", &|v| v == user_pk(user_id)) && is("sk", &|v| v.starts_with("DELIVERY#"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delivery_keys_sort_by_time() {
+        let t1 = DateTime::parse_from_rfc3339("2026-11-21T09:59:59.5Z").expect("t").with_timezone(&Utc);
+        let t2 = DateTime::parse_from_rfc3339("2026-11-21T10:00:00Z").expect("t").with_timezone(&Utc);
+        assert!(delivery_sk(t1, "e", Channel::Email) < delivery_sk(t2, "a", Channel::Email));
+        assert_eq!(delivery_sk(t2, "e1", Channel::Sms), "DELIVERY#2026-11-21T10:00:00.000Z#e1#sms");
+    }
+
+    #[test]
+    fn only_own_delivery_keys_are_accepted_as_cursors() {
+        let key = |pk: &str, sk: &str| Item::from([("pk".to_owned(), s(pk)), ("sk".to_owned(), s(sk))]);
+        assert!(key_belongs_to(&key("USER#u1", "DELIVERY#x"), "u1"));
+        assert!(!key_belongs_to(&key("USER#u2", "DELIVERY#x"), "u1"));
+        assert!(!key_belongs_to(&key("USER#u1", "PREFS"), "u1"));
+    }
+}

@@ -1,0 +1,297 @@
+//! Message templates: the known names, the defaults shipped in `templates/`, validation of
+//! custom ones, and rendering with minijinja (strict undefined: a misspelt variable is an
+//! error, never an empty string in a customer's inbox).
+
+use minijinja::{Environment, UndefinedBehavior};
+use serde::{Deserialize, Serialize};
+
+/// The templates the service knows; no other name can be read or stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TemplateName {
+    Welcome,
+    PasswordReset,
+    OrderConfirmation,
+    OrderCancelled,
+}
+
+impl TemplateName {
+    pub const ALL: [TemplateName; 4] = [
+        TemplateName::Welcome,
+        TemplateName::PasswordReset,
+        TemplateName::OrderConfirmation,
+        TemplateName::OrderCancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TemplateName::Welcome => "welcome",
+            TemplateName::PasswordReset => "password_reset",
+            TemplateName::OrderConfirmation => "order_confirmation",
+            TemplateName::OrderCancelled => "order_cancelled",
+        }
+    }
+
+    /// A known name, or `None` (the routes answer 404).
+    pub fn parse(name: &str) -> Option<TemplateName> {
+        TemplateName::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+
+    /// The template shipped with the service.
+    pub fn default_template(self) -> Template {
+        let (subject, text, html, sms) = match self {
+            TemplateName::Welcome => (
+                include_str!("../templates/welcome.subject"),
+                include_str!("../templates/welcome.txt"),
+                include_str!("../templates/welcome.html"),
+                Some(include_str!("../templates/welcome.sms")),
+            ),
+            TemplateName::PasswordReset => (
+                include_str!("../templates/password_reset.subject"),
+                include_str!("../templates/password_reset.txt"),
+                include_str!("../templates/password_reset.html"),
+                None,
+            ),
+            TemplateName::OrderConfirmation => (
+                include_str!("../templates/order_confirmation.subject"),
+                include_str!("../templates/order_confirmation.txt"),
+                include_str!("../templates/order_confirmation.html"),
+                Some(include_str!("../templates/order_confirmation.sms")),
+            ),
+            TemplateName::OrderCancelled => (
+                include_str!("../templates/order_cancelled.subject"),
+                include_str!("../templates/order_cancelled.txt"),
+                include_str!("../templates/order_cancelled.html"),
+                Some(include_str!("../templates/order_cancelled.sms")),
+            ),
+        };
+        Template {
+            subject: subject.trim_end().to_owned(),
+            text: text.to_owned(),
+            html: Some(html.to_owned()),
+            sms: sms.map(|s| s.trim_end().to_owned()),
+        }
+    }
+
+    /// Variables a template of this name can use, with plausible values: custom templates
+    /// must render against it, so a misspelt variable is refused at PUT, not at send time.
+    pub fn sample_context(self) -> serde_json::Value {
+        use serde_json::json;
+        let common = json!({ "email": "ana@example.com", "user_id": "00000000-0000-4000-8000-000000000001" });
+        let specific = match self {
+            TemplateName::Welcome => json!({}),
+            TemplateName::PasswordReset => json!({
+                "reset_url": "https://example.com/reset-password?token=sample",
+                "expires_at": "2026-11-21 11:00 UTC",
+            }),
+            TemplateName::OrderConfirmation => json!({
+                "order_id": "ord-sample", "payment_id": "pay-sample", "total": "25.00 EUR",
+                "lines": [{ "product_id": "p1", "name": "Lamp", "quantity": 2, "unit_price": "12.50 EUR", "line_total": "25.00 EUR" }],
+            }),
+            TemplateName::OrderCancelled => json!({
+                "order_id": "ord-sample", "total": "25.00 EUR", "reason": "payment_failed", "apology": true,
+            }),
+        };
+        merge(common, specific)
+    }
+}
+
+fn merge(mut base: serde_json::Value, extra: serde_json::Value) -> serde_json::Value {
+    if let (Some(b), serde_json::Value::Object(e)) = (base.as_object_mut(), extra) {
+        b.extend(e);
+    }
+    base
+}
+
+/// A template: minijinja sources of each part. Without `html` an email is text-only;
+/// without `sms` no SMS is sent for it (a custom template replaces the default whole).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Template {
+    pub subject: String,
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub html: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sms: Option<String>,
+}
+
+/// A template rendered for one recipient.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: Option<String>,
+    pub sms: Option<String>,
+}
+
+/// Why a template could not be used; `part` is the field name (`subject`, `text`, ...).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{part}: {message}")]
+pub struct TemplateError {
+    pub part: &'static str,
+    pub message: String,
+}
+
+pub const MAX_SUBJECT_CHARS: usize = 200;
+pub const MAX_BODY_CHARS: usize = 20_000;
+pub const MAX_SMS_CHARS: usize = 480;
+
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env
+}
+
+/// The file name decides auto-escaping: only the `.html` part escapes its values.
+fn parts(t: &Template) -> Vec<(&'static str, &'static str, &str)> {
+    let mut parts = vec![("subject", "subject.txt", t.subject.as_str()), ("text", "text.txt", t.text.as_str())];
+    if let Some(html) = &t.html {
+        parts.push(("html", "body.html", html.as_str()));
+    }
+    if let Some(sms) = &t.sms {
+        parts.push(("sms", "sms.txt", sms.as_str()));
+    }
+    parts
+}
+
+impl Template {
+    /// Checks sizes, compiles every part (syntax) and renders it against the name's sample
+    /// context (unknown variables), returning every problem found.
+    pub fn validate(&self, name: TemplateName) -> Result<(), Vec<TemplateError>> {
+        let mut errors = Vec::new();
+        let limits = [
+            ("subject", Some(&self.subject), MAX_SUBJECT_CHARS),
+            ("text", Some(&self.text), MAX_BODY_CHARS),
+            ("html", self.html.as_ref(), MAX_BODY_CHARS),
+            ("sms", self.sms.as_ref(), MAX_SMS_CHARS),
+        ];
+        for (part, value, max) in limits {
+            match value {
+                Some(v) if v.trim().is_empty() => {
+                    errors.push(TemplateError { part, message: "must not be empty".into() })
+                }
+                Some(v) if v.chars().count() > max => {
+                    errors.push(TemplateError { part, message: format!("must be at most {max} characters") })
+                }
+                _ => {}
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let env = environment();
+        let ctx = name.sample_context();
+        for (part, file, source) in parts(self) {
+            if let Err(e) = env.render_named_str(file, source, &ctx) {
+                errors.push(TemplateError { part, message: describe(&e) });
+            }
+        }
+        if errors.is_empty() { Ok(()) } else { Err(errors) }
+    }
+
+    /// Renders every part with `ctx`.
+    pub fn render(&self, ctx: &serde_json::Value) -> Result<Rendered, TemplateError> {
+        let env = environment();
+        let render = |part: &'static str, file: &str, source: &str| {
+            env.render_named_str(file, source, ctx).map_err(|e| TemplateError { part, message: describe(&e) })
+        };
+        let subject = render("subject", "subject.txt", &self.subject)?;
+        Ok(Rendered {
+            // A header is one line.
+            subject: subject.split_whitespace().collect::<Vec<_>>().join(" "),
+            text: render("text", "text.txt", &self.text)?,
+            html: self.html.as_deref().map(|h| render("html", "body.html", h)).transpose()?,
+            sms: self.sms.as_deref().map(|s| render("sms", "sms.txt", s).map(|t| t.trim().to_owned())).transpose()?,
+        })
+    }
+}
+
+/// minijinja's description (kind, detail, part and line), never the template source.
+fn describe(e: &minijinja::Error) -> String {
+    e.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn names_parse_only_when_known() {
+        for name in TemplateName::ALL {
+            assert_eq!(TemplateName::parse(name.as_str()), Some(name));
+        }
+        assert_eq!(TemplateName::parse("newsletter"), None);
+        assert_eq!(TemplateName::parse("Welcome"), None);
+    }
+
+    #[test]
+    fn every_default_template_is_valid_and_renders_its_sample() {
+        for name in TemplateName::ALL {
+            let t = name.default_template();
+            assert_eq!(t.validate(name), Ok(()), "{name:?}");
+            let r = t.render(&name.sample_context()).expect("renders");
+            assert!(!r.subject.is_empty() && !r.subject.contains('\n'), "{name:?}: {}", r.subject);
+            assert!(r.html.is_some());
+        }
+    }
+
+    #[test]
+    fn password_reset_has_no_sms_and_carries_the_link() {
+        let t = TemplateName::PasswordReset.default_template();
+        assert!(t.sms.is_none());
+        let r = t.render(&TemplateName::PasswordReset.sample_context()).expect("renders");
+        assert!(r.text.contains("https://example.com/reset-password?token=sample"));
+    }
+
+    #[test]
+    fn cancellation_text_depends_on_the_reason() {
+        let t = TemplateName::OrderCancelled.default_template();
+        let ctx = |reason: &str| {
+            json!({ "email": "a@b.co", "user_id": "u", "order_id": "o1", "total": "1.00 EUR", "reason": reason,
+                     "apology": reason != "customer_request" })
+        };
+        let sorry = t.render(&ctx("payment_failed")).expect("renders");
+        assert!(sorry.subject.starts_with("Sorry"), "{}", sorry.subject);
+        assert!(sorry.text.contains("did not go through"));
+        let stock = t.render(&ctx("stock_rejected")).expect("renders");
+        assert!(stock.text.contains("no longer in stock"));
+        let asked = t.render(&ctx("customer_request")).expect("renders");
+        assert!(!asked.subject.contains("Sorry"));
+        assert!(asked.text.contains("as you asked"));
+    }
+
+    #[test]
+    fn html_escapes_values_and_text_does_not() {
+        let t = Template {
+            subject: "Hi {{ email }}".into(),
+            text: "{{ email }}".into(),
+            html: Some("<b>{{ email }}</b>".into()),
+            sms: None,
+        };
+        let r = t.render(&json!({ "email": "<a&b>" })).expect("renders");
+        assert_eq!(r.text, "<a&b>");
+        assert_eq!(r.html.as_deref(), Some("<b>&lt;a&amp;b&gt;</b>"));
+    }
+
+    #[test]
+    fn syntax_errors_and_unknown_variables_are_refused_with_the_part() {
+        let mut t = TemplateName::Welcome.default_template();
+        t.text = "Hello {{ email ".into();
+        let errors = t.validate(TemplateName::Welcome).expect_err("syntax");
+        assert_eq!(errors[0].part, "text");
+        t.text = "Hello {{ emial }}".into();
+        let errors = t.validate(TemplateName::Welcome).expect_err("undefined");
+        assert_eq!(errors[0].part, "text");
+        assert!(errors[0].message.contains("undefined"), "{}", errors[0].message);
+        t.text = "ok".into();
+        t.subject = " ".into();
+        assert_eq!(t.validate(TemplateName::Welcome).expect_err("empty")[0].part, "subject");
+    }
+
+    #[test]
+    fn strict_undefined_fails_rendering() {
+        let t = Template { subject: "{{ nope }}".into(), text: "x".into(), html: None, sms: None };
+        assert_eq!(t.render(&json!({})).expect_err("strict").part, "subject");
+    }
+}

@@ -1,0 +1,246 @@
+//! Consumer of UserRegistered, PasswordResetRequested, OrderPaid and OrderCancelled: renders
+//! the event's template and sends it by email (SESv2) and, when the user opted in with an
+//! E.164 number, by SMS (SNS), exactly once per (event, channel) — see
+//! `notifications_core::store` for the claim/mark protocol and its one at-least-once window.
+//!
+//! Logs name the template, channel, event and a masked recipient; never a body, a subject
+//! or the context (a password reset link is a credential).
+
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
+use aws_sdk_sesv2::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
+use bazaar_aws::consumer;
+use bazaar_runtime::config::Env;
+use chrono::Utc;
+use lambda_runtime::LambdaEvent;
+use notifications_core::store::{ClaimToken, timestamp};
+use notifications_core::templates::Rendered;
+use notifications_core::{Channel, Claim, Delivery, DeliveryStatus, Notification, NotificationsStore, mask};
+use tracing::Instrument;
+
+/// Messages of one batch handled at once (each is a few DynamoDB calls and one send).
+const CONCURRENCY: usize = 4;
+
+/// SES errors that no retry can fix: the delivery is logged FAILED and the message acked.
+const PERMANENT_SES: [&str; 4] =
+    ["MessageRejected", "MailFromDomainNotVerifiedException", "BadRequestException", "NotFoundException"];
+/// SNS errors that no retry can fix (a number SNS refuses, an opted-out phone).
+const PERMANENT_SNS: [&str; 3] = ["InvalidParameter", "InvalidParameterValue", "OptedOut"];
+
+pub struct Deps {
+    pub store: NotificationsStore,
+    pub ses: aws_sdk_sesv2::Client,
+    pub sns: aws_sdk_sns::Client,
+    /// `NOTIFICATIONS_FROM_ADDRESS`: a verified SES identity.
+    pub from: String,
+}
+
+impl Deps {
+    pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Deps> {
+        Ok(Deps {
+            store: notifications_core::store_from_env(config, env)?,
+            ses: aws_sdk_sesv2::Client::new(config),
+            sns: aws_sdk_sns::Client::new(config),
+            from: env.required("NOTIFICATIONS_FROM_ADDRESS")?,
+        })
+    }
+
+    pub async fn from_env() -> anyhow::Result<Deps> {
+        Self::new(&bazaar_runtime::sdk_config().await, &Env::process())
+    }
+}
+
+pub async fn handler(deps: &Deps, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, lambda_runtime::Error> {
+    Ok(consumer::process(
+        event.payload,
+        CONCURRENCY,
+        |message| async move { notify(deps, consumer::body(&message)?).await },
+    )
+    .await)
+}
+
+/// Handles one delivered event: an error returns the message to the queue.
+pub async fn notify(deps: &Deps, body: &str) -> anyhow::Result<()> {
+    let n = Notification::from_body(body)?;
+    let prefs = deps.store.preferences(&n.user_id).await?;
+    let rendered = render(deps, &n).await?;
+    let mut outgoing = Vec::new();
+    if prefs.email || n.email_mandatory() {
+        outgoing.push(Outgoing::Email { to: n.email.clone(), rendered: rendered.clone() });
+    }
+    if let (true, Some(number), Some(text)) = (n.sms_allowed(), prefs.sms_number(), rendered.sms.clone()) {
+        outgoing.push(Outgoing::Sms { number: number.as_str().to_owned(), text });
+    }
+    if outgoing.is_empty() {
+        tracing::info!(template = n.template.as_str(), "the user turned every channel off; nothing sent");
+    }
+    // Every channel is tried even when one fails; the retry skips those already sent.
+    let mut first_error = None;
+    for out in &outgoing {
+        if let Err(e) = send_once(deps, &n, out).await {
+            tracing::warn!(channel = out.channel().as_str(), error = format!("{e:#}"), "send failed; will retry");
+            first_error.get_or_insert(e);
+        }
+    }
+    first_error.map_or(Ok(()), Err)
+}
+
+/// The custom template when one is stored and renders, else the default.
+async fn render(deps: &Deps, n: &Notification) -> anyhow::Result<Rendered> {
+    if let Some(custom) = deps.store.template(n.template).await? {
+        match custom.template.render(&n.context) {
+            Ok(rendered) => return Ok(rendered),
+            Err(e) => tracing::warn!(
+                template = n.template.as_str(),
+                part = e.part,
+                "the custom template does not render; the default is used"
+            ),
+        }
+    }
+    Ok(n.template.default_template().render(&n.context)?)
+}
+
+#[derive(Debug, Clone)]
+enum Outgoing {
+    Email { to: String, rendered: Rendered },
+    Sms { number: String, text: String },
+}
+
+impl Outgoing {
+    fn channel(&self) -> Channel {
+        match self {
+            Outgoing::Email { .. } => Channel::Email,
+            Outgoing::Sms { .. } => Channel::Sms,
+        }
+    }
+
+    fn masked_to(&self) -> String {
+        match self {
+            Outgoing::Email { to, .. } => mask::email(to),
+            Outgoing::Sms { number, .. } => mask::phone(number),
+        }
+    }
+
+    fn subject(&self) -> Option<String> {
+        match self {
+            Outgoing::Email { rendered, .. } => Some(rendered.subject.clone()),
+            Outgoing::Sms { .. } => None,
+        }
+    }
+}
+
+enum SendError {
+    /// The provider refused this message for good (its error code).
+    Permanent(String),
+    Transient(anyhow::Error),
+}
+
+/// Claims, sends and records one (event, channel).
+async fn send_once(deps: &Deps, n: &Notification, out: &Outgoing) -> anyhow::Result<()> {
+    let span = tracing::info_span!(
+        "send",
+        template = n.template.as_str(),
+        channel = out.channel().as_str(),
+        to = %out.masked_to()
+    );
+    claim_and_send(deps, n, out).instrument(span).await
+}
+
+async fn claim_and_send(deps: &Deps, n: &Notification, out: &Outgoing) -> anyhow::Result<()> {
+    let channel = out.channel();
+    let claim = match deps.store.claim(&n.event_id, channel, Utc::now()).await? {
+        Claim::Acquired(claim) => claim,
+        Claim::Done(status) => {
+            tracing::info!(?status, "already handled; redelivery skipped");
+            return Ok(());
+        }
+        Claim::Busy => anyhow::bail!("another delivery of this event is sending on this channel"),
+    };
+    match send(deps, out).await {
+        Ok(message_id) => {
+            record(deps, n, out, &claim, DeliveryStatus::Sent, Some(message_id)).await?;
+            tracing::info!("sent");
+            Ok(())
+        }
+        Err(SendError::Permanent(code)) => {
+            record(deps, n, out, &claim, DeliveryStatus::Failed, None).await?;
+            tracing::warn!(code, "the provider refused the message for good; logged as FAILED");
+            Ok(())
+        }
+        Err(SendError::Transient(e)) => {
+            deps.store.release(&claim).await?;
+            Err(e)
+        }
+    }
+}
+
+async fn record(
+    deps: &Deps,
+    n: &Notification,
+    out: &Outgoing,
+    claim: &ClaimToken,
+    status: DeliveryStatus,
+    provider_message_id: Option<String>,
+) -> anyhow::Result<()> {
+    let delivery = Delivery {
+        event_id: n.event_id.clone(),
+        channel: out.channel(),
+        template: n.template,
+        to: out.masked_to(),
+        subject: out.subject(),
+        status,
+        sent_at: timestamp(Utc::now()),
+        provider_message_id,
+    };
+    deps.store.finish(claim, &n.user_id, n.occurred_at, &delivery).await
+}
+
+/// The provider's error code when it is one of `permanent`.
+fn classify<
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+>(
+    err: SdkError<E, R>,
+    permanent: &[&str],
+) -> SendError {
+    match err.as_service_error().and_then(|e| e.code()) {
+        Some(code) if permanent.contains(&code) => SendError::Permanent(code.to_owned()),
+        _ => SendError::Transient(anyhow::Error::from(err).context("sending")),
+    }
+}
+
+fn content(text: &str) -> Result<Content, SendError> {
+    Content::builder().data(text).charset("UTF-8").build().map_err(|e| SendError::Transient(e.into()))
+}
+
+/// Sends one message; the provider's message id on success.
+async fn send(deps: &Deps, out: &Outgoing) -> Result<String, SendError> {
+    match out {
+        Outgoing::Email { to, rendered } => {
+            let html = rendered.html.as_deref().map(content).transpose()?;
+            let body = Body::builder().text(content(&rendered.text)?).set_html(html).build();
+            let message = Message::builder().subject(content(&rendered.subject)?).body(body).build();
+            let sent = deps
+                .ses
+                .send_email()
+                .from_email_address(&deps.from)
+                .destination(Destination::builder().to_addresses(to).build())
+                .content(EmailContent::builder().simple(message).build())
+                .send()
+                .await
+                .map_err(|e| classify(e, &PERMANENT_SES))?;
+            Ok(sent.message_id.unwrap_or_default())
+        }
+        Outgoing::Sms { number, text } => {
+            let sent = deps
+                .sns
+                .publish()
+                .phone_number(number)
+                .message(text)
+                .send()
+                .await
+                .map_err(|e| classify(e, &PERMANENT_SNS))?;
+            Ok(sent.message_id.unwrap_or_default())
+        }
+    }
+}

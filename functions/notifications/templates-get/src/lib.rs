@@ -1,0 +1,44 @@
+//! `GET /notifications/templates/{name}` (notifications:templates): the custom template
+//! when one was stored, else the default shipped with the service.
+
+use bazaar_runtime::Problem;
+use bazaar_runtime::config::Env;
+use bazaar_runtime::http::{json, path_param, respond};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use notifications_core::{NotificationsStore, TemplateName};
+use serde_json::json as value;
+
+pub struct Deps {
+    pub store: NotificationsStore,
+}
+
+impl Deps {
+    pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Deps> {
+        Ok(Deps { store: notifications_core::store_from_env(config, env)? })
+    }
+
+    pub async fn from_env() -> anyhow::Result<Deps> {
+        Self::new(&bazaar_runtime::sdk_config().await, &Env::process())
+    }
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, cx| async move {
+        cx.identity(&req)?.require("notifications:templates")?;
+        let name = TemplateName::parse(&path_param(&req, "name")?).ok_or_else(Problem::not_found)?;
+        let body = match deps.store.template(name).await? {
+            Some(stored) => value!({
+                "name": name, "source": "custom", "subject": stored.template.subject, "text": stored.template.text,
+                "html": stored.template.html, "sms": stored.template.sms, "updated_at": stored.updated_at,
+            }),
+            None => {
+                let t = name.default_template();
+                value!({ "name": name, "source": "default", "subject": t.subject, "text": t.text, "html": t.html,
+                         "sms": t.sms, "updated_at": null })
+            }
+        };
+        json(StatusCode::OK, &body)
+    })
+    .await
+}

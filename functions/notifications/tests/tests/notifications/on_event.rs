@@ -1,0 +1,275 @@
+//! notifications-on-event: once-only sends, channels from preferences, custom templates,
+//! permanent failures and poison messages.
+
+use bazaar_events::auth::{PasswordResetRequested, UserRegistered};
+use bazaar_events::orders::{CancelReason, OrderCancelled, OrderLine, OrderPaid};
+use bazaar_events::{Envelope, Money};
+use serde_json::{Value, json};
+
+use crate::support::*;
+
+fn registered(user_id: &str, email: &str) -> Envelope<UserRegistered> {
+    Envelope::new(
+        UserRegistered { user_id: user_id.into(), email: email.into(), roles: vec!["customer".into()] },
+        "corr",
+    )
+}
+
+fn paid(user_id: &str, email: &str) -> Envelope<OrderPaid> {
+    let money = |m| Money::new(m, "EUR");
+    Envelope::new(
+        OrderPaid {
+            order_id: format!("ord-{}", uuid::Uuid::new_v4().simple()),
+            customer_id: user_id.into(),
+            customer_email: email.into(),
+            payment_id: "pay-1".into(),
+            lines: vec![OrderLine {
+                product_id: "p1".into(),
+                name: "Desk lamp".into(),
+                quantity: 2,
+                unit_price: money(1250),
+                line_total: money(2500),
+            }],
+            total: money(2500),
+        },
+        "corr",
+    )
+}
+
+fn cancelled(user_id: &str, email: &str, reason: CancelReason) -> Envelope<OrderCancelled> {
+    Envelope::new(
+        OrderCancelled {
+            order_id: "ord-c".into(),
+            customer_id: user_id.into(),
+            customer_email: email.into(),
+            reason,
+            total: Money::new(999, "EUR"),
+        },
+        "corr",
+    )
+}
+
+fn user() -> (String, String) {
+    (uuid::Uuid::new_v4().to_string(), unique_email())
+}
+
+async fn deliveries(app: &TestApp, user_id: &str, email: &str) -> Vec<Value> {
+    let r = notifications_list::handler(
+        &app.list(),
+        request("GET", "/notifications", None, None, Some(&customer(user_id, email))),
+    )
+    .await;
+    assert_eq!(r.status(), 200, "{}", text(&r));
+    body_json(&r)["items"].as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_redelivered_event_sends_exactly_one_email() {
+    let app = TestApp::spawn().await;
+    let deps = app.on_event();
+    let (id, email) = user();
+    let batch = batch(&[delivered_body(&registered(&id, &email))]);
+    assert!(app.deliver(&deps, &batch).await.is_empty());
+    assert!(app.deliver(&deps, &batch).await.is_empty(), "a redelivery is acknowledged");
+    let emails = app.emails_to(&email).await;
+    assert_eq!(emails.len(), 1, "{emails:?}");
+    assert_eq!(emails[0]["subject"], "Welcome to Bazaar");
+    let log = deliveries(&app, &id, &email).await;
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_eq!(log[0]["status"], "SENT");
+    assert_eq!(log[0]["channel"], "email");
+    assert_eq!(log[0]["template"], "welcome");
+    assert!(!log[0]["to"].as_str().unwrap_or_default().contains(&email[1..]), "the log masks the recipient");
+}
+
+#[tokio::test]
+async fn the_same_event_twice_in_one_batch_still_sends_one_email() {
+    let app = TestApp::spawn().await;
+    let deps = app.on_event();
+    let (id, email) = user();
+    let body = delivered_body(&paid(&id, &email));
+    // Both copies race for the claim: the loser is either skipped or retried later.
+    let failed = app.deliver(&deps, &batch(&[body.clone(), body.clone()])).await;
+    assert!(failed.len() <= 1, "{failed:?}");
+    assert!(app.deliver(&deps, &batch(&[body])).await.is_empty());
+    assert_eq!(app.emails_to(&email).await.len(), 1);
+}
+
+#[tokio::test]
+async fn sms_is_sent_only_with_opt_in_and_an_e164_number() {
+    let app = TestApp::spawn().await;
+    let deps = app.on_event();
+
+    let (opted_in, email_in) = user();
+    let phone_in = unique_phone();
+    app.set_preferences(
+        &customer(&opted_in, &email_in),
+        json!({ "email": true, "sms": true, "phone_number": phone_in }),
+    )
+    .await;
+
+    let (number_only, email_off) = user();
+    let phone_off = unique_phone();
+    app.set_preferences(
+        &customer(&number_only, &email_off),
+        json!({ "email": true, "sms": false, "phone_number": phone_off }),
+    )
+    .await;
+
+    let events = [delivered_body(&paid(&opted_in, &email_in)), delivered_body(&paid(&number_only, &email_off))];
+    assert!(app.deliver(&deps, &batch(&events)).await.is_empty());
+    assert!(app.deliver(&deps, &batch(&events)).await.is_empty());
+
+    let sms = app.sms_to(&phone_in).await;
+    assert_eq!(sms.len(), 1, "{sms:?}");
+    assert!(sms[0]["message"].as_str().unwrap_or_default().contains("25.00 EUR"), "{sms:?}");
+    assert!(app.sms_to(&phone_off).await.is_empty(), "no SMS without opt-in");
+    assert_eq!(app.emails_to(&email_in).await.len(), 1);
+    assert_eq!(app.emails_to(&email_off).await.len(), 1);
+    let log = deliveries(&app, &opted_in, &email_in).await;
+    let mut channels: Vec<_> = log.iter().map(|d| d["channel"].as_str().unwrap_or_default().to_owned()).collect();
+    channels.sort();
+    assert_eq!(channels, ["email", "sms"]);
+}
+
+#[tokio::test]
+async fn a_password_reset_goes_by_email_only_and_its_link_is_stored_nowhere() {
+    let app = TestApp::spawn().await;
+    let deps = app.on_event();
+    let (id, email) = user();
+    let phone = unique_phone();
+    // Email off and SMS on: a reset link still goes by email, and never by SMS.
+    app.set_preferences(&customer(&id, &email), json!({ "email": false, "sms": true, "phone_number": phone })).await;
+    let token = uuid::Uuid::new_v4().simple().to_string();
+    let event = Envelope::new(
+        PasswordResetRequested {
+            user_id: id.clone(),
+            email: email.clone(),
+            reset_url: format!("http://127.0.0.1:3000/reset-password?token={token}"),
+            expires_at: chrono::Utc::now(),
+        },
+        "corr",
+    );
+    assert!(app.deliver(&deps, &batch(&[delivered_body(&event)])).await.is_empty());
+    let emails = app.emails_to(&email).await;
+    assert_eq!(emails.len(), 1);
+    assert!(emails[0]["body"].as_str().unwrap_or_default().contains(&token), "the email carries the link");
+    assert!(app.sms_to(&phone).await.is_empty());
+    let items = aws_sdk_dynamodb::Client::new(&app.config).scan().table_name(&app.table).send().await.expect("scan");
+    assert!(!format!("{:?}", items.items()).contains(&token), "the reset link must not be stored");
+}
+
+#[tokio::test]
+async fn email_off_sends_no_order_email() {
+    let app = TestApp::spawn().await;
+    let deps = app.on_event();
+    let (id, email) = user();
+    app.set_preferences(&customer(&id, &email), json!({ "email": false, "sms": false })).await;
+    assert!(app.deliver(&deps, &batch(&[delivered_body(&paid(&id, &email))])).await.is_empty());
+    assert!(app.emails_to(&email).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_custom_template_is_used_after_put() {
+    let app = TestApp::spawn().await;
+    let deps = app.on_event();
+    let body = json!({ "subject": "Hi {{ email }}, welcome aboard", "text": "Custom text for {{ email }}." });
+    let r = notifications_templates_put::handler(
+        &app.templates_put(),
+        request("PUT", "/notifications/templates/welcome", None, Some(&body.to_string()), Some(&admin())),
+    )
+    .await;
+    assert_eq!(r.status(), 200, "{}", text(&r));
+    let (id, email) = user();
+    assert!(app.deliver(&deps, &batch(&[delivered_body(&registered(&id, &email))])).await.is_empty());
+    let emails = app.emails_to(&email).await;
+    assert_eq!(emails.len(), 1);
+    assert_eq!(emails[0]["subject"], format!("Hi {email}, welcome aboard"));
+    assert_eq!(emails[0]["body"], format!("Custom text for {email}."), "a text-only custom template");
+}
+
+#[tokio::test]
+async fn a_cancellation_says_sorry_only_when_the_customer_did_not_ask_for_it() {
+    let app = TestApp::spawn().await;
+    let deps = app.on_event();
+    let (id, failed_email) = user();
+    let (_, asked_email) = user();
+    let events = [
+        delivered_body(&cancelled(&id, &failed_email, CancelReason::PaymentFailed)),
+        delivered_body(&cancelled(&id, &asked_email, CancelReason::CustomerRequest)),
+    ];
+    assert!(app.deliver(&deps, &batch(&events)).await.is_empty());
+    let sorry = app.emails_to(&failed_email).await;
+    assert!(sorry[0]["subject"].as_str().unwrap_or_default().starts_with("Sorry"), "{sorry:?}");
+    assert!(sorry[0]["body"].as_str().unwrap_or_default().contains("did not go through"));
+    let asked = app.emails_to(&asked_email).await;
+    assert!(!asked[0]["subject"].as_str().unwrap_or_default().contains("Sorry"), "{asked:?}");
+    assert!(asked[0]["body"].as_str().unwrap_or_default().contains("as you asked"));
+}
+
+#[tokio::test]
+async fn a_permanent_ses_rejection_is_logged_failed_and_acknowledged() {
+    let app = TestApp::spawn().await;
+    let mut deps = app.on_event();
+    // moto rejects mail from an identity that was never verified (MessageRejected).
+    deps.from = "not-verified@nowhere.invalid".into();
+    let (id, email) = user();
+    let batch = batch(&[delivered_body(&registered(&id, &email))]);
+    assert!(app.deliver(&deps, &batch).await.is_empty(), "a permanent failure is not retried");
+    assert!(app.deliver(&deps, &batch).await.is_empty());
+    assert!(app.emails_to(&email).await.is_empty());
+    let log = deliveries(&app, &id, &email).await;
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_eq!(log[0]["status"], "FAILED");
+}
+
+#[tokio::test]
+async fn a_poison_message_fails_alone_and_the_other_nine_are_sent() {
+    let app = TestApp::spawn().await;
+    let deps = app.on_event();
+    let users: Vec<(String, String)> = (0..9).map(|_| user()).collect();
+    let mut bodies: Vec<String> = users.iter().map(|(id, email)| delivered_body(&registered(id, email))).collect();
+    bodies.insert(3, "{\"detail-type\": \"UserRegistered\", \"source\": \"bazaar.auth\", \"detail\": 42".into());
+    let failed = app.deliver(&deps, &batch(&bodies)).await;
+    assert_eq!(failed, ["m3"]);
+    for (_, email) in &users {
+        assert_eq!(app.emails_to(email).await.len(), 1, "{email}");
+    }
+}
+
+/// Writes a SENDING claim for the email of `event_id`, as a send that died after claiming.
+async fn leave_claim(app: &TestApp, event_id: &str, claimed_seconds_ago: i64) {
+    use aws_sdk_dynamodb::types::AttributeValue::{N, S};
+    let now = chrono::Utc::now().timestamp();
+    aws_sdk_dynamodb::Client::new(&app.config)
+        .put_item()
+        .table_name(&app.table)
+        .item("pk", S(format!("SENT#{event_id}#email")))
+        .item("sk", S("SENT".into()))
+        .item("status", S("SENDING".into()))
+        .item("claim_token", S("crashed-worker".into()))
+        .item("claimed_at", N((now - claimed_seconds_ago).to_string()))
+        .item("expires_at", N((now + 3600).to_string()))
+        .send()
+        .await
+        .expect("put claim");
+}
+
+#[tokio::test]
+async fn a_fresh_claim_defers_the_send_and_a_stale_one_is_taken_over() {
+    let app = TestApp::spawn().await;
+    let deps = app.on_event();
+    let (id, email) = user();
+    let event = registered(&id, &email);
+    let event_id = event.metadata.event_id.to_string();
+    let batch = batch(&[delivered_body(&event)]);
+
+    leave_claim(&app, &event_id, 5).await;
+    assert_eq!(app.deliver(&deps, &batch).await, ["m0"], "another worker may be sending: retry later");
+    assert!(app.emails_to(&email).await.is_empty());
+
+    leave_claim(&app, &event_id, notifications_core::store::STALE_CLAIM_SECONDS + 5).await;
+    assert!(app.deliver(&deps, &batch).await.is_empty(), "a stale claim is taken over");
+    assert!(app.deliver(&deps, &batch).await.is_empty());
+    assert_eq!(app.emails_to(&email).await.len(), 1);
+}

@@ -1,0 +1,301 @@
+//! The orders use cases, one function each, over the store. Handlers parse the request or
+//! the message, call one of these, and render the result.
+
+use bazaar_aws::cursor::CursorKey;
+use bazaar_aws::{inbox, outbox};
+use bazaar_events::Envelope;
+use bazaar_events::orders::{OrderCancelled, OrderPaid, OrderPlaced};
+use bazaar_events::payments::payment_id_for_order;
+use bazaar_runtime::Identity;
+use chrono::Utc;
+use serde::Serialize;
+
+use crate::machine::{Trigger, next_status};
+use crate::model::{IdempotencyRecord, timestamp};
+use crate::place::{self, PlaceRequest};
+use crate::store::{Scope, StatusChange, Transition};
+use crate::{Order, OrderStatus, OrderView, OrdersError, OrdersStore};
+
+/// Who may read all orders and act on any of them.
+pub const READ_ALL: &str = "orders:read_all";
+
+/// How often a status change (or a placement) is retried when a concurrent change got there first.
+const TRANSITION_ATTEMPTS: usize = 5;
+
+/// Whether `identity` may see `order`: its customer, or a holder of `orders:read_all`.
+/// Everyone else is told the order does not exist.
+pub fn visible(order: &Order, identity: &Identity) -> bool {
+    order.customer_id == identity.sub || identity.has_permission(READ_ALL)
+}
+
+/// The result of `POST /orders`: the order, and whether it was replayed from an earlier
+/// request with the same key.
+#[derive(Debug)]
+pub struct Placed {
+    pub order: Order,
+    pub replayed: bool,
+}
+
+/// Places an order once per `(caller, key)`. The same key with the same body answers with
+/// the order it created; with another body it is refused.
+pub async fn place_order(
+    store: &OrdersStore,
+    identity: &Identity,
+    key: &str,
+    req: &PlaceRequest,
+    correlation_id: &str,
+) -> Result<Placed, OrdersError> {
+    let hash = place::body_hash(req);
+    for _ in 0..TRANSITION_ATTEMPTS {
+        if let Some(placed) = replay(store, identity, key, &hash).await? {
+            return Ok(placed);
+        }
+        let lines = place::validate(req)?;
+        let ids: Vec<String> = lines.iter().map(|l| l.product_id.clone()).collect();
+        let products = store.products(&ids).await?;
+        let (lines, total) = place::price(&lines, &products)?;
+        let (order, record, event) = new_order(identity, lines, total, &hash, correlation_id);
+        if store.place(&order, key, &record, outbox::put_event(store.table(), &event)?).await? {
+            tracing::info!(order_id = %order.id, lines = order.lines.len(), "order placed");
+            return Ok(Placed { order, replayed: false });
+        }
+        // A concurrent request with the same key won (or got in the way): answer as it did.
+    }
+    Err(OrdersError::Conflict("a concurrent request with this Idempotency-Key is in progress; retry".into()))
+}
+
+fn new_order(
+    identity: &Identity,
+    lines: Vec<bazaar_events::orders::OrderLine>,
+    total: bazaar_events::Money,
+    hash: &str,
+    correlation_id: &str,
+) -> (Order, IdempotencyRecord, Envelope<OrderPlaced>) {
+    let now = Utc::now();
+    let id = uuid::Uuid::new_v4().to_string();
+    let order = Order {
+        payment_id: payment_id_for_order(&id),
+        id,
+        status: OrderStatus::Pending,
+        customer_id: identity.sub.clone(),
+        customer_email: identity.email.clone(),
+        lines,
+        total,
+        created_at: timestamp(now),
+        updated_at: timestamp(now),
+        status_reason: None,
+    };
+    let record = IdempotencyRecord {
+        body_hash: hash.to_owned(),
+        order_id: order.id.clone(),
+        expires_at: now.timestamp() + place::KEY_RETENTION_SECONDS,
+    };
+    let event = Envelope::new(
+        OrderPlaced {
+            order_id: order.id.clone(),
+            customer_id: order.customer_id.clone(),
+            customer_email: order.customer_email.clone(),
+            lines: order.lines.clone(),
+            total: order.total.clone(),
+            placed_at: now,
+        },
+        correlation_id,
+    );
+    (order, record, event)
+}
+
+async fn replay(
+    store: &OrdersStore,
+    identity: &Identity,
+    key: &str,
+    hash: &str,
+) -> Result<Option<Placed>, OrdersError> {
+    let Some(record) = store.idempotency(&identity.sub, key).await? else {
+        return Ok(None);
+    };
+    if record.body_hash != hash {
+        return Err(OrdersError::IdempotencyKeyReused);
+    }
+    let order = store
+        .order(&record.order_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("idempotency record points at a missing order {}", record.order_id))?;
+    tracing::info!(order_id = %order.id, "order replayed for a repeated idempotency key");
+    Ok(Some(Placed { order, replayed: true }))
+}
+
+/// The order `id` if `identity` may see it, else `NotFound`.
+pub async fn get_order(store: &OrdersStore, identity: &Identity, id: &str) -> Result<Order, OrdersError> {
+    store.order(id).await?.filter(|o| visible(o, identity)).ok_or(OrdersError::NotFound)
+}
+
+/// Cancels an order on its customer's (or an admin's) request: only while it is PENDING
+/// or AWAITING_PAYMENT (409 otherwise); emits `OrderCancelled(customer_request)`.
+pub async fn cancel_order(
+    store: &OrdersStore,
+    identity: &Identity,
+    id: &str,
+    correlation_id: &str,
+) -> Result<Order, OrdersError> {
+    for _ in 0..TRANSITION_ATTEMPTS {
+        let order = get_order(store, identity, id).await?;
+        let Some(to) = next_status(order.status, Trigger::CustomerCancel) else {
+            return Err(OrdersError::Conflict(format!(
+                "an order that is {} cannot be cancelled",
+                order.status.as_str()
+            )));
+        };
+        match move_order(store, &order, to, Trigger::CustomerCancel, None, correlation_id).await? {
+            (Transition::Applied, Some(updated)) => {
+                tracing::info!(order_id = %id, "order cancelled by request");
+                return Ok(updated);
+            }
+            _ => continue,
+        }
+    }
+    Err(OrdersError::Conflict("the order changed concurrently; try again".into()))
+}
+
+/// What a consumer did with an event for an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// The order moved to this status.
+    Moved(OrderStatus),
+    /// The event does not apply to the order's current status (or the order is unknown).
+    Ignored,
+    /// This event was applied before (redelivery).
+    AlreadyProcessed,
+}
+
+/// Applies a saga event to an order exactly once: a conditional status change, the inbox
+/// marker of (`consumer`, `event_id`) and the resulting event in one transaction. Events
+/// that do not apply are acknowledged without effect.
+pub async fn apply_event(
+    store: &OrdersStore,
+    consumer: &str,
+    order_id: &str,
+    trigger: Trigger,
+    event_id: &str,
+    correlation_id: &str,
+) -> anyhow::Result<Applied> {
+    for _ in 0..TRANSITION_ATTEMPTS {
+        let Some(order) = store.order(order_id).await? else {
+            tracing::info!(order_id, ?trigger, "event for an unknown order ignored");
+            return Ok(Applied::Ignored);
+        };
+        let Some(to) = next_status(order.status, trigger) else {
+            tracing::info!(order_id, ?trigger, status = order.status.as_str(), "event does not apply; ignored");
+            return Ok(Applied::Ignored);
+        };
+        let marker = inbox::mark(store.table(), consumer, event_id)?;
+        match move_order(store, &order, to, trigger, Some(marker), correlation_id).await?.0 {
+            Transition::Applied => {
+                tracing::info!(order_id, from = order.status.as_str(), to = to.as_str(), "order moved");
+                return Ok(Applied::Moved(to));
+            }
+            Transition::AlreadyProcessed => {
+                tracing::info!(order_id, "event already processed");
+                return Ok(Applied::AlreadyProcessed);
+            }
+            Transition::StatusChanged => continue,
+        }
+    }
+    anyhow::bail!("order {order_id} kept changing concurrently; the message will be retried")
+}
+
+/// One conditional move of `order` to `to` with the event it causes; the moved order when applied.
+async fn move_order(
+    store: &OrdersStore,
+    order: &Order,
+    to: OrderStatus,
+    trigger: Trigger,
+    marker: Option<aws_sdk_dynamodb::types::TransactWriteItem>,
+    correlation_id: &str,
+) -> anyhow::Result<(Transition, Option<Order>)> {
+    let now = timestamp(Utc::now());
+    let mut moved = order.clone();
+    moved.status = to;
+    moved.updated_at = now.clone();
+    if let Some(reason) = trigger.status_reason() {
+        moved.status_reason = Some(reason.to_owned());
+    }
+    let event = resulting_event(store.table(), &moved, trigger, correlation_id)?;
+    let change =
+        StatusChange { order_id: &order.id, from: order.status, to, reason: trigger.status_reason(), updated_at: &now };
+    let outcome = store.transition(&change, marker, event).await?;
+    Ok((outcome, (outcome == Transition::Applied).then_some(moved)))
+}
+
+/// The event a move announces: `OrderPaid` on PAID, `OrderCancelled` when the order ends
+/// unpaid, nothing for AWAITING_PAYMENT.
+fn resulting_event(
+    table: &str,
+    order: &Order,
+    trigger: Trigger,
+    correlation_id: &str,
+) -> anyhow::Result<Option<aws_sdk_dynamodb::types::TransactWriteItem>> {
+    let item = match (order.status, trigger.cancel_reason()) {
+        (OrderStatus::Paid, _) => outbox::put_event(
+            table,
+            &Envelope::new(
+                OrderPaid {
+                    order_id: order.id.clone(),
+                    customer_id: order.customer_id.clone(),
+                    customer_email: order.customer_email.clone(),
+                    payment_id: order.payment_id.clone(),
+                    lines: order.lines.clone(),
+                    total: order.total.clone(),
+                },
+                correlation_id,
+            ),
+        )?,
+        (OrderStatus::Cancelled | OrderStatus::Rejected, Some(reason)) => outbox::put_event(
+            table,
+            &Envelope::new(
+                OrderCancelled {
+                    order_id: order.id.clone(),
+                    customer_id: order.customer_id.clone(),
+                    customer_email: order.customer_email.clone(),
+                    reason,
+                    total: order.total.clone(),
+                },
+                correlation_id,
+            ),
+        )?,
+        _ => return Ok(None),
+    };
+    Ok(Some(item))
+}
+
+/// A page of orders.
+#[derive(Debug, Serialize)]
+pub struct Page {
+    pub items: Vec<OrderView>,
+    pub next_cursor: Option<String>,
+}
+
+/// Lists `scope`'s orders, newest first. A cursor that was not sealed by `cursors`, or was
+/// sealed for another listing, is a 400.
+pub async fn list_orders(
+    store: &OrdersStore,
+    cursors: &CursorKey,
+    scope: &Scope,
+    limit: i32,
+    cursor: Option<&str>,
+) -> Result<Page, OrdersError> {
+    let start = match cursor {
+        None => None,
+        Some(cursor) => {
+            let key = cursors.open(cursor).map_err(|_| OrdersError::BadRequest("the cursor is not valid".into()))?;
+            let (attr, value) = scope.partition();
+            let same_listing = key.get(attr).and_then(|v| v.as_s().ok()).is_some_and(|v| *v == value);
+            if !same_listing {
+                return Err(OrdersError::BadRequest("the cursor belongs to another listing".into()));
+            }
+            Some(key)
+        }
+    };
+    let (orders, last) = store.list(scope, limit, start).await?;
+    let next_cursor = last.map(|k| cursors.seal(&k)).transpose()?;
+    Ok(Page { items: orders.iter().map(OrderView::from).collect(), next_cursor })
+}

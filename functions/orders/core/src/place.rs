@@ -1,0 +1,225 @@
+//! Placing an order, the pure part: the `Idempotency-Key`, the request body and its
+//! canonical hash, line validation and pricing from the product projection.
+
+use std::collections::HashMap;
+
+use bazaar_events::Money;
+use bazaar_events::orders::OrderLine;
+use bazaar_runtime::problem::FieldError;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::{OrdersError, Product};
+
+pub const MAX_LINES: usize = 25;
+pub const MAX_QUANTITY: i64 = 1000;
+pub const MAX_KEY_CHARS: usize = 100;
+/// How long an idempotency key is remembered (DynamoDB TTL).
+pub const KEY_RETENTION_SECONDS: i64 = 7 * 24 * 3600;
+
+/// `POST /orders` body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlaceRequest {
+    pub lines: Vec<LineRequest>,
+}
+
+/// One requested line. `quantity` is read as any integer so that 0 or -1 get a 422 naming
+/// the line rather than a generic parse error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LineRequest {
+    pub product_id: String,
+    pub quantity: i64,
+}
+
+/// A validated line: a product id and a quantity in 1..=1000.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidLine {
+    pub product_id: String,
+    pub quantity: u32,
+}
+
+/// The `Idempotency-Key` header: required, 1..=100 characters, else 400.
+pub fn idempotency_key(header: Option<&str>) -> Result<String, OrdersError> {
+    let key = header.map(str::trim).unwrap_or("");
+    if key.is_empty() {
+        return Err(OrdersError::BadRequest("the Idempotency-Key header is required".into()));
+    }
+    if key.chars().count() > MAX_KEY_CHARS || key.chars().any(char::is_control) {
+        return Err(OrdersError::BadRequest(format!(
+            "the Idempotency-Key header must be 1 to {MAX_KEY_CHARS} printable characters"
+        )));
+    }
+    Ok(key.to_owned())
+}
+
+/// sha256 (hex) of the canonical form of the body: the parsed request serialized again, so
+/// whitespace and key order do not matter, the lines and their order do.
+pub fn body_hash(req: &PlaceRequest) -> String {
+    let canonical = serde_json::to_vec(req).unwrap_or_default();
+    Sha256::digest(&canonical).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Checks the shape of the request: 1..=25 lines, each with a product id and a quantity
+/// in 1..=1000. Every problem is reported, each naming its line.
+pub fn validate(req: &PlaceRequest) -> Result<Vec<ValidLine>, OrdersError> {
+    if req.lines.is_empty() || req.lines.len() > MAX_LINES {
+        return Err(OrdersError::invalid("lines", format!("an order has 1 to {MAX_LINES} lines")));
+    }
+    let mut errors = Vec::new();
+    let mut valid = Vec::with_capacity(req.lines.len());
+    for (i, line) in req.lines.iter().enumerate() {
+        let product_id = line.product_id.trim();
+        if product_id.is_empty() || product_id.len() > 100 {
+            errors.push(field(i, "product_id", "a product id is required (at most 100 characters)"));
+        }
+        match u32::try_from(line.quantity) {
+            Ok(q) if (1..=MAX_QUANTITY).contains(&line.quantity) => {
+                valid.push(ValidLine { product_id: product_id.to_owned(), quantity: q })
+            }
+            _ => errors.push(field(i, "quantity", format!("the quantity must be from 1 to {MAX_QUANTITY}"))),
+        }
+    }
+    if errors.is_empty() { Ok(valid) } else { Err(OrdersError::Invalid(errors)) }
+}
+
+fn field(index: usize, name: &str, message: impl Into<String>) -> FieldError {
+    FieldError { field: format!("lines[{index}].{name}"), message: message.into() }
+}
+
+/// Prices the lines from the projection: unknown or inactive products and a mix of
+/// currencies are 422s naming the line; returns the priced lines and the total.
+pub fn price(lines: &[ValidLine], products: &HashMap<String, Product>) -> Result<(Vec<OrderLine>, Money), OrdersError> {
+    let mut errors = Vec::new();
+    let mut priced = Vec::with_capacity(lines.len());
+    for (i, line) in lines.iter().enumerate() {
+        match products.get(&line.product_id).filter(|p| p.active) {
+            None => errors.push(field(i, "product_id", "no such product, or it is no longer sold")),
+            Some(p) => match p.price.amount_minor.checked_mul(i64::from(line.quantity)) {
+                Some(amount) if p.price.amount_minor >= 0 => priced.push(OrderLine {
+                    product_id: line.product_id.clone(),
+                    name: p.name.clone(),
+                    quantity: line.quantity,
+                    unit_price: p.price.clone(),
+                    line_total: Money::new(amount, p.price.currency.clone()),
+                }),
+                _ => errors.push(field(i, "quantity", "the line total is out of range")),
+            },
+        }
+    }
+    if !errors.is_empty() {
+        return Err(OrdersError::Invalid(errors));
+    }
+    let currency = priced.first().map(|l| l.unit_price.currency.clone()).unwrap_or_default();
+    if let Some(i) = priced.iter().position(|l| l.unit_price.currency != currency) {
+        return Err(OrdersError::Invalid(vec![field(
+            i,
+            "product_id",
+            format!("every line of an order must be in one currency ({currency})"),
+        )]));
+    }
+    let total = priced
+        .iter()
+        .try_fold(0i64, |sum, l| sum.checked_add(l.line_total.amount_minor))
+        .ok_or_else(|| OrdersError::invalid("lines", "the order total is out of range"))?;
+    Ok((priced, Money::new(total, currency)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn product(id: &str, amount: i64, currency: &str, active: bool) -> (String, Product) {
+        let p = Product {
+            product_id: id.into(),
+            name: format!("name of {id}"),
+            price: Money::new(amount, currency),
+            active,
+            version: 1,
+        };
+        (id.to_owned(), p)
+    }
+
+    fn lines(items: &[(&str, i64)]) -> PlaceRequest {
+        PlaceRequest {
+            lines: items.iter().map(|(p, q)| LineRequest { product_id: (*p).into(), quantity: *q }).collect(),
+        }
+    }
+
+    fn fields(e: OrdersError) -> Vec<String> {
+        match e {
+            OrdersError::Invalid(errors) => errors.into_iter().map(|f| f.field).collect(),
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn line_totals_and_the_total_are_computed_in_minor_units() {
+        let products = HashMap::from([product("a", 1999, "EUR", true), product("b", 250, "EUR", true)]);
+        let valid = validate(&lines(&[("a", 3), ("b", 2), ("a", 1)])).expect("valid");
+        let (priced, total) = price(&valid, &products).expect("priced");
+        assert_eq!(priced[0].line_total, Money::new(5997, "EUR"));
+        assert_eq!(priced[1].line_total, Money::new(500, "EUR"));
+        assert_eq!(priced[2].name, "name of a");
+        assert_eq!(total, Money::new(5997 + 500 + 1999, "EUR"));
+    }
+
+    #[test]
+    fn unknown_and_inactive_products_are_named_by_line() {
+        let products = HashMap::from([product("a", 100, "EUR", true), product("gone", 100, "EUR", false)]);
+        let valid = validate(&lines(&[("a", 1), ("nope", 1), ("gone", 1)])).expect("valid");
+        let err = price(&valid, &products).expect_err("refused");
+        assert_eq!(fields(err), vec!["lines[1].product_id", "lines[2].product_id"]);
+    }
+
+    #[test]
+    fn an_order_has_one_currency() {
+        let products = HashMap::from([product("a", 100, "EUR", true), product("b", 100, "USD", true)]);
+        let valid = validate(&lines(&[("a", 1), ("b", 1)])).expect("valid");
+        assert_eq!(fields(price(&valid, &products).expect_err("mixed")), vec!["lines[1].product_id"]);
+    }
+
+    #[test]
+    fn line_count_and_quantities_are_bounded() {
+        assert_eq!(fields(validate(&lines(&[])).expect_err("empty")), vec!["lines"]);
+        let many: Vec<(&str, i64)> = (0..26).map(|_| ("a", 1)).collect();
+        assert_eq!(fields(validate(&lines(&many)).expect_err("26 lines")), vec!["lines"]);
+        let max: Vec<(&str, i64)> = (0..25).map(|_| ("a", 1000)).collect();
+        assert_eq!(validate(&lines(&max)).expect("25 lines of 1000").len(), 25);
+        let err = validate(&lines(&[("a", 0), ("b", 1001), ("c", -1), ("", 1)])).expect_err("bad");
+        assert_eq!(
+            fields(err),
+            vec!["lines[0].quantity", "lines[1].quantity", "lines[2].quantity", "lines[3].product_id"]
+        );
+    }
+
+    #[test]
+    fn huge_totals_are_refused_not_wrapped() {
+        let products = HashMap::from([product("a", i64::MAX / 2, "EUR", true)]);
+        let valid = validate(&lines(&[("a", 1000)])).expect("valid");
+        assert_eq!(fields(price(&valid, &products).expect_err("overflow")), vec!["lines[0].quantity"]);
+        let valid = validate(&lines(&[("a", 1), ("a", 1), ("a", 1)])).expect("valid");
+        assert_eq!(fields(price(&valid, &products).expect_err("overflow")), vec!["lines"]);
+    }
+
+    #[test]
+    fn the_idempotency_key_is_required_and_bounded() {
+        assert!(matches!(idempotency_key(None), Err(OrdersError::BadRequest(_))));
+        assert!(matches!(idempotency_key(Some("  ")), Err(OrdersError::BadRequest(_))));
+        assert!(matches!(idempotency_key(Some(&"k".repeat(101))), Err(OrdersError::BadRequest(_))));
+        assert_eq!(idempotency_key(Some(&"k".repeat(100))).expect("100 chars"), "k".repeat(100));
+        assert_eq!(idempotency_key(Some("order-1")).expect("key"), "order-1");
+    }
+
+    #[test]
+    fn the_body_hash_ignores_formatting_but_not_content() {
+        let a: PlaceRequest = serde_json::from_str(r#"{"lines":[{"product_id":"p","quantity":2}]}"#).expect("a");
+        let b: PlaceRequest =
+            serde_json::from_str(r#"{ "lines": [ { "quantity": 2, "product_id": "p" } ] }"#).expect("b");
+        let c: PlaceRequest = serde_json::from_str(r#"{"lines":[{"product_id":"p","quantity":3}]}"#).expect("c");
+        assert_eq!(body_hash(&a), body_hash(&b));
+        assert_ne!(body_hash(&a), body_hash(&c));
+        assert_eq!(body_hash(&a).len(), 64);
+    }
+}

@@ -1,0 +1,328 @@
+//! The orders table (single-table design). Items:
+//! `ORDER#<id>/ORDER` an order (gsi1: `CUSTOMER#<sub>` / `<created_at>#<id>`, gsi2: `ORDERS` /
+//! `<created_at>#<id>`) · `PRODUCT#<id>/PRODUCT` the product projection ·
+//! `IDEMPOTENCY#<sub>#<key>/IDEMPOTENCY` a remembered `POST /orders` ·
+//! `PROCESSED#<consumer>#<event id>` inbox markers · `OUTBOX#<event id>/EVENT` events.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::DisplayErrorContext;
+use aws_sdk_dynamodb::types::{KeysAndAttributes, Put, TransactWriteItem, Update};
+use bazaar_aws::dynamo::{self, Item, from_item, n, s, to_item};
+use bazaar_runtime::config::Env;
+
+use crate::model::IdempotencyRecord;
+use crate::{Order, OrderStatus, Product};
+
+const ORDER_SK: &str = "ORDER";
+const PRODUCT_SK: &str = "PRODUCT";
+const IDEMPOTENCY_SK: &str = "IDEMPOTENCY";
+/// The gsi2 partition holding every order (admin listing).
+pub const ALL_ORDERS: &str = "ORDERS";
+
+pub fn order_pk(id: &str) -> String {
+    format!("ORDER#{id}")
+}
+
+pub fn customer_pk(sub: &str) -> String {
+    format!("CUSTOMER#{sub}")
+}
+
+fn product_pk(id: &str) -> String {
+    format!("PRODUCT#{id}")
+}
+
+fn idempotency_pk(sub: &str, key: &str) -> String {
+    format!("IDEMPOTENCY#{sub}#{key}")
+}
+
+fn unexpected<E: std::error::Error + Send + Sync + 'static, R: std::fmt::Debug + Send + Sync + 'static>(
+    what: &str,
+    e: aws_sdk_dynamodb::error::SdkError<E, R>,
+) -> anyhow::Error {
+    anyhow::anyhow!("{what}: {}", DisplayErrorContext(e))
+}
+
+/// Which orders a listing reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// One customer's orders (gsi1).
+    Customer(String),
+    /// Every order (gsi2).
+    All,
+}
+
+impl Scope {
+    pub fn index(&self) -> &'static str {
+        match self {
+            Scope::Customer(_) => "gsi1",
+            Scope::All => "gsi2",
+        }
+    }
+
+    /// The index's partition key attribute and its value for this scope.
+    pub fn partition(&self) -> (&'static str, String) {
+        match self {
+            Scope::Customer(sub) => ("gsi1pk", customer_pk(sub)),
+            Scope::All => ("gsi2pk", ALL_ORDERS.to_owned()),
+        }
+    }
+}
+
+/// A conditional status change of one order.
+#[derive(Debug, Clone, Copy)]
+pub struct StatusChange<'a> {
+    pub order_id: &'a str,
+    pub from: OrderStatus,
+    pub to: OrderStatus,
+    pub reason: Option<&'a str>,
+    pub updated_at: &'a str,
+}
+
+/// How a conditional status change ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    Applied,
+    /// The order was no longer in the expected status (a concurrent change won).
+    StatusChanged,
+    /// The inbox marker exists: this event was applied before.
+    AlreadyProcessed,
+}
+
+#[derive(Clone)]
+pub struct OrdersStore {
+    client: Client,
+    table: String,
+}
+
+impl OrdersStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        OrdersStore { client, table: table.into() }
+    }
+
+    /// The store of a deployed function: the table named by `ORDERS_TABLE`.
+    pub fn from_env(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Self> {
+        Ok(OrdersStore::new(Client::new(config), env.required("ORDERS_TABLE")?))
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    async fn get<T: serde::de::DeserializeOwned>(&self, pk: String, sk: &str) -> anyhow::Result<Option<T>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| unexpected("GetItem", e))?;
+        out.item.map(from_item::<T>).transpose()
+    }
+
+    // ── product projection ──
+
+    /// Stores `product` unless the projection already holds this or a newer version.
+    /// `false`: not newer (a redelivery or an out-of-order event), nothing written.
+    pub async fn put_product(&self, product: &Product) -> anyhow::Result<bool> {
+        let mut item = to_item(product)?;
+        item.insert("pk".into(), s(product_pk(&product.product_id)));
+        item.insert("sk".into(), s(PRODUCT_SK));
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk) OR version < :v")
+            .expression_attribute_values(":v", n(product.version))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if dynamo::is_condition_failure(&e) => Ok(false),
+            Err(e) => Err(unexpected("storing product", e)),
+        }
+    }
+
+    pub async fn product(&self, id: &str) -> anyhow::Result<Option<Product>> {
+        self.get(product_pk(id), PRODUCT_SK).await
+    }
+
+    /// The projected products among `ids` (at most 100 distinct ids), by id.
+    pub async fn products(&self, ids: &[String]) -> anyhow::Result<HashMap<String, Product>> {
+        let mut distinct: Vec<&String> = ids.iter().collect();
+        distinct.sort();
+        distinct.dedup();
+        anyhow::ensure!(distinct.len() <= 100, "BatchGetItem takes at most 100 keys");
+        let mut found = HashMap::new();
+        if distinct.is_empty() {
+            return Ok(found);
+        }
+        let keys: Vec<Item> = distinct
+            .iter()
+            .map(|id| HashMap::from([("pk".to_owned(), s(product_pk(id))), ("sk".to_owned(), s(PRODUCT_SK))]))
+            .collect();
+        let mut request = Some(KeysAndAttributes::builder().set_keys(Some(keys)).consistent_read(true).build()?);
+        for attempt in 0..8 {
+            let Some(keys) = request.take() else { break };
+            let out = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, keys)
+                .send()
+                .await
+                .map_err(|e| unexpected("BatchGetItem", e))?;
+            for item in out.responses.unwrap_or_default().remove(&self.table).unwrap_or_default() {
+                let product: Product = from_item(item)?;
+                found.insert(product.product_id.clone(), product);
+            }
+            request = out.unprocessed_keys.unwrap_or_default().remove(&self.table).filter(|k| !k.keys().is_empty());
+            if request.is_some() {
+                tokio_sleep(attempt).await;
+            }
+        }
+        anyhow::ensure!(request.is_none(), "BatchGetItem left keys unprocessed");
+        Ok(found)
+    }
+
+    // ── orders ──
+
+    fn order_item(order: &Order) -> anyhow::Result<Item> {
+        let sort = format!("{}#{}", order.created_at, order.id);
+        let mut item = to_item(order)?;
+        item.insert("pk".into(), s(order_pk(&order.id)));
+        item.insert("sk".into(), s(ORDER_SK));
+        item.insert("gsi1pk".into(), s(customer_pk(&order.customer_id)));
+        item.insert("gsi1sk".into(), s(sort.clone()));
+        item.insert("gsi2pk".into(), s(ALL_ORDERS));
+        item.insert("gsi2sk".into(), s(sort));
+        Ok(item)
+    }
+
+    pub async fn order(&self, id: &str) -> anyhow::Result<Option<Order>> {
+        self.get(order_pk(id), ORDER_SK).await
+    }
+
+    pub async fn idempotency(&self, sub: &str, key: &str) -> anyhow::Result<Option<IdempotencyRecord>> {
+        self.get(idempotency_pk(sub, key), IDEMPOTENCY_SK).await
+    }
+
+    /// Stores the order, its idempotency record and its `OrderPlaced` event in one
+    /// transaction. `false`: the idempotency key was taken first, or a concurrent
+    /// transaction on the key got in the way (the caller reads the key and retries).
+    pub async fn place(
+        &self,
+        order: &Order,
+        key: &str,
+        record: &IdempotencyRecord,
+        event: TransactWriteItem,
+    ) -> anyhow::Result<bool> {
+        let mut idem = to_item(record)?;
+        idem.insert("pk".into(), s(idempotency_pk(&order.customer_id, key)));
+        idem.insert("sk".into(), s(IDEMPOTENCY_SK));
+        let items = vec![
+            self.put(idem, "attribute_not_exists(pk)")?,
+            self.put(Self::order_item(order)?, "attribute_not_exists(pk)")?,
+            event,
+        ];
+        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+            Ok(_) => Ok(true),
+            Err(e) if dynamo::condition_failed_at(&e, 0) || conflicted(&e) => Ok(false),
+            Err(e) => Err(unexpected("placing order", e)),
+        }
+    }
+
+    fn put(&self, item: Item, condition: &str) -> anyhow::Result<TransactWriteItem> {
+        let put =
+            Put::builder().table_name(&self.table).set_item(Some(item)).condition_expression(condition).build()?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// Moves `order` from `from` to `to` only if it is still in `from`, together with the
+    /// inbox marker (if any; it goes at index 1) and the event (if any), atomically.
+    pub async fn transition(
+        &self,
+        change: &StatusChange<'_>,
+        inbox: Option<TransactWriteItem>,
+        event: Option<TransactWriteItem>,
+    ) -> anyhow::Result<Transition> {
+        let StatusChange { order_id, from, to, reason, updated_at } = *change;
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(order_pk(order_id)))
+            .key("sk", s(ORDER_SK))
+            .condition_expression("#status = :from")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":from", s(from.as_str()))
+            .expression_attribute_values(":to", s(to.as_str()))
+            .expression_attribute_values(":now", s(updated_at));
+        update = match reason {
+            Some(reason) => update
+                .update_expression("SET #status = :to, updated_at = :now, status_reason = :reason")
+                .expression_attribute_values(":reason", s(reason)),
+            None => update.update_expression("SET #status = :to, updated_at = :now"),
+        };
+        let has_inbox = inbox.is_some();
+        let mut items = vec![TransactWriteItem::builder().update(update.build()?).build()];
+        items.extend(inbox);
+        items.extend(event);
+        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+            Ok(_) => Ok(Transition::Applied),
+            Err(e) if has_inbox && dynamo::condition_failed_at(&e, 1) => Ok(Transition::AlreadyProcessed),
+            Err(e) if dynamo::condition_failed_at(&e, 0) || conflicted(&e) => Ok(Transition::StatusChanged),
+            Err(e) => Err(unexpected("changing order status", e)),
+        }
+    }
+
+    /// A page of orders of `scope`, newest first, and the key to continue from.
+    pub async fn list(
+        &self,
+        scope: &Scope,
+        limit: i32,
+        start: Option<Item>,
+    ) -> anyhow::Result<(Vec<Order>, Option<Item>)> {
+        let (attr, value) = scope.partition();
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(scope.index())
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", attr)
+            .expression_attribute_values(":pk", s(value))
+            .scan_index_forward(false)
+            .limit(limit)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(|e| unexpected("listing orders", e))?;
+        let orders =
+            out.items.unwrap_or_default().into_iter().map(from_item).collect::<anyhow::Result<Vec<Order>>>()?;
+        Ok((orders, out.last_evaluated_key.filter(|k| !k.is_empty())))
+    }
+}
+
+/// Whether a transaction was cancelled because another one touched the same items at once
+/// (DynamoDB's `TransactionConflict`): the caller re-reads and retries.
+fn conflicted<R>(
+    err: &aws_sdk_dynamodb::error::SdkError<
+        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
+        R,
+    >,
+) -> bool {
+    dynamo::cancellation_reasons(err).iter().flatten().any(|code| code == "TransactionConflict")
+}
+
+/// Backs off before retrying unprocessed keys: 20 ms, 40 ms, … .
+async fn tokio_sleep(attempt: u32) {
+    let ms = 20u64 << attempt.min(6);
+    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+}

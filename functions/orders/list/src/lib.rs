@@ -1,0 +1,57 @@
+//! `GET /orders`: the caller's orders, newest first (`?limit=`, `?cursor=`); with
+//! `orders:read_all`, `?all=true` lists every order.
+
+use bazaar_aws::cursor::CursorKey;
+use bazaar_runtime::config::Env;
+use bazaar_runtime::http::{self, json, respond};
+use bazaar_runtime::{Identity, Problem};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use orders_core::store::Scope;
+use orders_core::{OrdersStore, flows};
+
+pub const DEFAULT_LIMIT: i32 = 20;
+pub const MAX_LIMIT: i32 = 100;
+
+pub struct Deps {
+    pub store: OrdersStore,
+    pub cursors: CursorKey,
+}
+
+impl Deps {
+    pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Deps> {
+        Ok(Deps {
+            store: OrdersStore::from_env(config, env)?,
+            cursors: CursorKey::new(env.required("CURSOR_SECRET")?)?,
+        })
+    }
+
+    pub async fn from_env() -> anyhow::Result<Deps> {
+        Self::new(&bazaar_runtime::sdk_config().await, &Env::process())
+    }
+}
+
+/// `?all=`: absent or `false` → the caller's orders; `true` → every order (403 without
+/// `orders:read_all`); anything else → 400.
+pub fn scope(identity: &Identity, all: Option<&str>) -> Result<Scope, Problem> {
+    match all {
+        None | Some("false") => Ok(Scope::Customer(identity.sub.clone())),
+        Some("true") => {
+            identity.require(flows::READ_ALL)?;
+            Ok(Scope::All)
+        }
+        Some(_) => Err(Problem::bad_request("all must be true or false")),
+    }
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, _cx| async move {
+        let identity = Identity::from_request(&req)?;
+        let scope = scope(&identity, http::query_param(&req, "all").as_deref())?;
+        let limit = http::limit_param(&req, DEFAULT_LIMIT, MAX_LIMIT)?;
+        let cursor = http::query_param(&req, "cursor");
+        let page = flows::list_orders(&deps.store, &deps.cursors, &scope, limit, cursor.as_deref()).await?;
+        json(StatusCode::OK, &page)
+    })
+    .await
+}

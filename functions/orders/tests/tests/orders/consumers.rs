@@ -1,0 +1,278 @@
+//! The consumers: the product projection, the saga transitions, redelivery (a batch handled
+//! twice changes nothing more) and poison messages (only they are reported failed).
+
+use bazaar_events::catalog::{ShortLine, StockLine, StockRejected, StockReserved};
+use bazaar_events::orders::{CancelReason, OrderCancelled, OrderPaid};
+use bazaar_events::payments::{PaymentFailed, PaymentSucceeded, payment_id_for_order};
+use bazaar_events::{Envelope, Money};
+use orders_core::OrderStatus;
+use serde_json::json;
+
+use crate::support::*;
+
+pub fn reserved(order_id: &str, total: Money) -> Envelope<StockReserved> {
+    Envelope::new(
+        StockReserved {
+            order_id: order_id.to_owned(),
+            customer_id: "c".into(),
+            lines: vec![StockLine { product_id: "p".into(), quantity: 1 }],
+            total,
+            hold_expires_at: chrono::Utc::now() + chrono::Duration::minutes(15),
+        },
+        "corr-stock",
+    )
+}
+
+pub fn rejected(order_id: &str) -> Envelope<StockRejected> {
+    Envelope::new(
+        StockRejected {
+            order_id: order_id.to_owned(),
+            customer_id: "c".into(),
+            short: vec![ShortLine { product_id: "p".into(), requested: 2, available: 1 }],
+        },
+        "corr-stock",
+    )
+}
+
+pub fn succeeded(order_id: &str, amount: Money) -> Envelope<PaymentSucceeded> {
+    Envelope::new(
+        PaymentSucceeded {
+            payment_id: payment_id_for_order(order_id),
+            order_id: order_id.to_owned(),
+            customer_id: "c".into(),
+            amount,
+            provider_ref: "sim_1".into(),
+        },
+        "corr-pay",
+    )
+}
+
+pub fn failed(order_id: &str, amount: Money) -> Envelope<PaymentFailed> {
+    Envelope::new(
+        PaymentFailed {
+            payment_id: payment_id_for_order(order_id),
+            order_id: order_id.to_owned(),
+            customer_id: "c".into(),
+            amount,
+            reason: "declined".into(),
+        },
+        "corr-pay",
+    )
+}
+
+async fn on_stock(app: &TestApp, bodies: &[String]) -> Vec<String> {
+    failed_ids(&orders_on_stock::handler(&app.on_stock(), sqs(bodies)).await.expect("handled"))
+}
+
+async fn on_payment(app: &TestApp, bodies: &[String]) -> Vec<String> {
+    failed_ids(&orders_on_payment::handler(&app.on_payment(), sqs(bodies)).await.expect("handled"))
+}
+
+/// Delivers a StockReserved for `order_id`.
+pub async fn reserve(app: &TestApp, order_id: &str) {
+    let total = app.order(order_id).await.total;
+    assert!(on_stock(app, &[delivered(&reserved(order_id, total))]).await.is_empty());
+}
+
+/// Delivers a PaymentSucceeded for `order_id`.
+pub async fn pay(app: &TestApp, order_id: &str) {
+    let total = app.order(order_id).await.total;
+    assert!(on_payment(app, &[delivered(&succeeded(order_id, total))]).await.is_empty());
+}
+
+async fn new_order(app: &TestApp) -> (String, Money) {
+    let order = app.placed_order(&customer()).await;
+    let id = order["id"].as_str().expect("id").to_owned();
+    (id.clone(), app.order(&id).await.total)
+}
+
+// ── orders-on-product ──
+
+#[tokio::test]
+async fn the_projection_keeps_only_the_newest_version_of_a_product() {
+    let app = TestApp::spawn().await;
+    let id = uuid::Uuid::new_v4().to_string();
+    app.project(&[product_changed(&id, 100, "EUR", true, 2)]).await;
+    app.project(&[product_changed(&id, 999, "EUR", true, 1)]).await;
+    let p = app.store().product(&id).await.expect("read").expect("projected");
+    assert_eq!((p.version, p.price.amount_minor), (2, 100), "an older version changes nothing");
+
+    app.project(&[product_changed(&id, 300, "USD", false, 3)]).await;
+    let p = app.store().product(&id).await.expect("read").expect("projected");
+    assert_eq!((p.version, p.price, p.active), (3, Money::new(300, "USD"), false));
+}
+
+#[tokio::test]
+async fn a_redelivered_product_batch_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let id = uuid::Uuid::new_v4().to_string();
+    let batch = vec![delivered(&Envelope::new(product_changed(&id, 100, "EUR", true, 1), "c"))];
+    for _ in 0..2 {
+        let r = orders_on_product::handler(&app.on_product(), sqs(&batch)).await.expect("handled");
+        assert!(r.batch_item_failures.is_empty());
+    }
+    let p = app.store().product(&id).await.expect("read").expect("projected");
+    assert_eq!(p.version, 1);
+}
+
+#[tokio::test]
+async fn a_poison_product_message_fails_alone() {
+    let app = TestApp::spawn().await;
+    let ids: Vec<String> = (0..9).map(|_| uuid::Uuid::new_v4().to_string()).collect();
+    let mut bodies: Vec<String> =
+        ids.iter().map(|id| delivered(&Envelope::new(product_changed(id, 100, "EUR", true, 1), "c"))).collect();
+    bodies.insert(4, "{\"detail-type\": \"ProductChanged\", \"source\": \"bazaar.catalog\", \"detail\": 42}".into());
+
+    let r = orders_on_product::handler(&app.on_product(), sqs(&bodies)).await.expect("handled");
+
+    assert_eq!(failed_ids(&r), vec!["m4"]);
+    for id in &ids {
+        assert!(app.store().product(id).await.expect("read").is_some(), "{id} applied");
+    }
+}
+
+// ── orders-on-stock ──
+
+#[tokio::test]
+async fn stock_reserved_moves_a_pending_order_to_awaiting_payment_once() {
+    let app = TestApp::spawn().await;
+    let (id, total) = new_order(&app).await;
+    let batch = vec![delivered(&reserved(&id, total))];
+    let before = app.outbox().await.len();
+
+    for _ in 0..2 {
+        assert!(on_stock(&app, &batch).await.is_empty());
+        let order = app.order(&id).await;
+        assert_eq!(order.status, OrderStatus::AwaitingPayment);
+        assert_eq!(order.status_reason, None);
+    }
+    assert_eq!(app.outbox().await.len(), before, "AWAITING_PAYMENT emits nothing");
+}
+
+#[tokio::test]
+async fn stock_rejected_rejects_the_order_and_emits_one_order_cancelled() {
+    let app = TestApp::spawn().await;
+    let (id, _) = new_order(&app).await;
+    let batch = vec![delivered(&rejected(&id))];
+
+    for _ in 0..2 {
+        assert!(on_stock(&app, &batch).await.is_empty());
+    }
+
+    let order = app.order(&id).await;
+    assert_eq!(order.status, OrderStatus::Rejected);
+    assert_eq!(order.status_reason.as_deref(), Some("stock_rejected"));
+    let events = app.events_of::<OrderCancelled>(&id).await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].data.reason, CancelReason::StockRejected);
+    assert_eq!(events[0].metadata.correlation_id, "corr-stock");
+}
+
+#[tokio::test]
+async fn a_poison_stock_message_fails_alone() {
+    let app = TestApp::spawn().await;
+    let mut bodies = Vec::new();
+    let mut ids = Vec::new();
+    for _ in 0..9 {
+        let (id, total) = new_order(&app).await;
+        bodies.push(delivered(&reserved(&id, total)));
+        ids.push(id);
+    }
+    bodies.insert(7, "not json at all".into());
+
+    assert_eq!(on_stock(&app, &bodies).await, vec!["m7"]);
+    for id in &ids {
+        assert_eq!(app.order(id).await.status, OrderStatus::AwaitingPayment);
+    }
+}
+
+#[tokio::test]
+async fn events_for_unknown_orders_or_of_the_wrong_type_are_handled_as_designed() {
+    let app = TestApp::spawn().await;
+    // An order this service never placed: nothing to move, acknowledged.
+    assert!(on_stock(&app, &[delivered(&rejected("no-such-order"))]).await.is_empty());
+    // A payment event on the stock queue is misrouted: it fails (and ends in the DLQ).
+    let wrong = delivered(&succeeded("no-such-order", Money::new(1, "EUR")));
+    assert_eq!(on_stock(&app, &[wrong]).await, vec!["m0"]);
+}
+
+// ── orders-on-payment ──
+
+#[tokio::test]
+async fn payment_succeeded_pays_the_order_and_emits_one_order_paid() {
+    let app = TestApp::spawn().await;
+    let (id, total) = new_order(&app).await;
+    reserve(&app, &id).await;
+    let batch = vec![delivered(&succeeded(&id, total.clone()))];
+
+    for _ in 0..2 {
+        assert!(on_payment(&app, &batch).await.is_empty());
+    }
+
+    let order = app.order(&id).await;
+    assert_eq!(order.status, OrderStatus::Paid);
+    let events = app.events_of::<OrderPaid>(&id).await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].data.total, total);
+    assert_eq!(events[0].data.payment_id, payment_id_for_order(&id));
+    assert_eq!(events[0].data.customer_email, order.customer_email);
+    assert_eq!(events[0].metadata.correlation_id, "corr-pay");
+}
+
+#[tokio::test]
+async fn a_payment_that_overtakes_the_reservation_still_pays_the_order() {
+    let app = TestApp::spawn().await;
+    let (id, total) = new_order(&app).await;
+
+    pay(&app, &id).await;
+    assert_eq!(app.order(&id).await.status, OrderStatus::Paid);
+    reserve(&app, &id).await;
+
+    assert_eq!(app.order(&id).await.status, OrderStatus::Paid, "a late StockReserved is ignored");
+    assert_eq!(app.events_of::<OrderPaid>(&id).await.len(), 1);
+    // A failure after success changes nothing either.
+    assert!(on_payment(&app, &[delivered(&failed(&id, total))]).await.is_empty());
+    assert_eq!(app.order(&id).await.status, OrderStatus::Paid);
+    assert!(app.events_of::<OrderCancelled>(&id).await.is_empty());
+}
+
+#[tokio::test]
+async fn payment_failed_cancels_the_order_and_emits_one_order_cancelled() {
+    let app = TestApp::spawn().await;
+    let (id, total) = new_order(&app).await;
+    reserve(&app, &id).await;
+    let batch = vec![delivered(&failed(&id, total))];
+
+    for _ in 0..2 {
+        assert!(on_payment(&app, &batch).await.is_empty());
+    }
+
+    let order = app.order(&id).await;
+    assert_eq!(order.status, OrderStatus::Cancelled);
+    assert_eq!(order.status_reason.as_deref(), Some("payment_failed"));
+    let events = app.events_of::<OrderCancelled>(&id).await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].data.reason, CancelReason::PaymentFailed);
+}
+
+#[tokio::test]
+async fn a_poison_payment_message_fails_alone() {
+    let app = TestApp::spawn().await;
+    let mut bodies = Vec::new();
+    let mut ids = Vec::new();
+    for _ in 0..9 {
+        let (id, total) = new_order(&app).await;
+        bodies.push(delivered(&succeeded(&id, total)));
+        ids.push(id);
+    }
+    bodies.insert(
+        0,
+        json!({ "detail-type": "PaymentSucceeded", "source": "bazaar.payments", "detail": { "data": {} } }).to_string(),
+    );
+
+    assert_eq!(on_payment(&app, &bodies).await, vec!["m0"]);
+    for id in &ids {
+        assert_eq!(app.order(id).await.status, OrderStatus::Paid);
+        assert_eq!(app.events_of::<OrderPaid>(id).await.len(), 1);
+    }
+}

@@ -1,0 +1,8 @@
+//! Orders functions against moto through the real SDK: one test binary, grouped by topic.
+
+mod cancel;
+mod consumers;
+mod place;
+mod read;
+mod samples;
+mod support;

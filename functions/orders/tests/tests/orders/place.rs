@@ -1,0 +1,187 @@
+//! `POST /orders`: pricing from the projection, one transaction with its event, and the
+//! `Idempotency-Key` contract.
+
+use bazaar_events::orders::OrderPlaced;
+use bazaar_events::payments::payment_id_for_order;
+use serde_json::json;
+
+use crate::support::*;
+
+#[tokio::test]
+async fn placing_an_order_prices_it_from_the_projection_and_emits_order_placed() {
+    let app = TestApp::spawn().await;
+    let lamp = app.product(1999, "EUR").await;
+    let bulb = app.product(250, "EUR").await;
+    let ana = customer();
+    let body = json!({ "lines": [{ "product_id": lamp, "quantity": 2 }, { "product_id": bulb, "quantity": 3 }] });
+
+    let r = app.post_order(&ana, "k-1", &body).await;
+
+    assert_eq!(r.status(), 201, "{}", text(&r));
+    let order = body_json(&r);
+    let id = order["id"].as_str().expect("id").to_owned();
+    assert_eq!(r.headers()["location"], format!("/orders/{id}"));
+    assert_eq!(order["status"], "PENDING");
+    assert_eq!(order["customer_id"], ana.sub.as_str());
+    assert_eq!(order["payment_id"], payment_id_for_order(&id));
+    assert_eq!(order["lines"][0]["line_total"], json!({ "amount_minor": 3998, "currency": "EUR" }));
+    assert_eq!(order["lines"][1]["unit_price"], json!({ "amount_minor": 250, "currency": "EUR" }));
+    assert_eq!(order["total"], json!({ "amount_minor": 3998 + 750, "currency": "EUR" }));
+    assert!(order.get("customer_email").is_none(), "the email is not part of the order JSON");
+    assert!(order.get("status_reason").is_none());
+
+    let stored = app.order(&id).await;
+    assert_eq!(stored.customer_email, ana.email);
+    let events = app.events_of::<OrderPlaced>(&id).await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].data.customer_email, ana.email);
+    assert_eq!(events[0].data.total.amount_minor, 4748);
+    assert_eq!(events[0].data.lines.len(), 2);
+}
+
+#[tokio::test]
+async fn the_same_key_and_body_replays_the_first_order() {
+    let app = TestApp::spawn().await;
+    let lamp = app.product(500, "EUR").await;
+    let ana = customer();
+    let body = json!({ "lines": [{ "product_id": lamp, "quantity": 1 }] });
+
+    let first = app.post_order(&ana, "same-key", &body).await;
+    let second = app.post_order(&ana, "same-key", &json!({ "lines": [{ "quantity": 1, "product_id": lamp }] })).await;
+
+    assert_eq!(first.status(), 201, "{}", text(&first));
+    assert_eq!(second.status(), 201, "{}", text(&second));
+    assert_eq!(body_json(&first), body_json(&second));
+    assert_eq!(first.headers()["location"], second.headers()["location"]);
+    let id = body_json(&first)["id"].as_str().expect("id").to_owned();
+    assert_eq!(app.events_of::<OrderPlaced>(&id).await.len(), 1);
+    assert_eq!(app.outbox().await.len(), 1, "exactly one order was placed");
+}
+
+#[tokio::test]
+async fn the_same_key_with_another_body_is_refused() {
+    let app = TestApp::spawn().await;
+    let lamp = app.product(500, "EUR").await;
+    let ana = customer();
+    let first = app.post_order(&ana, "k", &json!({ "lines": [{ "product_id": lamp, "quantity": 1 }] })).await;
+    assert_eq!(first.status(), 201);
+
+    let r = app.post_order(&ana, "k", &json!({ "lines": [{ "product_id": lamp, "quantity": 2 }] })).await;
+
+    let problem = assert_problem(&r, 422);
+    assert_eq!(problem["type"], "urn:bazaar:problem:idempotency-key-reused");
+    assert_eq!(app.outbox().await.len(), 1);
+}
+
+#[tokio::test]
+async fn keys_belong_to_their_caller() {
+    let app = TestApp::spawn().await;
+    let lamp = app.product(500, "EUR").await;
+    let body = json!({ "lines": [{ "product_id": lamp, "quantity": 1 }] });
+    let a = app.post_order(&customer(), "shared", &body).await;
+    let b = app.post_order(&customer(), "shared", &body).await;
+    assert_eq!((a.status(), b.status()), (201.try_into().expect("201"), 201.try_into().expect("201")));
+    assert_ne!(body_json(&a)["id"], body_json(&b)["id"]);
+}
+
+#[tokio::test]
+async fn concurrent_requests_with_one_key_place_one_order() {
+    let app = TestApp::spawn().await;
+    let lamp = app.product(500, "EUR").await;
+    let ana = customer();
+    let body = json!({ "lines": [{ "product_id": lamp, "quantity": 1 }] });
+
+    let responses = futures::future::join_all((0..5).map(|_| app.post_order(&ana, "race", &body))).await;
+
+    let ids: Vec<_> = responses
+        .iter()
+        .map(|r| {
+            assert_eq!(r.status(), 201, "{}", text(r));
+            body_json(r)["id"].clone()
+        })
+        .collect();
+    assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
+    assert_eq!(app.outbox().await.len(), 1);
+}
+
+#[tokio::test]
+async fn the_idempotency_key_header_is_required_and_bounded() {
+    let app = TestApp::spawn().await;
+    let lamp = app.product(500, "EUR").await;
+    let body = json!({ "lines": [{ "product_id": lamp, "quantity": 1 }] });
+    let ana = customer();
+
+    let missing = Req::new("POST", "/orders").identity(&ana).json(&body).build();
+    assert_problem(&orders_place::handler(&app.place(), missing).await, 400);
+    assert_problem(&app.post_order(&ana, &"k".repeat(101), &body).await, 400);
+    assert_eq!(app.post_order(&ana, &"k".repeat(100), &body).await.status(), 201);
+}
+
+#[tokio::test]
+async fn malformed_or_non_json_bodies_and_anonymous_callers_are_refused() {
+    let app = TestApp::spawn().await;
+    let ana = customer();
+    let post = |req: Req| async { orders_place::handler(&app.place(), req.build()).await };
+
+    let bad_json = Req::new("POST", "/orders")
+        .identity(&ana)
+        .header("idempotency-key", "k")
+        .header("content-type", "application/json")
+        .body("{\"lines\": [");
+    assert_problem(&post(bad_json).await, 400);
+    let text_body = Req::new("POST", "/orders").identity(&ana).header("idempotency-key", "k").body("lines");
+    assert_problem(&post(text_body).await, 415);
+    let unknown_field = Req::new("POST", "/orders")
+        .identity(&ana)
+        .header("idempotency-key", "k")
+        .json(&json!({ "lines": [], "total": 1 }));
+    assert_problem(&post(unknown_field).await, 400);
+    let anonymous = Req::new("POST", "/orders").header("idempotency-key", "k").json(&json!({ "lines": [] }));
+    assert_problem(&post(anonymous).await, 401);
+    assert!(app.outbox().await.is_empty());
+}
+
+#[tokio::test]
+async fn invalid_lines_get_a_422_naming_the_line() {
+    let app = TestApp::spawn().await;
+    let eur = app.product(500, "EUR").await;
+    let usd = app.product(500, "USD").await;
+    let gone = uuid::Uuid::new_v4().to_string();
+    app.project(&[product_changed(&gone, 100, "EUR", true, 1), product_changed(&gone, 100, "EUR", false, 2)]).await;
+    let ana = customer();
+    let cases = [
+        (json!({ "lines": [] }), vec!["lines"]),
+        (json!({ "lines": vec![json!({ "product_id": eur, "quantity": 1 }); 26] }), vec!["lines"]),
+        (json!({ "lines": [{ "product_id": eur, "quantity": 0 }] }), vec!["lines[0].quantity"]),
+        (
+            json!({ "lines": [{ "product_id": eur, "quantity": 1 }, { "product_id": eur, "quantity": 1001 }] }),
+            vec!["lines[1].quantity"],
+        ),
+        (
+            json!({ "lines": [{ "product_id": eur, "quantity": 1 }, { "product_id": "no-such-product", "quantity": 1 }] }),
+            vec!["lines[1].product_id"],
+        ),
+        (json!({ "lines": [{ "product_id": gone, "quantity": 1 }] }), vec!["lines[0].product_id"]),
+        (
+            json!({ "lines": [{ "product_id": eur, "quantity": 1 }, { "product_id": usd, "quantity": 1 }] }),
+            vec!["lines[1].product_id"],
+        ),
+    ];
+    for (i, (body, fields)) in cases.iter().enumerate() {
+        let r = app.post_order(&ana, &format!("k{i}"), body).await;
+        let problem = assert_problem(&r, 422);
+        assert_eq!(error_fields(&problem), *fields, "case {i}: {problem}");
+    }
+    assert!(app.outbox().await.is_empty());
+}
+
+#[tokio::test]
+async fn twenty_five_lines_are_accepted() {
+    let app = TestApp::spawn().await;
+    let lamp = app.product(100, "EUR").await;
+    let r = app
+        .post_order(&customer(), "k", &json!({ "lines": vec![json!({ "product_id": lamp, "quantity": 1000 }); 25] }))
+        .await;
+    assert_eq!(r.status(), 201, "{}", text(&r));
+    assert_eq!(body_json(&r)["total"]["amount_minor"], 25 * 1000 * 100);
+}

@@ -1,0 +1,276 @@
+//! A test app: a stack planned from template.yaml with a unique stage, provisioned into the
+//! shared moto_server, and every orders function's `Deps` built from its own template
+//! environment. Requests are API Gateway v2 events and messages are SQS batches of
+//! EventBridge envelopes, as in production.
+
+#![allow(dead_code)]
+
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
+use bazaar_events::catalog::ProductChanged;
+use bazaar_events::{Envelope, Event, Money};
+use bazaar_runtime::Identity;
+use bazaar_runtime::config::Env;
+use bazaar_testkit::{Moto, template_path, unique_stage};
+use devstack::model::Stack;
+use lambda_http::{Body, Request, Response};
+use lambda_runtime::{Context, LambdaEvent};
+use orders_core::{Order, OrdersStore};
+use serde_json::{Value, json};
+
+pub struct TestApp {
+    pub config: aws_types::SdkConfig,
+    pub stack: Stack,
+    pub endpoint: String,
+    pub table: String,
+    pub bus: String,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let moto = Moto::shared();
+        let overrides = [("Stage".to_owned(), unique_stage())].into();
+        let opts = devstack::template::PlanOptions { overrides, moto_endpoint: moto.endpoint.clone() };
+        let stack = devstack::template::plan(&template_path(), &opts).expect("template plans");
+        let config = moto.sdk_config().await;
+        devstack::provision::provision(&stack, &config).await.expect("provisioned");
+        let table = stack.table("OrdersTable").expect("orders table").name.clone();
+        let bus = stack.buses.first().expect("a bus").name.clone();
+        TestApp { config, stack, endpoint: moto.endpoint.clone(), table, bus }
+    }
+
+    /// The environment the template gives function `logical_id`.
+    pub fn env(&self, logical_id: &str) -> Env {
+        let f = self.stack.function(logical_id).unwrap_or_else(|| panic!("{logical_id} in template.yaml"));
+        Env::from_map(devstack::env::function_env(&self.stack, f, &self.endpoint))
+    }
+
+    pub fn place(&self) -> orders_place::Deps {
+        orders_place::Deps::new(&self.config, &self.env("OrdersPlaceFunction")).expect("deps")
+    }
+    pub fn list(&self) -> orders_list::Deps {
+        orders_list::Deps::new(&self.config, &self.env("OrdersListFunction")).expect("deps")
+    }
+    pub fn get(&self) -> orders_get::Deps {
+        orders_get::Deps::new(&self.config, &self.env("OrdersGetFunction")).expect("deps")
+    }
+    pub fn cancel(&self) -> orders_cancel::Deps {
+        orders_cancel::Deps::new(&self.config, &self.env("OrdersCancelFunction")).expect("deps")
+    }
+    pub fn on_product(&self) -> orders_on_product::Deps {
+        orders_on_product::Deps::new(&self.config, &self.env("OrdersOnProductFunction")).expect("deps")
+    }
+    pub fn on_stock(&self) -> orders_on_stock::Deps {
+        orders_on_stock::Deps::new(&self.config, &self.env("OrdersOnStockFunction")).expect("deps")
+    }
+    pub fn on_payment(&self) -> orders_on_payment::Deps {
+        orders_on_payment::Deps::new(&self.config, &self.env("OrdersOnPaymentFunction")).expect("deps")
+    }
+    pub fn publisher(&self) -> orders_publisher::Deps {
+        orders_publisher::Deps::new(&self.config, &self.env("OrdersPublisherFunction")).expect("deps")
+    }
+
+    pub fn store(&self) -> OrdersStore {
+        OrdersStore::new(aws_sdk_dynamodb::Client::new(&self.config), &self.table)
+    }
+
+    /// Feeds `ProductChanged` events through orders-on-product (the only way products get
+    /// into the projection) and asserts none failed.
+    pub async fn project(&self, events: &[ProductChanged]) {
+        let bodies: Vec<String> = events.iter().map(|e| delivered(&Envelope::new(e.clone(), "seed"))).collect();
+        let r = orders_on_product::handler(&self.on_product(), sqs(&bodies)).await.expect("handled");
+        assert!(r.batch_item_failures.is_empty(), "projection failed: {:?}", failed_ids(&r));
+    }
+
+    /// A new active product at `amount_minor` `currency`, projected; returns its id.
+    pub async fn product(&self, amount_minor: i64, currency: &str) -> String {
+        let id = uuid::Uuid::new_v4().to_string();
+        self.project(&[product_changed(&id, amount_minor, currency, true, 1)]).await;
+        id
+    }
+
+    /// `POST /orders` with `key` and `body` as `identity`.
+    pub async fn post_order(&self, identity: &Identity, key: &str, body: &Value) -> Response<Body> {
+        let req = Req::new("POST", "/orders").identity(identity).header("idempotency-key", key).json(body).build();
+        orders_place::handler(&self.place(), req).await
+    }
+
+    /// Places a one-line order as `identity` and returns its JSON.
+    pub async fn placed_order(&self, identity: &Identity) -> Value {
+        let product = self.product(1250, "EUR").await;
+        let body = json!({ "lines": [{ "product_id": product, "quantity": 2 }] });
+        let r = self.post_order(identity, &uuid::Uuid::new_v4().to_string(), &body).await;
+        assert_eq!(r.status(), 201, "{}", text(&r));
+        body_json(&r)
+    }
+
+    pub async fn order(&self, id: &str) -> Order {
+        self.store().order(id).await.expect("read").expect("order exists")
+    }
+
+    /// Every outbox item in the orders table (test-only scan).
+    pub async fn outbox(&self) -> Vec<bazaar_aws::outbox::OutboxItem> {
+        let out = aws_sdk_dynamodb::Client::new(&self.config)
+            .scan()
+            .table_name(&self.table)
+            .filter_expression("begins_with(pk, :p)")
+            .expression_attribute_values(":p", aws_sdk_dynamodb::types::AttributeValue::S("OUTBOX#".into()))
+            .send()
+            .await
+            .expect("scan");
+        out.items().iter().map(|i| bazaar_aws::dynamo::from_item(i.clone()).expect("outbox item")).collect()
+    }
+
+    /// The outbox events of type `T` about `order_id`.
+    pub async fn events_of<T: Event>(&self, order_id: &str) -> Vec<Envelope<T>> {
+        self.outbox()
+            .await
+            .into_iter()
+            .filter(|i| i.detail_type == T::DETAIL_TYPE)
+            .map(|i| serde_json::from_str::<Envelope<T>>(&i.detail).expect("detail"))
+            .filter(|e| serde_json::to_value(&e.data).expect("data")["order_id"] == order_id)
+            .collect()
+    }
+}
+
+pub fn product_changed(id: &str, amount_minor: i64, currency: &str, active: bool, version: u64) -> ProductChanged {
+    ProductChanged {
+        product_id: id.to_owned(),
+        name: format!("Product {}", &id[..8.min(id.len())]),
+        category: "lamps".into(),
+        price: Money::new(amount_minor, currency),
+        active,
+        version,
+    }
+}
+
+pub fn customer() -> Identity {
+    Identity {
+        sub: uuid::Uuid::new_v4().to_string(),
+        email: format!("{}@example.com", uuid::Uuid::new_v4().simple()),
+        roles: vec!["customer".into()],
+        permissions: vec![],
+    }
+}
+
+pub fn admin() -> Identity {
+    Identity {
+        roles: vec!["admin".into()],
+        permissions: vec!["orders:read_all".into(), "catalog:write".into()],
+        ..customer()
+    }
+}
+
+/// An API Gateway v2 request, built step by step.
+pub struct Req {
+    event: Value,
+}
+
+impl Req {
+    pub fn new(method: &str, path: &str) -> Req {
+        let event = json!({
+            "version": "2.0",
+            "routeKey": format!("{method} {path}"),
+            "rawPath": path,
+            "rawQueryString": "",
+            "headers": { "host": "127.0.0.1:3000", "x-forwarded-proto": "http" },
+            "requestContext": {
+                "accountId": "123456789012", "apiId": "local", "domainName": "127.0.0.1", "stage": "$default",
+                "requestId": uuid::Uuid::new_v4().to_string(), "routeKey": format!("{method} {path}"), "timeEpoch": 0,
+                "http": { "method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.1", "userAgent": "test" }
+            },
+            "isBase64Encoded": false
+        });
+        Req { event }
+    }
+
+    pub fn identity(mut self, identity: &Identity) -> Req {
+        self.event["requestContext"]["authorizer"] = json!({ "lambda": identity.to_context() });
+        self
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Req {
+        self.event["headers"][name] = json!(value);
+        self
+    }
+
+    pub fn path_param(mut self, name: &str, value: &str) -> Req {
+        self.event["pathParameters"][name] = json!(value);
+        self
+    }
+
+    pub fn query(mut self, name: &str, value: &str) -> Req {
+        self.event["queryStringParameters"][name] = json!(value);
+        let raw = self.event["rawQueryString"].as_str().unwrap_or_default().to_owned();
+        let sep = if raw.is_empty() { "" } else { "&" };
+        self.event["rawQueryString"] = json!(format!("{raw}{sep}{name}={value}"));
+        self
+    }
+
+    pub fn json(self, body: &Value) -> Req {
+        self.header("content-type", "application/json").body(&body.to_string())
+    }
+
+    pub fn body(mut self, body: &str) -> Req {
+        self.event["body"] = json!(body);
+        self
+    }
+
+    pub fn build(self) -> Request {
+        lambda_http::request::from_str(&self.event.to_string()).expect("API Gateway v2 event")
+    }
+}
+
+/// An SQS batch with one message per body.
+pub fn sqs(bodies: &[String]) -> LambdaEvent<SqsEvent> {
+    let records: Vec<Value> = bodies
+        .iter()
+        .enumerate()
+        .map(|(i, body)| {
+            json!({
+                "messageId": format!("m{i}"), "receiptHandle": format!("r{i}"), "body": body,
+                "attributes": {}, "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:orders", "awsRegion": "us-east-1"
+            })
+        })
+        .collect();
+    LambdaEvent::new(serde_json::from_value(json!({ "Records": records })).expect("SQS event"), Context::default())
+}
+
+/// The body an EventBridge rule delivers to SQS for `envelope`.
+pub fn delivered<T: Event>(envelope: &Envelope<T>) -> String {
+    json!({
+        "version": "0", "id": uuid::Uuid::new_v4().to_string(), "detail-type": T::DETAIL_TYPE, "source": T::SOURCE,
+        "time": envelope.metadata.occurred_at, "region": "us-east-1", "resources": [], "detail": envelope
+    })
+    .to_string()
+}
+
+pub fn failed_ids(r: &SqsBatchResponse) -> Vec<String> {
+    r.batch_item_failures.iter().map(|f| f.item_identifier.clone()).collect()
+}
+
+pub fn text(r: &Response<Body>) -> String {
+    String::from_utf8_lossy(r.body().as_ref()).into_owned()
+}
+
+pub fn body_json(r: &Response<Body>) -> Value {
+    serde_json::from_slice(r.body().as_ref()).unwrap_or(Value::Null)
+}
+
+/// Asserts a 4xx problem+json response with `status`; returns its body.
+pub fn assert_problem(r: &Response<Body>, status: u16) -> Value {
+    assert_eq!(r.status().as_u16(), status, "{}", text(r));
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let body = body_json(r);
+    assert_eq!(body["status"], status);
+    assert!(body["type"].as_str().is_some_and(|t| t.starts_with("urn:bazaar:problem:")), "{body}");
+    body
+}
+
+/// The `field`s of a 422 problem's errors.
+pub fn error_fields(body: &Value) -> Vec<String> {
+    body["errors"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|e| e["field"].as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
+}

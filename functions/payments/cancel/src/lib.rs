@@ -1,0 +1,33 @@
+//! `POST /payments/{id}/cancel`: the payer gives up on a PENDING payment.
+//! PENDING → FAILED (`cancelled_by_payer`) with `PaymentFailed`; not PENDING → 409.
+
+use bazaar_runtime::config::Env;
+use bazaar_runtime::http::{self, json, respond};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use payments_core::{PaymentView, PaymentsStore, flows};
+
+pub struct Deps {
+    pub store: PaymentsStore,
+}
+
+impl Deps {
+    pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Deps> {
+        Ok(Deps { store: PaymentsStore::from_env(config, env)? })
+    }
+
+    pub async fn from_env() -> anyhow::Result<Deps> {
+        Self::new(&bazaar_runtime::sdk_config().await, &Env::process())
+    }
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, cx| async move {
+        let identity = cx.identity(&req)?;
+        let id = http::path_param(&req, "id")?;
+        let correlation_id = cx.correlation_id.to_string();
+        let payment = flows::cancel(&deps.store, &id, &identity, &correlation_id, chrono::Utc::now()).await?;
+        json(StatusCode::OK, &PaymentView::from(&payment))
+    })
+    .await
+}

@@ -1,0 +1,373 @@
+//! The payments use cases, one function each, over the store. Handlers parse the request
+//! or message, call one of these, and render the result.
+
+use aws_sdk_dynamodb::types::TransactWriteItem;
+use bazaar_events::Envelope;
+use bazaar_events::catalog::StockReserved;
+use bazaar_events::payments::{PaymentFailed, PaymentSucceeded, payment_id_for_order};
+use bazaar_runtime::Identity;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Settlement, reasons};
+use crate::settings::{ProviderMode, ProviderSettings};
+use crate::store::{SettleWrite, WEBHOOK_RETENTION_SECONDS, WebhookRecord};
+use crate::{Payment, PaymentError, PaymentStatus, PaymentsStore, simulate};
+
+/// The inbox name of `payments-on-stock`.
+pub const ON_STOCK_CONSUMER: &str = "payments-on-stock";
+
+/// Payment ids are uuids; anything much longer cannot exist (and would be an invalid key).
+const MAX_ID_LEN: usize = 128;
+
+/// The event a settlement emits, as an outbox transaction item.
+fn settlement_event(
+    store: &PaymentsStore,
+    payment: &Payment,
+    settlement: &Settlement,
+    correlation_id: &str,
+) -> anyhow::Result<TransactWriteItem> {
+    match settlement {
+        Settlement::Succeeded { provider_ref } => store.event(&Envelope::new(
+            PaymentSucceeded {
+                payment_id: payment.payment_id.clone(),
+                order_id: payment.order_id.clone(),
+                customer_id: payment.payer.clone(),
+                amount: payment.amount.clone(),
+                provider_ref: provider_ref.clone(),
+            },
+            correlation_id,
+        )),
+        Settlement::Failed { reason } => store.event(&Envelope::new(
+            PaymentFailed {
+                payment_id: payment.payment_id.clone(),
+                order_id: payment.order_id.clone(),
+                customer_id: payment.payer.clone(),
+                amount: payment.amount.clone(),
+                reason: reason.clone(),
+            },
+            correlation_id,
+        )),
+    }
+}
+
+/// What handling one `StockReserved` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StockOutcome {
+    /// The order's payment was created (and, when simulated, settled).
+    Created(Payment),
+    /// The event, or the order's payment, was seen before: nothing changed.
+    AlreadyProcessed,
+}
+
+/// `StockReserved` → the order's payment, created once per order id. Simulated mode settles
+/// it in the same transaction (with its event); manual mode leaves it PENDING. When the
+/// hold expired already (the event was in flight too long) the payment fails at once with
+/// reason `expired`, so it can never succeed for stock that is no longer held.
+pub async fn on_stock_reserved(
+    store: &PaymentsStore,
+    settings: &ProviderSettings,
+    event: &Envelope<StockReserved>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<StockOutcome> {
+    let data = &event.data;
+    anyhow::ensure!(!data.order_id.is_empty() && data.order_id.len() <= MAX_ID_LEN, "invalid order id");
+    anyhow::ensure!(data.total.amount_minor >= 0, "negative total for order {}", data.order_id);
+    let payment = Payment {
+        payment_id: payment_id_for_order(&data.order_id),
+        order_id: data.order_id.clone(),
+        payer: data.customer_id.clone(),
+        status: PaymentStatus::Pending,
+        amount: data.total.clone(),
+        created_at: now,
+        updated_at: now,
+        hold_expires_at: data.hold_expires_at,
+        provider_ref: None,
+        failure_reason: None,
+    };
+    let settlement = if now >= payment.hold_expires_at {
+        Some(Settlement::Failed { reason: reasons::EXPIRED.to_owned() })
+    } else {
+        match settings.mode {
+            ProviderMode::Manual => None,
+            ProviderMode::Simulated => {
+                Some(if simulate::succeeds(settings.success_rate, settings.seed.as_deref(), &data.order_id) {
+                    Settlement::Succeeded { provider_ref: simulate::provider_ref(&payment.payment_id) }
+                } else {
+                    Settlement::Failed { reason: reasons::DECLINED.to_owned() }
+                })
+            }
+        }
+    };
+    let correlation_id = &event.metadata.correlation_id;
+    let (payment, outbox) = match settlement {
+        Some(settlement) => {
+            let settled = settlement.apply(&payment, now);
+            let item = settlement_event(store, &settled, &settlement, correlation_id)?;
+            (settled, Some(item))
+        }
+        None => (payment, None),
+    };
+    let marker = store.inbox_marker(ON_STOCK_CONSUMER, &event.metadata.event_id.to_string())?;
+    if store.create(&payment, Some(marker), outbox).await? {
+        tracing::info!(payment_id = %payment.payment_id, order_id = %payment.order_id, status = %payment.status, "payment created");
+        Ok(StockOutcome::Created(payment))
+    } else {
+        tracing::info!(order_id = %data.order_id, "payment of this order exists already; nothing to do");
+        Ok(StockOutcome::AlreadyProcessed)
+    }
+}
+
+/// The payment `payment_id` if `identity` may see it; NotFound otherwise.
+pub async fn visible_payment(
+    store: &PaymentsStore,
+    payment_id: &str,
+    identity: &Identity,
+) -> Result<Payment, PaymentError> {
+    if payment_id.is_empty() || payment_id.len() > MAX_ID_LEN {
+        return Err(PaymentError::NotFound);
+    }
+    store.payment(payment_id).await?.filter(|p| p.visible_to(identity)).ok_or(PaymentError::NotFound)
+}
+
+/// What settling a PENDING payment did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settled {
+    Applied(Payment),
+    /// A success came after the window closed: the payment was failed as `expired`.
+    Expired(Payment),
+    NotPending(PaymentStatus),
+    DuplicateWebhook,
+}
+
+/// Applies `settlement` to a PENDING payment, conditionally, with its event (and, for a
+/// webhook, its marker). A success after the window closed becomes a failure `expired`.
+async fn settle(
+    store: &PaymentsStore,
+    payment: &Payment,
+    settlement: Settlement,
+    webhook: Option<&WebhookRecord>,
+    correlation_id: &str,
+    now: DateTime<Utc>,
+    window_seconds: Option<i64>,
+) -> Result<Settled, PaymentError> {
+    if payment.status != PaymentStatus::Pending {
+        return Ok(Settled::NotPending(payment.status));
+    }
+    let expired = matches!(settlement, Settlement::Succeeded { .. })
+        && window_seconds.is_some_and(|window| payment.window_closed(now, window));
+    let settlement = if expired { Settlement::Failed { reason: reasons::EXPIRED.to_owned() } } else { settlement };
+    let next = settlement.apply(payment, now);
+    let event = settlement_event(store, &next, &settlement, correlation_id)?;
+    match store.settle(&next, event, webhook).await? {
+        SettleWrite::Applied if expired => {
+            tracing::info!(payment_id = %next.payment_id, "payment window closed: payment failed as expired");
+            Ok(Settled::Expired(next))
+        }
+        SettleWrite::Applied => {
+            tracing::info!(payment_id = %next.payment_id, status = %next.status, "payment settled");
+            Ok(Settled::Applied(next))
+        }
+        SettleWrite::DuplicateWebhook => Ok(Settled::DuplicateWebhook),
+        SettleWrite::NotPending => {
+            let status = store.payment(&payment.payment_id).await?.map_or(PaymentStatus::Failed, |p| p.status);
+            Ok(Settled::NotPending(status))
+        }
+    }
+}
+
+/// `POST /payments/{id}/complete`: the payer (or a reader of all payments) pays a PENDING
+/// payment. 409 when not PENDING, and 409 `payment-expired` after the window closed.
+pub async fn complete(
+    store: &PaymentsStore,
+    window_seconds: i64,
+    payment_id: &str,
+    identity: &Identity,
+    correlation_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Payment, PaymentError> {
+    let payment = visible_payment(store, payment_id, identity).await?;
+    let settlement = Settlement::Succeeded { provider_ref: format!("manual_{}", payment.payment_id.replace('-', "")) };
+    match settle(store, &payment, settlement, None, correlation_id, now, Some(window_seconds)).await? {
+        Settled::Applied(p) => Ok(p),
+        Settled::Expired(_) => Err(PaymentError::Expired),
+        Settled::NotPending(status) => Err(PaymentError::NotPending(status)),
+        Settled::DuplicateWebhook => Err(anyhow::anyhow!("a webhook marker without a webhook").into()),
+    }
+}
+
+/// `POST /payments/{id}/cancel`: the payer gives up; PENDING → FAILED `cancelled_by_payer`.
+pub async fn cancel(
+    store: &PaymentsStore,
+    payment_id: &str,
+    identity: &Identity,
+    correlation_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Payment, PaymentError> {
+    let payment = visible_payment(store, payment_id, identity).await?;
+    let settlement = Settlement::Failed { reason: reasons::CANCELLED_BY_PAYER.to_owned() };
+    // A failure is never turned into `expired`: the window does not matter here.
+    match settle(store, &payment, settlement, None, correlation_id, now, None).await? {
+        Settled::Applied(p) | Settled::Expired(p) => Ok(p),
+        Settled::NotPending(status) => Err(PaymentError::NotPending(status)),
+        Settled::DuplicateWebhook => Err(anyhow::anyhow!("a webhook marker without a webhook").into()),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WebhookOutcome {
+    Succeeded,
+    Failed,
+}
+
+/// The body the provider posts to `POST /payments/webhook` (unknown fields are ignored:
+/// providers add fields over time).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookNotice {
+    pub event_id: String,
+    pub payment_id: String,
+    pub outcome: WebhookOutcome,
+    #[serde(default)]
+    pub provider_ref: Option<String>,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+impl WebhookNotice {
+    fn validate(&self) -> Result<(), PaymentError> {
+        let invalid = |field, message: &str| PaymentError::Invalid { field, message: message.to_owned() };
+        let token = |v: &str, max: usize| !v.is_empty() && v.len() <= max && v.chars().all(|c| c.is_ascii_graphic());
+        if !token(&self.event_id, 200) {
+            return Err(invalid("event_id", "must be 1 to 200 visible ASCII characters"));
+        }
+        if !token(&self.payment_id, MAX_ID_LEN) {
+            return Err(invalid("payment_id", "must be a payment id"));
+        }
+        if self.provider_ref.as_deref().is_some_and(|r| !token(r, 200)) {
+            return Err(invalid("provider_ref", "must be 1 to 200 visible ASCII characters"));
+        }
+        let slug = |r: &str| {
+            !r.is_empty()
+                && r.len() <= 64
+                && r.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        };
+        if self.reason.as_deref().is_some_and(|r| !slug(r)) {
+            return Err(invalid("reason", "must be a snake_case code of at most 64 characters"));
+        }
+        Ok(())
+    }
+
+    fn settlement(&self) -> Settlement {
+        match self.outcome {
+            WebhookOutcome::Succeeded => Settlement::Succeeded {
+                provider_ref: self.provider_ref.clone().unwrap_or_else(|| self.event_id.clone()),
+            },
+            WebhookOutcome::Failed => {
+                Settlement::Failed { reason: self.reason.clone().unwrap_or_else(|| reasons::DECLINED.to_owned()) }
+            }
+        }
+    }
+}
+
+/// What the webhook answers (always 200: the provider must stop retrying).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum WebhookReply {
+    /// The notification settled the payment.
+    Applied { payment_status: PaymentStatus },
+    /// This event id was applied before; nothing changed.
+    Duplicate,
+    /// The payment was no longer PENDING (settled by the payer, another notification or
+    /// the window); nothing changed.
+    Ignored { payment_status: PaymentStatus },
+    /// A success after the payment window closed: the payment was failed as `expired`.
+    Expired,
+}
+
+/// Applies a verified provider notification once per event id.
+pub async fn webhook(
+    store: &PaymentsStore,
+    window_seconds: i64,
+    notice: &WebhookNotice,
+    correlation_id: &str,
+    now: DateTime<Utc>,
+) -> Result<WebhookReply, PaymentError> {
+    notice.validate()?;
+    if store.webhook_seen(&notice.event_id).await? {
+        tracing::info!(webhook_event_id = %notice.event_id, "webhook redelivered; already applied");
+        return Ok(WebhookReply::Duplicate);
+    }
+    let payment = store.payment(&notice.payment_id).await?.ok_or(PaymentError::NotFound)?;
+    let record = WebhookRecord {
+        event_id: notice.event_id.clone(),
+        payment_id: payment.payment_id.clone(),
+        outcome: serde_json::to_value(notice.outcome)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
+        received_at: now,
+        expires_at: now.timestamp() + WEBHOOK_RETENTION_SECONDS,
+    };
+    Ok(
+        match settle(store, &payment, notice.settlement(), Some(&record), correlation_id, now, Some(window_seconds))
+            .await?
+        {
+            Settled::Applied(p) => WebhookReply::Applied { payment_status: p.status },
+            Settled::Expired(_) => WebhookReply::Expired,
+            Settled::NotPending(status) => {
+                tracing::info!(payment_id = %payment.payment_id, %status, "webhook for a settled payment ignored");
+                WebhookReply::Ignored { payment_status: status }
+            }
+            Settled::DuplicateWebhook => WebhookReply::Duplicate,
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn notice(json: serde_json::Value) -> WebhookNotice {
+        serde_json::from_value(json).expect("notice")
+    }
+
+    #[test]
+    fn a_notice_validates_its_fields() {
+        let ok =
+            notice(serde_json::json!({"event_id": "evt_1", "payment_id": "p", "outcome": "succeeded", "extra": 1}));
+        assert!(ok.validate().is_ok());
+        assert_eq!(ok.settlement(), Settlement::Succeeded { provider_ref: "evt_1".into() });
+        let failed = notice(serde_json::json!({"event_id": "e", "payment_id": "p", "outcome": "failed"}));
+        assert_eq!(failed.settlement(), Settlement::Failed { reason: "declined".into() });
+        for bad in [
+            serde_json::json!({"event_id": "", "payment_id": "p", "outcome": "failed"}),
+            serde_json::json!({"event_id": "e e", "payment_id": "p", "outcome": "failed"}),
+            serde_json::json!({"event_id": "e", "payment_id": "x".repeat(200), "outcome": "failed"}),
+            serde_json::json!({"event_id": "e", "payment_id": "p", "outcome": "failed", "reason": "Card Declined"}),
+        ] {
+            assert!(matches!(notice(bad.clone()).validate(), Err(PaymentError::Invalid { .. })), "{bad}");
+        }
+        assert!(
+            serde_json::from_value::<WebhookNotice>(
+                serde_json::json!({"event_id": "e", "payment_id": "p", "outcome": "maybe"})
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn webhook_replies_have_a_status_tag() {
+        let applied =
+            serde_json::to_value(WebhookReply::Applied { payment_status: PaymentStatus::Succeeded }).expect("json");
+        assert_eq!(applied, serde_json::json!({"status": "applied", "payment_status": "SUCCEEDED"}));
+        assert_eq!(
+            serde_json::to_value(WebhookReply::Duplicate).expect("json"),
+            serde_json::json!({"status": "duplicate"})
+        );
+        assert_eq!(
+            serde_json::to_value(WebhookReply::Expired).expect("json"),
+            serde_json::json!({"status": "expired"})
+        );
+    }
+}

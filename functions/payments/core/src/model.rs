@@ -1,0 +1,212 @@
+//! A payment (one per order) and its wire shape.
+
+use bazaar_events::Money;
+use bazaar_runtime::Identity;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Who may read or act on any payment, not only their own.
+pub const READ_ALL: &str = "payments:read_all";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PaymentStatus {
+    /// Waiting for the payer (manual mode) or the provider's webhook.
+    Pending,
+    Succeeded,
+    Failed,
+}
+
+impl PaymentStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentStatus::Pending => "PENDING",
+            PaymentStatus::Succeeded => "SUCCEEDED",
+            PaymentStatus::Failed => "FAILED",
+        }
+    }
+}
+
+impl std::fmt::Display for PaymentStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The transaction of one order, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payment {
+    pub payment_id: String,
+    pub order_id: String,
+    /// The customer who placed the order.
+    pub payer: String,
+    pub status: PaymentStatus,
+    pub amount: Money,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// When the order's stock hold expires (from `StockReserved`): no success after it.
+    pub hold_expires_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_ref: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_reason: Option<String>,
+}
+
+impl Payment {
+    /// The payer, or a holder of `payments:read_all`. Anyone else must not learn that the
+    /// payment exists (404).
+    pub fn visible_to(&self, identity: &Identity) -> bool {
+        identity.sub == self.payer || identity.has_permission(READ_ALL)
+    }
+
+    /// The instant after which this payment can no longer succeed: `window_seconds`
+    /// (`PAYMENT_WINDOW_SECONDS`, the hold TTL) after creation, and never after the stock
+    /// hold itself expires (the event may have reached payments late).
+    pub fn pay_by(&self, window_seconds: i64) -> DateTime<Utc> {
+        chrono::Duration::try_seconds(window_seconds)
+            .and_then(|window| self.created_at.checked_add_signed(window))
+            .map_or(self.hold_expires_at, |end| end.min(self.hold_expires_at))
+    }
+
+    /// Whether the payment window has closed at `now`.
+    pub fn window_closed(&self, now: DateTime<Utc>, window_seconds: i64) -> bool {
+        now >= self.pay_by(window_seconds)
+    }
+}
+
+/// `GET /payments/{id}` and friends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentView {
+    pub id: String,
+    pub order_id: String,
+    pub status: PaymentStatus,
+    pub amount: Money,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_ref: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_reason: Option<String>,
+}
+
+impl From<&Payment> for PaymentView {
+    fn from(p: &Payment) -> Self {
+        PaymentView {
+            id: p.payment_id.clone(),
+            order_id: p.order_id.clone(),
+            status: p.status,
+            amount: p.amount.clone(),
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+            provider_ref: p.provider_ref.clone(),
+            failure_reason: p.failure_reason.clone(),
+        }
+    }
+}
+
+/// How a PENDING payment ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settlement {
+    Succeeded { provider_ref: String },
+    Failed { reason: String },
+}
+
+impl Settlement {
+    pub fn status(&self) -> PaymentStatus {
+        match self {
+            Settlement::Succeeded { .. } => PaymentStatus::Succeeded,
+            Settlement::Failed { .. } => PaymentStatus::Failed,
+        }
+    }
+
+    /// The payment after this settlement (the store writes the same change conditionally).
+    pub fn apply(&self, payment: &Payment, now: DateTime<Utc>) -> Payment {
+        let mut next = payment.clone();
+        next.status = self.status();
+        next.updated_at = now;
+        match self {
+            Settlement::Succeeded { provider_ref } => next.provider_ref = Some(provider_ref.clone()),
+            Settlement::Failed { reason } => next.failure_reason = Some(reason.clone()),
+        }
+        next
+    }
+}
+
+/// Machine-readable failure reasons.
+pub mod reasons {
+    pub const DECLINED: &str = "declined";
+    pub const CANCELLED_BY_PAYER: &str = "cancelled_by_payer";
+    pub const EXPIRED: &str = "expired";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn payment() -> Payment {
+        let now = Utc::now();
+        Payment {
+            payment_id: "p1".into(),
+            order_id: "o1".into(),
+            payer: "u1".into(),
+            status: PaymentStatus::Pending,
+            amount: Money::new(1250, "EUR"),
+            created_at: now,
+            updated_at: now,
+            hold_expires_at: now + chrono::Duration::seconds(600),
+            provider_ref: None,
+            failure_reason: None,
+        }
+    }
+
+    fn identity(sub: &str, permissions: &[&str]) -> Identity {
+        Identity {
+            sub: sub.into(),
+            email: String::new(),
+            roles: vec![],
+            permissions: permissions.iter().map(|p| (*p).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn only_the_payer_or_a_reader_of_all_payments_sees_a_payment() {
+        let p = payment();
+        assert!(p.visible_to(&identity("u1", &[])));
+        assert!(p.visible_to(&identity("admin", &[READ_ALL])));
+        assert!(!p.visible_to(&identity("u2", &["orders:read_all"])));
+    }
+
+    #[test]
+    fn the_window_closes_after_the_window_or_at_the_hold_expiry_whichever_is_first() {
+        let p = payment();
+        let at = |s: i64| p.created_at + chrono::Duration::seconds(s);
+        assert!(!p.window_closed(at(299), 300));
+        assert!(p.window_closed(at(300), 300));
+        assert!(!p.window_closed(at(599), 900));
+        assert!(p.window_closed(at(600), 900), "the hold expired first");
+    }
+
+    #[test]
+    fn a_settlement_sets_status_and_its_detail() {
+        let p = payment();
+        let later = p.created_at + chrono::Duration::seconds(5);
+        let ok = Settlement::Succeeded { provider_ref: "ref".into() }.apply(&p, later);
+        assert_eq!(
+            (ok.status, ok.provider_ref.as_deref(), ok.updated_at),
+            (PaymentStatus::Succeeded, Some("ref"), later)
+        );
+        let failed = Settlement::Failed { reason: reasons::DECLINED.into() }.apply(&p, later);
+        assert_eq!((failed.status, failed.failure_reason.as_deref()), (PaymentStatus::Failed, Some("declined")));
+    }
+
+    #[test]
+    fn the_view_has_the_documented_fields() {
+        let json = serde_json::to_value(PaymentView::from(&payment())).expect("json");
+        assert_eq!(json["id"], "p1");
+        assert_eq!(json["status"], "PENDING");
+        assert_eq!(json["amount"]["amount_minor"], 1250);
+        assert!(json.get("provider_ref").is_none());
+        assert!(json.get("payer").is_none());
+        assert!(json["created_at"].is_string());
+    }
+}

@@ -1,0 +1,173 @@
+//! The payments table (single-table design). Items:
+//! `PAYMENT#<payment_id>/PAYMENT` the transaction of one order · `WEBHOOK#<event_id>/WEBHOOK`
+//! a provider notification already applied · `PROCESSED#…` inbox markers ·
+//! `OUTBOX#<event_id>/EVENT` events for the publisher.
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use bazaar_aws::dynamo::{self, Item, from_item, s, to_item};
+use bazaar_aws::{inbox, outbox};
+use bazaar_events::{Envelope, Event};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::{Payment, PaymentStatus};
+
+/// Webhook markers outlive any provider's redelivery schedule (days, not weeks).
+pub const WEBHOOK_RETENTION_SECONDS: i64 = 30 * 24 * 3600;
+
+/// The stored item: the record's fields plus its keys.
+#[derive(Serialize, Deserialize)]
+struct Keyed<T> {
+    pk: String,
+    sk: String,
+    #[serde(flatten)]
+    value: T,
+}
+
+fn payment_pk(payment_id: &str) -> String {
+    format!("PAYMENT#{payment_id}")
+}
+
+fn webhook_pk(event_id: &str) -> String {
+    format!("WEBHOOK#{event_id}")
+}
+
+/// A provider notification that changed a payment, kept so a redelivery is recognised.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookRecord {
+    pub event_id: String,
+    pub payment_id: String,
+    pub outcome: String,
+    pub received_at: DateTime<Utc>,
+    pub expires_at: i64,
+}
+
+/// What a conditional settlement did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettleWrite {
+    Applied,
+    /// The payment was no longer PENDING when written (a concurrent change won).
+    NotPending,
+    /// The webhook event id was already recorded.
+    DuplicateWebhook,
+}
+
+#[derive(Clone)]
+pub struct PaymentsStore {
+    client: Client,
+    table: String,
+}
+
+impl PaymentsStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        PaymentsStore { client, table: table.into() }
+    }
+
+    /// The table named by `PAYMENTS_TABLE`, with a client built from `config`.
+    pub fn from_env(
+        config: &aws_types::SdkConfig,
+        env: &bazaar_runtime::config::Env,
+    ) -> Result<Self, bazaar_runtime::config::ConfigError> {
+        Ok(PaymentsStore::new(Client::new(config), crate::settings::table(env)?))
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    fn put(&self, item: Item, condition: &str) -> anyhow::Result<TransactWriteItem> {
+        let put =
+            Put::builder().table_name(&self.table).set_item(Some(item)).condition_expression(condition).build()?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// The transaction item that stores `envelope` in the outbox.
+    pub fn event<T: Event>(&self, envelope: &Envelope<T>) -> anyhow::Result<TransactWriteItem> {
+        outbox::put_event(&self.table, envelope)
+    }
+
+    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), SdkError<TransactWriteItemsError>> {
+        self.client.transact_write_items().set_transact_items(Some(items)).send().await.map(|_| ())
+    }
+
+    async fn get<T: serde::de::DeserializeOwned>(&self, pk: String, sk: &str) -> anyhow::Result<Option<T>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| anyhow::anyhow!("GetItem: {}", DisplayErrorContext(e)))?;
+        out.item.map(from_item::<Keyed<T>>).transpose().map(|k| k.map(|k| k.value))
+    }
+
+    pub async fn payment(&self, payment_id: &str) -> anyhow::Result<Option<Payment>> {
+        self.get(payment_pk(payment_id), "PAYMENT").await
+    }
+
+    pub async fn webhook_seen(&self, event_id: &str) -> anyhow::Result<bool> {
+        Ok(self.get::<WebhookRecord>(webhook_pk(event_id), "WEBHOOK").await?.is_some())
+    }
+
+    /// Stores a new payment (only if its id is new) with, when given, the inbox marker of
+    /// the event that caused it and its own event, in one transaction. `false`: the payment
+    /// or the marker existed already, so nothing was written.
+    pub async fn create(
+        &self,
+        payment: &Payment,
+        inbox_marker: Option<TransactWriteItem>,
+        event: Option<TransactWriteItem>,
+    ) -> anyhow::Result<bool> {
+        let item = to_item(&Keyed { pk: payment_pk(&payment.payment_id), sk: "PAYMENT".to_owned(), value: payment })?;
+        let mut items = vec![self.put(item, "attribute_not_exists(pk)")?];
+        let guarded = if inbox_marker.is_some() { 2 } else { 1 };
+        items.extend(inbox_marker);
+        items.extend(event);
+        match self.transact(items).await {
+            Ok(()) => Ok(true),
+            Err(e) if (0..guarded).any(|i| dynamo::condition_failed_at(&e, i)) => Ok(false),
+            Err(e) => Err(anyhow::anyhow!("creating payment: {}", DisplayErrorContext(e))),
+        }
+    }
+
+    /// The inbox marker of `event_id` for `consumer`.
+    pub fn inbox_marker(&self, consumer: &str, event_id: &str) -> anyhow::Result<TransactWriteItem> {
+        inbox::mark(&self.table, consumer, event_id)
+    }
+
+    /// Writes `next` (a settled payment) only if the stored payment is still PENDING, with
+    /// its event and, for a webhook, the webhook's marker, in one transaction.
+    pub async fn settle(
+        &self,
+        next: &Payment,
+        event: TransactWriteItem,
+        webhook: Option<&WebhookRecord>,
+    ) -> anyhow::Result<SettleWrite> {
+        let item = to_item(&Keyed { pk: payment_pk(&next.payment_id), sk: "PAYMENT".to_owned(), value: next })?;
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("#status = :pending")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":pending", s(PaymentStatus::Pending.as_str()))
+            .build()?;
+        let mut items = vec![TransactWriteItem::builder().put(put).build()];
+        if let Some(record) = webhook {
+            let item = to_item(&Keyed { pk: webhook_pk(&record.event_id), sk: "WEBHOOK".to_owned(), value: record })?;
+            items.push(self.put(item, "attribute_not_exists(pk)")?);
+        }
+        items.push(event);
+        match self.transact(items).await {
+            Ok(()) => Ok(SettleWrite::Applied),
+            Err(e) if webhook.is_some() && dynamo::condition_failed_at(&e, 1) => Ok(SettleWrite::DuplicateWebhook),
+            Err(e) if dynamo::condition_failed_at(&e, 0) => Ok(SettleWrite::NotPending),
+            Err(e) => Err(anyhow::anyhow!("settling payment: {}", DisplayErrorContext(e))),
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! Payments functions against moto through the real SDK: one test binary, grouped by topic.
+
+mod http_routes;
+mod on_stock;
+mod publisher;
+mod samples;
+mod support;
+mod webhook;

@@ -1,0 +1,105 @@
+//! A client of the system's HTTP API, as a shop front end would use it.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+#[derive(Debug, Clone)]
+pub struct Api {
+    pub base: String,
+    http: reqwest::Client,
+}
+
+/// A response: status, JSON body (Null when empty or not JSON) and headers.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Value,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Api {
+    pub fn new(base: String) -> Api {
+        Api { base, http: reqwest::Client::new() }
+    }
+
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> anyhow::Result<Reply> {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await?;
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Ok(Reply { status, body, headers })
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> anyhow::Result<Reply> {
+        self.send(Method::GET, path, token, None, &[]).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> anyhow::Result<Reply> {
+        self.send(Method::POST, path, token, Some(body), &[]).await
+    }
+
+    pub async fn put(&self, path: &str, token: Option<&str>, body: &Value) -> anyhow::Result<Reply> {
+        self.send(Method::PUT, path, token, Some(body), &[]).await
+    }
+
+    /// Logs in; the access token.
+    pub async fn login(&self, email: &str, password: &str) -> anyhow::Result<String> {
+        let reply = self.post("/auth/login", None, &json!({ "email": email, "password": password })).await?;
+        anyhow::ensure!(reply.status == StatusCode::OK, "login failed: {} {}", reply.status, reply.body);
+        reply.body["access_token"].as_str().map(str::to_owned).ok_or_else(|| anyhow::anyhow!("no access_token"))
+    }
+
+    /// Registers a new customer with a unique address and logs in: (email, token).
+    pub async fn new_customer(&self) -> anyhow::Result<(String, String)> {
+        let email = format!("c-{}@example.com", uuid::Uuid::new_v4().simple());
+        let password = "correct horse 42";
+        let reply = self.post("/auth/register", None, &json!({ "email": email, "password": password })).await?;
+        anyhow::ensure!(reply.status == StatusCode::CREATED, "register failed: {} {}", reply.status, reply.body);
+        let token = self.login(&email, password).await?;
+        Ok((email, token))
+    }
+
+    /// Creates a product with `stock` units at `amount_minor` EUR; its id.
+    pub async fn create_product(
+        &self,
+        admin: &str,
+        name: &str,
+        amount_minor: i64,
+        stock: u32,
+    ) -> anyhow::Result<String> {
+        let body = json!({
+            "name": name, "description": "made for tests", "category": "tests",
+            "price": { "amount_minor": amount_minor, "currency": "EUR" }, "stock": stock,
+        });
+        let reply = self.post("/products", Some(admin), &body).await?;
+        anyhow::ensure!(reply.status == StatusCode::CREATED, "create product: {} {}", reply.status, reply.body);
+        reply.body["id"].as_str().map(str::to_owned).ok_or_else(|| anyhow::anyhow!("no product id"))
+    }
+
+    /// Places an order with a fresh Idempotency-Key.
+    pub async fn place_order(&self, token: &str, lines: &[(&str, u32)]) -> anyhow::Result<Reply> {
+        let lines: Vec<Value> =
+            lines.iter().map(|(id, quantity)| json!({ "product_id": id, "quantity": quantity })).collect();
+        let key = uuid::Uuid::new_v4().to_string();
+        self.send(Method::POST, "/orders", Some(token), Some(&json!({ "lines": lines })), &[("idempotency-key", &key)])
+            .await
+    }
+}

@@ -1,0 +1,222 @@
+//! Every function of the template, in process: its `Deps` built from the environment the
+//! template gives it, its handler called with the same JSON payload Lambda would send. The
+//! registry is a devstack [`Invoker`], so the devstack's gateway and event-source pollers
+//! drive it exactly as they drive `cargo lambda watch`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use bazaar_runtime::config::Env;
+use devstack::invoke::{InvokeOutcome, Invoker};
+use devstack::model::Stack;
+use futures::FutureExt as _;
+use futures::future::BoxFuture;
+use lambda_http::{Body, Response};
+use serde_json::{Value, json};
+
+use crate::counting::CURRENT_FUNCTION;
+
+type Handler = Box<dyn Fn(Value) -> BoxFuture<'static, anyhow::Result<InvokeOutcome>> + Send + Sync>;
+
+pub struct Registry {
+    handlers: BTreeMap<String, Handler>,
+    invocations: std::sync::Mutex<BTreeMap<String, u64>>,
+}
+
+impl Invoker for Registry {
+    fn invoke<'a>(&'a self, binary: &'a str, payload: Value) -> BoxFuture<'a, anyhow::Result<InvokeOutcome>> {
+        match self.handlers.get(binary) {
+            Some(handler) => {
+                if let Ok(mut counts) = self.invocations.lock() {
+                    *counts.entry(binary.to_owned()).or_default() += 1;
+                }
+                CURRENT_FUNCTION.scope(binary.to_owned(), handler(payload)).boxed()
+            }
+            None => futures::future::ready(Err(anyhow::anyhow!("no function {binary} in the registry"))).boxed(),
+        }
+    }
+}
+
+/// An HTTP function's response as API Gateway's payload 2.0 integration response.
+pub fn http_response(response: Response<Body>) -> Value {
+    let (parts, body) = response.into_parts();
+    let mut headers = serde_json::Map::new();
+    for (name, value) in &parts.headers {
+        let value = value.to_str().unwrap_or_default();
+        let joined = match headers.get(name.as_str()).and_then(Value::as_str) {
+            Some(previous) => format!("{previous},{value}"),
+            None => value.to_owned(),
+        };
+        headers.insert(name.as_str().to_owned(), Value::from(joined));
+    }
+    let (body, base64) = match body {
+        Body::Empty => (String::new(), false),
+        Body::Text(text) => (text, false),
+        Body::Binary(bytes) => {
+            use base64::Engine as _;
+            (base64::engine::general_purpose::STANDARD.encode(bytes), true)
+        }
+        _ => (String::new(), false),
+    };
+    json!({ "statusCode": parts.status.as_u16(), "headers": headers, "body": body, "isBase64Encoded": base64 })
+}
+
+fn error_outcome(error_type: impl Into<String>, message: impl Into<String>) -> InvokeOutcome {
+    InvokeOutcome::FunctionError { error_type: error_type.into(), error_message: message.into() }
+}
+
+struct Builder<'a> {
+    stack: &'a Stack,
+    config: &'a aws_types::SdkConfig,
+    moto_endpoint: &'a str,
+    handlers: BTreeMap<String, Handler>,
+}
+
+impl Builder<'_> {
+    fn env(&self, binary: &str) -> anyhow::Result<Env> {
+        let function = self
+            .stack
+            .functions
+            .iter()
+            .find(|f| f.binary == binary)
+            .with_context(|| format!("template.yaml has no function {binary}"))?;
+        Ok(Env::from_map(devstack::env::function_env(self.stack, function, self.moto_endpoint)))
+    }
+}
+
+/// Registers an HTTP function (`handler(&Deps, Request) -> Response<Body>`).
+macro_rules! http_fn {
+    ($b:ident, $krate:ident) => {{
+        let name = stringify!($krate).replace('_', "-");
+        let deps = Arc::new($krate::Deps::new($b.config, &$b.env(&name)?).with_context(|| name.clone())?);
+        let handler: Handler = Box::new(move |payload: Value| {
+            let deps = deps.clone();
+            async move {
+                let request =
+                    lambda_http::request::from_str(&payload.to_string()).context("an API Gateway v2 event")?;
+                let response = $krate::handler(&deps, request).await;
+                Ok(InvokeOutcome::Ok(http_response(response)))
+            }
+            .boxed()
+        });
+        $b.handlers.insert(name, handler);
+    }};
+}
+
+/// Registers an event function (`handler(&Deps, LambdaEvent<E>) -> Result<R, E>`).
+macro_rules! event_fn {
+    ($b:ident, $krate:ident) => {{
+        let name = stringify!($krate).replace('_', "-");
+        let deps = Arc::new($krate::Deps::new($b.config, &$b.env(&name)?).with_context(|| name.clone())?);
+        let handler: Handler = Box::new(move |payload: Value| {
+            let deps = deps.clone();
+            async move {
+                let event = match serde_json::from_value(payload) {
+                    Ok(event) => event,
+                    Err(e) => return Ok(error_outcome("Runtime.UnmarshalError", e.to_string())),
+                };
+                let event = lambda_runtime::LambdaEvent::new(event, lambda_runtime::Context::default());
+                Ok(match $krate::handler(&deps, event).await {
+                    Ok(out) => InvokeOutcome::Ok(serde_json::to_value(out)?),
+                    Err(e) => error_outcome("Error", e.to_string()),
+                })
+            }
+            .boxed()
+        });
+        $b.handlers.insert(name, handler);
+    }};
+}
+
+impl Registry {
+    /// Builds every function of `stack` against `config`. A function of the template
+    /// missing here is an error, so the registry cannot silently fall behind the template.
+    pub fn build(stack: &Stack, config: &aws_types::SdkConfig, moto_endpoint: &str) -> anyhow::Result<Registry> {
+        let mut b = Builder { stack, config, moto_endpoint, handlers: BTreeMap::new() };
+        // auth
+        http_fn!(b, auth_register);
+        http_fn!(b, auth_login);
+        http_fn!(b, auth_refresh);
+        http_fn!(b, auth_logout);
+        http_fn!(b, auth_me);
+        http_fn!(b, auth_users_get);
+        http_fn!(b, auth_password_forgot);
+        http_fn!(b, auth_password_reset);
+        http_fn!(b, auth_jwks);
+        http_fn!(b, auth_openid_configuration);
+        http_fn!(b, auth_health);
+        event_fn!(b, auth_publisher);
+        {
+            let name = "auth-authorizer".to_owned();
+            let deps = Arc::new(auth_authorizer::Deps::new(b.config, &b.env(&name)?)?);
+            let handler: Handler = Box::new(move |payload: Value| {
+                let deps = deps.clone();
+                async move {
+                    let event = lambda_runtime::LambdaEvent::new(
+                        serde_json::from_value(payload)?,
+                        lambda_runtime::Context::default(),
+                    );
+                    Ok(match auth_authorizer::handler(&deps, event).await {
+                        Ok(out) => InvokeOutcome::Ok(serde_json::to_value(out)?),
+                        Err(d) => error_outcome(d.error_type, d.error_message),
+                    })
+                }
+                .boxed()
+            });
+            b.handlers.insert(name, handler);
+        }
+        // catalog
+        http_fn!(b, catalog_products_list);
+        http_fn!(b, catalog_products_get);
+        http_fn!(b, catalog_products_create);
+        http_fn!(b, catalog_products_update);
+        http_fn!(b, catalog_products_delete);
+        http_fn!(b, catalog_stock_put);
+        event_fn!(b, catalog_on_order);
+        event_fn!(b, catalog_holds_expire);
+        event_fn!(b, catalog_publisher);
+        // orders
+        http_fn!(b, orders_place);
+        http_fn!(b, orders_list);
+        http_fn!(b, orders_get);
+        http_fn!(b, orders_cancel);
+        event_fn!(b, orders_on_product);
+        event_fn!(b, orders_on_stock);
+        event_fn!(b, orders_on_payment);
+        event_fn!(b, orders_publisher);
+        // payments
+        event_fn!(b, payments_on_stock);
+        http_fn!(b, payments_get);
+        http_fn!(b, payments_complete);
+        http_fn!(b, payments_cancel);
+        http_fn!(b, payments_webhook);
+        event_fn!(b, payments_publisher);
+        // notifications
+        event_fn!(b, notifications_on_event);
+        http_fn!(b, notifications_templates_get);
+        http_fn!(b, notifications_templates_put);
+        http_fn!(b, notifications_preferences_get);
+        http_fn!(b, notifications_preferences_put);
+        http_fn!(b, notifications_list);
+
+        let missing: Vec<&str> =
+            stack.functions.iter().map(|f| f.binary.as_str()).filter(|n| !b.handlers.contains_key(*n)).collect();
+        anyhow::ensure!(missing.is_empty(), "functions of the template not in the registry: {missing:?}");
+        Ok(Registry { handlers: b.handlers, invocations: Default::default() })
+    }
+
+    /// Invocations per function since the last reset.
+    pub fn invocations(&self) -> BTreeMap<String, u64> {
+        self.invocations.lock().map(|c| c.clone()).unwrap_or_default()
+    }
+
+    pub fn reset_invocations(&self) {
+        if let Ok(mut counts) = self.invocations.lock() {
+            counts.clear();
+        }
+    }
+
+    pub fn binaries(&self) -> impl Iterator<Item = &str> {
+        self.handlers.keys().map(String::as_str)
+    }
+}

@@ -1,0 +1,89 @@
+//! The moto launcher (`infra/moto/server.py`) makes DynamoDB transactions atomic: a
+//! cancelled transaction leaves no stream record behind, and stream readers keep seeing the
+//! writes that follow it. (Plain moto 5.2.5 fails both: see the launcher's docstring.)
+
+use aws_sdk_dynamodb::types::AttributeValue::{N, S};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, Put, ScalarAttributeType, StreamSpecification,
+    StreamViewType, TransactWriteItem, Update,
+};
+use bazaar_testkit::Moto;
+
+#[tokio::test]
+async fn a_cancelled_transaction_leaves_no_stream_record_and_later_writes_stay_visible() {
+    let moto = Moto::shared();
+    let config = moto.sdk_config().await;
+    let ddb = aws_sdk_dynamodb::Client::new(&config);
+    let streams = aws_sdk_dynamodbstreams::Client::new(&config);
+    let table = format!("atomic-{}", uuid::Uuid::new_v4().simple());
+    let created = ddb
+        .create_table()
+        .table_name(&table)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("pk")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .expect("attr"),
+        )
+        .key_schema(KeySchemaElement::builder().attribute_name("pk").key_type(KeyType::Hash).build().expect("key"))
+        .billing_mode(BillingMode::PayPerRequest)
+        .stream_specification(
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(StreamViewType::NewImage)
+                .build()
+                .expect("spec"),
+        )
+        .send()
+        .await
+        .expect("table");
+    let stream_arn = created.table_description().and_then(|t| t.latest_stream_arn()).expect("stream").to_owned();
+    let shard = streams.describe_stream().stream_arn(&stream_arn).send().await.expect("describe");
+    let shard_id =
+        shard.stream_description().and_then(|d| d.shards().first()).and_then(|s| s.shard_id()).expect("shard");
+    let iterator = streams
+        .get_shard_iterator()
+        .stream_arn(&stream_arn)
+        .shard_id(shard_id)
+        .shard_iterator_type(aws_sdk_dynamodbstreams::types::ShardIteratorType::Latest)
+        .send()
+        .await
+        .expect("iterator")
+        .shard_iterator
+        .expect("iterator");
+
+    ddb.put_item().table_name(&table).item("pk", S("stock".into())).item("n", N("2".into())).send().await.expect("put");
+    let put = |pk: &str| {
+        TransactWriteItem::builder()
+            .put(Put::builder().table_name(&table).item("pk", S(pk.into())).build().expect("put"))
+            .build()
+    };
+    let take = Update::builder()
+        .table_name(&table)
+        .key("pk", S("stock".into()))
+        .update_expression("SET n = n - :q")
+        .condition_expression("n >= :q")
+        .expression_attribute_values(":q", N("1000".into()))
+        .build()
+        .expect("update");
+    let cancelled = ddb
+        .transact_write_items()
+        .transact_items(put("phantom-before"))
+        .transact_items(TransactWriteItem::builder().update(take).build())
+        .transact_items(put("phantom-after"))
+        .send()
+        .await;
+    assert!(cancelled.is_err(), "the transaction must be cancelled");
+    ddb.put_item().table_name(&table).item("pk", S("later".into())).send().await.expect("put");
+
+    let records = streams.get_records().shard_iterator(iterator).send().await.expect("records");
+    let keys: Vec<String> = records
+        .records()
+        .iter()
+        .filter_map(|r| {
+            r.dynamodb().and_then(|d| d.keys()).and_then(|k| k.get("pk")).and_then(|v| v.as_s().ok()).cloned()
+        })
+        .collect();
+    assert_eq!(keys, ["stock", "later"]);
+}
