@@ -186,11 +186,15 @@ Resources:
         let opts = PlanOptions { moto_endpoint: "http://127.0.0.1:1".into(), ..Default::default() };
         let stack = plan_str(TEMPLATE, &opts).expect("plans");
         let dlqs = dead_letter_queues(&stack);
-        let ids: Vec<&str> = dlqs.iter().map(|d| d.logical_id.as_str()).collect();
-        assert_eq!(ids, ["WorkDLQ", "DeliveryDLQ"]);
-        assert_eq!(dlqs[0].source_queue.as_deref(), Some("Work"));
-        assert_eq!(dlqs[1].fed_by, ["rule Rule"]);
-        assert!(dlqs[1].source_queue.is_none());
+        let mut ids: Vec<&str> = dlqs.iter().map(|d| d.logical_id.as_str()).collect();
+        ids.sort();
+        assert_eq!(ids, ["DeliveryDLQ", "WorkDLQ"]);
+        let work = find(&dlqs, "WorkDLQ").expect("work dlq");
+        assert_eq!(work.source_queue.as_deref(), Some("Work"));
+        assert_eq!(work.fed_by, ["queue Work"]);
+        let delivery = find(&dlqs, "DeliveryDLQ").expect("delivery dlq");
+        assert_eq!(delivery.fed_by, ["rule Rule"]);
+        assert!(delivery.source_queue.is_none());
         assert_eq!(find(&dlqs, "work-dlq").expect("by name").logical_id, "WorkDLQ");
         assert!(find(&dlqs, "Work").is_err());
     }
