@@ -1,6 +1,11 @@
 //! Test kit shared by every integration and end-to-end test: starts the real moto_server
 //! (from the project's .venv) once per test binary and hands out SDK configuration for it.
 //! Nothing here fakes an AWS API; tests talk to moto through the real SDK.
+//! [`samples`], [`apigw`] and [`events`] hold the plumbing every service's tests share.
+
+pub mod apigw;
+pub mod events;
+pub mod samples;
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -108,4 +113,24 @@ pub fn unique_stage() -> String {
 /// Path of template.yaml.
 pub fn template_path() -> PathBuf {
     workspace_root().join("template.yaml")
+}
+
+/// Everything moto has recorded (its `/moto-api/data.json`: sent emails, SMS, ...). moto
+/// answers a 500 now and then when another test writes while it serializes its state, so a
+/// failed read is retried.
+pub async fn moto_state(endpoint: &str) -> serde_json::Value {
+    let url = format!("{endpoint}/moto-api/data.json");
+    let mut last_error = String::new();
+    for _ in 0..20 {
+        match reqwest::get(&url).await {
+            Ok(r) if r.status().is_success() => match r.json::<serde_json::Value>().await {
+                Ok(data) => return data,
+                Err(e) => last_error = e.to_string(),
+            },
+            Ok(r) => last_error = format!("status {}", r.status()),
+            Err(e) => last_error = e.to_string(),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("moto's data.json could not be read: {last_error}");
 }

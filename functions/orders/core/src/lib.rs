@@ -2,6 +2,7 @@
 //! idempotent order placement, the order state machine of the saga (stock → payment), and
 //! listing. Function crates stay thin and call into this.
 
+pub mod consumer;
 pub mod error;
 pub mod flows;
 pub mod machine;

@@ -5,27 +5,11 @@
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use bazaar_aws::consumer;
 use bazaar_events::catalog::ProductChanged;
-use bazaar_runtime::config::Env;
 use lambda_runtime::LambdaEvent;
-use orders_core::{OrdersStore, Product};
+use orders_core::Product;
+use orders_core::consumer::{CONCURRENCY, ConsumerDeps};
 
-/// Messages of a batch handled at once (orders are independent; one order's events are
-/// serialized by the conditional status change).
-pub const CONCURRENCY: usize = 10;
-
-pub struct Deps {
-    pub store: OrdersStore,
-}
-
-impl Deps {
-    pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Deps> {
-        Ok(Deps { store: OrdersStore::from_env(config, env)? })
-    }
-
-    pub async fn from_env() -> anyhow::Result<Deps> {
-        Self::new(&bazaar_runtime::sdk_config().await, &Env::process())
-    }
-}
+pub type Deps = ConsumerDeps;
 
 pub async fn handler(deps: &Deps, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, lambda_runtime::Error> {
     Ok(consumer::process(event.payload, CONCURRENCY, |message| handle(deps, message)).await)

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use lambda_runtime::{Context, LambdaEvent};
+use bazaar_testkit::samples;
 
 use crate::support::*;
 
@@ -37,39 +37,24 @@ fn expectations() -> BTreeMap<&'static str, u16> {
     ])
 }
 
-fn samples() -> Vec<(String, String)> {
-    let root = bazaar_testkit::workspace_root().join("events/auth");
-    let mut found = Vec::new();
-    for dir in std::fs::read_dir(&root).expect("events/auth").flatten() {
-        for file in std::fs::read_dir(dir.path()).expect("function dir").flatten() {
-            let name = format!("{}/{}", dir.file_name().to_string_lossy(), file.file_name().to_string_lossy());
-            found.push((name, std::fs::read_to_string(file.path()).expect("sample")));
-        }
-    }
-    found.sort();
-    found
-}
-
 async fn run(app: &TestApp, name: &str, json: &str) -> u16 {
-    let function = name.split('/').next().unwrap_or_default();
-    let http = || lambda_http::request::from_str(json).expect("an API Gateway v2 event");
-    let response = match function {
-        "register" => auth_register::handler(&app.register(), http()).await,
-        "login" => auth_login::handler(&app.login(), http()).await,
-        "refresh" => auth_refresh::handler(&app.refresh(), http()).await,
-        "logout" => auth_logout::handler(&app.logout(), http()).await,
-        "me" => auth_me::handler(&app.me(), http()).await,
-        "users-get" => auth_users_get::handler(&app.users_get(), http()).await,
-        "password-forgot" => auth_password_forgot::handler(&app.forgot(), http()).await,
-        "password-reset" => auth_password_reset::handler(&app.reset(), http()).await,
-        "jwks" => auth_jwks::handler(&app.jwks(), http()).await,
+    let response = match samples::function(name) {
+        "register" => auth_register::handler(&app.register(), samples::request(json)).await,
+        "login" => auth_login::handler(&app.login(), samples::request(json)).await,
+        "refresh" => auth_refresh::handler(&app.refresh(), samples::request(json)).await,
+        "logout" => auth_logout::handler(&app.logout(), samples::request(json)).await,
+        "me" => auth_me::handler(&app.me(), samples::request(json)).await,
+        "users-get" => auth_users_get::handler(&app.users_get(), samples::request(json)).await,
+        "password-forgot" => auth_password_forgot::handler(&app.forgot(), samples::request(json)).await,
+        "password-reset" => auth_password_reset::handler(&app.reset(), samples::request(json)).await,
+        "jwks" => auth_jwks::handler(&app.jwks(), samples::request(json)).await,
         "openid-configuration" => {
             let deps = auth_openid_configuration::Deps { issuer: ISSUER.into() };
-            auth_openid_configuration::handler(&deps, http()).await
+            auth_openid_configuration::handler(&deps, samples::request(json)).await
         }
-        "health" => auth_health::handler(&auth_health::Deps, http()).await,
+        "health" => auth_health::handler(&auth_health::Deps, samples::request(json)).await,
         "authorizer" => {
-            let event = LambdaEvent::new(serde_json::from_str(json).expect("authorizer event"), Context::default());
+            let event = samples::event(json);
             return match auth_authorizer::handler(&app.authorizer(), event).await {
                 Ok(r) if r.is_authorized => 200,
                 Ok(_) => 403,
@@ -78,26 +63,17 @@ async fn run(app: &TestApp, name: &str, json: &str) -> u16 {
             };
         }
         "publisher" => {
-            let event = LambdaEvent::new(serde_json::from_str(json).expect("stream event"), Context::default());
+            let event = samples::event(json);
             let r = auth_publisher::handler(&app.publisher(&app.bus), event).await.expect("handled");
-            return if r.batch_item_failures.is_empty() { 200 } else { 500 };
+            return samples::batch_outcome(r.batch_item_failures.len(), 500);
         }
         other => panic!("no handler for sample folder {other}"),
     };
-    if response.status().is_client_error() {
-        assert_eq!(response.headers()["content-type"], "application/problem+json", "{name}");
-    }
-    response.status().as_u16()
+    outcome(name, &response)
 }
 
 #[tokio::test]
 async fn every_sample_event_gets_the_outcome_it_is_named_for() {
     let app = TestApp::spawn().await;
-    let expected = expectations();
-    let found = samples();
-    let names: Vec<&str> = found.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, expected.keys().copied().collect::<Vec<_>>(), "samples and expectations differ");
-    for (name, json) in &found {
-        assert_eq!(run(&app, name, json).await, expected[name.as_str()], "{name}");
-    }
+    samples::check("auth", &expectations(), async |name, json| run(&app, name, json).await).await;
 }

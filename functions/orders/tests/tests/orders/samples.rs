@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use lambda_runtime::{Context, LambdaEvent};
+use bazaar_testkit::samples;
 
 use crate::support::*;
 
@@ -31,65 +31,42 @@ fn expectations() -> BTreeMap<&'static str, u16> {
     ])
 }
 
-fn samples() -> Vec<(String, String)> {
-    let root = bazaar_testkit::workspace_root().join("events/orders");
-    let mut found = Vec::new();
-    for dir in std::fs::read_dir(&root).expect("events/orders").flatten() {
-        for file in std::fs::read_dir(dir.path()).expect("function dir").flatten() {
-            let name = format!("{}/{}", dir.file_name().to_string_lossy(), file.file_name().to_string_lossy());
-            found.push((name, std::fs::read_to_string(file.path()).expect("sample")));
-        }
-    }
-    found.sort();
-    found
-}
-
 async fn run(app: &TestApp, name: &str, json: &str) -> u16 {
-    let function = name.split('/').next().unwrap_or_default();
-    let http = || lambda_http::request::from_str(json).expect("an API Gateway v2 event");
-    let sqs = || LambdaEvent::new(serde_json::from_str(json).expect("an SQS event"), Context::default());
-    let batch = |failures: usize| if failures == 0 { 200 } else { 500 };
-    let response = match function {
-        "place" => orders_place::handler(&app.place(), http()).await,
-        "get" => orders_get::handler(&app.get(), http()).await,
-        "list" => orders_list::handler(&app.list(), http()).await,
-        "cancel" => orders_cancel::handler(&app.cancel(), http()).await,
+    let response = match samples::function(name) {
+        "place" => orders_place::handler(&app.place(), samples::request(json)).await,
+        "get" => orders_get::handler(&app.get(), samples::request(json)).await,
+        "list" => orders_list::handler(&app.list(), samples::request(json)).await,
+        "cancel" => orders_cancel::handler(&app.cancel(), samples::request(json)).await,
         "on-product" => {
-            let r = orders_on_product::handler(&app.on_product(), sqs()).await.expect("handled");
-            return batch(r.batch_item_failures.len());
+            let r = orders_on_product::handler(&app.on_product(), samples::event(json)).await.expect("handled");
+            return samples::batch_outcome(r.batch_item_failures.len(), 500);
         }
         "on-stock" => {
-            let r = orders_on_stock::handler(&app.on_stock(), sqs()).await.expect("handled");
-            return batch(r.batch_item_failures.len());
+            let r = orders_on_stock::handler(&app.on_stock(), samples::event(json)).await.expect("handled");
+            return samples::batch_outcome(r.batch_item_failures.len(), 500);
         }
         "on-payment" => {
-            let r = orders_on_payment::handler(&app.on_payment(), sqs()).await.expect("handled");
-            return batch(r.batch_item_failures.len());
+            let r = orders_on_payment::handler(&app.on_payment(), samples::event(json)).await.expect("handled");
+            return samples::batch_outcome(r.batch_item_failures.len(), 500);
         }
         "publisher" => {
-            let event = LambdaEvent::new(serde_json::from_str(json).expect("stream event"), Context::default());
+            let event = samples::event(json);
             let r = orders_publisher::handler(&app.publisher(), event).await.expect("handled");
-            return batch(r.batch_item_failures.len());
+            return samples::batch_outcome(r.batch_item_failures.len(), 500);
         }
         other => panic!("no handler for sample folder {other}"),
     };
-    if response.status().is_client_error() {
-        assert_eq!(response.headers()["content-type"], "application/problem+json", "{name}");
-    }
-    response.status().as_u16()
+    outcome(name, &response)
 }
 
 #[tokio::test]
 async fn every_sample_event_gets_the_outcome_it_is_named_for() {
     let app = TestApp::spawn().await;
     let expected = expectations();
-    let found = samples();
-    let names: Vec<&str> = found.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, expected.keys().copied().collect::<Vec<_>>(), "samples and expectations differ");
+    let found = samples::load("orders");
+    samples::assert_covered(&found, &expected);
     // The valid order sample needs its product in the projection: the projection sample seeds it.
     let (seed_name, seed) = found.iter().find(|(n, _)| n == "on-product/product-changed.json").expect("seed sample");
     assert_eq!(run(&app, seed_name, seed).await, 200);
-    for (name, json) in &found {
-        assert_eq!(run(&app, name, json).await, expected[name.as_str()], "{name}");
-    }
+    samples::assert_outcomes(&found, &expected, async |name, json| run(&app, name, json).await).await;
 }

@@ -4,25 +4,12 @@
 use aws_lambda_events::dynamodb::Event as StreamEvent;
 use chrono::{Duration, Utc};
 use lambda_runtime::{Context, LambdaEvent};
-use serde_json::json;
 
 use crate::support::*;
 
 /// The stream batch Lambda would deliver for the outbox items currently in the table.
 async fn stream_batch(app: &TestApp) -> StreamEvent {
-    let records: Vec<_> = app
-        .outbox()
-        .await
-        .iter()
-        .enumerate()
-        .map(|(i, item)| {
-            let image: serde_dynamo::Item = serde_dynamo::to_item(item).expect("image");
-            json!({ "eventID": format!("e{i}"), "eventName": "INSERT", "eventSource": "aws:dynamodb", "awsRegion": "us-east-1",
-                    "dynamodb": { "ApproximateCreationDateTime": 0, "Keys": {}, "NewImage": image,
-                                  "SequenceNumber": format!("{:020}", i + 1), "SizeBytes": 1, "StreamViewType": "NEW_AND_OLD_IMAGES" } })
-        })
-        .collect();
-    serde_json::from_value(json!({ "Records": records })).expect("stream event")
+    bazaar_testkit::events::stream_of(&app.outbox().await)
 }
 
 #[tokio::test]

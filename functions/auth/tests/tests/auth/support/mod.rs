@@ -11,9 +11,10 @@ use auth_core::AuthStore;
 use auth_core::keys::{PublicKeySource, SigningKeySource};
 use auth_core::settings::{RateLimits, ResetSettings, TokenSettings};
 use bazaar_runtime::Identity;
+pub use bazaar_testkit::apigw::{Req, assert_problem, body_json, outcome, text};
 use bazaar_testkit::{Moto, template_path, unique_stage};
 use devstack::model::Stack;
-use lambda_http::{Body, Request, Response};
+use lambda_http::Request;
 use serde_json::{Value, json};
 
 pub const ISSUER: &str = "https://api.bazaar.test";
@@ -161,65 +162,21 @@ impl TestApp {
 
     /// Every outbox item in the auth table (test-only scan).
     pub async fn outbox(&self) -> Vec<bazaar_aws::outbox::OutboxItem> {
-        let out = aws_sdk_dynamodb::Client::new(&self.config)
-            .scan()
-            .table_name(&self.table)
-            .filter_expression("begins_with(pk, :p)")
-            .expression_attribute_values(":p", aws_sdk_dynamodb::types::AttributeValue::S("OUTBOX#".into()))
-            .send()
-            .await
-            .expect("scan");
-        out.items().iter().map(|i| bazaar_aws::dynamo::from_item(i.clone()).expect("outbox item")).collect()
+        bazaar_testkit::events::outbox(&self.config, &self.table).await
     }
 }
 
-/// An API Gateway v2 request as the gateway would send it.
+/// An API Gateway v2 request as the gateway would send it, from `ip`.
 pub fn request(method: &str, path: &str, body: Option<&str>, ip: &str, identity: Option<&Identity>) -> Request {
-    let mut headers = json!({ "host": "127.0.0.1:3000", "x-forwarded-proto": "http" });
-    if body.is_some() {
-        headers["content-type"] = json!("application/json");
-    }
-    let mut event = json!({
-        "version": "2.0",
-        "routeKey": format!("{method} {path}"),
-        "rawPath": path,
-        "rawQueryString": "",
-        "headers": headers,
-        "requestContext": {
-            "accountId": "123456789012", "apiId": "local", "domainName": "127.0.0.1", "stage": "$default",
-            "requestId": uuid::Uuid::new_v4().to_string(), "routeKey": format!("{method} {path}"), "timeEpoch": 0,
-            "http": { "method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": ip, "userAgent": "test" }
-        },
-        "isBase64Encoded": false
-    });
+    let mut req = Req::new(method, path).source_ip(ip).identity(identity);
     if let Some(body) = body {
-        event["body"] = json!(body);
+        req = req.json_text(body);
     }
-    if let Some(identity) = identity {
-        event["requestContext"]["authorizer"] = json!({ "lambda": identity.to_context() });
-    }
-    lambda_http::request::from_str(&event.to_string()).expect("API Gateway v2 event")
+    req.build()
 }
 
 pub fn post(path: &str, body: &Value) -> Request {
     request("POST", path, Some(&body.to_string()), "203.0.113.1", None)
-}
-
-pub fn text(r: &Response<Body>) -> String {
-    String::from_utf8_lossy(r.body().as_ref()).into_owned()
-}
-
-pub fn body_json(r: &Response<Body>) -> Value {
-    serde_json::from_slice(r.body().as_ref()).unwrap_or(Value::Null)
-}
-
-/// Asserts a 4xx problem+json response with `status`.
-pub fn assert_problem(r: &Response<Body>, status: u16) {
-    assert_eq!(r.status().as_u16(), status, "{}", text(r));
-    assert_eq!(r.headers()["content-type"], "application/problem+json");
-    let body = body_json(r);
-    assert_eq!(body["status"], status);
-    assert!(body["type"].as_str().is_some_and(|t| t.starts_with("urn:bazaar:problem:")), "{body}");
 }
 
 pub fn identity_of(claims: &Value) -> Identity {

@@ -6,17 +6,19 @@
 
 use std::collections::BTreeMap;
 
-use aws_lambda_events::sqs::{SqsEvent, SqsMessage};
+use aws_lambda_events::sqs::SqsEvent;
 use bazaar_aws::outbox::OutboxItem;
 use bazaar_events::orders::{CancelReason, OrderCancelled, OrderLine, OrderPaid, OrderPlaced};
 use bazaar_events::payments::PaymentFailed;
 use bazaar_events::{Envelope, Event, Money};
 use bazaar_runtime::Identity;
 use bazaar_runtime::config::Env;
+pub use bazaar_testkit::apigw::{Req, assert_problem, body_json, outcome, text};
+pub use bazaar_testkit::events::{batch, batch_of, delivered, failed_ids};
 use bazaar_testkit::{Moto, template_path, unique_stage};
 use catalog_core::CatalogStore;
 use devstack::model::Stack;
-use lambda_http::{Body, Request, Response};
+use lambda_http::Request;
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{Value, json};
 
@@ -99,41 +101,18 @@ impl TestApp {
 
     /// Every outbox item in the catalog table (test-only scan).
     pub async fn outbox(&self) -> Vec<OutboxItem> {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let out = aws_sdk_dynamodb::Client::new(&self.config)
-                .scan()
-                .table_name(&self.table)
-                .filter_expression("begins_with(pk, :p)")
-                .expression_attribute_values(":p", aws_sdk_dynamodb::types::AttributeValue::S("OUTBOX#".into()))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .expect("scan");
-            items.extend(out.items().iter().map(|i| bazaar_aws::dynamo::from_item(i.clone()).expect("outbox item")));
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                return items;
-            }
-        }
+        bazaar_testkit::events::outbox(&self.config, &self.table).await
     }
 
     /// The `detail` of every outbox event of type `T` (optionally about one order/product).
     pub async fn events<T: Event>(&self) -> Vec<Envelope<T>> {
-        self.outbox()
-            .await
-            .into_iter()
-            .filter(|i| i.detail_type == T::DETAIL_TYPE)
-            .map(|i| serde_json::from_str(&i.detail).expect("envelope"))
-            .collect()
+        bazaar_testkit::events::of_type(self.outbox().await)
     }
 
     /// Runs one SQS batch through catalog-on-order; returns the failed message ids.
     pub async fn deliver(&self, batch: &SqsEvent) -> Vec<String> {
         let event = LambdaEvent::new(batch.clone(), Context::default());
-        let r = catalog_on_order::handler(&self.on_order(), event).await.expect("handled");
-        r.batch_item_failures.into_iter().map(|f| f.item_identifier).collect()
+        failed_ids(&catalog_on_order::handler(&self.on_order(), event).await.expect("handled"))
     }
 }
 
@@ -165,38 +144,17 @@ pub fn request(
     body: Option<&str>,
     identity: Option<&Identity>,
 ) -> Request {
-    let mut headers = json!({ "host": "127.0.0.1:3000", "x-forwarded-proto": "http" });
-    if body.is_some() {
-        headers["content-type"] = json!("application/json");
-    }
-    let raw_query: Vec<String> = query.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    let mut event = json!({
-        "version": "2.0",
-        "routeKey": format!("{method} {route}"),
-        "rawPath": path,
-        "rawQueryString": raw_query.join("&"),
-        "headers": headers,
-        "requestContext": {
-            "accountId": "123456789012", "apiId": "local", "domainName": "127.0.0.1", "stage": "$default",
-            "requestId": uuid::Uuid::new_v4().to_string(), "routeKey": format!("{method} {route}"), "timeEpoch": 0,
-            "http": { "method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.1", "userAgent": "test" }
-        },
-        "isBase64Encoded": false
-    });
-    if !query.is_empty() {
-        let map: serde_json::Map<String, Value> = query.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect();
-        event["queryStringParameters"] = Value::Object(map);
+    let mut req = Req::new(method, path).route(route).identity(identity);
+    for (k, v) in query {
+        req = req.query(k, v);
     }
     if let Some(id) = route.contains("{id}").then(|| path.split('/').nth(2)).flatten() {
-        event["pathParameters"] = json!({ "id": id });
+        req = req.path_param("id", id);
     }
     if let Some(body) = body {
-        event["body"] = json!(body);
+        req = req.json_text(body);
     }
-    if let Some(identity) = identity {
-        event["requestContext"]["authorizer"] = json!({ "lambda": identity.to_context() });
-    }
-    lambda_http::request::from_str(&event.to_string()).expect("API Gateway v2 event")
+    req.build()
 }
 
 pub fn post(path: &str, body: &Value, identity: Option<&Identity>) -> Request {
@@ -221,23 +179,6 @@ pub fn put_stock(id: &str, body: &Value, identity: Option<&Identity>) -> Request
 
 pub fn list_products(query: &[(&str, &str)]) -> Request {
     request("GET", "/products", "/products", query, None, None)
-}
-
-pub fn text(r: &Response<Body>) -> String {
-    String::from_utf8_lossy(r.body().as_ref()).into_owned()
-}
-
-pub fn body_json(r: &Response<Body>) -> Value {
-    serde_json::from_slice(r.body().as_ref()).unwrap_or(Value::Null)
-}
-
-/// Asserts a problem+json response with `status`.
-pub fn assert_problem(r: &Response<Body>, status: u16) {
-    assert_eq!(r.status().as_u16(), status, "{}", text(r));
-    assert_eq!(r.headers()["content-type"], "application/problem+json");
-    let body = body_json(r);
-    assert_eq!(body["status"], status);
-    assert!(body["type"].as_str().is_some_and(|t| t.starts_with("urn:bazaar:problem:")), "{body}");
 }
 
 // ───────────────────────────── events ─────────────────────────────
@@ -314,35 +255,4 @@ pub fn payment_failed(order_id: &str) -> Envelope<PaymentFailed> {
         },
         format!("corr-{order_id}"),
     )
-}
-
-/// The body EventBridge delivers to an SQS target for `envelope`.
-pub fn delivered<T: Event>(envelope: &Envelope<T>) -> String {
-    json!({
-        "version": "0", "id": uuid::Uuid::new_v4().to_string(),
-        "detail-type": T::DETAIL_TYPE, "source": T::SOURCE,
-        "time": "2026-11-21T10:00:00Z", "region": "us-east-1", "resources": [],
-        "detail": envelope,
-    })
-    .to_string()
-}
-
-/// An SQS batch of (message id, body).
-pub fn batch(messages: Vec<(String, String)>) -> SqsEvent {
-    let mut event = SqsEvent::default();
-    event.records = messages
-        .into_iter()
-        .map(|(id, body)| {
-            let mut m = SqsMessage::default();
-            m.message_id = Some(id);
-            m.body = Some(body);
-            m
-        })
-        .collect();
-    event
-}
-
-/// A batch of one message per envelope body.
-pub fn batch_of(bodies: &[String]) -> SqsEvent {
-    batch(bodies.iter().enumerate().map(|(i, b)| (format!("m{i}"), b.clone())).collect())
 }

@@ -6,15 +6,16 @@
 
 use std::collections::BTreeMap;
 
-use aws_lambda_events::sqs::{SqsEvent, SqsMessage};
-use bazaar_events::{Envelope, Event};
+use aws_lambda_events::sqs::SqsEvent;
 use bazaar_runtime::Identity;
 use bazaar_runtime::config::Env;
+pub use bazaar_testkit::apigw::{Req, body_json, outcome, problem as assert_problem, text};
+pub use bazaar_testkit::events::{batch_of as batch, delivered as delivered_body, failed_ids};
 use bazaar_testkit::{Moto, template_path, unique_stage};
 use devstack::model::Stack;
-use lambda_http::{Body, Request, Response};
+use lambda_http::Request;
 use lambda_runtime::{Context, LambdaEvent};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 pub struct TestApp {
     pub config: aws_types::SdkConfig,
@@ -67,8 +68,7 @@ impl TestApp {
     /// Runs a batch through notifications-on-event; the ids of the failed messages.
     pub async fn deliver(&self, deps: &notifications_on_event::Deps, batch: &SqsEvent) -> Vec<String> {
         let event = LambdaEvent::new(batch.clone(), Context::default());
-        let response = notifications_on_event::handler(deps, event).await.expect("handled");
-        response.batch_item_failures.into_iter().map(|f| f.item_identifier).collect()
+        failed_ids(&notifications_on_event::handler(deps, event).await.expect("handled"))
     }
 
     /// Sets `user`'s preferences through the API.
@@ -79,23 +79,8 @@ impl TestApp {
     }
 
     /// Everything moto recorded as sent (moto is shared: filter by a unique recipient).
-    /// moto answers a 500 now and then when another test writes while it serializes its
-    /// state, so a failed read is retried.
     pub async fn sent(&self) -> Value {
-        let url = format!("{}/moto-api/data.json", self.moto_endpoint);
-        let mut last_error = String::new();
-        for _ in 0..20 {
-            match reqwest::get(&url).await {
-                Ok(r) if r.status().is_success() => match r.json::<Value>().await {
-                    Ok(data) => return data,
-                    Err(e) => last_error = e.to_string(),
-                },
-                Ok(r) => last_error = format!("status {}", r.status()),
-                Err(e) => last_error = e.to_string(),
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        panic!("moto's data.json could not be read: {last_error}");
+        bazaar_testkit::moto_state(&self.moto_endpoint).await
     }
 
     /// The emails moto recorded for `to`.
@@ -151,31 +136,6 @@ pub fn admin() -> Identity {
     }
 }
 
-/// The SQS message body an EventBridge rule delivers for `envelope`.
-pub fn delivered_body<T: Event>(envelope: &Envelope<T>) -> String {
-    json!({
-        "version": "0", "id": uuid::Uuid::new_v4().to_string(),
-        "detail-type": T::DETAIL_TYPE, "source": T::SOURCE,
-        "time": "2026-11-21T10:00:00Z", "region": "us-east-1", "resources": [],
-        "detail": envelope,
-    })
-    .to_string()
-}
-
-pub fn message(id: &str, body: &str) -> SqsMessage {
-    let mut m = SqsMessage::default();
-    m.message_id = Some(id.to_owned());
-    m.body = Some(body.to_owned());
-    m
-}
-
-/// One SQS batch with these bodies (message ids m0, m1, ...).
-pub fn batch(bodies: &[String]) -> SqsEvent {
-    let mut event = SqsEvent::default();
-    event.records = bodies.iter().enumerate().map(|(i, b)| message(&format!("m{i}"), b)).collect();
-    event
-}
-
 /// An API Gateway v2 request as the gateway would send it.
 pub fn request(
     method: &str,
@@ -184,52 +144,15 @@ pub fn request(
     body: Option<&str>,
     identity: Option<&Identity>,
 ) -> Request {
-    let mut headers = json!({ "host": "127.0.0.1:3000", "x-forwarded-proto": "http" });
-    if body.is_some() {
-        headers["content-type"] = json!("application/json");
-    }
-    let raw_query = query.map(|(k, v)| format!("{k}={v}")).unwrap_or_default();
-    let mut event = json!({
-        "version": "2.0",
-        "routeKey": format!("{method} {path}"),
-        "rawPath": path,
-        "rawQueryString": raw_query,
-        "headers": headers,
-        "requestContext": {
-            "accountId": "123456789012", "apiId": "local", "domainName": "127.0.0.1", "stage": "$default",
-            "requestId": uuid::Uuid::new_v4().to_string(), "routeKey": format!("{method} {path}"), "timeEpoch": 0,
-            "http": { "method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.9", "userAgent": "test" }
-        },
-        "isBase64Encoded": false
-    });
+    let mut req = Req::new(method, path).source_ip("203.0.113.9").identity(identity);
     if let Some((k, v)) = query {
-        event["queryStringParameters"] = json!({ k: v });
+        req = req.query(k, v);
     }
     if let Some(name) = path.strip_prefix("/notifications/templates/") {
-        event["pathParameters"] = json!({ "name": name });
-        event["routeKey"] = json!(format!("{method} /notifications/templates/{{name}}"));
+        req = req.path_param("name", name).route("/notifications/templates/{name}");
     }
     if let Some(body) = body {
-        event["body"] = json!(body);
+        req = req.json_text(body);
     }
-    if let Some(identity) = identity {
-        event["requestContext"]["authorizer"] = json!({ "lambda": identity.to_context() });
-    }
-    lambda_http::request::from_str(&event.to_string()).expect("API Gateway v2 event")
-}
-
-pub fn text(r: &Response<Body>) -> String {
-    String::from_utf8_lossy(r.body().as_ref()).into_owned()
-}
-
-pub fn body_json(r: &Response<Body>) -> Value {
-    serde_json::from_slice(r.body().as_ref()).unwrap_or(Value::Null)
-}
-
-/// Asserts a problem+json response with `status`.
-pub fn assert_problem(r: &Response<Body>, status: u16) {
-    assert_eq!(r.status().as_u16(), status, "{}", text(r));
-    assert_eq!(r.headers()["content-type"], "application/problem+json");
-    let body = body_json(r);
-    assert_eq!(body["status"], status);
+    req.build()
 }

@@ -5,15 +5,15 @@
 
 #![allow(dead_code)]
 
-use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use bazaar_events::catalog::ProductChanged;
 use bazaar_events::{Envelope, Event, Money};
 use bazaar_runtime::Identity;
 use bazaar_runtime::config::Env;
+pub use bazaar_testkit::apigw::{Req, assert_problem, body_json, outcome, text};
+pub use bazaar_testkit::events::{delivered, failed_ids, lambda_batch_of as sqs};
 use bazaar_testkit::{Moto, template_path, unique_stage};
 use devstack::model::Stack;
-use lambda_http::{Body, Request, Response};
-use lambda_runtime::{Context, LambdaEvent};
+use lambda_http::{Body, Response};
 use orders_core::{Order, OrdersStore};
 use serde_json::{Value, json};
 
@@ -109,24 +109,13 @@ impl TestApp {
 
     /// Every outbox item in the orders table (test-only scan).
     pub async fn outbox(&self) -> Vec<bazaar_aws::outbox::OutboxItem> {
-        let out = aws_sdk_dynamodb::Client::new(&self.config)
-            .scan()
-            .table_name(&self.table)
-            .filter_expression("begins_with(pk, :p)")
-            .expression_attribute_values(":p", aws_sdk_dynamodb::types::AttributeValue::S("OUTBOX#".into()))
-            .send()
-            .await
-            .expect("scan");
-        out.items().iter().map(|i| bazaar_aws::dynamo::from_item(i.clone()).expect("outbox item")).collect()
+        bazaar_testkit::events::outbox(&self.config, &self.table).await
     }
 
     /// The outbox events of type `T` about `order_id`.
     pub async fn events_of<T: Event>(&self, order_id: &str) -> Vec<Envelope<T>> {
-        self.outbox()
-            .await
+        bazaar_testkit::events::of_type::<T>(self.outbox().await)
             .into_iter()
-            .filter(|i| i.detail_type == T::DETAIL_TYPE)
-            .map(|i| serde_json::from_str::<Envelope<T>>(&i.detail).expect("detail"))
             .filter(|e| serde_json::to_value(&e.data).expect("data")["order_id"] == order_id)
             .collect()
     }
@@ -158,113 +147,6 @@ pub fn admin() -> Identity {
         permissions: vec!["orders:read_all".into(), "catalog:write".into()],
         ..customer()
     }
-}
-
-/// An API Gateway v2 request, built step by step.
-pub struct Req {
-    event: Value,
-}
-
-impl Req {
-    pub fn new(method: &str, path: &str) -> Req {
-        let event = json!({
-            "version": "2.0",
-            "routeKey": format!("{method} {path}"),
-            "rawPath": path,
-            "rawQueryString": "",
-            "headers": { "host": "127.0.0.1:3000", "x-forwarded-proto": "http" },
-            "requestContext": {
-                "accountId": "123456789012", "apiId": "local", "domainName": "127.0.0.1", "stage": "$default",
-                "requestId": uuid::Uuid::new_v4().to_string(), "routeKey": format!("{method} {path}"), "timeEpoch": 0,
-                "http": { "method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.1", "userAgent": "test" }
-            },
-            "isBase64Encoded": false
-        });
-        Req { event }
-    }
-
-    pub fn identity(mut self, identity: &Identity) -> Req {
-        self.event["requestContext"]["authorizer"] = json!({ "lambda": identity.to_context() });
-        self
-    }
-
-    pub fn header(mut self, name: &str, value: &str) -> Req {
-        self.event["headers"][name] = json!(value);
-        self
-    }
-
-    pub fn path_param(mut self, name: &str, value: &str) -> Req {
-        self.event["pathParameters"][name] = json!(value);
-        self
-    }
-
-    pub fn query(mut self, name: &str, value: &str) -> Req {
-        self.event["queryStringParameters"][name] = json!(value);
-        let raw = self.event["rawQueryString"].as_str().unwrap_or_default().to_owned();
-        let sep = if raw.is_empty() { "" } else { "&" };
-        self.event["rawQueryString"] = json!(format!("{raw}{sep}{name}={value}"));
-        self
-    }
-
-    pub fn json(self, body: &Value) -> Req {
-        self.header("content-type", "application/json").body(&body.to_string())
-    }
-
-    pub fn body(mut self, body: &str) -> Req {
-        self.event["body"] = json!(body);
-        self
-    }
-
-    pub fn build(self) -> Request {
-        lambda_http::request::from_str(&self.event.to_string()).expect("API Gateway v2 event")
-    }
-}
-
-/// An SQS batch with one message per body.
-pub fn sqs(bodies: &[String]) -> LambdaEvent<SqsEvent> {
-    let records: Vec<Value> = bodies
-        .iter()
-        .enumerate()
-        .map(|(i, body)| {
-            json!({
-                "messageId": format!("m{i}"), "receiptHandle": format!("r{i}"), "body": body,
-                "attributes": {}, "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:orders", "awsRegion": "us-east-1"
-            })
-        })
-        .collect();
-    LambdaEvent::new(serde_json::from_value(json!({ "Records": records })).expect("SQS event"), Context::default())
-}
-
-/// The body an EventBridge rule delivers to SQS for `envelope`.
-pub fn delivered<T: Event>(envelope: &Envelope<T>) -> String {
-    json!({
-        "version": "0", "id": uuid::Uuid::new_v4().to_string(), "detail-type": T::DETAIL_TYPE, "source": T::SOURCE,
-        "time": envelope.metadata.occurred_at, "region": "us-east-1", "resources": [], "detail": envelope
-    })
-    .to_string()
-}
-
-pub fn failed_ids(r: &SqsBatchResponse) -> Vec<String> {
-    r.batch_item_failures.iter().map(|f| f.item_identifier.clone()).collect()
-}
-
-pub fn text(r: &Response<Body>) -> String {
-    String::from_utf8_lossy(r.body().as_ref()).into_owned()
-}
-
-pub fn body_json(r: &Response<Body>) -> Value {
-    serde_json::from_slice(r.body().as_ref()).unwrap_or(Value::Null)
-}
-
-/// Asserts a 4xx problem+json response with `status`; returns its body.
-pub fn assert_problem(r: &Response<Body>, status: u16) -> Value {
-    assert_eq!(r.status().as_u16(), status, "{}", text(r));
-    assert_eq!(r.headers()["content-type"], "application/problem+json");
-    let body = body_json(r);
-    assert_eq!(body["status"], status);
-    assert!(body["type"].as_str().is_some_and(|t| t.starts_with("urn:bazaar:problem:")), "{body}");
-    body
 }
 
 /// The `field`s of a 422 problem's errors.

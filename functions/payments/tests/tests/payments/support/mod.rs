@@ -6,19 +6,22 @@
 
 use std::collections::BTreeMap;
 
-use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use bazaar_aws::outbox::OutboxItem;
 use bazaar_events::catalog::{StockLine, StockReserved};
 use bazaar_events::{Envelope, Event, Money};
 use bazaar_runtime::Identity;
 use bazaar_runtime::config::Env;
+pub use bazaar_testkit::apigw::{Req, assert_problem, body_json, outcome, text};
+use bazaar_testkit::events::batch;
+pub use bazaar_testkit::events::delivered;
 use bazaar_testkit::{Moto, template_path, unique_stage};
 use chrono::{DateTime, Utc};
 use devstack::model::Stack;
-use lambda_http::{Body, Request, Response};
+use lambda_http::Request;
 use lambda_runtime::{Context, LambdaEvent};
 use payments_core::{Payment, PaymentsStore};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// The HMAC secret the tests' "provider" shares with the webhook.
 pub const SECRET: &str = "whsec_test_0123456789abcdef";
@@ -142,25 +145,12 @@ impl TestApp {
 
     /// Every outbox item in the table (test-only scan).
     pub async fn outbox(&self) -> Vec<OutboxItem> {
-        let out = aws_sdk_dynamodb::Client::new(&self.config)
-            .scan()
-            .table_name(&self.table)
-            .filter_expression("begins_with(pk, :p)")
-            .expression_attribute_values(":p", aws_sdk_dynamodb::types::AttributeValue::S("OUTBOX#".into()))
-            .send()
-            .await
-            .expect("scan");
-        out.items().iter().map(|i| bazaar_aws::dynamo::from_item(i.clone()).expect("outbox item")).collect()
+        bazaar_testkit::events::outbox(&self.config, &self.table).await
     }
 
     /// The outbox events of type `T`, decoded.
     pub async fn events<T: Event>(&self) -> Vec<Envelope<T>> {
-        self.outbox()
-            .await
-            .into_iter()
-            .filter(|i| i.detail_type == T::DETAIL_TYPE)
-            .map(|i| serde_json::from_str(&i.detail).expect("envelope"))
-            .collect()
+        bazaar_testkit::events::of_type(self.outbox().await)
     }
 }
 
@@ -181,28 +171,9 @@ pub fn payment_id_of(reserved: &Envelope<StockReserved>) -> String {
     bazaar_events::payments::payment_id_for_order(&reserved.data.order_id)
 }
 
-/// The body an EventBridge rule delivers to an SQS target (no `account`, as moto does).
-pub fn delivered<T: Event>(envelope: &Envelope<T>) -> String {
-    json!({
-        "version": "0", "id": uuid::Uuid::new_v4().to_string(), "detail-type": T::DETAIL_TYPE, "source": T::SOURCE,
-        "time": envelope.metadata.occurred_at, "region": "us-east-1", "resources": [], "detail": envelope,
-    })
-    .to_string()
-}
-
 /// An SQS batch of (message id, body).
 pub fn sqs_event(messages: &[(&str, &str)]) -> SqsEvent {
-    let mut event = SqsEvent::default();
-    event.records = messages
-        .iter()
-        .map(|(id, body)| {
-            let mut m = SqsMessage::default();
-            m.message_id = Some((*id).to_owned());
-            m.body = Some((*body).to_owned());
-            m
-        })
-        .collect();
-    event
+    batch(messages.iter().map(|(id, body)| ((*id).to_owned(), (*body).to_owned())))
 }
 
 pub fn customer(sub: &str) -> Identity {
@@ -237,36 +208,17 @@ pub fn request(
     headers: &[(&str, &str)],
     identity: Option<&Identity>,
 ) -> Request {
-    let mut h = json!({ "host": "127.0.0.1:3000", "x-forwarded-proto": "http" });
-    if body.is_some() {
-        h["content-type"] = json!("application/json");
+    let mut req = Req::new(method, path).route(route).source_ip("203.0.113.9").identity(identity);
+    if let Some(body) = body {
+        req = req.json_text(body);
     }
     for (k, v) in headers {
-        h[*k] = json!(v);
-    }
-    let mut event = json!({
-        "version": "2.0",
-        "routeKey": format!("{method} {route}"),
-        "rawPath": path,
-        "rawQueryString": "",
-        "headers": h,
-        "requestContext": {
-            "accountId": "123456789012", "apiId": "local", "domainName": "127.0.0.1", "stage": "$default",
-            "requestId": uuid::Uuid::new_v4().to_string(), "routeKey": format!("{method} {route}"), "timeEpoch": 0,
-            "http": { "method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.9", "userAgent": "test" }
-        },
-        "isBase64Encoded": false
-    });
-    if let Some(body) = body {
-        event["body"] = json!(body);
+        req = req.header(k, v);
     }
     if let Some(id) = path_id {
-        event["pathParameters"] = json!({ "id": id });
+        req = req.path_param("id", id);
     }
-    if let Some(identity) = identity {
-        event["requestContext"]["authorizer"] = json!({ "lambda": identity.to_context() });
-    }
-    lambda_http::request::from_str(&event.to_string()).expect("API Gateway v2 event")
+    req.build()
 }
 
 pub fn get_payment(id: &str, identity: Option<&Identity>) -> Request {
@@ -295,21 +247,4 @@ pub fn webhook_request(body: &str, signature: Option<&str>) -> Request {
 /// `body` signed now with the shared secret.
 pub fn signed(body: &str) -> String {
     payments_core::signature::sign(SECRET.as_bytes(), Utc::now().timestamp(), body.as_bytes())
-}
-
-pub fn text(r: &Response<Body>) -> String {
-    String::from_utf8_lossy(r.body().as_ref()).into_owned()
-}
-
-pub fn body_json(r: &Response<Body>) -> Value {
-    serde_json::from_slice(r.body().as_ref()).unwrap_or(Value::Null)
-}
-
-/// Asserts a problem+json response with `status`.
-pub fn assert_problem(r: &Response<Body>, status: u16) {
-    assert_eq!(r.status().as_u16(), status, "{}", text(r));
-    assert_eq!(r.headers()["content-type"], "application/problem+json");
-    let body = body_json(r);
-    assert_eq!(body["status"], status);
-    assert!(body["type"].as_str().is_some_and(|t| t.starts_with("urn:bazaar:problem:")), "{body}");
 }
