@@ -215,8 +215,4 @@ impl Registry {
             counts.clear();
         }
     }
-
-    pub fn binaries(&self) -> impl Iterator<Item = &str> {
-        self.handlers.keys().map(String::as_str)
-    }
 }

@@ -138,18 +138,8 @@ impl System {
     }
 
     /// Every email moto recorded as sent to `to`.
-    /// (moto's data.json is now and then not JSON while other tests write to moto: retried.)
     pub async fn emails_to(&self, to: &str) -> anyhow::Result<Vec<devstack::outbox::Email>> {
-        let http = reqwest::Client::new();
-        let mut attempt = 0;
-        let outbox = loop {
-            match devstack::outbox::fetch(&http, &self.moto_endpoint).await {
-                Ok(outbox) => break outbox,
-                Err(e) if attempt >= 20 => return Err(e),
-                Err(_) => attempt += 1,
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        };
+        let outbox = devstack::outbox::from_moto_data(&bazaar_testkit::moto_state(&self.moto_endpoint).await);
         Ok(outbox.emails.into_iter().filter(|e| e.to.split(',').any(|a| a.trim() == to)).collect())
     }
 }

@@ -40,26 +40,6 @@ pub fn mark(table: &str, consumer: &str, event_id: &str) -> anyhow::Result<Trans
     Ok(TransactWriteItem::builder().put(put).build())
 }
 
-/// Whether `consumer` already processed `event_id` (a cheap early exit; the marker's
-/// condition in the transaction is what actually guarantees once-only).
-pub async fn seen(
-    client: &aws_sdk_dynamodb::Client,
-    table: &str,
-    consumer: &str,
-    event_id: &str,
-) -> anyhow::Result<bool> {
-    let out = client
-        .get_item()
-        .table_name(table)
-        .key("pk", crate::dynamo::s(key(consumer, event_id)))
-        .key("sk", crate::dynamo::s("PROCESSED"))
-        .consistent_read(true)
-        .projection_expression("pk")
-        .send()
-        .await?;
-    Ok(out.item.is_some())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,6 +13,32 @@ use crate::outbox::{self, OutboxItem, PREFIX};
 /// EventBridge accepts at most ten entries per PutEvents.
 pub const MAX_ENTRIES: usize = 10;
 
+/// What every service's publisher function depends on: its crate re-exports this and
+/// [`handler`], so the four publishers cannot drift apart.
+pub struct Deps {
+    pub events: Client,
+    pub bus: String,
+}
+
+impl Deps {
+    /// The bus named by `EVENT_BUS_NAME`.
+    pub fn new(config: &aws_types::SdkConfig, env: &bazaar_runtime::config::Env) -> anyhow::Result<Deps> {
+        Ok(Deps { events: Client::new(config), bus: env.required("EVENT_BUS_NAME")? })
+    }
+
+    pub async fn from_env() -> anyhow::Result<Deps> {
+        Self::new(&bazaar_runtime::sdk_config().await, &bazaar_runtime::config::Env::process())
+    }
+}
+
+/// A publisher function's handler: the stream batch in, the failed records out.
+pub async fn handler(
+    deps: &Deps,
+    event: lambda_runtime::LambdaEvent<StreamEvent>,
+) -> Result<DynamoDbEventResponse, lambda_runtime::Error> {
+    Ok(publish(&deps.events, &deps.bus, event.payload).await)
+}
+
 /// Publishes every outbox record of `event` to `bus`; returns the failed records.
 pub async fn publish(client: &Client, bus: &str, event: StreamEvent) -> DynamoDbEventResponse {
     let mut failed: Vec<String> = Vec::new();

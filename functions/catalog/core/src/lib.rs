@@ -11,7 +11,7 @@ pub mod store;
 pub use bazaar_aws::cursor::CursorKey;
 pub use error::CatalogError;
 pub use model::Product;
-pub use store::CatalogStore;
+pub use store::{CatalogStore, TableDeps};
 
 /// The inbox name of the order consumer (`PROCESSED#catalog-on-order#<event id>`).
 pub const CONSUMER: &str = "catalog-on-order";

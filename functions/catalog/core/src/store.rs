@@ -583,3 +583,19 @@ fn wire_name<T: serde::Serialize>(value: T) -> anyhow::Result<String> {
         other => anyhow::bail!("not a unit variant: {other}"),
     }
 }
+
+/// What a function that needs only the catalog table depends on: its crate re-exports this
+/// as its `Deps` (the same shape auth's functions use).
+pub struct TableDeps {
+    pub store: CatalogStore,
+}
+
+impl TableDeps {
+    pub fn new(config: &aws_types::SdkConfig, env: &bazaar_runtime::config::Env) -> anyhow::Result<TableDeps> {
+        Ok(TableDeps { store: CatalogStore::from_env(config, env)? })
+    }
+
+    pub async fn from_env() -> anyhow::Result<TableDeps> {
+        Self::new(&bazaar_runtime::sdk_config().await, &bazaar_runtime::config::Env::process())
+    }
+}

@@ -1,25 +1,12 @@
 //! `DELETE /products/{id}` (`catalog:write`): soft delete (inactive), emits `ProductChanged`.
 
-use bazaar_runtime::config::Env;
 use bazaar_runtime::http::{self, no_content, respond};
-use catalog_core::{CatalogStore, flows};
+use catalog_core::flows;
 use lambda_http::{Body, Request, Response};
 
 pub const PERMISSION: &str = "catalog:write";
 
-pub struct Deps {
-    pub store: CatalogStore,
-}
-
-impl Deps {
-    pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Deps> {
-        Ok(Deps { store: CatalogStore::from_env(config, env)? })
-    }
-
-    pub async fn from_env() -> anyhow::Result<Deps> {
-        Self::new(&bazaar_runtime::sdk_config().await, &Env::process())
-    }
-}
+pub use catalog_core::TableDeps as Deps;
 
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     respond(req, |req, cx| async move {

@@ -11,7 +11,7 @@ pub mod templates;
 
 pub use message::Notification;
 pub use prefs::{PhoneNumber, Preferences, PreferencesInput};
-pub use store::{Channel, Claim, Delivery, DeliveryStatus, NotificationsStore};
+pub use store::{Channel, Claim, Delivery, DeliveryStatus, NotificationsStore, TableDeps};
 pub use templates::{Template, TemplateName};
 
 /// The table named by `NOTIFICATIONS_TABLE`, with a client built from `config`.

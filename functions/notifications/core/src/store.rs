@@ -344,6 +344,22 @@ pub fn key_belongs_to(key: &Item, user_id: &str) -> bool {
     key.len() == 2 && is("pk", &|v| v == user_pk(user_id)) && is("sk", &|v| v.starts_with("DELIVERY#"))
 }
 
+/// What a function that needs only the notifications table depends on: its crate re-exports this
+/// as its `Deps` (the same shape auth's functions use).
+pub struct TableDeps {
+    pub store: NotificationsStore,
+}
+
+impl TableDeps {
+    pub fn new(config: &aws_types::SdkConfig, env: &bazaar_runtime::config::Env) -> anyhow::Result<TableDeps> {
+        Ok(TableDeps { store: crate::store_from_env(config, env)? })
+    }
+
+    pub async fn from_env() -> anyhow::Result<TableDeps> {
+        Self::new(&bazaar_runtime::sdk_config().await, &bazaar_runtime::config::Env::process())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

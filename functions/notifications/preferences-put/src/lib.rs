@@ -2,26 +2,13 @@
 //! phone number (422 otherwise).
 
 use bazaar_runtime::Problem;
-use bazaar_runtime::config::Env;
 use bazaar_runtime::http::{json, json_body, respond};
 use bazaar_runtime::problem::FieldError;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use notifications_core::{NotificationsStore, PreferencesInput};
+use notifications_core::PreferencesInput;
 
-pub struct Deps {
-    pub store: NotificationsStore,
-}
-
-impl Deps {
-    pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Deps> {
-        Ok(Deps { store: notifications_core::store_from_env(config, env)? })
-    }
-
-    pub async fn from_env() -> anyhow::Result<Deps> {
-        Self::new(&bazaar_runtime::sdk_config().await, &Env::process())
-    }
-}
+pub use notifications_core::TableDeps as Deps;
 
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     respond(req, |req, cx| async move {

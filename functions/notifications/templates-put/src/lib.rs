@@ -3,28 +3,15 @@
 //! events provide (422 naming the part otherwise).
 
 use bazaar_runtime::Problem;
-use bazaar_runtime::config::Env;
 use bazaar_runtime::http::{json, json_body, path_param, respond};
 use bazaar_runtime::problem::FieldError;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use notifications_core::{NotificationsStore, Template, TemplateName};
+use notifications_core::{Template, TemplateName};
 use serde::Deserialize;
 use serde_json::json as value;
 
-pub struct Deps {
-    pub store: NotificationsStore,
-}
-
-impl Deps {
-    pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Deps> {
-        Ok(Deps { store: notifications_core::store_from_env(config, env)? })
-    }
-
-    pub async fn from_env() -> anyhow::Result<Deps> {
-        Self::new(&bazaar_runtime::sdk_config().await, &Env::process())
-    }
-}
+pub use notifications_core::TableDeps as Deps;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -7,28 +7,12 @@ use bazaar_aws::consumer::{self, Delivered};
 use bazaar_events::Event;
 use bazaar_events::catalog::{StockRejected, StockReserved};
 use bazaar_events::payments::{PaymentFailed, PaymentSucceeded};
-use bazaar_runtime::config::Env;
 
 use crate::{OrdersStore, Trigger, flows};
 
 /// Messages of a batch handled at once (orders are independent; one order's events are
 /// serialized by the conditional status change).
 pub const CONCURRENCY: usize = 10;
-
-/// What an orders consumer needs: the store.
-pub struct ConsumerDeps {
-    pub store: OrdersStore,
-}
-
-impl ConsumerDeps {
-    pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<ConsumerDeps> {
-        Ok(ConsumerDeps { store: OrdersStore::from_env(config, env)? })
-    }
-
-    pub async fn from_env() -> anyhow::Result<ConsumerDeps> {
-        Self::new(&bazaar_runtime::sdk_config().await, &Env::process())
-    }
-}
 
 /// A saga event about one order, and the trigger it is to the order's state machine.
 pub trait SagaEvent: Event {

@@ -13,4 +13,4 @@ pub mod store;
 pub use error::OrdersError;
 pub use machine::{Trigger, next_status};
 pub use model::{Order, OrderStatus, OrderView, Product};
-pub use store::OrdersStore;
+pub use store::{OrdersStore, TableDeps};

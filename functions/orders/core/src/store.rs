@@ -326,3 +326,19 @@ async fn tokio_sleep(attempt: u32) {
     let ms = 20u64 << attempt.min(6);
     tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
 }
+
+/// What a function that needs only the orders table depends on: its crate re-exports this
+/// as its `Deps` (the same shape auth's functions use).
+pub struct TableDeps {
+    pub store: OrdersStore,
+}
+
+impl TableDeps {
+    pub fn new(config: &aws_types::SdkConfig, env: &bazaar_runtime::config::Env) -> anyhow::Result<TableDeps> {
+        Ok(TableDeps { store: OrdersStore::from_env(config, env)? })
+    }
+
+    pub async fn from_env() -> anyhow::Result<TableDeps> {
+        Self::new(&bazaar_runtime::sdk_config().await, &bazaar_runtime::config::Env::process())
+    }
+}

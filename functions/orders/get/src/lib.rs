@@ -1,25 +1,12 @@
 //! `GET /orders/{id}`: one order, for its customer or a holder of `orders:read_all`;
 //! anyone else gets 404.
 
-use bazaar_runtime::config::Env;
 use bazaar_runtime::http::{self, json, respond};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use orders_core::{OrderView, OrdersStore, flows};
+use orders_core::{OrderView, flows};
 
-pub struct Deps {
-    pub store: OrdersStore,
-}
-
-impl Deps {
-    pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Deps> {
-        Ok(Deps { store: OrdersStore::from_env(config, env)? })
-    }
-
-    pub async fn from_env() -> anyhow::Result<Deps> {
-        Self::new(&bazaar_runtime::sdk_config().await, &Env::process())
-    }
-}
+pub use orders_core::TableDeps as Deps;
 
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     respond(req, |req, cx| async move {

@@ -7,9 +7,9 @@ use bazaar_aws::consumer;
 use bazaar_events::catalog::ProductChanged;
 use lambda_runtime::LambdaEvent;
 use orders_core::Product;
-use orders_core::consumer::{CONCURRENCY, ConsumerDeps};
+use orders_core::consumer::CONCURRENCY;
 
-pub type Deps = ConsumerDeps;
+pub use orders_core::TableDeps as Deps;
 
 pub async fn handler(deps: &Deps, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, lambda_runtime::Error> {
     Ok(consumer::process(event.payload, CONCURRENCY, |message| handle(deps, message)).await)

@@ -9,7 +9,7 @@ use orders_core::consumer;
 
 pub const CONSUMER: &str = "orders-on-stock";
 
-pub type Deps = consumer::ConsumerDeps;
+pub use orders_core::TableDeps as Deps;
 
 pub async fn handler(deps: &Deps, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, lambda_runtime::Error> {
     Ok(consumer::apply_batch::<StockReserved, StockRejected>(&deps.store, CONSUMER, event.payload).await)

@@ -1,25 +1,12 @@
 //! `POST /payments/{id}/cancel`: the payer gives up on a PENDING payment.
 //! PENDING → FAILED (`cancelled_by_payer`) with `PaymentFailed`; not PENDING → 409.
 
-use bazaar_runtime::config::Env;
 use bazaar_runtime::http::{self, json, respond};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use payments_core::{PaymentView, PaymentsStore, flows};
+use payments_core::{PaymentView, flows};
 
-pub struct Deps {
-    pub store: PaymentsStore,
-}
-
-impl Deps {
-    pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Deps> {
-        Ok(Deps { store: PaymentsStore::from_env(config, env)? })
-    }
-
-    pub async fn from_env() -> anyhow::Result<Deps> {
-        Self::new(&bazaar_runtime::sdk_config().await, &Env::process())
-    }
-}
+pub use payments_core::TableDeps as Deps;
 
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     respond(req, |req, cx| async move {

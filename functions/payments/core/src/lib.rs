@@ -13,4 +13,4 @@ pub mod store;
 
 pub use error::PaymentError;
 pub use model::{Payment, PaymentStatus, PaymentView};
-pub use store::PaymentsStore;
+pub use store::{PaymentsStore, TableDeps};

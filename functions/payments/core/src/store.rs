@@ -171,3 +171,19 @@ impl PaymentsStore {
         }
     }
 }
+
+/// What a function that needs only the payments table depends on: its crate re-exports this
+/// as its `Deps` (the same shape auth's functions use).
+pub struct TableDeps {
+    pub store: PaymentsStore,
+}
+
+impl TableDeps {
+    pub fn new(config: &aws_types::SdkConfig, env: &bazaar_runtime::config::Env) -> anyhow::Result<TableDeps> {
+        Ok(TableDeps { store: PaymentsStore::from_env(config, env)? })
+    }
+
+    pub async fn from_env() -> anyhow::Result<TableDeps> {
+        Self::new(&bazaar_runtime::sdk_config().await, &bazaar_runtime::config::Env::process())
+    }
+}
