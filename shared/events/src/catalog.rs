@@ -12,6 +12,9 @@ use crate::{Event, Money};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ProductChanged {
     pub product_id: String,
+    /// The user who created the product; only they (or a holder of `catalog:write_all`)
+    /// may change it.
+    pub owner_id: String,
     pub name: String,
     pub category: String,
     pub price: Money,

@@ -12,6 +12,8 @@ pub mod catalog;
 mod money;
 pub mod orders;
 pub mod payments;
+pub mod permissions;
+pub mod reservations;
 pub mod schema;
 
 pub use money::Money;

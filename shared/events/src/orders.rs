@@ -10,6 +10,8 @@ use crate::{Event, Money};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct OrderLine {
     pub product_id: String,
+    /// The product's owner (from the catalog), so reports can scope sales per owner.
+    pub owner_id: String,
     pub name: String,
     pub quantity: u32,
     pub unit_price: Money,

@@ -15,11 +15,55 @@ pub fn payment_id_for_order(order_id: &str) -> String {
     Uuid::new_v5(&PAYMENT_NAMESPACE, order_id.as_bytes()).to_string()
 }
 
+/// What a payment pays for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SubjectKind {
+    Order,
+    Reservation,
+}
+
+impl SubjectKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubjectKind::Order => "order",
+            SubjectKind::Reservation => "reservation",
+        }
+    }
+}
+
+/// The order or reservation a payment belongs to: each has exactly one payment.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+pub struct Subject {
+    pub kind: SubjectKind,
+    pub id: String,
+}
+
+impl Subject {
+    pub fn order(id: impl Into<String>) -> Subject {
+        Subject { kind: SubjectKind::Order, id: id.into() }
+    }
+
+    pub fn reservation(id: impl Into<String>) -> Subject {
+        Subject { kind: SubjectKind::Reservation, id: id.into() }
+    }
+
+    /// The id of the subject's one payment (for an order, [`payment_id_for_order`]).
+    pub fn payment_id(&self) -> String {
+        match self.kind {
+            SubjectKind::Order => payment_id_for_order(&self.id),
+            SubjectKind::Reservation => {
+                Uuid::new_v5(&PAYMENT_NAMESPACE, format!("reservation:{}", self.id).as_bytes()).to_string()
+            }
+        }
+    }
+}
+
 /// The payer was charged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct PaymentSucceeded {
     pub payment_id: String,
-    pub order_id: String,
+    pub subject: Subject,
     pub customer_id: String,
     pub amount: Money,
     /// The provider's reference of the charge.
@@ -29,14 +73,14 @@ pub struct PaymentSucceeded {
 impl Event for PaymentSucceeded {
     const SOURCE: &'static str = "bazaar.payments";
     const DETAIL_TYPE: &'static str = "PaymentSucceeded";
-    const VERSION: u32 = 1;
+    const VERSION: u32 = 2;
 }
 
 /// The payment was declined or cancelled; nothing was charged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct PaymentFailed {
     pub payment_id: String,
-    pub order_id: String,
+    pub subject: Subject,
     pub customer_id: String,
     pub amount: Money,
     /// A short machine-readable reason: `declined`, `cancelled_by_payer`, `provider_error`.
@@ -46,6 +90,24 @@ pub struct PaymentFailed {
 impl Event for PaymentFailed {
     const SOURCE: &'static str = "bazaar.payments";
     const DETAIL_TYPE: &'static str = "PaymentFailed";
+    const VERSION: u32 = 2;
+}
+
+/// A succeeded payment was refunded in full (a paid reservation was cancelled with a
+/// refund).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct PaymentRefunded {
+    pub payment_id: String,
+    pub subject: Subject,
+    pub customer_id: String,
+    pub amount: Money,
+    /// The provider's reference of the refund.
+    pub provider_ref: String,
+}
+
+impl Event for PaymentRefunded {
+    const SOURCE: &'static str = "bazaar.payments";
+    const DETAIL_TYPE: &'static str = "PaymentRefunded";
     const VERSION: u32 = 1;
 }
 
@@ -57,5 +119,7 @@ mod tests {
     fn a_payment_id_is_stable_per_order_and_distinct_across_orders() {
         assert_eq!(payment_id_for_order("o-1"), payment_id_for_order("o-1"));
         assert_ne!(payment_id_for_order("o-1"), payment_id_for_order("o-2"));
+        assert_eq!(Subject::order("o-1").payment_id(), payment_id_for_order("o-1"));
+        assert_ne!(Subject::reservation("o-1").payment_id(), Subject::order("o-1").payment_id());
     }
 }

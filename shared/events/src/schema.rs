@@ -3,7 +3,7 @@
 
 use schemars::{JsonSchema, Schema, schema_for};
 
-use crate::{Envelope, Event, auth, catalog, orders, payments};
+use crate::{Envelope, Event, auth, catalog, orders, payments, permissions, reservations};
 
 /// File name of an event's schema: `<service>.<DetailType>.v<version>.json`.
 pub fn file_name<T: Event>() -> String {
@@ -31,6 +31,14 @@ pub fn all() -> Vec<(String, Schema)> {
         entry::<orders::OrderCancelled>(),
         entry::<payments::PaymentSucceeded>(),
         entry::<payments::PaymentFailed>(),
+        entry::<payments::PaymentRefunded>(),
+        entry::<permissions::RoleChanged>(),
+        entry::<permissions::UserRolesChanged>(),
+        entry::<reservations::ReservationRequested>(),
+        entry::<reservations::ReservationConfirmed>(),
+        entry::<reservations::ReservationCancelled>(),
+        entry::<reservations::ReservationCheckedIn>(),
+        entry::<reservations::ReservationReminderDue>(),
     ]
 }
 
