@@ -1,11 +1,14 @@
 //! Creating the first admin: there is no admin to grant the role, so an operator command
-//! (the devstack's seed locally) calls this with the table's name.
+//! (the devstack's seed locally) calls this with the table's name. The account is
+//! registered with the admin role; its `UserRegistered` tells the permissions service,
+//! which owns role assignments from then on.
 
 use crate::model::NewPassword;
 use crate::{AuthStore, Email, flows, roles};
 
 /// Makes sure an account with `email` exists and holds the admin role; returns its id.
-/// Idempotent: an existing account keeps its password and gains the role.
+/// Idempotent for an existing admin. An existing account without the role is refused:
+/// roles are granted through the permissions service (`PUT /users/{id}/roles/admin`).
 pub async fn ensure_admin(
     client: &aws_sdk_dynamodb::Client,
     table: &str,
@@ -15,7 +18,12 @@ pub async fn ensure_admin(
     let store = AuthStore::new(client.clone(), table);
     let email = Email::parse(email).map_err(|e| anyhow::anyhow!("admin email: {e:?}"))?;
     if let Some(user) = store.user_by_email(&email).await? {
-        store.grant_role(&user.user_id, roles::ADMIN).await?;
+        anyhow::ensure!(
+            user.roles.iter().any(|r| r == roles::ADMIN),
+            "{} exists without the admin role: grant it with PUT /users/{}/roles/admin",
+            email.as_str(),
+            user.user_id
+        );
         return Ok(user.user_id);
     }
     let password = NewPassword::parse(password, &email).map_err(|e| anyhow::anyhow!("admin password: {e:?}"))?;

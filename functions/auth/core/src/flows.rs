@@ -82,7 +82,7 @@ pub async fn register(store: &AuthStore, req: RegisterRequest, correlation_id: &
     let event = registered_event(&user, correlation_id);
     store.create_user(&user, &event).await?;
     tracing::info!(user_id = %user.user_id, "user registered");
-    Ok(UserView::from(&user))
+    Ok(UserView::new(&user, store.permissions_for(&user).await?))
 }
 
 pub(crate) fn new_user(email: Email, password: &NewPassword, roles: Vec<String>) -> anyhow::Result<User> {
@@ -93,6 +93,7 @@ pub(crate) fn new_user(email: Email, password: &NewPassword, roles: Vec<String>)
         roles,
         created_at: Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         session_generation: 0,
+        roles_version: 0,
     })
 }
 
@@ -146,7 +147,8 @@ pub async fn login(
     let refresh = new_refresh(&family.family_id, &user.user_id, now, settings);
     store.start_session(&family, &refresh.1).await?;
     tracing::info!(user_id = %user.user_id, "logged in");
-    token_pair(signer, settings, &user, refresh.0, now)
+    let permissions = store.permissions_for(&user).await?;
+    token_pair(signer, settings, &user, permissions, refresh.0, now)
 }
 
 fn new_refresh(family_id: &str, user_id: &str, now: i64, settings: &TokenSettings) -> (String, RefreshRecord) {
@@ -165,11 +167,12 @@ fn token_pair(
     signer: &Signer,
     settings: &TokenSettings,
     user: &User,
+    permissions: Vec<String>,
     refresh: String,
     now: i64,
 ) -> Result<TokenPair, AuthError> {
     Ok(TokenPair {
-        access_token: issue_access(signer, settings, user, now)?,
+        access_token: issue_access(signer, settings, user, permissions, now)?,
         token_type: "Bearer".to_owned(),
         expires_in: settings.access_ttl_seconds,
         refresh_token: refresh,
@@ -203,7 +206,10 @@ pub async fn refresh(
         store.revoke_family(&record.family_id).await?;
         return Err(AuthError::InvalidRefreshToken);
     }
-    token_pair(signer, settings, &user, new_token, now)
+    // Roles and permissions are read afresh: a refreshed token carries any change made
+    // since the last one.
+    let permissions = store.permissions_for(&user).await?;
+    token_pair(signer, settings, &user, permissions, new_token, now)
 }
 
 /// Ends the session the refresh token belongs to. Unknown tokens are ignored (logout is

@@ -86,6 +86,9 @@ pub struct User {
     /// generation are dead, so every existing session ends.
     #[serde(default)]
     pub session_generation: u64,
+    /// The version of the last `UserRolesChanged` applied to `roles` (0: as registered).
+    #[serde(default)]
+    pub roles_version: u64,
 }
 
 impl std::fmt::Debug for User {
@@ -104,13 +107,14 @@ pub struct UserView {
     pub created_at: String,
 }
 
-impl From<&User> for UserView {
-    fn from(u: &User) -> UserView {
+impl UserView {
+    /// The view of `u`, whose roles grant `permissions` (see `AuthStore::permissions_for`).
+    pub fn new(u: &User, permissions: Vec<String>) -> UserView {
         UserView {
             id: u.user_id.clone(),
             email: u.email.as_str().to_owned(),
             roles: u.roles.clone(),
-            permissions: crate::roles::permissions_of(&u.roles),
+            permissions,
             created_at: u.created_at.clone(),
         }
     }

@@ -2,7 +2,10 @@
 //! `USER#<id>/PROFILE` the account · `EMAIL#<email>/EMAIL` uniqueness lock ·
 //! `REFRESH#<sha256>/TOKEN` a refresh token · `FAMILY#<id>/FAMILY` a login session whose
 //! tokens rotate · `RESET#<sha256>/TOKEN` a password reset · `RATE#<key>/<window>` a
-//! throttling counter · `OUTBOX#<event id>/EVENT` an event for the publisher.
+//! throttling counter · `ROLE#<name>/ROLE` the projection of a role (from `RoleChanged`) ·
+//! `OUTBOX#<event id>/EVENT` an event for the publisher.
+
+use std::collections::HashMap;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{ConditionCheck, Put, ReturnValue, TransactWriteItem, Update};
@@ -10,8 +13,10 @@ use bazaar_aws::dynamo::{self, Item, from_item, n, s, to_item};
 use bazaar_aws::outbox;
 use bazaar_events::Envelope;
 use bazaar_events::auth::{PasswordResetRequested, UserRegistered};
+use bazaar_events::permissions::{RoleChanged, UserRolesChanged};
 use serde::{Deserialize, Serialize};
 
+use crate::roles::{RoleRecord, permissions_of};
 use crate::{AuthError, Email, User};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -325,27 +330,68 @@ impl AuthStore {
         }
     }
 
-    /// Grants `role` to an existing account (used by the admin bootstrap).
-    pub async fn grant_role(&self, user_id: &str, role: &str) -> anyhow::Result<()> {
-        let Some(user) = self.user(user_id).await? else {
-            anyhow::bail!("no user {user_id}");
-        };
-        if user.roles.iter().any(|r| r == role) {
-            return Ok(());
+    /// The projected records of `roles` (those the permissions service ever changed).
+    pub async fn role_records(&self, roles: &[String]) -> anyhow::Result<HashMap<String, RoleRecord>> {
+        let mut records = HashMap::new();
+        for role in roles {
+            if let Some(record) = self.get::<RoleRecord>(role_pk(role), "ROLE").await? {
+                records.insert(role.clone(), record);
+            }
         }
-        self.client
+        Ok(records)
+    }
+
+    /// What `user`'s roles grant right now, per the projection.
+    pub async fn permissions_for(&self, user: &User) -> anyhow::Result<Vec<String>> {
+        Ok(permissions_of(&user.roles, &self.role_records(&user.roles).await?))
+    }
+
+    /// Applies a `RoleChanged` unless the projection already holds that version or a newer
+    /// one (redelivered or out-of-order events change nothing). True when applied.
+    pub async fn apply_role_changed(&self, event: &RoleChanged) -> anyhow::Result<bool> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(keyed(role_pk(&event.role), "ROLE", &RoleRecord::from(event))?))
+            .condition_expression("attribute_not_exists(pk) OR version < :v")
+            .expression_attribute_values(":v", n(event.version))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if dynamo::is_condition_failure(&e) => Ok(false),
+            Err(e) => Err(anyhow::anyhow!("projecting role: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e))),
+        }
+    }
+
+    /// Sets the user's roles from a `UserRolesChanged` unless a newer (or the same) version
+    /// was applied already. True when applied; false when stale or the user is unknown.
+    pub async fn apply_user_roles(&self, event: &UserRolesChanged) -> anyhow::Result<bool> {
+        let roles = event.roles.iter().map(|r| s(r.as_str())).collect();
+        let result = self
+            .client
             .update_item()
             .table_name(&self.table)
-            .key("pk", s(user_pk(user_id)))
+            .key("pk", s(user_pk(&event.user_id)))
             .key("sk", s("PROFILE"))
-            .update_expression("SET #roles = list_append(#roles, :role)")
+            .update_expression("SET #roles = :roles, roles_version = :v")
+            .condition_expression("attribute_exists(pk) AND (attribute_not_exists(roles_version) OR roles_version < :v)")
             .expression_attribute_names("#roles", "roles")
-            .expression_attribute_values(":role", aws_sdk_dynamodb::types::AttributeValue::L(vec![s(role)]))
+            .expression_attribute_values(":roles", aws_sdk_dynamodb::types::AttributeValue::L(roles))
+            .expression_attribute_values(":v", n(event.version))
             .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| anyhow::anyhow!("granting role: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e)))
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if dynamo::is_condition_failure(&e) => Ok(false),
+            Err(e) => Err(anyhow::anyhow!("projecting user roles: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e))),
+        }
     }
+}
+
+fn role_pk(role: &str) -> String {
+    format!("ROLE#{role}")
 }
 
 /// What a function that needs only the auth table depends on (logout, me, users-get,

@@ -8,7 +8,6 @@ use sha2::{Digest, Sha256};
 
 use crate::User;
 use crate::keys::{KeySet, Signer};
-use crate::roles::permissions_of;
 use crate::settings::TokenSettings;
 
 /// Clock skew tolerated on `exp` and `nbf`.
@@ -28,8 +27,15 @@ pub struct AccessClaims {
     pub permissions: Vec<String>,
 }
 
-/// Signs an access token for `user`, valid from `now` for the configured lifetime.
-pub fn issue_access(signer: &Signer, settings: &TokenSettings, user: &User, now: i64) -> anyhow::Result<String> {
+/// Signs an access token for `user`, whose roles grant `permissions`, valid from `now` for
+/// the configured lifetime.
+pub fn issue_access(
+    signer: &Signer,
+    settings: &TokenSettings,
+    user: &User,
+    permissions: Vec<String>,
+    now: i64,
+) -> anyhow::Result<String> {
     let claims = AccessClaims {
         iss: settings.issuer.clone(),
         aud: settings.audience.clone(),
@@ -40,7 +46,7 @@ pub fn issue_access(signer: &Signer, settings: &TokenSettings, user: &User, now:
         jti: uuid::Uuid::new_v4().to_string(),
         email: user.email.as_str().to_owned(),
         roles: user.roles.clone(),
-        permissions: permissions_of(&user.roles),
+        permissions,
     };
     let mut header = Header::new(Algorithm::RS256);
     header.kid = Some(signer.kid.clone());

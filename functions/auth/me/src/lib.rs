@@ -12,7 +12,8 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     respond(req, |req, cx| async move {
         let identity = cx.identity(&req)?;
         let user = deps.store.user(&identity.sub).await?.ok_or(AuthError::NotFound)?;
-        json(StatusCode::OK, &UserView::from(&user))
+        let permissions = deps.store.permissions_for(&user).await?;
+        json(StatusCode::OK, &UserView::new(&user, permissions))
     })
     .await
 }

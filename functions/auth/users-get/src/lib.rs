@@ -15,7 +15,8 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
         cx.identity(&req)?.require(PERMISSION)?;
         let id = http::path_param(&req, "id")?;
         let user = deps.store.user(&id).await?.ok_or(AuthError::NotFound)?;
-        json(StatusCode::OK, &UserView::from(&user))
+        let permissions = deps.store.permissions_for(&user).await?;
+        json(StatusCode::OK, &UserView::new(&user, permissions))
     })
     .await
 }

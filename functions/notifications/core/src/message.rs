@@ -4,6 +4,9 @@
 use bazaar_aws::consumer::Delivered;
 use bazaar_events::auth::{PasswordResetRequested, UserRegistered};
 use bazaar_events::orders::{CancelReason, OrderCancelled, OrderLine, OrderPaid};
+use bazaar_events::reservations::{
+    Booking, ReservationCancelReason, ReservationCancelled, ReservationConfirmed, ReservationReminderDue,
+};
 use bazaar_events::{Envelope, Event, Money};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -56,6 +59,25 @@ impl Notification {
             Ok(Self::order_paid(delivered.decode()?))
         } else if delivered.is::<OrderCancelled>() {
             Ok(Self::order_cancelled(delivered.decode()?))
+        } else if delivered.is::<ReservationConfirmed>() {
+            let e = delivered.decode::<ReservationConfirmed>()?;
+            Ok(Self::reservation(&e, TemplateName::ReservationConfirmed, &e.data.reservation, json!({})))
+        } else if delivered.is::<ReservationCancelled>() {
+            let e = delivered.decode::<ReservationCancelled>()?;
+            let reason = match e.data.reason {
+                ReservationCancelReason::CustomerRequest => "customer_request",
+                ReservationCancelReason::OwnerRequest => "owner_request",
+                ReservationCancelReason::PaymentFailed => "payment_failed",
+                ReservationCancelReason::Expired => "expired",
+            };
+            let extra = json!({
+                "reason": reason, "refund": e.data.refund, "was_confirmed": e.data.was_confirmed,
+                "apology": e.data.reason != ReservationCancelReason::CustomerRequest,
+            });
+            Ok(Self::reservation(&e, TemplateName::ReservationCancelled, &e.data.reservation, extra))
+        } else if delivered.is::<ReservationReminderDue>() {
+            let e = delivered.decode::<ReservationReminderDue>()?;
+            Ok(Self::reservation(&e, TemplateName::ReservationReminder, &e.data.reservation, json!({})))
         } else {
             anyhow::bail!("notifications does not consume {} from {}", delivered.detail_type, delivered.source)
         }
@@ -109,6 +131,34 @@ impl Notification {
             "apology": d.reason != CancelReason::CustomerRequest,
         });
         Self::new(&e, TemplateName::OrderCancelled, &d.customer_id, &d.customer_email, extra)
+    }
+}
+
+impl Notification {
+    /// A reservation notification: times are shown in the resource's time zone.
+    fn reservation<T: Event>(e: &Envelope<T>, template: TemplateName, b: &Booking, extra: Value) -> Self {
+        let (date, start_time) = local(b.start, &b.time_zone);
+        let (_, end_time) = local(b.end, &b.time_zone);
+        let mut context = json!({
+            "reservation_id": b.reservation_id, "resource_name": b.resource_name, "date": date,
+            "start_time": start_time, "end_time": end_time, "time_zone": b.time_zone, "slots": b.slots,
+            "amount": format_money(&b.amount),
+        });
+        if let (Some(c), Value::Object(extra)) = (context.as_object_mut(), extra) {
+            c.extend(extra);
+        }
+        Self::new(e, template, &b.customer_id, &b.customer_email, context)
+    }
+}
+
+/// `instant` as a local date and `HH:MM` in `zone` (UTC when the zone is unknown).
+fn local(instant: DateTime<Utc>, zone: &str) -> (String, String) {
+    match zone.parse::<chrono_tz::Tz>() {
+        Ok(tz) => {
+            let t = instant.with_timezone(&tz);
+            (t.format("%Y-%m-%d").to_string(), t.format("%H:%M").to_string())
+        }
+        Err(_) => (instant.format("%Y-%m-%d").to_string(), instant.format("%H:%M UTC").to_string()),
     }
 }
 
@@ -184,6 +234,7 @@ mod tests {
             payment_id: "p1".into(),
             lines: vec![OrderLine {
                 product_id: "pr".into(),
+                owner_id: "own".into(),
                 name: "Lamp".into(),
                 quantity: 2,
                 unit_price: money(1250),
@@ -207,6 +258,54 @@ mod tests {
         assert_eq!(n.context["apology"], true);
         // Every default template renders with the context its event builds.
         n.template.default_template().render(&n.context).expect("renders");
+    }
+
+    fn booking() -> Booking {
+        Booking {
+            reservation_id: "r1".into(),
+            resource_id: "res".into(),
+            resource_name: "Studio A".into(),
+            owner_id: "own".into(),
+            customer_id: "u3".into(),
+            customer_email: "e@f.co".into(),
+            start: "2026-07-01T08:00:00Z".parse().expect("start"),
+            end: "2026-07-01T10:00:00Z".parse().expect("end"),
+            time_zone: "Europe/Berlin".into(),
+            local_date: "2026-07-01".into(),
+            slots: 2,
+            amount: money(5000),
+        }
+    }
+
+    #[test]
+    fn reservation_events_show_local_times_and_render_every_default_template() {
+        let e = Envelope::new(ReservationConfirmed { reservation: booking(), payment_id: "p".into() }, "c");
+        let n = Notification::from_body(&body(&e)).expect("confirmed");
+        assert_eq!((n.template, n.user_id.as_str(), n.email.as_str()), (TemplateName::ReservationConfirmed, "u3", "e@f.co"));
+        // 08:00 UTC is 10:00 in Berlin in summer.
+        assert_eq!((n.context["start_time"].as_str(), n.context["end_time"].as_str()), (Some("10:00"), Some("12:00")));
+        let text = n.template.default_template().render(&n.context).expect("renders").text;
+        assert!(text.contains("Studio A") && text.contains("10:00–12:00") && text.contains("50.00 EUR"), "{text}");
+
+        let e = Envelope::new(
+            ReservationCancelled {
+                reservation: booking(),
+                reason: ReservationCancelReason::OwnerRequest,
+                was_confirmed: true,
+                refund: true,
+            },
+            "c",
+        );
+        let n = Notification::from_body(&body(&e)).expect("cancelled");
+        assert_eq!(n.template, TemplateName::ReservationCancelled);
+        let text = n.template.default_template().render(&n.context).expect("renders").text;
+        assert!(text.contains("cancelled by the venue") && text.contains("will be refunded"), "{text}");
+
+        let e = Envelope::new(ReservationReminderDue { reservation: booking() }, "c");
+        let n = Notification::from_body(&body(&e)).expect("reminder");
+        assert_eq!(n.template, TemplateName::ReservationReminder);
+        let subject = n.template.default_template().render(&n.context).expect("renders").subject;
+        assert_eq!(subject, "Reminder: Studio A tomorrow at 10:00");
     }
 
     #[test]

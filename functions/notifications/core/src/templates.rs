@@ -13,14 +13,20 @@ pub enum TemplateName {
     PasswordReset,
     OrderConfirmation,
     OrderCancelled,
+    ReservationConfirmed,
+    ReservationCancelled,
+    ReservationReminder,
 }
 
 impl TemplateName {
-    pub const ALL: [TemplateName; 4] = [
+    pub const ALL: [TemplateName; 7] = [
         TemplateName::Welcome,
         TemplateName::PasswordReset,
         TemplateName::OrderConfirmation,
         TemplateName::OrderCancelled,
+        TemplateName::ReservationConfirmed,
+        TemplateName::ReservationCancelled,
+        TemplateName::ReservationReminder,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -29,6 +35,9 @@ impl TemplateName {
             TemplateName::PasswordReset => "password_reset",
             TemplateName::OrderConfirmation => "order_confirmation",
             TemplateName::OrderCancelled => "order_cancelled",
+            TemplateName::ReservationConfirmed => "reservation_confirmed",
+            TemplateName::ReservationCancelled => "reservation_cancelled",
+            TemplateName::ReservationReminder => "reservation_reminder",
         }
     }
 
@@ -64,6 +73,24 @@ impl TemplateName {
                 include_str!("../templates/order_cancelled.html"),
                 Some(include_str!("../templates/order_cancelled.sms")),
             ),
+            TemplateName::ReservationConfirmed => (
+                include_str!("../templates/reservation_confirmed.subject"),
+                include_str!("../templates/reservation_confirmed.txt"),
+                include_str!("../templates/reservation_confirmed.html"),
+                Some(include_str!("../templates/reservation_confirmed.sms")),
+            ),
+            TemplateName::ReservationCancelled => (
+                include_str!("../templates/reservation_cancelled.subject"),
+                include_str!("../templates/reservation_cancelled.txt"),
+                include_str!("../templates/reservation_cancelled.html"),
+                Some(include_str!("../templates/reservation_cancelled.sms")),
+            ),
+            TemplateName::ReservationReminder => (
+                include_str!("../templates/reservation_reminder.subject"),
+                include_str!("../templates/reservation_reminder.txt"),
+                include_str!("../templates/reservation_reminder.html"),
+                Some(include_str!("../templates/reservation_reminder.sms")),
+            ),
         };
         Template {
             subject: subject.trim_end().to_owned(),
@@ -91,9 +118,22 @@ impl TemplateName {
             TemplateName::OrderCancelled => json!({
                 "order_id": "ord-sample", "total": "25.00 EUR", "reason": "payment_failed", "apology": true,
             }),
+            TemplateName::ReservationConfirmed | TemplateName::ReservationReminder => reservation_sample(),
+            TemplateName::ReservationCancelled => merge(
+                reservation_sample(),
+                json!({ "reason": "owner_request", "refund": true, "was_confirmed": true, "apology": true }),
+            ),
         };
         merge(common, specific)
     }
+}
+
+/// The variables every reservation template gets.
+fn reservation_sample() -> serde_json::Value {
+    serde_json::json!({
+        "reservation_id": "res-sample", "resource_name": "Studio A", "date": "2026-11-22",
+        "start_time": "10:00", "end_time": "12:00", "time_zone": "Europe/Berlin", "slots": 2, "amount": "50.00 EUR",
+    })
 }
 
 fn merge(mut base: serde_json::Value, extra: serde_json::Value) -> serde_json::Value {

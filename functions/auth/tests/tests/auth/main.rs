@@ -4,5 +4,6 @@ mod authorizer;
 mod bad_input;
 mod flows;
 mod outbox;
+mod projection;
 mod samples;
 mod support;

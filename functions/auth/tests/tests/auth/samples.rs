@@ -21,6 +21,8 @@ fn expectations() -> BTreeMap<&'static str, u16> {
         ("logout/unknown-token.json", 204),
         ("me/customer.json", 404),
         ("me/no-identity.json", 401),
+        ("on-roles/role-changed.json", 200),
+        ("on-roles/user-roles-changed.json", 200),
         ("openid-configuration/get.json", 200),
         ("password-forgot/invalid-email.json", 422),
         ("password-forgot/unknown-email.json", 202),
@@ -61,6 +63,10 @@ async fn run(app: &TestApp, name: &str, json: &str) -> u16 {
                 Err(d) if d.error_message == "Unauthorized" => 401,
                 Err(_) => 500,
             };
+        }
+        "on-roles" => {
+            let r = auth_on_roles::handler(&app.on_roles(), samples::event(json)).await.expect("handled");
+            return samples::batch_outcome(r.batch_item_failures.len(), 500);
         }
         "publisher" => {
             let event = samples::event(json);

@@ -25,6 +25,7 @@ fn paid(user_id: &str, email: &str) -> Envelope<OrderPaid> {
             payment_id: "pay-1".into(),
             lines: vec![OrderLine {
                 product_id: "p1".into(),
+                owner_id: "owner-1".into(),
                 name: "Desk lamp".into(),
                 quantity: 2,
                 unit_price: money(1250),

@@ -128,6 +128,9 @@ impl TestApp {
     pub fn users_get(&self) -> auth_users_get::Deps {
         auth_users_get::Deps { store: self.store() }
     }
+    pub fn on_roles(&self) -> auth_on_roles::Deps {
+        auth_on_roles::Deps { store: self.store() }
+    }
     pub fn forgot(&self) -> auth_password_forgot::Deps {
         auth_password_forgot::Deps {
             store: self.store(),

@@ -1,0 +1,35 @@
+//! `auth-on-roles` (SQS ← EventBridge `RoleChanged`, `UserRolesChanged`): keeps auth's
+//! projection of what the permissions service decided, so the next token issued or
+//! refreshed carries the user's current roles and permissions. Both events carry a version
+//! and the whole new state, so applying only newer versions makes redeliveries and
+//! out-of-order events harmless.
+
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use bazaar_aws::consumer::{self, Delivered};
+use bazaar_events::permissions::{RoleChanged, UserRolesChanged};
+use lambda_runtime::LambdaEvent;
+
+pub use auth_core::store::TableDeps as Deps;
+
+/// Messages handled at once (a batch is at most 10).
+const CONCURRENCY: usize = 10;
+
+pub async fn handler(deps: &Deps, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, lambda_runtime::Error> {
+    Ok(consumer::process(event.payload, CONCURRENCY, |message| handle(deps, message)).await)
+}
+
+async fn handle(deps: &Deps, message: SqsMessage) -> anyhow::Result<()> {
+    let delivered = Delivered::parse(consumer::body(&message)?)?;
+    if delivered.is::<RoleChanged>() {
+        let event = delivered.decode::<RoleChanged>()?.data;
+        let applied = deps.store.apply_role_changed(&event).await?;
+        tracing::info!(role = %event.role, version = event.version, deleted = event.deleted, applied, "role projected");
+    } else if delivered.is::<UserRolesChanged>() {
+        let event = delivered.decode::<UserRolesChanged>()?.data;
+        let applied = deps.store.apply_user_roles(&event).await?;
+        tracing::info!(user_id = %event.user_id, version = event.version, applied, "user roles projected");
+    } else {
+        tracing::warn!("ignoring an event this consumer does not handle");
+    }
+    Ok(())
+}
