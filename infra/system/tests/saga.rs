@@ -215,6 +215,7 @@ async fn a_poison_message_reaches_the_dlq_after_five_receives_while_the_other_ni
     for (i, product) in products.iter().enumerate() {
         let event = ProductChanged {
             product_id: product.clone(),
+            owner_id: "poison-test-owner".into(),
             name: format!("Sample {i}"),
             category: "tests".into(),
             price: bazaar_events::Money::new(100, "EUR"),

@@ -5,7 +5,7 @@ use bazaar_aws::cursor::CursorKey;
 use bazaar_aws::dynamo::Item;
 use bazaar_events::Envelope;
 use bazaar_events::catalog::ReleaseReason;
-use bazaar_runtime::Problem;
+use bazaar_runtime::{Identity, Problem};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -32,10 +32,36 @@ pub struct ListQuery {
     pub cursor: Option<String>,
 }
 
-pub async fn create(store: &CatalogStore, body: NewProductBody, correlation_id: &str) -> Result<Product, CatalogError> {
-    let product = NewProduct::parse(body)?.into_product(uuid::Uuid::new_v4().to_string(), Utc::now());
+/// Create products, and change or delete one's own.
+pub const WRITE: &str = "catalog:write";
+/// Change or delete any product.
+pub const WRITE_ALL: &str = "catalog:write_all";
+
+/// 403 unless the caller may change some product (`catalog:write` or `catalog:write_all`);
+/// which products is [`may_change`]'s question.
+pub fn require_writer(identity: &Identity) -> Result<(), Problem> {
+    if identity.has_permission(WRITE_ALL) { Ok(()) } else { identity.require(WRITE) }
+}
+
+/// Whether `identity` may change `product`: any product with `catalog:write_all`, its own
+/// with `catalog:write`. Products are public, so another owner's product is a 403, not a
+/// 404: hiding it would hide nothing.
+pub fn may_change(identity: &Identity, product: &Product) -> Result<(), CatalogError> {
+    let own = !product.owner_id.is_empty() && product.owner_id == identity.sub && identity.has_permission(WRITE);
+    if own || identity.has_permission(WRITE_ALL) { Ok(()) } else { Err(CatalogError::NotOwner) }
+}
+
+/// `POST /products`: the caller becomes the product's owner.
+pub async fn create(
+    store: &CatalogStore,
+    body: NewProductBody,
+    owner: &Identity,
+    correlation_id: &str,
+) -> Result<Product, CatalogError> {
+    let product =
+        NewProduct::parse(body)?.into_product(uuid::Uuid::new_v4().to_string(), owner.sub.clone(), Utc::now());
     store.create(&product, &Envelope::new(product.changed(), correlation_id)).await?;
-    tracing::info!(product_id = %product.id, "product created");
+    tracing::info!(product_id = %product.id, owner_id = %product.owner_id, "product created");
     Ok(product)
 }
 
@@ -51,10 +77,12 @@ pub async fn update(
     store: &CatalogStore,
     id: &str,
     body: PatchBody,
+    identity: &Identity,
     correlation_id: &str,
 ) -> Result<Product, CatalogError> {
     let patch = ProductPatch::parse(body)?;
     let current = get(store, id).await?;
+    may_change(identity, &current)?;
     let next = current.patched(patch, Utc::now());
     store.save_change(&current, &next, &Envelope::new(next.changed(), correlation_id)).await?;
     tracing::info!(product_id = %id, version = next.version, "product updated");
@@ -62,19 +90,30 @@ pub async fn update(
 }
 
 /// Soft delete: the product stays stored (holds and orders refer to it) but is inactive.
-pub async fn delete(store: &CatalogStore, id: &str, correlation_id: &str) -> Result<(), CatalogError> {
+pub async fn delete(
+    store: &CatalogStore,
+    id: &str,
+    identity: &Identity,
+    correlation_id: &str,
+) -> Result<(), CatalogError> {
     let current = get(store, id).await?;
+    may_change(identity, &current)?;
     let next = current.deleted(Utc::now());
     store.save_change(&current, &next, &Envelope::new(next.changed(), correlation_id)).await?;
     tracing::info!(product_id = %id, version = next.version, "product deleted");
     Ok(())
 }
 
-pub async fn set_stock(store: &CatalogStore, id: &str, body: StockBody) -> Result<Product, CatalogError> {
+/// `PUT /products/{id}/stock`. The owner is read first; it never changes, so the write
+/// cannot race a change of owner.
+pub async fn set_stock(
+    store: &CatalogStore,
+    id: &str,
+    body: StockBody,
+    identity: &Identity,
+) -> Result<Product, CatalogError> {
     let quantity = parse_stock(body)?;
-    if id.is_empty() || id.len() > MAX_ID_LEN {
-        return Err(CatalogError::NotFound);
-    }
+    may_change(identity, &get(store, id).await?)?;
     let product = store.set_stock(id, quantity, Utc::now()).await?;
     tracing::info!(product_id = %id, stock = quantity, "stock set");
     Ok(product)
@@ -143,6 +182,40 @@ mod tests {
 
     fn key() -> CursorKey {
         CursorKey::new("0123456789abcdef-test").expect("key")
+    }
+
+    fn identity(sub: &str, permissions: &[&str]) -> Identity {
+        Identity {
+            sub: sub.into(),
+            email: String::new(),
+            roles: vec![],
+            permissions: permissions.iter().map(|p| (*p).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn an_owner_changes_their_own_products_and_write_all_changes_any() {
+        let now = Utc::now();
+        let product = |owner: &str| {
+            let new = crate::model::NewProduct {
+                name: "Lamp".into(),
+                description: None,
+                category: "home".into(),
+                price: bazaar_events::Money::new(100, "EUR"),
+                stock: 1,
+            };
+            new.into_product("p".into(), owner.into(), now)
+        };
+        let mine = product("a");
+        assert!(may_change(&identity("a", &[WRITE]), &mine).is_ok());
+        assert!(matches!(may_change(&identity("b", &[WRITE]), &mine), Err(CatalogError::NotOwner)));
+        assert!(matches!(may_change(&identity("a", &[]), &mine), Err(CatalogError::NotOwner)), "write is needed");
+        assert!(may_change(&identity("admin", &[WRITE_ALL]), &mine).is_ok());
+        let legacy = product("");
+        assert!(matches!(may_change(&identity("", &[WRITE]), &legacy), Err(CatalogError::NotOwner)));
+        assert!(may_change(&identity("admin", &[WRITE_ALL]), &legacy).is_ok());
+        assert!(require_writer(&identity("x", &[WRITE_ALL])).is_ok());
+        assert_eq!(require_writer(&identity("x", &["orders:read_all"])).expect_err("no").status, 403);
     }
 
     #[test]

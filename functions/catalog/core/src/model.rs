@@ -20,6 +20,11 @@ pub const MAX_STOCK: i64 = 1_000_000_000;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Product {
     pub id: String,
+    /// The user who created it; only they (holding `catalog:write`) or a holder of
+    /// `catalog:write_all` may change it. Empty for a product created before products had
+    /// owners: only `catalog:write_all` may change those.
+    #[serde(default)]
+    pub owner_id: String,
     pub name: String,
     #[serde(default)]
     pub description: Option<String>,
@@ -40,6 +45,7 @@ impl Product {
     pub fn changed(&self) -> ProductChanged {
         ProductChanged {
             product_id: self.id.clone(),
+            owner_id: self.owner_id.clone(),
             name: self.name.clone(),
             category: self.category.clone(),
             price: self.price.clone(),
@@ -147,9 +153,10 @@ impl NewProduct {
         }
     }
 
-    pub fn into_product(self, id: String, now: DateTime<Utc>) -> Product {
+    pub fn into_product(self, id: String, owner_id: String, now: DateTime<Utc>) -> Product {
         Product {
             id,
+            owner_id,
             name: self.name,
             description: self.description,
             category: self.category,
@@ -268,9 +275,10 @@ mod tests {
         .expect("valid");
         assert_eq!(new.name, "Lamp");
         assert_eq!(new.description, None);
-        let p = new.into_product("p1".into(), Utc::now());
+        let p = new.into_product("p1".into(), "owner-1".into(), Utc::now());
         assert_eq!((p.version, p.stock, p.active), (1, 5, true));
         assert_eq!(p.changed().price, Money::new(1999, "EUR"));
+        assert_eq!(p.changed().owner_id, "owner-1");
     }
 
     #[test]
@@ -313,13 +321,14 @@ mod tests {
             price: Money::new(1, "EUR"),
             stock: 2,
         }
-        .into_product("p".into(), now);
+        .into_product("p".into(), "o".into(), now);
         let patch = ProductPatch { price: Some(Money::new(5, "EUR")), description: Some(None), ..Default::default() };
         let next = p.patched(patch, now);
         assert_eq!((next.version, next.price.amount_minor, next.description.clone()), (2, 5, None));
         assert_eq!(next.name, "A");
         let gone = next.deleted(now);
         assert_eq!((gone.version, gone.active, gone.stock), (3, false, 2));
+        assert_eq!(gone.owner_id, "o", "the owner never changes");
     }
 
     #[test]

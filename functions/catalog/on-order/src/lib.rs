@@ -1,5 +1,6 @@
 //! `catalog-on-order` (SQS): `OrderPlaced` reserves stock (or rejects the order),
-//! `OrderPaid` settles the hold, `OrderCancelled` and `PaymentFailed` release it. Each event
+//! `OrderPaid` settles the hold, `OrderCancelled` and `PaymentFailed` (of an order; a
+//! reservation's is acknowledged and ignored) release it. Each event
 //! is applied once (inbox marker in the same transaction); a message that cannot be decoded
 //! fails alone and ends in the DLQ after its retries.
 
@@ -7,7 +8,7 @@ use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use bazaar_aws::consumer::{self, Delivered};
 use bazaar_events::catalog::ReleaseReason;
 use bazaar_events::orders::{OrderCancelled, OrderPaid, OrderPlaced};
-use bazaar_events::payments::PaymentFailed;
+use bazaar_events::payments::{PaymentFailed, SubjectKind};
 use bazaar_events::{Envelope, Event};
 use bazaar_runtime::config::Env;
 use catalog_core::CatalogStore;
@@ -58,7 +59,13 @@ pub async fn handle(deps: &Deps, message: &SqsMessage) -> anyhow::Result<()> {
         release(deps, &cancelled, &cancelled.data.order_id, ReleaseReason::OrderCancelled).await?;
     } else if delivered.is::<PaymentFailed>() {
         let failed = delivered.decode::<PaymentFailed>()?;
-        release(deps, &failed, &failed.data.order_id, ReleaseReason::PaymentFailed).await?;
+        let subject = &failed.data.subject;
+        if subject.kind != SubjectKind::Order {
+            // A reservation's payment: it never held stock.
+            tracing::info!(subject_kind = subject.kind.as_str(), "payment of something else than an order ignored");
+            return Ok(());
+        }
+        release(deps, &failed, &subject.id, ReleaseReason::PaymentFailed).await?;
     } else {
         anyhow::bail!("catalog-on-order does not consume {} from {}", delivered.detail_type, delivered.source);
     }

@@ -1,4 +1,5 @@
-//! `POST /products` (`catalog:write`): creates a product and emits `ProductChanged`.
+//! `POST /products` (`catalog:write`): creates a product owned by the caller and emits
+//! `ProductChanged`.
 
 use bazaar_runtime::http::{self, ApiError, json, respond};
 use catalog_core::flows;
@@ -11,9 +12,10 @@ pub use catalog_core::TableDeps as Deps;
 
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     respond(req, |req, cx| async move {
-        cx.identity(&req)?.require(PERMISSION)?;
+        let identity = cx.identity(&req)?;
+        identity.require(PERMISSION)?;
         let body = http::json_body(&req)?;
-        let product = flows::create(&deps.store, body, cx.correlation_id.as_str()).await?;
+        let product = flows::create(&deps.store, body, &identity, cx.correlation_id.as_str()).await?;
         let mut response = json(StatusCode::CREATED, &product)?;
         let location =
             HeaderValue::from_str(&format!("/products/{}", product.id)).map_err(|e| ApiError::Unexpected(e.into()))?;

@@ -1,18 +1,18 @@
-//! `DELETE /products/{id}` (`catalog:write`): soft delete (inactive), emits `ProductChanged`.
+//! `DELETE /products/{id}` (its owner with `catalog:write`, or `catalog:write_all`): soft
+//! delete (inactive), emits `ProductChanged`. Another owner's product is 403.
 
 use bazaar_runtime::http::{self, no_content, respond};
 use catalog_core::flows;
 use lambda_http::{Body, Request, Response};
 
-pub const PERMISSION: &str = "catalog:write";
-
 pub use catalog_core::TableDeps as Deps;
 
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     respond(req, |req, cx| async move {
-        cx.identity(&req)?.require(PERMISSION)?;
+        let identity = cx.identity(&req)?;
+        flows::require_writer(&identity)?;
         let id = http::path_param(&req, "id")?;
-        flows::delete(&deps.store, &id, cx.correlation_id.as_str()).await?;
+        flows::delete(&deps.store, &id, &identity, cx.correlation_id.as_str()).await?;
         no_content()
     })
     .await

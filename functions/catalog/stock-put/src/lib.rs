@@ -1,20 +1,20 @@
-//! `PUT /products/{id}/stock` (`catalog:write`): sets the units available, `{"quantity": n}`.
+//! `PUT /products/{id}/stock` (its owner with `catalog:write`, or `catalog:write_all`): sets
+//! the units available, `{"quantity": n}`. Another owner's product is 403.
 
 use bazaar_runtime::http::{self, json, respond};
 use catalog_core::flows;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
-pub const PERMISSION: &str = "catalog:write";
-
 pub use catalog_core::TableDeps as Deps;
 
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     respond(req, |req, cx| async move {
-        cx.identity(&req)?.require(PERMISSION)?;
+        let identity = cx.identity(&req)?;
+        flows::require_writer(&identity)?;
         let id = http::path_param(&req, "id")?;
         let body = http::json_body(&req)?;
-        json(StatusCode::OK, &flows::set_stock(&deps.store, &id, body).await?)
+        json(StatusCode::OK, &flows::set_stock(&deps.store, &id, body, &identity).await?)
     })
     .await
 }

@@ -1,12 +1,13 @@
 //! The driver of the orders service's SQS consumers. orders-on-stock and orders-on-payment
-//! each move orders on one of two saga events and differ only in which two; orders-on-product
-//! shares their dependencies and batch concurrency.
+//! each move orders on one of two saga events and differ only in which two (payments of
+//! reservations are acknowledged and ignored); orders-on-product shares their dependencies
+//! and batch concurrency.
 
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use bazaar_aws::consumer::{self, Delivered};
 use bazaar_events::Event;
 use bazaar_events::catalog::{StockRejected, StockReserved};
-use bazaar_events::payments::{PaymentFailed, PaymentSucceeded};
+use bazaar_events::payments::{PaymentFailed, PaymentSucceeded, Subject, SubjectKind};
 
 use crate::{OrdersStore, Trigger, flows};
 
@@ -14,28 +15,49 @@ use crate::{OrdersStore, Trigger, flows};
 /// serialized by the conditional status change).
 pub const CONCURRENCY: usize = 10;
 
-/// A saga event about one order, and the trigger it is to the order's state machine.
+/// A saga event, and the trigger it is to the order's state machine.
 pub trait SagaEvent: Event {
     const TRIGGER: Trigger;
-    fn into_order_id(self) -> String;
+    /// The order the event is about; `None` when it is about something else (a
+    /// reservation's payment), which the orders service acknowledges and ignores.
+    fn into_order_id(self) -> Option<String>;
 }
 
-macro_rules! saga_event {
+macro_rules! stock_event {
     ($($event:ty => $trigger:ident),* $(,)?) => {$(
         impl SagaEvent for $event {
             const TRIGGER: Trigger = Trigger::$trigger;
-            fn into_order_id(self) -> String {
-                self.order_id
+            fn into_order_id(self) -> Option<String> {
+                Some(self.order_id)
             }
         }
     )*};
 }
 
-saga_event! {
+macro_rules! payment_event {
+    ($($event:ty => $trigger:ident),* $(,)?) => {$(
+        impl SagaEvent for $event {
+            const TRIGGER: Trigger = Trigger::$trigger;
+            fn into_order_id(self) -> Option<String> {
+                order_of(self.subject)
+            }
+        }
+    )*};
+}
+
+stock_event! {
     StockReserved => StockReserved,
     StockRejected => StockRejected,
+}
+
+payment_event! {
     PaymentSucceeded => PaymentSucceeded,
     PaymentFailed => PaymentFailed,
+}
+
+/// The order a payment is for, if it is an order's payment.
+fn order_of(subject: Subject) -> Option<String> {
+    (subject.kind == SubjectKind::Order).then_some(subject.id)
 }
 
 /// Applies every message of `batch`, each an `A` or a `B`, to its order exactly once (the
@@ -66,7 +88,21 @@ async fn apply_message<A: SagaEvent, B: SagaEvent>(
 async fn apply<T: SagaEvent>(store: &OrdersStore, consumer: &str, delivered: Delivered) -> anyhow::Result<()> {
     let e = delivered.decode::<T>()?;
     let event_id = e.metadata.event_id.to_string();
-    let order_id = e.data.into_order_id();
+    let Some(order_id) = e.data.into_order_id() else {
+        tracing::info!(%event_id, detail_type = T::DETAIL_TYPE, "not about an order; ignored");
+        return Ok(());
+    };
     flows::apply_event(store, consumer, &order_id, T::TRIGGER, &event_id, &e.metadata.correlation_id).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_orders_payment_names_an_order() {
+        assert_eq!(order_of(Subject::order("o-1")), Some("o-1".to_owned()));
+        assert_eq!(order_of(Subject::reservation("o-1")), None);
+    }
 }

@@ -78,6 +78,10 @@ impl From<&Order> for OrderView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Product {
     pub product_id: String,
+    /// The product's owner in the catalog (copied into each order line). Empty for a
+    /// product projected before the catalog had owners, until its next `ProductChanged`.
+    #[serde(default)]
+    pub owner_id: String,
     pub name: String,
     pub price: Money,
     pub active: bool,
@@ -88,6 +92,7 @@ impl From<&bazaar_events::catalog::ProductChanged> for Product {
     fn from(e: &bazaar_events::catalog::ProductChanged) -> Product {
         Product {
             product_id: e.product_id.clone(),
+            owner_id: e.owner_id.clone(),
             name: e.name.clone(),
             price: e.price.clone(),
             active: e.active,

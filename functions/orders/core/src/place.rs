@@ -99,6 +99,7 @@ pub fn price(lines: &[ValidLine], products: &HashMap<String, Product>) -> Result
             Some(p) => match p.price.amount_minor.checked_mul(i64::from(line.quantity)) {
                 Some(amount) if p.price.amount_minor >= 0 => priced.push(OrderLine {
                     product_id: line.product_id.clone(),
+                    owner_id: p.owner_id.clone(),
                     name: p.name.clone(),
                     quantity: line.quantity,
                     unit_price: p.price.clone(),
@@ -133,6 +134,7 @@ mod tests {
     fn product(id: &str, amount: i64, currency: &str, active: bool) -> (String, Product) {
         let p = Product {
             product_id: id.into(),
+            owner_id: format!("owner of {id}"),
             name: format!("name of {id}"),
             price: Money::new(amount, currency),
             active,
@@ -162,6 +164,7 @@ mod tests {
         assert_eq!(priced[0].line_total, Money::new(5997, "EUR"));
         assert_eq!(priced[1].line_total, Money::new(500, "EUR"));
         assert_eq!(priced[2].name, "name of a");
+        assert_eq!((priced[0].owner_id.as_str(), priced[1].owner_id.as_str()), ("owner of a", "owner of b"));
         assert_eq!(total, Money::new(5997 + 500 + 1999, "EUR"));
     }
 

@@ -1,6 +1,8 @@
 //! Moves orders on the payment's outcome: `PaymentSucceeded` → PAID with `OrderPaid`,
 //! `PaymentFailed` → CANCELLED with `OrderCancelled(payment_failed)`. A payment may succeed
-//! before the order saw its `StockReserved`. Exactly once per event (inbox marker).
+//! before the order saw its `StockReserved`. Exactly once per event (inbox marker). Only
+//! payments whose subject is an order count: a reservation's payment is acknowledged and
+//! ignored.
 
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use bazaar_events::payments::{PaymentFailed, PaymentSucceeded};

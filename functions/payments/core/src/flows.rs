@@ -2,9 +2,9 @@
 //! or message, call one of these, and render the result.
 
 use aws_sdk_dynamodb::types::TransactWriteItem;
-use bazaar_events::Envelope;
 use bazaar_events::catalog::StockReserved;
-use bazaar_events::payments::{PaymentFailed, PaymentSucceeded, payment_id_for_order};
+use bazaar_events::payments::{PaymentFailed, PaymentSucceeded, Subject};
+use bazaar_events::{Envelope, Money};
 use bazaar_runtime::Identity;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -17,8 +17,9 @@ use crate::{Payment, PaymentError, PaymentStatus, PaymentsStore, simulate};
 /// The inbox name of `payments-on-stock`.
 pub const ON_STOCK_CONSUMER: &str = "payments-on-stock";
 
-/// Payment ids are uuids; anything much longer cannot exist (and would be an invalid key).
-const MAX_ID_LEN: usize = 128;
+/// Payment, order and reservation ids are uuids; anything much longer cannot exist (and
+/// would be an invalid key).
+pub(crate) const MAX_ID_LEN: usize = 128;
 
 /// The event a settlement emits, as an outbox transaction item.
 fn settlement_event(
@@ -31,7 +32,7 @@ fn settlement_event(
         Settlement::Succeeded { provider_ref } => store.event(&Envelope::new(
             PaymentSucceeded {
                 payment_id: payment.payment_id.clone(),
-                order_id: payment.order_id.clone(),
+                subject: payment.subject.clone(),
                 customer_id: payment.payer.clone(),
                 amount: payment.amount.clone(),
                 provider_ref: provider_ref.clone(),
@@ -41,7 +42,7 @@ fn settlement_event(
         Settlement::Failed { reason } => store.event(&Envelope::new(
             PaymentFailed {
                 payment_id: payment.payment_id.clone(),
-                order_id: payment.order_id.clone(),
+                subject: payment.subject.clone(),
                 customer_id: payment.payer.clone(),
                 amount: payment.amount.clone(),
                 reason: reason.clone(),
@@ -51,39 +52,52 @@ fn settlement_event(
     }
 }
 
-/// What handling one `StockReserved` did.
+/// What handling one `StockReserved` or `ReservationRequested` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StockOutcome {
-    /// The order's payment was created (and, when simulated, settled).
-    Created(Payment),
-    /// The event, or the order's payment, was seen before: nothing changed.
+pub enum Created {
+    /// The subject's payment was created (and, when simulated, settled).
+    Created(Box<Payment>),
+    /// The event, or the subject's payment (or its tombstone), was seen before: nothing changed.
     AlreadyProcessed,
 }
 
-/// `StockReserved` → the order's payment, created once per order id. Simulated mode settles
-/// it in the same transaction (with its event); manual mode leaves it PENDING. When the
-/// hold expired already (the event was in flight too long) the payment fails at once with
-/// reason `expired`, so it can never succeed for stock that is no longer held.
-pub async fn on_stock_reserved(
+/// A payment to create for an order or a reservation, from the event that asks for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPayment {
+    pub subject: Subject,
+    pub payer: String,
+    pub amount: Money,
+    pub hold_expires_at: DateTime<Utc>,
+}
+
+/// The subject's payment, created once per subject (its id is `subject.payment_id()`), with
+/// `consumer`'s inbox marker of `event`. Simulated mode settles it in the same transaction
+/// (with its event); manual mode leaves it PENDING. When the hold expired already (the
+/// event was in flight too long) the payment fails at once with reason `expired`, so it can
+/// never succeed for something that is no longer held.
+pub async fn create_payment<T: bazaar_events::Event>(
     store: &PaymentsStore,
     settings: &ProviderSettings,
-    event: &Envelope<StockReserved>,
+    consumer: &str,
+    event: &Envelope<T>,
+    new: NewPayment,
     now: DateTime<Utc>,
-) -> anyhow::Result<StockOutcome> {
-    let data = &event.data;
-    anyhow::ensure!(!data.order_id.is_empty() && data.order_id.len() <= MAX_ID_LEN, "invalid order id");
-    anyhow::ensure!(data.total.amount_minor >= 0, "negative total for order {}", data.order_id);
+) -> anyhow::Result<Created> {
+    let subject = &new.subject;
+    anyhow::ensure!(!subject.id.is_empty() && subject.id.len() <= MAX_ID_LEN, "invalid {} id", subject.kind.as_str());
+    anyhow::ensure!(new.amount.amount_minor >= 0, "negative amount for {} {}", subject.kind.as_str(), subject.id);
     let payment = Payment {
-        payment_id: payment_id_for_order(&data.order_id),
-        order_id: data.order_id.clone(),
-        payer: data.customer_id.clone(),
+        payment_id: subject.payment_id(),
+        subject: new.subject.clone(),
+        payer: new.payer,
         status: PaymentStatus::Pending,
-        amount: data.total.clone(),
+        amount: new.amount,
         created_at: now,
         updated_at: now,
-        hold_expires_at: data.hold_expires_at,
+        hold_expires_at: new.hold_expires_at,
         provider_ref: None,
         failure_reason: None,
+        refund_ref: None,
     };
     let settlement = if now >= payment.hold_expires_at {
         Some(Settlement::Failed { reason: reasons::EXPIRED.to_owned() })
@@ -91,7 +105,7 @@ pub async fn on_stock_reserved(
         match settings.mode {
             ProviderMode::Manual => None,
             ProviderMode::Simulated => {
-                Some(if simulate::succeeds(settings.success_rate, settings.seed.as_deref(), &data.order_id) {
+                Some(if simulate::succeeds(settings.success_rate, settings.seed.as_deref(), &simulate::key(subject)) {
                     Settlement::Succeeded { provider_ref: simulate::provider_ref(&payment.payment_id) }
                 } else {
                     Settlement::Failed { reason: reasons::DECLINED.to_owned() }
@@ -108,14 +122,37 @@ pub async fn on_stock_reserved(
         }
         None => (payment, None),
     };
-    let marker = store.inbox_marker(ON_STOCK_CONSUMER, &event.metadata.event_id.to_string())?;
+    let marker = store.inbox_marker(consumer, &event.metadata.event_id.to_string())?;
     if store.create(&payment, Some(marker), outbox).await? {
-        tracing::info!(payment_id = %payment.payment_id, order_id = %payment.order_id, status = %payment.status, "payment created");
-        Ok(StockOutcome::Created(payment))
+        tracing::info!(
+            payment_id = %payment.payment_id,
+            subject_kind = payment.subject.kind.as_str(),
+            subject_id = %payment.subject.id,
+            status = %payment.status,
+            "payment created"
+        );
+        Ok(Created::Created(Box::new(payment)))
     } else {
-        tracing::info!(order_id = %data.order_id, "payment of this order exists already; nothing to do");
-        Ok(StockOutcome::AlreadyProcessed)
+        tracing::info!(subject_kind = subject.kind.as_str(), subject_id = %subject.id, "payment exists already; nothing to do");
+        Ok(Created::AlreadyProcessed)
     }
+}
+
+/// `StockReserved` → the order's payment; its hold expiry is the stock hold's.
+pub async fn on_stock_reserved(
+    store: &PaymentsStore,
+    settings: &ProviderSettings,
+    event: &Envelope<StockReserved>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Created> {
+    let data = &event.data;
+    let new = NewPayment {
+        subject: Subject::order(data.order_id.clone()),
+        payer: data.customer_id.clone(),
+        amount: data.total.clone(),
+        hold_expires_at: data.hold_expires_at,
+    };
+    create_payment(store, settings, ON_STOCK_CONSUMER, event, new, now).await
 }
 
 /// The payment `payment_id` if `identity` may see it; NotFound otherwise.
@@ -137,16 +174,18 @@ pub enum Settled {
     /// A success came after the window closed: the payment was failed as `expired`.
     Expired(Payment),
     NotPending(PaymentStatus),
-    DuplicateWebhook,
+    /// The marker given was recorded before: this change was applied already.
+    Duplicate,
 }
 
 /// Applies `settlement` to a PENDING payment, conditionally, with its event (and, for a
-/// webhook, its marker). A success after the window closed becomes a failure `expired`.
-async fn settle(
+/// webhook or a consumer, the marker of what caused it). A success after the window closed
+/// becomes a failure `expired`.
+pub(crate) async fn settle(
     store: &PaymentsStore,
     payment: &Payment,
     settlement: Settlement,
-    webhook: Option<&WebhookRecord>,
+    marker: Option<TransactWriteItem>,
     correlation_id: &str,
     now: DateTime<Utc>,
     window_seconds: Option<i64>,
@@ -159,7 +198,7 @@ async fn settle(
     let settlement = if expired { Settlement::Failed { reason: reasons::EXPIRED.to_owned() } } else { settlement };
     let next = settlement.apply(payment, now);
     let event = settlement_event(store, &next, &settlement, correlation_id)?;
-    match store.settle(&next, event, webhook).await? {
+    match store.transition(&next, PaymentStatus::Pending, event, marker).await? {
         SettleWrite::Applied if expired => {
             tracing::info!(payment_id = %next.payment_id, "payment window closed: payment failed as expired");
             Ok(Settled::Expired(next))
@@ -168,7 +207,7 @@ async fn settle(
             tracing::info!(payment_id = %next.payment_id, status = %next.status, "payment settled");
             Ok(Settled::Applied(next))
         }
-        SettleWrite::DuplicateWebhook => Ok(Settled::DuplicateWebhook),
+        SettleWrite::Duplicate => Ok(Settled::Duplicate),
         SettleWrite::NotPending => {
             let status = store.payment(&payment.payment_id).await?.map_or(PaymentStatus::Failed, |p| p.status);
             Ok(Settled::NotPending(status))
@@ -192,7 +231,7 @@ pub async fn complete(
         Settled::Applied(p) => Ok(p),
         Settled::Expired(_) => Err(PaymentError::Expired),
         Settled::NotPending(status) => Err(PaymentError::NotPending(status)),
-        Settled::DuplicateWebhook => Err(anyhow::anyhow!("a webhook marker without a webhook").into()),
+        Settled::Duplicate => Err(anyhow::anyhow!("a duplicate without a marker").into()),
     }
 }
 
@@ -210,7 +249,7 @@ pub async fn cancel(
     match settle(store, &payment, settlement, None, correlation_id, now, None).await? {
         Settled::Applied(p) | Settled::Expired(p) => Ok(p),
         Settled::NotPending(status) => Err(PaymentError::NotPending(status)),
-        Settled::DuplicateWebhook => Err(anyhow::anyhow!("a webhook marker without a webhook").into()),
+        Settled::Duplicate => Err(anyhow::anyhow!("a duplicate without a marker").into()),
     }
 }
 
@@ -310,8 +349,16 @@ pub async fn webhook(
         expires_at: now.timestamp() + WEBHOOK_RETENTION_SECONDS,
     };
     Ok(
-        match settle(store, &payment, notice.settlement(), Some(&record), correlation_id, now, Some(window_seconds))
-            .await?
+        match settle(
+            store,
+            &payment,
+            notice.settlement(),
+            Some(store.webhook_marker(&record)?),
+            correlation_id,
+            now,
+            Some(window_seconds),
+        )
+        .await?
         {
             Settled::Applied(p) => WebhookReply::Applied { payment_status: p.status },
             Settled::Expired(_) => WebhookReply::Expired,
@@ -319,7 +366,7 @@ pub async fn webhook(
                 tracing::info!(payment_id = %payment.payment_id, %status, "webhook for a settled payment ignored");
                 WebhookReply::Ignored { payment_status: status }
             }
-            Settled::DuplicateWebhook => WebhookReply::Duplicate,
+            Settled::Duplicate => WebhookReply::Duplicate,
         },
     )
 }

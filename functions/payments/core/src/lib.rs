@@ -1,10 +1,12 @@
-//! The payments service's domain and its DynamoDB store: one transaction per order
-//! (`PAYMENT#<payment_id_for_order>`), the simulated provider, the payment window, and the
-//! HMAC-signed provider webhook. Function crates stay thin and call into this.
+//! The payments service's domain and its DynamoDB store: one transaction per order or
+//! reservation (`PAYMENT#<Subject::payment_id>`), the simulated provider, the payment window,
+//! refunds of cancelled reservations, and the HMAC-signed provider webhook. Function crates
+//! stay thin and call into this.
 
 pub mod error;
 pub mod flows;
 pub mod model;
+pub mod reservation;
 pub mod secret;
 pub mod settings;
 pub mod signature;

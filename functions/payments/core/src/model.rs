@@ -1,6 +1,7 @@
-//! A payment (one per order) and its wire shape.
+//! A payment (one per order or reservation) and its wire shape.
 
 use bazaar_events::Money;
+use bazaar_events::payments::{Subject, SubjectKind};
 use bazaar_runtime::Identity;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -15,6 +16,8 @@ pub enum PaymentStatus {
     Pending,
     Succeeded,
     Failed,
+    /// It had succeeded and was refunded in full (a paid reservation was cancelled).
+    Refunded,
 }
 
 impl PaymentStatus {
@@ -23,6 +26,7 @@ impl PaymentStatus {
             PaymentStatus::Pending => "PENDING",
             PaymentStatus::Succeeded => "SUCCEEDED",
             PaymentStatus::Failed => "FAILED",
+            PaymentStatus::Refunded => "REFUNDED",
         }
     }
 }
@@ -33,23 +37,29 @@ impl std::fmt::Display for PaymentStatus {
     }
 }
 
-/// The transaction of one order, as stored.
+/// The transaction of one order or reservation, as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Payment {
+    /// Always `subject.payment_id()`.
     pub payment_id: String,
-    pub order_id: String,
-    /// The customer who placed the order.
+    /// What the payment pays for.
+    pub subject: Subject,
+    /// The customer who placed the order or booked the reservation.
     pub payer: String,
     pub status: PaymentStatus,
     pub amount: Money,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-    /// When the order's stock hold expires (from `StockReserved`): no success after it.
+    /// When what is paid for stops being held: the order's stock hold (`StockReserved`)
+    /// or the pending reservation (`ReservationRequested.expires_at`). No success after it.
     pub hold_expires_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_ref: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<String>,
+    /// The provider's reference of the refund, once REFUNDED.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refund_ref: Option<String>,
 }
 
 impl Payment {
@@ -59,10 +69,14 @@ impl Payment {
         identity.sub == self.payer || identity.has_permission(READ_ALL)
     }
 
-    /// The instant after which this payment can no longer succeed: `window_seconds`
-    /// (`PAYMENT_WINDOW_SECONDS`, the hold TTL) after creation, and never after the stock
-    /// hold itself expires (the event may have reached payments late).
+    /// The instant after which this payment can no longer succeed. An order's: `window_seconds`
+    /// (`PAYMENT_WINDOW_SECONDS`, the stock hold TTL) after creation, and never after the stock
+    /// hold itself expires (the event may have reached payments late). A reservation's: when
+    /// the reservation expires; the reservations service sets that deadline, not this window.
     pub fn pay_by(&self, window_seconds: i64) -> DateTime<Utc> {
+        if self.subject.kind == SubjectKind::Reservation {
+            return self.hold_expires_at;
+        }
         chrono::Duration::try_seconds(window_seconds)
             .and_then(|window| self.created_at.checked_add_signed(window))
             .map_or(self.hold_expires_at, |end| end.min(self.hold_expires_at))
@@ -78,7 +92,8 @@ impl Payment {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentView {
     pub id: String,
-    pub order_id: String,
+    /// `{"kind": "order" | "reservation", "id": …}`.
+    pub subject: Subject,
     pub status: PaymentStatus,
     pub amount: Money,
     pub created_at: DateTime<Utc>,
@@ -87,19 +102,22 @@ pub struct PaymentView {
     pub provider_ref: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refund_ref: Option<String>,
 }
 
 impl From<&Payment> for PaymentView {
     fn from(p: &Payment) -> Self {
         PaymentView {
             id: p.payment_id.clone(),
-            order_id: p.order_id.clone(),
+            subject: p.subject.clone(),
             status: p.status,
             amount: p.amount.clone(),
             created_at: p.created_at,
             updated_at: p.updated_at,
             provider_ref: p.provider_ref.clone(),
             failure_reason: p.failure_reason.clone(),
+            refund_ref: p.refund_ref.clone(),
         }
     }
 }
@@ -137,6 +155,8 @@ pub mod reasons {
     pub const DECLINED: &str = "declined";
     pub const CANCELLED_BY_PAYER: &str = "cancelled_by_payer";
     pub const EXPIRED: &str = "expired";
+    /// What was paid for was cancelled while the payment was PENDING (or before it existed).
+    pub const CANCELLED: &str = "cancelled";
 }
 
 #[cfg(test)]
@@ -147,7 +167,7 @@ mod tests {
         let now = Utc::now();
         Payment {
             payment_id: "p1".into(),
-            order_id: "o1".into(),
+            subject: Subject::order("o1"),
             payer: "u1".into(),
             status: PaymentStatus::Pending,
             amount: Money::new(1250, "EUR"),
@@ -156,6 +176,7 @@ mod tests {
             hold_expires_at: now + chrono::Duration::seconds(600),
             provider_ref: None,
             failure_reason: None,
+            refund_ref: None,
         }
     }
 
@@ -187,6 +208,14 @@ mod tests {
     }
 
     #[test]
+    fn a_reservation_payment_may_succeed_until_the_reservation_expires() {
+        let p = Payment { subject: Subject::reservation("r1"), ..payment() };
+        let at = |s: i64| p.created_at + chrono::Duration::seconds(s);
+        assert!(!p.window_closed(at(599), 300), "the order window does not apply");
+        assert!(p.window_closed(at(600), 300));
+    }
+
+    #[test]
     fn a_settlement_sets_status_and_its_detail() {
         let p = payment();
         let later = p.created_at + chrono::Duration::seconds(5);
@@ -203,6 +232,8 @@ mod tests {
     fn the_view_has_the_documented_fields() {
         let json = serde_json::to_value(PaymentView::from(&payment())).expect("json");
         assert_eq!(json["id"], "p1");
+        assert_eq!(json["subject"], serde_json::json!({"kind": "order", "id": "o1"}));
+        assert!(json.get("order_id").is_none());
         assert_eq!(json["status"], "PENDING");
         assert_eq!(json["amount"]["amount_minor"], 1250);
         assert!(json.get("provider_ref").is_none());

@@ -1,5 +1,7 @@
 //! The payments table (single-table design). Items:
-//! `PAYMENT#<payment_id>/PAYMENT` the transaction of one order · `WEBHOOK#<event_id>/WEBHOOK`
+//! `PAYMENT#<payment_id>/PAYMENT` the transaction of one order or reservation (a
+//! reservation cancelled before its payment existed leaves a FAILED one, its tombstone) ·
+//! `WEBHOOK#<event_id>/WEBHOOK`
 //! a provider notification already applied · `PROCESSED#…` inbox markers ·
 //! `OUTBOX#<event_id>/EVENT` events for the publisher.
 
@@ -45,14 +47,15 @@ pub struct WebhookRecord {
     pub expires_at: i64,
 }
 
-/// What a conditional settlement did.
+/// What a conditional status change did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SettleWrite {
     Applied,
-    /// The payment was no longer PENDING when written (a concurrent change won).
+    /// The payment was no longer in the expected status when written (a concurrent change won).
     NotPending,
-    /// The webhook event id was already recorded.
-    DuplicateWebhook,
+    /// The change's marker (a webhook's event id, or a consumer's inbox marker) was already
+    /// recorded: this notification or event was applied before.
+    Duplicate,
 }
 
 #[derive(Clone)]
@@ -141,33 +144,40 @@ impl PaymentsStore {
         inbox::mark(&self.table, consumer, event_id)
     }
 
-    /// Writes `next` (a settled payment) only if the stored payment is still PENDING, with
-    /// its event and, for a webhook, the webhook's marker, in one transaction.
-    pub async fn settle(
+    /// The marker that records a provider notification as applied (fails the transaction
+    /// when it was applied before).
+    pub fn webhook_marker(&self, record: &WebhookRecord) -> anyhow::Result<TransactWriteItem> {
+        let item = to_item(&Keyed { pk: webhook_pk(&record.event_id), sk: "WEBHOOK".to_owned(), value: record })?;
+        self.put(item, "attribute_not_exists(pk)")
+    }
+
+    /// Writes `next` only if the stored payment is still in status `from`, with its event and,
+    /// when given, the marker of what caused the change (a webhook's or an inbox marker), in
+    /// one transaction.
+    pub async fn transition(
         &self,
         next: &Payment,
+        from: PaymentStatus,
         event: TransactWriteItem,
-        webhook: Option<&WebhookRecord>,
+        marker: Option<TransactWriteItem>,
     ) -> anyhow::Result<SettleWrite> {
         let item = to_item(&Keyed { pk: payment_pk(&next.payment_id), sk: "PAYMENT".to_owned(), value: next })?;
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(item))
-            .condition_expression("#status = :pending")
+            .condition_expression("#status = :from")
             .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":pending", s(PaymentStatus::Pending.as_str()))
+            .expression_attribute_values(":from", s(from.as_str()))
             .build()?;
         let mut items = vec![TransactWriteItem::builder().put(put).build()];
-        if let Some(record) = webhook {
-            let item = to_item(&Keyed { pk: webhook_pk(&record.event_id), sk: "WEBHOOK".to_owned(), value: record })?;
-            items.push(self.put(item, "attribute_not_exists(pk)")?);
-        }
+        let marked = marker.is_some();
+        items.extend(marker);
         items.push(event);
         match self.transact(items).await {
             Ok(()) => Ok(SettleWrite::Applied),
-            Err(e) if webhook.is_some() && dynamo::condition_failed_at(&e, 1) => Ok(SettleWrite::DuplicateWebhook),
+            Err(e) if marked && dynamo::condition_failed_at(&e, 1) => Ok(SettleWrite::Duplicate),
             Err(e) if dynamo::condition_failed_at(&e, 0) => Ok(SettleWrite::NotPending),
-            Err(e) => Err(anyhow::anyhow!("settling payment: {}", DisplayErrorContext(e))),
+            Err(e) => Err(anyhow::anyhow!("changing payment: {}", DisplayErrorContext(e))),
         }
     }
 }

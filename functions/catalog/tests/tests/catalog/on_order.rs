@@ -108,6 +108,28 @@ async fn a_failed_payment_releases_the_hold() {
 }
 
 #[tokio::test]
+async fn a_reservations_failed_payment_touches_no_hold() {
+    let app = TestApp::spawn().await;
+    let a = product_id(&app, 2).await;
+    let order = new_order_id();
+    assert!(app.deliver(&batch_of(&[delivered(&order_placed(&order, &[(&a, 2)]))])).await.is_empty());
+    let as_reservation = |id: &str| {
+        let mut failed = payment_failed(id);
+        failed.data.subject = bazaar_events::payments::Subject::reservation(id);
+        failed.data.payment_id = failed.data.subject.payment_id();
+        failed
+    };
+    // One whose id is this order's, one unknown: both acknowledged, neither touches holds.
+    let unknown = new_order_id();
+    let batch = batch_of(&[delivered(&as_reservation(&order)), delivered(&as_reservation(&unknown))]);
+    assert!(app.deliver(&batch).await.is_empty());
+    assert_eq!(app.stock_of(&a).await, 0, "the order's units stay held");
+    assert_eq!(app.store().hold(&order).await.expect("read").expect("hold").status, HoldStatus::Held);
+    assert!(app.store().hold(&unknown).await.expect("read").is_none(), "no void hold either");
+    assert!(app.events::<StockReleased>().await.is_empty());
+}
+
+#[tokio::test]
 async fn a_paid_order_settles_its_hold_and_a_late_cancel_gives_nothing_back() {
     let app = TestApp::spawn().await;
     let a = product_id(&app, 5).await;

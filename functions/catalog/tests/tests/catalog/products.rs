@@ -19,6 +19,7 @@ async fn creating_a_product_returns_201_and_emits_product_changed_version_1() {
     assert_eq!(product["price"], json!({ "amount_minor": 2599, "currency": "EUR" }));
     assert_eq!((product["stock"].as_u64(), product["version"].as_u64()), (Some(7), Some(1)));
     assert_eq!(product["active"], true);
+    assert_eq!(product["owner_id"], admin().sub, "the creator owns it");
     for field in ["name", "description", "category", "created_at", "updated_at"] {
         assert!(product[field].is_string(), "{field}: {product}");
     }
@@ -27,6 +28,7 @@ async fn creating_a_product_returns_201_and_emits_product_changed_version_1() {
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].data.product_id, id);
     assert_eq!((events[0].data.version, events[0].data.active), (1, true));
+    assert_eq!(events[0].data.owner_id, admin().sub);
     assert!(!events[0].metadata.correlation_id.is_empty());
 
     let r = catalog_products_get::handler(&app.get(), get_product(id)).await;
@@ -230,4 +232,74 @@ async fn listing_refuses_bad_limits_and_foreign_or_tampered_cursors() {
     assert_problem(&catalog_products_list::handler(&deps, list_products(&other_listing)).await, 400);
     let r = catalog_products_list::handler(&deps, list_products(&[("cursor", &cursor)])).await;
     assert_eq!(r.status(), 200, "the untouched cursor works");
+}
+
+#[tokio::test]
+async fn an_owner_cannot_change_another_owners_product_and_nothing_changes() {
+    let app = TestApp::spawn().await;
+    let (ana, bob) = (owner("owner-ana"), owner("owner-bob"));
+    let product = app.product_of(&ana, "Ana's lamp", "home", 1000, 5).await;
+    let id = product["id"].as_str().expect("id");
+    assert_eq!(product["owner_id"], "owner-ana");
+    let before = app.stored(id).await;
+    let events_before = app.outbox().await.len();
+
+    let patch = json!({ "name": "Bob's now" });
+    let r = catalog_products_update::handler(&app.update(), patch_product(id, &patch, Some(&bob))).await;
+    assert_problem(&r, 403);
+    let r = catalog_products_delete::handler(&app.delete(), delete_product(id, Some(&bob))).await;
+    assert_problem(&r, 403);
+    let r = catalog_stock_put::handler(&app.stock(), put_stock(id, &json!({ "quantity": 0 }), Some(&bob))).await;
+    assert_problem(&r, 403);
+
+    assert_eq!(app.stored(id).await, before, "the product is unchanged");
+    assert_eq!(app.outbox().await.len(), events_before, "no event");
+}
+
+#[tokio::test]
+async fn an_owner_changes_their_own_product_and_write_all_changes_anyones() {
+    let app = TestApp::spawn().await;
+    let ana = owner("owner-ana");
+    let product = app.product_of(&ana, "Ana's lamp", "home", 1000, 5).await;
+    let id = product["id"].as_str().expect("id");
+
+    let r = catalog_products_update::handler(&app.update(), patch_product(id, &json!({ "name": "Lamp" }), Some(&ana)))
+        .await;
+    assert_eq!(r.status(), 200, "{}", text(&r));
+    let r = catalog_stock_put::handler(&app.stock(), put_stock(id, &json!({ "quantity": 9 }), Some(&ana))).await;
+    assert_eq!(r.status(), 200, "{}", text(&r));
+
+    // An admin holds catalog:write_all: any product, and the owner stays Ana.
+    let r = catalog_products_update::handler(
+        &app.update(),
+        patch_product(id, &json!({ "price": { "amount_minor": 1500, "currency": "EUR" } }), Some(&admin())),
+    )
+    .await;
+    assert_eq!(r.status(), 200, "{}", text(&r));
+    assert_eq!(body_json(&r)["owner_id"], "owner-ana");
+    let r = catalog_stock_put::handler(&app.stock(), put_stock(id, &json!({ "quantity": 3 }), Some(&admin()))).await;
+    assert_eq!(r.status(), 200, "{}", text(&r));
+    let events = app.events::<ProductChanged>().await;
+    assert!(events.iter().all(|e| e.data.owner_id == "owner-ana"), "every ProductChanged names the owner");
+    assert_eq!(events.iter().map(|e| e.data.version).max(), Some(3));
+
+    let r = catalog_products_delete::handler(&app.delete(), delete_product(id, Some(&admin()))).await;
+    assert_eq!(r.status(), 204, "{}", text(&r));
+    assert!(!app.stored(id).await.active);
+}
+
+#[tokio::test]
+async fn write_all_alone_may_change_but_not_create() {
+    let app = TestApp::spawn().await;
+    let id = app.product_of(&owner("owner-ana"), "Lamp", "home", 1000, 5).await["id"].as_str().expect("id").to_owned();
+    let moderator = bazaar_runtime::Identity { permissions: vec!["catalog:write_all".into()], ..owner("moderator") };
+    let r = catalog_products_update::handler(
+        &app.update(),
+        patch_product(&id, &json!({ "name": "Fixed" }), Some(&moderator)),
+    )
+    .await;
+    assert_eq!(r.status(), 200, "{}", text(&r));
+    let body = json!({ "name": "A", "category": "c", "price": { "amount_minor": 1, "currency": "EUR" } });
+    let r = catalog_products_create::handler(&app.create(), post("/products", &body, Some(&moderator))).await;
+    assert_problem(&r, 403);
 }

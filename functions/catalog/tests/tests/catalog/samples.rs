@@ -16,6 +16,7 @@ fn expectations() -> BTreeMap<&'static str, u16> {
         ("on-order/order-cancelled.json", 200),
         ("on-order/order-paid.json", 200),
         ("on-order/order-placed-unknown-product.json", 200),
+        ("on-order/payment-failed-for-a-reservation.json", 200),
         ("on-order/payment-failed.json", 200),
         ("on-order/poison.json", 207),
         ("products-create/as-customer.json", 403),

@@ -3,7 +3,7 @@
 
 use bazaar_events::catalog::{ShortLine, StockLine, StockRejected, StockReserved};
 use bazaar_events::orders::{CancelReason, OrderCancelled, OrderPaid};
-use bazaar_events::payments::{PaymentFailed, PaymentSucceeded, payment_id_for_order};
+use bazaar_events::payments::{PaymentFailed, PaymentSucceeded, Subject, payment_id_for_order};
 use bazaar_events::{Envelope, Money};
 use orders_core::OrderStatus;
 use serde_json::json;
@@ -38,7 +38,7 @@ pub fn succeeded(order_id: &str, amount: Money) -> Envelope<PaymentSucceeded> {
     Envelope::new(
         PaymentSucceeded {
             payment_id: payment_id_for_order(order_id),
-            order_id: order_id.to_owned(),
+            subject: Subject::order(order_id),
             customer_id: "c".into(),
             amount,
             provider_ref: "sim_1".into(),
@@ -51,7 +51,7 @@ pub fn failed(order_id: &str, amount: Money) -> Envelope<PaymentFailed> {
     Envelope::new(
         PaymentFailed {
             payment_id: payment_id_for_order(order_id),
-            order_id: order_id.to_owned(),
+            subject: Subject::order(order_id),
             customer_id: "c".into(),
             amount,
             reason: "declined".into(),
@@ -100,6 +100,7 @@ async fn the_projection_keeps_only_the_newest_version_of_a_product() {
     app.project(&[product_changed(&id, 300, "USD", false, 3)]).await;
     let p = app.store().product(&id).await.expect("read").expect("projected");
     assert_eq!((p.version, p.price, p.active), (3, Money::new(300, "USD"), false));
+    assert_eq!(p.owner_id, OWNER, "the owner is projected");
 }
 
 #[tokio::test]
@@ -253,6 +254,29 @@ async fn payment_failed_cancels_the_order_and_emits_one_order_cancelled() {
     let events = app.events_of::<OrderCancelled>(&id).await;
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].data.reason, CancelReason::PaymentFailed);
+}
+
+#[tokio::test]
+async fn payments_of_reservations_are_acknowledged_and_ignored() {
+    let app = TestApp::spawn().await;
+    let (id, total) = new_order(&app).await;
+    reserve(&app, &id).await;
+    let before = app.outbox().await.len();
+    // A reservation whose id happens to be this order's: its payments are not the order's.
+    let mut paid = succeeded(&id, total.clone());
+    paid.data.subject = Subject::reservation(id.clone());
+    paid.data.payment_id = paid.data.subject.payment_id();
+    let mut declined = failed(&id, total);
+    declined.data.subject = Subject::reservation(id.clone());
+
+    assert!(on_payment(&app, &[delivered(&paid), delivered(&declined)]).await.is_empty(), "acknowledged");
+
+    let order = app.order(&id).await;
+    assert_eq!(order.status, OrderStatus::AwaitingPayment, "the order did not move");
+    assert_eq!(app.outbox().await.len(), before, "no event");
+    // The order's own payment still pays it.
+    pay(&app, &id).await;
+    assert_eq!(app.order(&id).await.status, OrderStatus::Paid);
 }
 
 #[tokio::test]

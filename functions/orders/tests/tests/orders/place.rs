@@ -26,6 +26,7 @@ async fn placing_an_order_prices_it_from_the_projection_and_emits_order_placed()
     assert_eq!(order["payment_id"], payment_id_for_order(&id));
     assert_eq!(order["lines"][0]["line_total"], json!({ "amount_minor": 3998, "currency": "EUR" }));
     assert_eq!(order["lines"][1]["unit_price"], json!({ "amount_minor": 250, "currency": "EUR" }));
+    assert_eq!(order["lines"][0]["owner_id"], OWNER, "each line names its product's owner");
     assert_eq!(order["total"], json!({ "amount_minor": 3998 + 750, "currency": "EUR" }));
     assert!(order.get("customer_email").is_none(), "the email is not part of the order JSON");
     assert!(order.get("status_reason").is_none());
@@ -37,6 +38,7 @@ async fn placing_an_order_prices_it_from_the_projection_and_emits_order_placed()
     assert_eq!(events[0].data.customer_email, ana.email);
     assert_eq!(events[0].data.total.amount_minor, 4748);
     assert_eq!(events[0].data.lines.len(), 2);
+    assert!(events[0].data.lines.iter().all(|l| l.owner_id == OWNER), "OrderPlaced lines carry the owner");
 }
 
 #[tokio::test]

@@ -18,6 +18,7 @@ fn expectations() -> BTreeMap<&'static str, u16> {
         ("list/mine.json", 200),
         ("list/tampered-cursor.json", 400),
         ("on-payment/payment-failed.json", 200),
+        ("on-payment/payment-succeeded-for-a-reservation.json", 200),
         ("on-payment/payment-succeeded.json", 200),
         ("on-product/product-changed.json", 200),
         ("on-stock/stock-rejected.json", 200),

@@ -2,7 +2,7 @@
 //! on a payment, the PENDING-only state machine, and the payment window.
 
 use bazaar_events::Money;
-use bazaar_events::payments::{PaymentFailed, PaymentSucceeded};
+use bazaar_events::payments::{PaymentFailed, PaymentSucceeded, Subject};
 use chrono::{Duration, Utc};
 use payments_core::{Payment, PaymentStatus};
 
@@ -17,7 +17,8 @@ async fn the_payer_and_an_admin_read_a_payment_and_anyone_else_gets_404() {
     assert_eq!(r.status(), 200, "{}", text(&r));
     let body = body_json(&r);
     assert_eq!(body["id"], payment.payment_id);
-    assert_eq!(body["order_id"], payment.order_id);
+    assert_eq!(body["subject"], serde_json::json!({"kind": "order", "id": payment.subject.id}));
+    assert!(body.get("order_id").is_none());
     assert_eq!(body["status"], "PENDING");
     assert_eq!(body["amount"], serde_json::json!({"amount_minor": 4200, "currency": "EUR"}));
     assert!(body["created_at"].is_string() && body["updated_at"].is_string());
@@ -51,7 +52,7 @@ async fn completing_a_pending_payment_succeeds_once_with_its_event() {
     assert!(body_json(&r)["provider_ref"].is_string());
     let events = app.events::<PaymentSucceeded>().await;
     assert_eq!(events.len(), 1);
-    assert_eq!(events[0].data.order_id, payment.order_id);
+    assert_eq!(events[0].data.subject, payment.subject);
     assert_eq!(events[0].metadata.correlation_id, "corr-complete");
 
     for action in ["complete", "cancel"] {
@@ -133,10 +134,10 @@ async fn an_admin_may_complete_a_customers_payment() {
 /// A PENDING payment created `age` ago whose hold is still valid for a while.
 pub fn old_pending_payment(payer: &str, age: Duration) -> Payment {
     let created = Utc::now() - age;
-    let order_id = uuid::Uuid::new_v4().to_string();
+    let subject = Subject::order(uuid::Uuid::new_v4().to_string());
     Payment {
-        payment_id: bazaar_events::payments::payment_id_for_order(&order_id),
-        order_id,
+        payment_id: subject.payment_id(),
+        subject,
         payer: payer.to_owned(),
         status: PaymentStatus::Pending,
         amount: Money::new(700, "EUR"),
@@ -145,6 +146,7 @@ pub fn old_pending_payment(payer: &str, age: Duration) -> Payment {
         hold_expires_at: Utc::now() + Duration::minutes(10),
         provider_ref: None,
         failure_reason: None,
+        refund_ref: None,
     }
 }
 

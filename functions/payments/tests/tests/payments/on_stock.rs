@@ -1,7 +1,7 @@
 //! `payments-on-stock`: one payment per order, settled at once when simulated, applied once
 //! under redelivery, and a poison message fails alone.
 
-use bazaar_events::payments::{PaymentFailed, PaymentSucceeded};
+use bazaar_events::payments::{PaymentFailed, PaymentSucceeded, Subject};
 use chrono::{Duration, Utc};
 use payments_core::PaymentStatus;
 
@@ -15,7 +15,8 @@ async fn manual_mode_creates_a_pending_payment_and_emits_nothing() {
     assert!(response.batch_item_failures.is_empty());
     let payment = app.payment(&payment_id_of(&reserved)).await.expect("created");
     assert_eq!(payment.status, PaymentStatus::Pending);
-    assert_eq!(payment.order_id, reserved.data.order_id);
+    assert_eq!(payment.subject, Subject::order(reserved.data.order_id.clone()));
+    assert_eq!(payment.hold_expires_at, reserved.data.hold_expires_at);
     assert_eq!(payment.payer, "cust-1");
     assert_eq!(payment.amount, reserved.data.total);
     assert!(app.outbox().await.is_empty(), "a pending payment emits no event");
@@ -32,7 +33,7 @@ async fn a_simulated_success_settles_at_once_with_payment_succeeded() {
     assert_eq!(events.len(), 1);
     let event = &events[0];
     assert_eq!(event.data.payment_id, payment.payment_id);
-    assert_eq!(event.data.order_id, reserved.data.order_id);
+    assert_eq!(event.data.subject, Subject::order(reserved.data.order_id.clone()));
     assert_eq!(event.data.customer_id, "cust-1");
     assert_eq!(event.data.amount, reserved.data.total);
     assert!(event.data.provider_ref.starts_with("sim_"));

@@ -47,6 +47,9 @@ async fn settled_payments_are_published_to_the_bus() {
     assert_eq!(bodies.len(), 1);
     assert_eq!(bodies[0]["source"], "bazaar.payments");
     assert_eq!(bodies[0]["detail-type"], "PaymentSucceeded");
-    assert_eq!(bodies[0]["detail"]["data"]["order_id"], reserved.data.order_id);
+    assert_eq!(
+        bodies[0]["detail"]["data"]["subject"],
+        serde_json::json!({"kind": "order", "id": reserved.data.order_id})
+    );
     assert_eq!(bodies[0]["detail"]["metadata"]["correlation_id"], reserved.metadata.correlation_id);
 }

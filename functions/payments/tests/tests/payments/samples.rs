@@ -3,7 +3,10 @@
 
 use std::collections::BTreeMap;
 
+use bazaar_events::Money;
+use bazaar_events::payments::Subject;
 use bazaar_testkit::samples;
+use payments_core::{Payment, PaymentStatus};
 
 use crate::support::*;
 
@@ -16,6 +19,9 @@ fn expectations() -> BTreeMap<&'static str, u16> {
         ("complete/unknown-payment.json", 404),
         ("get/as-admin-unknown-payment.json", 404),
         ("get/no-identity.json", 401),
+        ("on-reservation/cancelled-pending.json", 200),
+        ("on-reservation/cancelled-with-refund.json", 200),
+        ("on-reservation/reservation-requested.json", 200),
         ("on-stock/poison-and-valid.json", 207),
         ("on-stock/stock-reserved.json", 200),
         ("publisher/outbox-insert.json", 200),
@@ -31,6 +37,11 @@ async fn run(app: &TestApp, name: &str, json: &str) -> u16 {
         "complete" => payments_complete::handler(&app.complete(), samples::request(json)).await,
         "cancel" => payments_cancel::handler(&app.cancel(), samples::request(json)).await,
         "webhook" => payments_webhook::handler(&app.webhook(), samples::request(json)).await,
+        "on-reservation" => {
+            let r =
+                payments_on_reservation::handler(&app.on_reservation(), samples::event(json)).await.expect("handled");
+            return samples::batch_outcome(r.batch_item_failures.len(), 207);
+        }
         "on-stock" => {
             let event = samples::event(json);
             let r = payments_on_stock::handler(&app.on_stock(), event).await.expect("handled");
@@ -46,8 +57,41 @@ async fn run(app: &TestApp, name: &str, json: &str) -> u16 {
     outcome(name, &response)
 }
 
+/// The reservation of the requested and cancelled-pending samples, and that of the refund sample.
+const REQUESTED_RESERVATION: &str = "9b1f0c2d-3e4f-4a5b-8c6d-7e8f9a0b1c01";
+const PAID_RESERVATION: &str = "9b1f0c2d-3e4f-4a5b-8c6d-7e8f9a0b1c02";
+
 #[tokio::test]
 async fn every_sample_event_gets_the_outcome_it_is_named_for() {
     let app = TestApp::spawn().await;
-    samples::check("payments", &expectations(), async |name, json| run(&app, name, json).await).await;
+    let expected = expectations();
+    let found = samples::load("payments");
+    samples::assert_covered(&found, &expected);
+    // The cancellation samples act on real payments: the request sample creates the pending
+    // one (manual mode), and the refund sample's reservation was paid.
+    let (seed_name, seed) =
+        found.iter().find(|(n, _)| n == "on-reservation/reservation-requested.json").expect("seed sample");
+    assert_eq!(run(&app, seed_name, seed).await, 200);
+    let now = chrono::Utc::now();
+    let subject = Subject::reservation(PAID_RESERVATION);
+    app.insert_payment(&Payment {
+        payment_id: subject.payment_id(),
+        subject,
+        payer: "00000000-0000-4000-8000-000000000001".into(),
+        status: PaymentStatus::Succeeded,
+        amount: Money::new(3000, "EUR"),
+        created_at: now,
+        updated_at: now,
+        hold_expires_at: now + chrono::Duration::minutes(15),
+        provider_ref: Some("sim_sample".into()),
+        failure_reason: None,
+        refund_ref: None,
+    })
+    .await;
+
+    samples::assert_outcomes(&found, &expected, async |name, json| run(&app, name, json).await).await;
+
+    let status = async |id: &str| app.payment(&Subject::reservation(id).payment_id()).await.expect("payment").status;
+    assert_eq!(status(REQUESTED_RESERVATION).await, PaymentStatus::Failed, "the pending payment was cancelled");
+    assert_eq!(status(PAID_RESERVATION).await, PaymentStatus::Refunded, "the paid one was refunded");
 }

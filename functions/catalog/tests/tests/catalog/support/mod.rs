@@ -83,9 +83,21 @@ impl TestApp {
 
     /// Creates a product through the handler as an admin; returns its JSON.
     pub async fn product(&self, name: &str, category: &str, amount_minor: i64, stock: u32) -> Value {
+        self.product_of(&admin(), name, category, amount_minor, stock).await
+    }
+
+    /// Creates a product through the handler as `creator` (its owner); returns its JSON.
+    pub async fn product_of(
+        &self,
+        creator: &Identity,
+        name: &str,
+        category: &str,
+        amount_minor: i64,
+        stock: u32,
+    ) -> Value {
         let body = json!({ "name": name, "category": category,
                            "price": { "amount_minor": amount_minor, "currency": "EUR" }, "stock": stock });
-        let r = catalog_products_create::handler(&self.create(), post("/products", &body, Some(&admin()))).await;
+        let r = catalog_products_create::handler(&self.create(), post("/products", &body, Some(creator))).await;
         assert_eq!(r.status(), 201, "{}", text(&r));
         body_json(&r)
     }
@@ -121,7 +133,17 @@ pub fn admin() -> Identity {
         sub: "00000000-0000-4000-8000-00000000000a".into(),
         email: "admin@bazaar.local".into(),
         roles: vec!["admin".into()],
-        permissions: vec!["catalog:write".into(), "orders:read_all".into()],
+        permissions: vec!["catalog:write".into(), "catalog:write_all".into(), "orders:read_all".into()],
+    }
+}
+
+/// A seller: `catalog:write` only, so they may change just their own products.
+pub fn owner(sub: &str) -> Identity {
+    Identity {
+        sub: sub.into(),
+        email: format!("{sub}@example.com"),
+        roles: vec!["owner".into()],
+        permissions: vec!["catalog:write".into(), "reports:read".into()],
     }
 }
 
@@ -197,6 +219,7 @@ pub fn order_placed(order_id: &str, lines: &[(&str, u32)]) -> Envelope<OrderPlac
         .iter()
         .map(|(product_id, quantity)| OrderLine {
             product_id: (*product_id).to_owned(),
+            owner_id: admin().sub,
             name: "thing".into(),
             quantity: *quantity,
             unit_price: eur(100),
@@ -248,7 +271,7 @@ pub fn payment_failed(order_id: &str) -> Envelope<PaymentFailed> {
     Envelope::new(
         PaymentFailed {
             payment_id: bazaar_events::payments::payment_id_for_order(order_id),
-            order_id: order_id.to_owned(),
+            subject: bazaar_events::payments::Subject::order(order_id),
             customer_id: customer().sub,
             amount: eur(100),
             reason: "declined".into(),

@@ -121,9 +121,13 @@ impl TestApp {
     }
 }
 
+/// The catalog owner of every product the tests project.
+pub const OWNER: &str = "owner-of-the-lamps";
+
 pub fn product_changed(id: &str, amount_minor: i64, currency: &str, active: bool, version: u64) -> ProductChanged {
     ProductChanged {
         product_id: id.to_owned(),
+        owner_id: OWNER.into(),
         name: format!("Product {}", &id[..8.min(id.len())]),
         category: "lamps".into(),
         price: Money::new(amount_minor, currency),

@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use bazaar_aws::outbox::OutboxItem;
 use bazaar_events::catalog::{StockLine, StockReserved};
+use bazaar_events::payments::Subject;
+use bazaar_events::reservations::{Booking, ReservationCancelReason, ReservationCancelled, ReservationRequested};
 use bazaar_events::{Envelope, Event, Money};
 use bazaar_runtime::Identity;
 use bazaar_runtime::config::Env;
@@ -84,6 +86,16 @@ impl TestApp {
     pub fn on_stock(&self) -> payments_on_stock::Deps {
         payments_on_stock::Deps::new(&self.config, &self.env("PaymentsOnStockFunction")).expect("on-stock deps")
     }
+    /// payments-on-reservation's environment is on-stock's (same table and provider
+    /// settings) until the template declares the function itself.
+    pub fn on_reservation(&self) -> payments_on_reservation::Deps {
+        let id = if self.stack.function("PaymentsOnReservationFunction").is_some() {
+            "PaymentsOnReservationFunction"
+        } else {
+            "PaymentsOnStockFunction"
+        };
+        payments_on_reservation::Deps::new(&self.config, &self.env(id)).expect("on-reservation deps")
+    }
     pub fn get(&self) -> payments_get::Deps {
         payments_get::Deps::new(&self.config, &self.env("PaymentsGetFunction")).expect("get deps")
     }
@@ -113,6 +125,21 @@ impl TestApp {
         payments_on_stock::handler(&self.on_stock(), LambdaEvent::new(event, Context::default()))
             .await
             .expect("handled")
+    }
+
+    /// Runs `payments-on-reservation` on one batch.
+    pub async fn deliver_reservation(&self, event: SqsEvent) -> SqsBatchResponse {
+        payments_on_reservation::handler(&self.on_reservation(), LambdaEvent::new(event, Context::default()))
+            .await
+            .expect("handled")
+    }
+
+    /// Delivers `bodies` to payments-on-reservation (message ids m0, m1, …) and asserts none failed.
+    pub async fn reservation_events(&self, bodies: &[String]) {
+        let ids: Vec<String> = (0..bodies.len()).map(|i| format!("m{i}")).collect();
+        let batch: Vec<(&str, &str)> = ids.iter().zip(bodies).map(|(i, b)| (i.as_str(), b.as_str())).collect();
+        let response = self.deliver_reservation(sqs_event(&batch)).await;
+        assert!(response.batch_item_failures.is_empty(), "failed: {:?}", response.batch_item_failures);
     }
 
     /// A PENDING payment (manual mode) of a new order by `customer`; its hold expires in 15 minutes.
@@ -169,6 +196,48 @@ pub fn stock_reserved(customer: &str, amount_minor: i64, hold_expires_at: DateTi
 
 pub fn payment_id_of(reserved: &Envelope<StockReserved>) -> String {
     bazaar_events::payments::payment_id_for_order(&reserved.data.order_id)
+}
+
+/// A reservation of `customer` for `amount_minor` EUR, as every reservation event carries it.
+pub fn booking(customer: &str, amount_minor: i64) -> Booking {
+    let start = Utc::now() + chrono::Duration::days(2);
+    Booking {
+        reservation_id: uuid::Uuid::new_v4().to_string(),
+        resource_id: uuid::Uuid::new_v4().to_string(),
+        resource_name: "Tennis court 1".into(),
+        owner_id: "owner-1".into(),
+        customer_id: customer.to_owned(),
+        customer_email: format!("{customer}@example.com"),
+        start,
+        end: start + chrono::Duration::hours(1),
+        time_zone: "Europe/Berlin".into(),
+        local_date: start.format("%Y-%m-%d").to_string(),
+        slots: 2,
+        amount: Money::new(amount_minor, "EUR"),
+    }
+}
+
+pub fn reservation_requested(booking: &Booking, expires_at: DateTime<Utc>) -> Envelope<ReservationRequested> {
+    Envelope::new(
+        ReservationRequested { reservation: booking.clone(), expires_at },
+        format!("corr-{}", uuid::Uuid::new_v4().simple()),
+    )
+}
+
+pub fn reservation_cancelled(booking: &Booking, was_confirmed: bool, refund: bool) -> Envelope<ReservationCancelled> {
+    Envelope::new(
+        ReservationCancelled {
+            reservation: booking.clone(),
+            reason: ReservationCancelReason::OwnerRequest,
+            was_confirmed,
+            refund,
+        },
+        format!("corr-{}", uuid::Uuid::new_v4().simple()),
+    )
+}
+
+pub fn reservation_payment_id(booking: &Booking) -> String {
+    Subject::reservation(booking.reservation_id.clone()).payment_id()
 }
 
 /// An SQS batch of (message id, body).

@@ -1,0 +1,51 @@
+//! `payments-on-reservation` (SQS ← EventBridge `ReservationRequested`, `ReservationCancelled`
+//! from `bazaar.reservations`): creates the reservation's payment once (settled at once in
+//! simulated mode), and on cancellation fails a PENDING payment or refunds a SUCCEEDED one.
+//! Each event applies once (inbox marker); only the messages that failed are reported.
+
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use bazaar_aws::consumer::{self, Delivered};
+use bazaar_events::reservations::{ReservationCancelled, ReservationRequested};
+use bazaar_runtime::config::Env;
+use lambda_runtime::LambdaEvent;
+use payments_core::PaymentsStore;
+use payments_core::reservation;
+use payments_core::settings::ProviderSettings;
+
+/// Messages handled at once (a batch is at most 10).
+const CONCURRENCY: usize = 10;
+
+pub struct Deps {
+    pub store: PaymentsStore,
+    pub settings: ProviderSettings,
+}
+
+impl Deps {
+    pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Deps> {
+        Ok(Deps { store: PaymentsStore::from_env(config, env)?, settings: ProviderSettings::from_env(env)? })
+    }
+
+    pub async fn from_env() -> anyhow::Result<Deps> {
+        Self::new(&bazaar_runtime::sdk_config().await, &Env::process())
+    }
+}
+
+pub async fn handler(deps: &Deps, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, lambda_runtime::Error> {
+    Ok(consumer::process(event.payload, CONCURRENCY, |message| handle(deps, message)).await)
+}
+
+/// One message: an error returns it to the queue (and, after its retries, to the DLQ).
+async fn handle(deps: &Deps, message: SqsMessage) -> anyhow::Result<()> {
+    let delivered = Delivered::parse(consumer::body(&message)?)?;
+    let now = chrono::Utc::now();
+    if delivered.is::<ReservationRequested>() {
+        let event = delivered.decode::<ReservationRequested>()?;
+        reservation::on_reservation_requested(&deps.store, &deps.settings, &event, now).await?;
+    } else if delivered.is::<ReservationCancelled>() {
+        let event = delivered.decode::<ReservationCancelled>()?;
+        reservation::on_reservation_cancelled(&deps.store, &event, now).await?;
+    } else {
+        anyhow::bail!("payments-on-reservation does not consume {} from {}", delivered.detail_type, delivered.source);
+    }
+    Ok(())
+}
