@@ -1,0 +1,428 @@
+//! The permissions table (single-table design). Items:
+//! `ROLES` / `ROLE#<name>` a role (one partition: roles are few, and listing them is one
+//! strongly consistent Query) · `USER#<id>` / `USER` a user's roles ·
+//! `PROCESSED#<consumer>#<event id>` inbox markers · `OUTBOX#<event id>` / `EVENT` events.
+//!
+//! Writes are transaction items built here and composed by [`crate::flows`], so a state
+//! change, the members count it implies and its event always commit together.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use bazaar_aws::dynamo::{self, from_item, n, s, to_item};
+use bazaar_events::permissions::ADMIN;
+use bazaar_runtime::config::Env;
+
+use crate::model::{Role, UserRoles};
+
+/// The partition holding every role.
+pub const ROLES_PK: &str = "ROLES";
+const USER_SK: &str = "USER";
+
+pub fn role_sk(name: &str) -> String {
+    format!("ROLE#{name}")
+}
+
+pub fn user_pk(id: &str) -> String {
+    format!("USER#{id}")
+}
+
+fn unexpected<E: std::error::Error + Send + Sync + 'static, R: std::fmt::Debug + Send + Sync + 'static>(
+    what: &str,
+    e: SdkError<E, R>,
+) -> anyhow::Error {
+    anyhow::anyhow!("{what}: {}", DisplayErrorContext(e))
+}
+
+fn list(values: &[String]) -> AttributeValue {
+    AttributeValue::L(values.iter().map(|v| s(v.as_str())).collect())
+}
+
+fn optional(value: Option<&str>) -> AttributeValue {
+    value.map_or(AttributeValue::Null(true), s)
+}
+
+/// How a transaction ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Written,
+    /// Cancelled: the conditions of the items at these indexes did not hold.
+    ConditionFailed(Vec<usize>),
+    /// Cancelled because a concurrent transaction touched the same items: re-read and retry.
+    Conflict,
+}
+
+impl Outcome {
+    pub fn failed_at(&self, index: usize) -> bool {
+        matches!(self, Outcome::ConditionFailed(failed) if failed.contains(&index))
+    }
+}
+
+/// Which way a members count moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Membership {
+    /// One more holder; a built-in role's item is created on its first holder.
+    Join,
+    /// One holder less; never below zero, and never below one for `admin`.
+    Leave,
+}
+
+#[derive(Clone)]
+pub struct PermissionsStore {
+    client: Client,
+    table: String,
+}
+
+impl PermissionsStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        PermissionsStore { client, table: table.into() }
+    }
+
+    /// The store of a deployed function: the table named by `PERMISSIONS_TABLE`.
+    pub fn from_env(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Self> {
+        Ok(PermissionsStore::new(Client::new(config), env.required("PERMISSIONS_TABLE")?))
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    // ── reads (all strongly consistent: every read precedes a conditional write) ──
+
+    /// Every stored role by name, tombstones included.
+    pub async fn roles(&self) -> anyhow::Result<BTreeMap<String, Role>> {
+        let mut roles = BTreeMap::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", s(ROLES_PK))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| unexpected("listing roles", e))?;
+            for item in out.items.unwrap_or_default() {
+                let role: Role = from_item(item)?;
+                roles.insert(role.name.clone(), role);
+            }
+            start = out.last_evaluated_key.filter(|k| !k.is_empty());
+            if start.is_none() {
+                return Ok(roles);
+            }
+        }
+    }
+
+    async fn get<T: serde::de::DeserializeOwned>(&self, pk: String, sk: String) -> anyhow::Result<Option<T>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| unexpected("GetItem", e))?;
+        out.item.map(from_item::<T>).transpose()
+    }
+
+    /// The stored role `name` (a tombstone too), `None` when never written.
+    pub async fn role(&self, name: &str) -> anyhow::Result<Option<Role>> {
+        self.get(ROLES_PK.to_owned(), role_sk(name)).await
+    }
+
+    pub async fn user(&self, id: &str) -> anyhow::Result<Option<UserRoles>> {
+        self.get(user_pk(id), USER_SK.to_owned()).await
+    }
+
+    // ── transaction items ──
+
+    /// Stores a new custom role: only if the name was never used, or still holds the
+    /// tombstone at `tombstone_version` that was read.
+    pub fn create_role(&self, role: &Role, tombstone_version: Option<u64>) -> anyhow::Result<TransactWriteItem> {
+        let mut item = to_item(role)?;
+        item.insert("pk".into(), s(ROLES_PK));
+        item.insert("sk".into(), s(role_sk(&role.name)));
+        let mut put = Put::builder().table_name(&self.table).set_item(Some(item));
+        put = match tombstone_version {
+            None => put.condition_expression("attribute_not_exists(pk)"),
+            Some(v) => put
+                .condition_expression("#deleted = :true AND #version = :expected")
+                .expression_attribute_names("#deleted", "deleted")
+                .expression_attribute_names("#version", "version")
+                .expression_attribute_values(":true", AttributeValue::Bool(true))
+                .expression_attribute_values(":expected", n(v)),
+        };
+        Ok(TransactWriteItem::builder().put(put.build()?).build())
+    }
+
+    /// Writes `role`'s permissions, description and version, only if the stored role is
+    /// still at `expected` (a built-in role read at version 0 may have no item yet). The
+    /// members count is left to [`PermissionsStore::membership`].
+    pub fn update_role(&self, role: &Role, expected: u64) -> anyhow::Result<TransactWriteItem> {
+        let now = role.updated_at.clone().unwrap_or_default();
+        let condition = if role.built_in && expected == 0 {
+            "attribute_not_exists(pk) OR (#version = :expected AND #deleted = :false)"
+        } else {
+            "#version = :expected AND #deleted = :false"
+        };
+        let update = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(ROLES_PK))
+            .key("sk", s(role_sk(&role.name)))
+            .update_expression(
+                "SET #name = :name, #built_in = :built_in, #permissions = :permissions, \
+                 #description = :description, #version = :version, #deleted = :false, #updated_at = :now, \
+                 #members = if_not_exists(#members, :zero), #created_at = if_not_exists(#created_at, :now)",
+            )
+            .condition_expression(condition)
+            .set_expression_attribute_names(Some(names(&[
+                "name",
+                "built_in",
+                "permissions",
+                "description",
+                "version",
+                "deleted",
+                "updated_at",
+                "members",
+                "created_at",
+            ])))
+            .expression_attribute_values(":name", s(role.name.as_str()))
+            .expression_attribute_values(":built_in", AttributeValue::Bool(role.built_in))
+            .expression_attribute_values(":permissions", list(&role.permissions))
+            .expression_attribute_values(":description", optional(role.description.as_deref()))
+            .expression_attribute_values(":version", n(role.version))
+            .expression_attribute_values(":expected", n(expected))
+            .expression_attribute_values(":false", AttributeValue::Bool(false))
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":now", s(now))
+            .build()?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// Turns role `name` into a tombstone at `version`, only if it is still at `expected`
+    /// and nobody holds it (so an assignment racing the delete cannot be lost).
+    pub fn delete_role(&self, name: &str, expected: u64, version: u64, now: &str) -> anyhow::Result<TransactWriteItem> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(ROLES_PK))
+            .key("sk", s(role_sk(name)))
+            .update_expression(
+                "SET #deleted = :true, #permissions = :empty, #version = :version, #updated_at = :now \
+                 REMOVE #description",
+            )
+            .condition_expression("#version = :expected AND #deleted = :false AND #members = :zero")
+            .set_expression_attribute_names(Some(names(&[
+                "deleted",
+                "permissions",
+                "version",
+                "updated_at",
+                "description",
+                "members",
+            ])))
+            .expression_attribute_values(":true", AttributeValue::Bool(true))
+            .expression_attribute_values(":false", AttributeValue::Bool(false))
+            .expression_attribute_values(":empty", AttributeValue::L(Vec::new()))
+            .expression_attribute_values(":version", n(version))
+            .expression_attribute_values(":expected", n(expected))
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":now", s(now))
+            .build()?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// Moves `role`'s members count by one. Joining a custom role requires it to exist (not
+    /// deleted); joining a built-in role creates its item with the defaults if there is
+    /// none. Leaving requires a holder left to remove, and for `admin` one to remain.
+    pub fn membership(&self, role: &Role, change: Membership, now: &str) -> anyhow::Result<TransactWriteItem> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(ROLES_PK))
+            .key("sk", s(role_sk(&role.name)))
+            .expression_attribute_names("#members", "members");
+        let update = match change {
+            Membership::Join if role.built_in => update
+                .update_expression(
+                    "SET #name = if_not_exists(#name, :name), #built_in = :true, #deleted = :false, \
+                     #permissions = if_not_exists(#permissions, :permissions), \
+                     #description = if_not_exists(#description, :description), \
+                     #version = if_not_exists(#version, :zero), #created_at = if_not_exists(#created_at, :now), \
+                     #updated_at = if_not_exists(#updated_at, :now) ADD #members :one",
+                )
+                .set_expression_attribute_names(Some(names(&[
+                    "name",
+                    "built_in",
+                    "deleted",
+                    "permissions",
+                    "description",
+                    "version",
+                    "created_at",
+                    "updated_at",
+                    "members",
+                ])))
+                .expression_attribute_values(":name", s(role.name.as_str()))
+                .expression_attribute_values(":true", AttributeValue::Bool(true))
+                .expression_attribute_values(":false", AttributeValue::Bool(false))
+                .expression_attribute_values(":permissions", list(&role.permissions))
+                .expression_attribute_values(":description", optional(role.description.as_deref()))
+                .expression_attribute_values(":zero", n(0))
+                .expression_attribute_values(":now", s(now))
+                .expression_attribute_values(":one", n(1)),
+            Membership::Join => update
+                .update_expression("ADD #members :one")
+                .condition_expression("attribute_exists(pk) AND #deleted = :false")
+                .expression_attribute_names("#deleted", "deleted")
+                .expression_attribute_values(":false", AttributeValue::Bool(false))
+                .expression_attribute_values(":one", n(1)),
+            Membership::Leave => update
+                .update_expression("ADD #members :minus_one")
+                .condition_expression("#members > :floor")
+                .expression_attribute_values(":minus_one", n(-1))
+                .expression_attribute_values(":floor", n(if role.name == ADMIN { 1 } else { 0 })),
+        };
+        Ok(TransactWriteItem::builder().update(update.build()?).build())
+    }
+
+    /// Stores a user's first role set, only if the user has none stored yet.
+    pub fn create_user(&self, user: &UserRoles, now: &str) -> anyhow::Result<TransactWriteItem> {
+        let mut item = to_item(user)?;
+        item.insert("pk".into(), s(user_pk(&user.user_id)));
+        item.insert("sk".into(), s(USER_SK));
+        item.insert("created_at".into(), s(now));
+        item.insert("updated_at".into(), s(now));
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// Replaces a user's roles and version, only if the stored version is still `expected`.
+    pub fn update_user(&self, user: &UserRoles, expected: u64, now: &str) -> anyhow::Result<TransactWriteItem> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(user_pk(&user.user_id)))
+            .key("sk", s(USER_SK))
+            .update_expression("SET #roles = :roles, #version = :version, #updated_at = :now")
+            .condition_expression("#version = :expected")
+            .set_expression_attribute_names(Some(names(&["roles", "version", "updated_at"])))
+            .expression_attribute_values(":roles", list(&user.roles))
+            .expression_attribute_values(":version", n(user.version))
+            .expression_attribute_values(":expected", n(expected))
+            .expression_attribute_values(":now", s(now))
+            .build()?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// Runs one transaction; a cancellation for conditions or conflicts is an outcome,
+    /// anything else an error.
+    pub async fn transact(&self, items: Vec<TransactWriteItem>) -> anyhow::Result<Outcome> {
+        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+            Ok(_) => Ok(Outcome::Written),
+            Err(e) => outcome_of(e),
+        }
+    }
+}
+
+fn outcome_of<R: std::fmt::Debug + Send + Sync + 'static>(
+    e: SdkError<TransactWriteItemsError, R>,
+) -> anyhow::Result<Outcome> {
+    let reasons = dynamo::cancellation_reasons(&e);
+    let failed: Vec<usize> = reasons
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.as_deref() == Some("ConditionalCheckFailed"))
+        .map(|(i, _)| i)
+        .collect();
+    if !failed.is_empty() {
+        return Ok(Outcome::ConditionFailed(failed));
+    }
+    if reasons.iter().flatten().any(|code| code == "TransactionConflict") {
+        return Ok(Outcome::Conflict);
+    }
+    Err(unexpected("TransactWriteItems", e))
+}
+
+/// `#attr` → `attr` for every attribute an expression names (several are reserved words).
+fn names(attrs: &[&str]) -> std::collections::HashMap<String, String> {
+    attrs.iter().map(|a| (format!("#{a}"), (*a).to_owned())).collect()
+}
+
+/// What every permissions function depends on: the table. Its crates re-export this as
+/// their `Deps`.
+pub struct TableDeps {
+    pub store: PermissionsStore,
+}
+
+impl TableDeps {
+    pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<TableDeps> {
+        Ok(TableDeps { store: PermissionsStore::from_env(config, env)? })
+    }
+
+    pub async fn from_env() -> anyhow::Result<TableDeps> {
+        Self::new(&bazaar_runtime::sdk_config().await, &Env::process())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> PermissionsStore {
+        let config = aws_sdk_dynamodb::Config::builder().behavior_version_latest().build();
+        PermissionsStore::new(Client::from_conf(config), "t")
+    }
+
+    fn update(item: &TransactWriteItem) -> &Update {
+        item.update().expect("an update")
+    }
+
+    #[test]
+    fn leaving_admin_keeps_one_holder_and_other_roles_never_go_below_zero() {
+        let admin = Role::implicit("admin").expect("built-in");
+        let owner = Role::implicit("owner").expect("built-in");
+        let admin_leave = store().membership(&admin, Membership::Leave, "now").expect("item");
+        let owner_leave = store().membership(&owner, Membership::Leave, "now").expect("item");
+        assert_eq!(update(&admin_leave).condition_expression(), Some("#members > :floor"));
+        let floor = |i: &TransactWriteItem| update(i).expression_attribute_values().expect("values")[":floor"].clone();
+        assert_eq!(floor(&admin_leave), n(1));
+        assert_eq!(floor(&owner_leave), n(0));
+    }
+
+    #[test]
+    fn joining_creates_a_built_in_roles_item_but_requires_a_custom_role_to_exist() {
+        let built_in = store().membership(&Role::implicit("owner").expect("built-in"), Membership::Join, "now");
+        let built_in = built_in.expect("item");
+        assert_eq!(update(&built_in).condition_expression(), None);
+        assert!(update(&built_in).update_expression().contains("if_not_exists(#permissions, :permissions)"));
+
+        let mut custom = Role::implicit("owner").expect("built-in");
+        custom.name = "auditor".into();
+        custom.built_in = false;
+        let custom = store().membership(&custom, Membership::Join, "now").expect("item");
+        assert_eq!(update(&custom).condition_expression(), Some("attribute_exists(pk) AND #deleted = :false"));
+    }
+
+    #[test]
+    fn an_unwritten_built_in_role_may_be_updated_from_version_0_only() {
+        let mut role = Role::implicit("front_desk").expect("built-in");
+        role.version = 1;
+        let first = store().update_role(&role, 0).expect("item");
+        assert!(update(&first).condition_expression().expect("condition").starts_with("attribute_not_exists(pk) OR"));
+        role.version = 2;
+        let later = store().update_role(&role, 1).expect("item");
+        assert_eq!(update(&later).condition_expression(), Some("#version = :expected AND #deleted = :false"));
+    }
+}

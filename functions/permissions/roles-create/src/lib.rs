@@ -1,0 +1,24 @@
+//! `POST /roles`: creates a custom role (201 + Location; 409 if the name exists, 422 for
+//! unknown permissions) and emits `RoleChanged`. Requires `roles:manage`.
+
+use bazaar_runtime::http::{self, json, respond};
+use lambda_http::http::{HeaderValue, StatusCode, header};
+use lambda_http::{Body, Request, Response};
+use permissions_core::RoleView;
+use permissions_core::flows::{self, CreateRole};
+use permissions_core::model::MANAGE;
+
+pub use permissions_core::TableDeps as Deps;
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, cx| async move {
+        cx.identity(&req)?.require(MANAGE)?;
+        let body: CreateRole = http::json_body(&req)?;
+        let role = flows::create_role(&deps.store, &body, cx.correlation_id.as_str()).await?;
+        let mut response = json(StatusCode::CREATED, &RoleView::from(&role))?;
+        let location = HeaderValue::from_str(&format!("/roles/{}", role.name)).map_err(anyhow::Error::from)?;
+        response.headers_mut().insert(header::LOCATION, location);
+        Ok(response)
+    })
+    .await
+}

@@ -1,0 +1,20 @@
+//! `GET /roles`: every role (built-ins merged with the stored ones) with its permissions and
+//! members count, sorted by name. Requires `roles:manage`.
+
+use bazaar_runtime::http::{json, respond};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use permissions_core::model::MANAGE;
+use permissions_core::{RoleView, flows};
+
+pub use permissions_core::TableDeps as Deps;
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, cx| async move {
+        cx.identity(&req)?.require(MANAGE)?;
+        let roles = flows::list_roles(&deps.store).await?;
+        let roles: Vec<RoleView> = roles.iter().map(RoleView::from).collect();
+        json(StatusCode::OK, &serde_json::json!({ "roles": roles }))
+    })
+    .await
+}

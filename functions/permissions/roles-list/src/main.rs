@@ -1,0 +1,1 @@
+bazaar_runtime::http_main!(permissions_roles_list);

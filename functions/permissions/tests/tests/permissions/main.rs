@@ -1,0 +1,8 @@
+//! Permissions functions against moto through the real SDK: one test binary, grouped by topic.
+
+mod access;
+mod on_user;
+mod roles;
+mod samples;
+mod support;
+mod users;

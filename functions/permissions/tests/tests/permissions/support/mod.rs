@@ -1,0 +1,277 @@
+//! A test app: the permissions table (and the bus) provisioned into the shared moto_server
+//! under a unique stage, and every permissions function's `Deps` built from its environment.
+//! Requests are API Gateway v2 events and messages SQS batches of EventBridge envelopes, as
+//! in production.
+//!
+//! The table comes from template.yaml when it declares `PermissionsTable`; until then the
+//! table this service needs (pk/sk strings, stream, TTL on `expires_at`) is declared here.
+//! Likewise each function's environment is the template's when it declares the function.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+
+use bazaar_events::auth::UserRegistered;
+use bazaar_events::permissions::{RoleChanged, UserRolesChanged};
+use bazaar_events::{Envelope, Event};
+use bazaar_runtime::Identity;
+use bazaar_runtime::config::Env;
+pub use bazaar_testkit::apigw::{Req, assert_problem, body_json, outcome, text};
+pub use bazaar_testkit::events::{delivered, failed_ids, lambda_batch_of as sqs};
+use bazaar_testkit::{Moto, template_path, unique_stage};
+use devstack::model::{KeyAttr, Stack, Table};
+use lambda_http::{Body, Response};
+use permissions_core::PermissionsStore;
+use serde_json::{Value, json};
+
+pub const TABLE_ID: &str = "PermissionsTable";
+
+pub struct TestApp {
+    pub config: aws_types::SdkConfig,
+    pub stack: Stack,
+    pub endpoint: String,
+    pub table: String,
+    pub bus: String,
+}
+
+fn key(name: &str) -> KeyAttr {
+    KeyAttr { name: name.to_owned(), attr_type: "S".to_owned() }
+}
+
+/// The table the permissions service expects (what template.yaml should declare).
+fn permissions_table(stage: &str) -> Table {
+    Table {
+        logical_id: TABLE_ID.to_owned(),
+        name: format!("bazaar-{stage}-permissions"),
+        hash_key: key("pk"),
+        range_key: Some(key("sk")),
+        gsis: Vec::new(),
+        stream_view_type: Some("NEW_AND_OLD_IMAGES".to_owned()),
+        ttl_attribute: Some("expires_at".to_owned()),
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let moto = Moto::shared();
+        let stage = unique_stage();
+        let overrides = [("Stage".to_owned(), stage.clone())].into();
+        let opts = devstack::template::PlanOptions { overrides, moto_endpoint: moto.endpoint.clone() };
+        let stack = devstack::template::plan(&template_path(), &opts).expect("template plans");
+        let table = stack.table(TABLE_ID).cloned().unwrap_or_else(|| permissions_table(&stage));
+        // Only what this service touches: its table and the bus (not every service's resources).
+        let mine = Stack { tables: vec![table.clone()], buses: stack.buses.clone(), ..Stack::default() };
+        let config = moto.sdk_config().await;
+        devstack::provision::provision(&mine, &config).await.expect("provisioned");
+        let bus = stack.buses.first().expect("a bus").name.clone();
+        TestApp { config, stack, endpoint: moto.endpoint.clone(), table: table.name, bus }
+    }
+
+    /// The environment of function `logical_id`: the template's, or (while the template
+    /// does not declare it yet) the variables the permissions functions read.
+    pub fn env(&self, logical_id: &str) -> Env {
+        match self.stack.function(logical_id) {
+            Some(f) => Env::from_map(devstack::env::function_env(&self.stack, f, &self.endpoint)),
+            None => Env::from_map(BTreeMap::from([
+                ("PERMISSIONS_TABLE".to_owned(), self.table.clone()),
+                ("EVENT_BUS_NAME".to_owned(), self.bus.clone()),
+            ])),
+        }
+    }
+
+    fn deps(&self, logical_id: &str) -> permissions_core::TableDeps {
+        permissions_core::TableDeps::new(&self.config, &self.env(logical_id)).expect("deps")
+    }
+
+    pub fn roles_list(&self) -> permissions_roles_list::Deps {
+        self.deps("PermissionsRolesListFunction")
+    }
+    pub fn roles_create(&self) -> permissions_roles_create::Deps {
+        self.deps("PermissionsRolesCreateFunction")
+    }
+    pub fn roles_update(&self) -> permissions_roles_update::Deps {
+        self.deps("PermissionsRolesUpdateFunction")
+    }
+    pub fn roles_delete(&self) -> permissions_roles_delete::Deps {
+        self.deps("PermissionsRolesDeleteFunction")
+    }
+    pub fn user_roles_get(&self) -> permissions_user_roles_get::Deps {
+        self.deps("PermissionsUserRolesGetFunction")
+    }
+    pub fn user_roles_put(&self) -> permissions_user_roles_put::Deps {
+        self.deps("PermissionsUserRolesPutFunction")
+    }
+    pub fn user_roles_delete(&self) -> permissions_user_roles_delete::Deps {
+        self.deps("PermissionsUserRolesDeleteFunction")
+    }
+    pub fn on_user(&self) -> permissions_on_user::Deps {
+        self.deps("PermissionsOnUserFunction")
+    }
+    pub fn publisher(&self) -> permissions_publisher::Deps {
+        permissions_publisher::Deps::new(&self.config, &self.env("PermissionsPublisherFunction")).expect("deps")
+    }
+
+    pub fn store(&self) -> PermissionsStore {
+        PermissionsStore::new(aws_sdk_dynamodb::Client::new(&self.config), &self.table)
+    }
+
+    // ── requests ──
+
+    pub async fn list_roles(&self, who: Option<&Identity>) -> Response<Body> {
+        permissions_roles_list::handler(&self.roles_list(), Req::new("GET", "/roles").identity(who).build()).await
+    }
+
+    pub async fn create_role(&self, who: Option<&Identity>, body: &Value) -> Response<Body> {
+        let req = Req::new("POST", "/roles").identity(who).json(body).build();
+        permissions_roles_create::handler(&self.roles_create(), req).await
+    }
+
+    pub async fn update_role(&self, who: Option<&Identity>, name: &str, body: &Value) -> Response<Body> {
+        let req = Req::new("PUT", &format!("/roles/{name}"))
+            .route("/roles/{name}")
+            .path_param("name", name)
+            .identity(who)
+            .json(body)
+            .build();
+        permissions_roles_update::handler(&self.roles_update(), req).await
+    }
+
+    pub async fn delete_role(&self, who: Option<&Identity>, name: &str) -> Response<Body> {
+        let req =
+            Req::new("DELETE", &format!("/roles/{name}")).route("/roles/{name}").path_param("name", name).identity(who);
+        permissions_roles_delete::handler(&self.roles_delete(), req.build()).await
+    }
+
+    pub async fn user_roles(&self, who: Option<&Identity>, user: &str) -> Response<Body> {
+        let req = Req::new("GET", &format!("/users/{user}/roles"))
+            .route("/users/{id}/roles")
+            .path_param("id", user)
+            .identity(who);
+        permissions_user_roles_get::handler(&self.user_roles_get(), req.build()).await
+    }
+
+    fn user_role_req(method: &str, who: Option<&Identity>, user: &str, role: &str) -> lambda_http::Request {
+        Req::new(method, &format!("/users/{user}/roles/{role}"))
+            .route("/users/{id}/roles/{role}")
+            .path_param("id", user)
+            .path_param("role", role)
+            .identity(who)
+            .build()
+    }
+
+    pub async fn grant(&self, who: Option<&Identity>, user: &str, role: &str) -> Response<Body> {
+        let req = Self::user_role_req("PUT", who, user, role);
+        permissions_user_roles_put::handler(&self.user_roles_put(), req).await
+    }
+
+    pub async fn revoke(&self, who: Option<&Identity>, user: &str, role: &str) -> Response<Body> {
+        let req = Self::user_role_req("DELETE", who, user, role);
+        permissions_user_roles_delete::handler(&self.user_roles_delete(), req).await
+    }
+
+    // ── events ──
+
+    /// Delivers `UserRegistered` envelopes to permissions-on-user; returns the failed ids.
+    pub async fn deliver(&self, events: &[Envelope<UserRegistered>]) -> Vec<String> {
+        let bodies: Vec<String> = events.iter().map(delivered).collect();
+        let r = permissions_on_user::handler(&self.on_user(), sqs(&bodies)).await.expect("handled");
+        failed_ids(&r)
+    }
+
+    /// Records a new user holding `roles` (through permissions-on-user); returns its id.
+    pub async fn register(&self, roles: &[&str]) -> String {
+        let user = uuid::Uuid::new_v4().to_string();
+        let failed = self.deliver(&[registered(&user, roles)]).await;
+        assert!(failed.is_empty(), "registration failed: {failed:?}");
+        user
+    }
+
+    pub async fn outbox(&self) -> Vec<bazaar_aws::outbox::OutboxItem> {
+        bazaar_testkit::events::outbox(&self.config, &self.table).await
+    }
+
+    /// The outbox events of type `T`, in version order of their `data`.
+    pub async fn events<T: Event>(&self) -> Vec<Envelope<T>> {
+        bazaar_testkit::events::of_type::<T>(self.outbox().await)
+    }
+
+    /// The `RoleChanged` events about `role`, oldest version first.
+    pub async fn role_events(&self, role: &str) -> Vec<RoleChanged> {
+        let mut events: Vec<RoleChanged> =
+            self.events::<RoleChanged>().await.into_iter().map(|e| e.data).filter(|e| e.role == role).collect();
+        events.sort_by_key(|e| e.version);
+        events
+    }
+
+    /// The `UserRolesChanged` events about `user`, oldest version first.
+    pub async fn user_events(&self, user: &str) -> Vec<UserRolesChanged> {
+        let mut events: Vec<UserRolesChanged> =
+            self.events::<UserRolesChanged>().await.into_iter().map(|e| e.data).filter(|e| e.user_id == user).collect();
+        events.sort_by_key(|e| e.version);
+        events
+    }
+
+    /// The role `name` as `GET /roles` shows it.
+    pub async fn listed_role(&self, name: &str) -> Value {
+        let r = self.list_roles(Some(&admin())).await;
+        assert_eq!(r.status(), 200, "{}", text(&r));
+        body_json(&r)["roles"]
+            .as_array()
+            .expect("roles")
+            .iter()
+            .find(|r| r["name"] == name)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    pub async fn members(&self, role: &str) -> u64 {
+        self.listed_role(role).await["members"].as_u64().expect("members")
+    }
+}
+
+pub fn registered(user: &str, roles: &[&str]) -> Envelope<UserRegistered> {
+    Envelope::new(
+        UserRegistered {
+            user_id: user.to_owned(),
+            email: format!("{}@example.com", &user[..8.min(user.len())]),
+            roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+        },
+        "test",
+    )
+}
+
+/// A caller holding `roles:manage` (as the default admin role grants).
+pub fn admin() -> Identity {
+    Identity {
+        sub: uuid::Uuid::new_v4().to_string(),
+        email: "root@example.com".into(),
+        roles: vec!["admin".into()],
+        permissions: vec!["roles:manage".into(), "users:read".into()],
+    }
+}
+
+/// A caller without `roles:manage`.
+pub fn customer() -> Identity {
+    Identity {
+        sub: uuid::Uuid::new_v4().to_string(),
+        email: "ana@example.com".into(),
+        roles: vec!["customer".into()],
+        permissions: vec!["reports:read".into()],
+    }
+}
+
+pub fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// The `field`s of a 422 problem's errors.
+pub fn error_fields(body: &Value) -> Vec<String> {
+    body["errors"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|e| e["field"].as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
+}
+
+pub fn role_body(name: &str, permissions: &[&str]) -> Value {
+    json!({ "name": name, "permissions": permissions })
+}

@@ -1,0 +1,21 @@
+//! `DELETE /users/{id}/roles/{role}`: takes a role from a user (404 when not held; 409 for
+//! the last admin's `admin`) and emits `UserRolesChanged`. Requires `roles:manage`.
+
+use bazaar_runtime::http::{self, json, respond};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use permissions_core::flows;
+use permissions_core::model::MANAGE;
+
+pub use permissions_core::TableDeps as Deps;
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, cx| async move {
+        cx.identity(&req)?.require(MANAGE)?;
+        let id = http::path_param(&req, "id")?;
+        let role = http::path_param(&req, "role")?;
+        let view = flows::revoke(&deps.store, &id, &role, cx.correlation_id.as_str()).await?;
+        json(StatusCode::OK, &view)
+    })
+    .await
+}

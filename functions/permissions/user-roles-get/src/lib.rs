@@ -1,0 +1,20 @@
+//! `GET /users/{id}/roles`: a user's roles, the permissions they add up to and the
+//! assignment version; 404 for a user this service never recorded. Requires `roles:manage`.
+
+use bazaar_runtime::http::{self, json, respond};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use permissions_core::flows;
+use permissions_core::model::MANAGE;
+
+pub use permissions_core::TableDeps as Deps;
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, cx| async move {
+        cx.identity(&req)?.require(MANAGE)?;
+        let id = http::path_param(&req, "id")?;
+        let view = flows::user_roles(&deps.store, &id).await?;
+        json(StatusCode::OK, &view)
+    })
+    .await
+}

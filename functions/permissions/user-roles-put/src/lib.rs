@@ -1,0 +1,21 @@
+//! `PUT /users/{id}/roles/{role}`: gives a user a role (idempotent: a role already held
+//! changes nothing) and emits `UserRolesChanged`. Requires `roles:manage`.
+
+use bazaar_runtime::http::{self, json, respond};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use permissions_core::flows;
+use permissions_core::model::MANAGE;
+
+pub use permissions_core::TableDeps as Deps;
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, cx| async move {
+        cx.identity(&req)?.require(MANAGE)?;
+        let id = http::path_param(&req, "id")?;
+        let role = http::path_param(&req, "role")?;
+        let view = flows::grant(&deps.store, &id, &role, cx.correlation_id.as_str()).await?;
+        json(StatusCode::OK, &view)
+    })
+    .await
+}
