@@ -1,0 +1,40 @@
+//! Builds the reports' read models: each `OrderPaid`, `PaymentSucceeded`,
+//! `PaymentRefunded`, `ReservationConfirmed`, `ReservationCancelled` and
+//! `ReservationCheckedIn` adds its [`reports_core::apply`] deltas exactly once (inbox
+//! markers in the same transactions). Other event types are acknowledged and ignored; a
+//! body that is not a valid event of these types is poison (it ends in the DLQ).
+
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use bazaar_aws::consumer::{self, Delivered};
+use lambda_runtime::LambdaEvent;
+use reports_core::{ReportEvent, apply};
+
+/// Messages of a batch handled at once. Low on purpose: every event of a day updates the
+/// same `ALL` items, so more would mostly add transaction conflicts.
+pub const CONCURRENCY: usize = 4;
+
+pub use reports_core::TableDeps as Deps;
+
+pub async fn handler(deps: &Deps, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, lambda_runtime::Error> {
+    Ok(consumer::process(event.payload, CONCURRENCY, |message| handle(deps, message)).await)
+}
+
+async fn handle(deps: &Deps, message: SqsMessage) -> anyhow::Result<()> {
+    let delivered = Delivered::parse(consumer::body(&message)?)?;
+    let (source, detail_type) = (delivered.source.clone(), delivered.detail_type.clone());
+    let Some(event) = ReportEvent::decode(delivered)? else {
+        tracing::info!(%source, %detail_type, "not an event the reports count; ignored");
+        return Ok(());
+    };
+    let deltas = apply(&event);
+    let recorded = deps.store.record(&event, &deltas).await?;
+    tracing::info!(
+        detail_type = event.detail_type,
+        day = %event.day,
+        deltas = deltas.len(),
+        applied = recorded.applied,
+        skipped = recorded.skipped,
+        "event counted"
+    );
+    Ok(())
+}

@@ -1,0 +1,9 @@
+//! Reports functions against moto through the real SDK: one test binary, grouped by topic.
+
+mod consumer;
+mod dataset;
+mod expected;
+mod read;
+mod rebuild;
+mod samples;
+mod support;
