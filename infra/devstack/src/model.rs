@@ -18,6 +18,8 @@ pub struct Stack {
     pub tables: Vec<Table>,
     pub queues: Vec<Queue>,
     pub buses: Vec<EventBus>,
+    /// Archives of buses' events (replayable).
+    pub archives: Vec<Archive>,
     pub rules: Vec<Rule>,
     pub topics: Vec<Topic>,
     pub email_identities: Vec<String>,
@@ -74,6 +76,15 @@ pub struct Redrive {
 pub struct EventBus {
     pub logical_id: String,
     pub name: String,
+}
+
+/// An archive of the events sent to a bus.
+#[derive(Debug, Clone)]
+pub struct Archive {
+    pub logical_id: String,
+    pub name: String,
+    pub bus_name: String,
+    pub retention_days: Option<i32>,
 }
 
 #[derive(Debug, Clone)]

@@ -198,6 +198,36 @@ impl Registry {
         http_fn!(b, notifications_preferences_get);
         http_fn!(b, notifications_preferences_put);
         http_fn!(b, notifications_list);
+        // issue 4: auth's role projection, permissions, reservations, reports, reservation payments
+        event_fn!(b, auth_on_roles);
+        event_fn!(b, permissions_on_user);
+        event_fn!(b, permissions_publisher);
+        event_fn!(b, payments_on_reservation);
+        event_fn!(b, reservations_on_payment);
+        event_fn!(b, reservations_expire);
+        event_fn!(b, reservations_remind);
+        event_fn!(b, reservations_publisher);
+        event_fn!(b, reports_on_event);
+        event_fn!(b, reports_rebuild);
+        http_fn!(b, permissions_roles_list);
+        http_fn!(b, permissions_roles_create);
+        http_fn!(b, permissions_roles_update);
+        http_fn!(b, permissions_roles_delete);
+        http_fn!(b, permissions_user_roles_get);
+        http_fn!(b, permissions_user_roles_put);
+        http_fn!(b, permissions_user_roles_delete);
+        http_fn!(b, reservations_resources_create);
+        http_fn!(b, reservations_resources_list);
+        http_fn!(b, reservations_resources_get);
+        http_fn!(b, reservations_resources_update);
+        http_fn!(b, reservations_availability);
+        http_fn!(b, reservations_create);
+        http_fn!(b, reservations_list);
+        http_fn!(b, reservations_get);
+        http_fn!(b, reservations_cancel);
+        http_fn!(b, reservations_check_in);
+        http_fn!(b, reports_sales);
+        http_fn!(b, reports_bookings);
 
         let missing: Vec<&str> =
             stack.functions.iter().map(|f| f.binary.as_str()).filter(|n| !b.handlers.contains_key(*n)).collect();

@@ -245,8 +245,8 @@ impl ReportsStore {
                     .into_iter()
                     .map(from_item)
                     .collect::<anyhow::Result<Vec<Marker>>>()?;
-                let reversed: Vec<Option<Vec<(String, String)>>> = futures::stream::iter(markers.iter())
-                    .map(|m| self.reverse(m))
+                let reversed: Vec<Option<Vec<(String, String)>>> = futures::stream::iter(markers)
+                    .map(|m| async move { self.reverse(&m).await })
                     .buffer_unordered(CLEAR_CONCURRENCY)
                     .try_collect()
                     .await?;
@@ -260,8 +260,8 @@ impl ReportsStore {
                 }
             }
         }
-        let deleted: Vec<bool> = futures::stream::iter(touched.iter())
-            .map(|(pk, sk)| self.delete_if_empty(pk, sk))
+        let deleted: Vec<bool> = futures::stream::iter(touched)
+            .map(|(pk, sk)| async move { self.delete_if_empty(&pk, &sk).await })
             .buffer_unordered(CLEAR_CONCURRENCY)
             .try_collect()
             .await?;

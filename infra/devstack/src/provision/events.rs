@@ -12,6 +12,17 @@ pub(super) async fn ensure_buses_and_rules(client: &Client, stack: &Stack, out: 
         let created = client.create_event_bus().name(&bus.name).send().await;
         tolerate_existing(created).with_context(|| format!("event bus {}", bus.logical_id))?;
     }
+    for archive in &stack.archives {
+        let source = format!("arn:aws:events:{}:{}:event-bus/{}", crate::model::REGION, crate::model::ACCOUNT_ID, archive.bus_name);
+        let created = client
+            .create_archive()
+            .archive_name(&archive.name)
+            .event_source_arn(source)
+            .set_retention_days(archive.retention_days)
+            .send()
+            .await;
+        tolerate_existing(created).with_context(|| format!("archive {}", archive.logical_id))?;
+    }
     for rule in &stack.rules {
         ensure_rule(client, rule, out).await.with_context(|| format!("rule {}", rule.logical_id))?;
     }

@@ -6,7 +6,7 @@ use serde_json::Value as Json;
 use super::names::bus_name_of;
 use super::props::{opt_i32, required_string, string};
 use super::{Builder, PlanError};
-use crate::model::{EventBus, Rule, RuleTarget};
+use crate::model::{Archive, EventBus, Rule, RuleTarget};
 
 type Result<T> = std::result::Result<T, PlanError>;
 
@@ -14,6 +14,22 @@ impl Builder<'_, '_> {
     pub(super) fn bus(&mut self, id: &str) -> Result<()> {
         let name = self.r.physical_name(id)?;
         self.stack.buses.push(EventBus { logical_id: id.to_string(), name });
+        Ok(())
+    }
+
+    pub(super) fn archive(&mut self, id: &str, props: &Json) -> Result<()> {
+        let p = self.r.resolve_some(props).map_err(|e| e.within("Properties"))?;
+        if p.get("EventPattern").is_some() {
+            self.unsupported.push(format!("{id}: AWS::Events::Archive with EventPattern"));
+            return Ok(());
+        }
+        let source = required_string(&p, "SourceArn")?;
+        self.stack.archives.push(Archive {
+            logical_id: id.to_string(),
+            name: self.r.physical_name(id)?,
+            bus_name: bus_name_of(&source),
+            retention_days: opt_i32(&p, "RetentionDays")?,
+        });
         Ok(())
     }
 

@@ -164,6 +164,7 @@ impl<'r, 't> Builder<'r, 't> {
             "AWS::SQS::Queue" => self.queue(id, props),
             "AWS::Events::EventBus" => self.bus(id),
             "AWS::Events::Rule" => self.rule(id, props),
+            "AWS::Events::Archive" => self.archive(id, props),
             "AWS::SNS::Topic" => self.topic(id, props),
             "AWS::SES::EmailIdentity" => self.email_identity(id, props),
             "AWS::Serverless::Function" => self.function(id, props),

@@ -31,6 +31,19 @@ pub(crate) fn bus_arn(name: &str) -> String {
     format!("arn:aws:events:{REGION}:{ACCOUNT_ID}:event-bus/{name}")
 }
 
+pub(crate) fn archive_arn(name: &str) -> String {
+    format!("arn:aws:events:{REGION}:{ACCOUNT_ID}:archive/{name}")
+}
+
+/// A rule's ARN: rules of a custom bus carry the bus's name.
+pub(crate) fn rule_arn(bus: &str, name: &str) -> String {
+    if bus == "default" {
+        format!("arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/{name}")
+    } else {
+        format!("arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/{bus}/{name}")
+    }
+}
+
 pub(crate) fn topic_arn(name: &str) -> String {
     format!("arn:aws:sns:{REGION}:{ACCOUNT_ID}:{name}")
 }
@@ -87,6 +100,7 @@ impl Resolver<'_> {
                 name
             }
             "AWS::Events::EventBus" | "AWS::Events::Rule" => self.name_prop(id, "Name")?,
+            "AWS::Events::Archive" => self.name_prop(id, "ArchiveName")?,
             "AWS::SNS::Topic" => self.name_prop(id, "TopicName")?,
             "AWS::SES::EmailIdentity" => self.name_prop(id, "EmailIdentity")?,
             "AWS::Serverless::Function" => return self.binary(id),
@@ -127,6 +141,14 @@ impl Resolver<'_> {
             ("AWS::SQS::Queue", "QueueUrl") => queue_url(self.moto_endpoint, &name),
             ("AWS::Events::EventBus", "Arn") => bus_arn(&name),
             ("AWS::Events::EventBus", "Name") => name,
+            ("AWS::Events::Archive", "Arn") => archive_arn(&name),
+            ("AWS::Events::Rule", "Arn") => {
+                let bus = match self.resource(id)?.pointer("/Properties/EventBusName") {
+                    Some(b) => bus_name_of(&self.resolve_string(b).map_err(|e| e.within(id))?),
+                    None => "default".to_string(),
+                };
+                rule_arn(&bus, &name)
+            }
             ("AWS::SNS::Topic", "TopicArn") => topic_arn(&name),
             ("AWS::SNS::Topic", "TopicName") => name,
             ("AWS::Serverless::Function", "Arn") => function_arn(&name),

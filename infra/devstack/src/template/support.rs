@@ -11,6 +11,7 @@ pub(crate) const RESOURCE_TYPES: &[&str] = &[
     "AWS::SQS::QueuePolicy",
     "AWS::Events::EventBus",
     "AWS::Events::Rule",
+    "AWS::Events::Archive",
     "AWS::SNS::Topic",
     "AWS::SES::EmailIdentity",
 ];

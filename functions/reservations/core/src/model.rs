@@ -1,0 +1,179 @@
+//! What the reservations service stores about a reservation, how the API shows it, and how
+//! its events describe it.
+
+use bazaar_events::Money;
+use bazaar_events::reservations::Booking;
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ReservationStatus {
+    Pending,
+    Confirmed,
+    CheckedIn,
+    Cancelled,
+}
+
+impl ReservationStatus {
+    /// The stored (and wire) spelling, for condition expressions.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReservationStatus::Pending => "PENDING",
+            ReservationStatus::Confirmed => "CONFIRMED",
+            ReservationStatus::CheckedIn => "CHECKED_IN",
+            ReservationStatus::Cancelled => "CANCELLED",
+        }
+    }
+}
+
+/// A reservation as stored (`RESERVATION#<id>` / `RESERVATION`). What it says about its
+/// resource (name, owner, zone, price) is a snapshot taken at booking: later edits of the
+/// resource do not change it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reservation {
+    pub id: String,
+    pub status: ReservationStatus,
+    pub resource_id: String,
+    pub resource_name: String,
+    pub owner_id: String,
+    pub customer_id: String,
+    pub customer_email: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub time_zone: String,
+    /// `YYYY-MM-DD`, the day of `start` in `time_zone`.
+    pub local_date: String,
+    /// The slot lock keys (`SLOT#<resource_id>` / these) the reservation holds.
+    pub slot_starts: Vec<String>,
+    pub amount: Money,
+    pub payment_id: String,
+    /// No payment is accepted after this; unpaid, the reservation then expires. Stored as
+    /// text on purpose: the table's TTL attribute (`expires_at`, a number) must never
+    /// delete a reservation.
+    pub hold_expires_at: DateTime<Utc>,
+    pub created_at: String,
+    pub updated_at: String,
+    /// Grows with every change; every write is conditional on the version read.
+    pub version: u64,
+    /// The correlation id of the booking request (carried by the events the expiry and the
+    /// reminder emit later).
+    pub correlation_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_reason: Option<String>,
+    #[serde(default)]
+    pub reminded: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checked_in_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checked_in_by: Option<String>,
+}
+
+impl Reservation {
+    pub fn slots(&self) -> u32 {
+        u32::try_from(self.slot_starts.len()).unwrap_or(u32::MAX)
+    }
+
+    /// What every event says about this reservation.
+    pub fn booking(&self) -> Booking {
+        Booking {
+            reservation_id: self.id.clone(),
+            resource_id: self.resource_id.clone(),
+            resource_name: self.resource_name.clone(),
+            owner_id: self.owner_id.clone(),
+            customer_id: self.customer_id.clone(),
+            customer_email: self.customer_email.clone(),
+            start: self.start,
+            end: self.end,
+            time_zone: self.time_zone.clone(),
+            local_date: self.local_date.clone(),
+            slots: self.slots(),
+            amount: self.amount.clone(),
+        }
+    }
+}
+
+/// The reservation as the API shows it (the email stays internal: it is for notifications).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReservationView {
+    pub id: String,
+    pub status: ReservationStatus,
+    pub resource_id: String,
+    pub resource_name: String,
+    pub owner_id: String,
+    pub customer_id: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub time_zone: String,
+    pub local_date: String,
+    pub slots: u32,
+    pub amount: Money,
+    pub payment_id: String,
+    pub expires_at: DateTime<Utc>,
+    pub created_at: String,
+    pub updated_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checked_in_at: Option<DateTime<Utc>>,
+}
+
+impl From<&Reservation> for ReservationView {
+    fn from(r: &Reservation) -> ReservationView {
+        ReservationView {
+            id: r.id.clone(),
+            status: r.status,
+            resource_id: r.resource_id.clone(),
+            resource_name: r.resource_name.clone(),
+            owner_id: r.owner_id.clone(),
+            customer_id: r.customer_id.clone(),
+            start: r.start,
+            end: r.end,
+            time_zone: r.time_zone.clone(),
+            local_date: r.local_date.clone(),
+            slots: r.slots(),
+            amount: r.amount.clone(),
+            payment_id: r.payment_id.clone(),
+            expires_at: r.hold_expires_at,
+            created_at: r.created_at.clone(),
+            updated_at: r.updated_at.clone(),
+            status_reason: r.status_reason.clone(),
+            checked_in_at: r.checked_in_at,
+        }
+    }
+}
+
+/// The stored answer to an `Idempotency-Key` (`IDEMPOTENCY#<sub>#<key>` / `IDEMPOTENCY`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdempotencyRecord {
+    /// sha256 (hex) of the canonical request body.
+    pub body_hash: String,
+    pub reservation_id: String,
+    /// Epoch seconds (the table's TTL).
+    pub expires_at: i64,
+}
+
+/// A timestamp as stored: RFC 3339, UTC, fixed millisecond width (sorts like the time).
+pub fn timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// An instant as a key: RFC 3339, UTC, whole seconds (`2026-11-22T09:00:00Z`). Slot lock
+/// keys and index sort keys use it, so that text order is time order.
+pub fn key_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_times_sort_like_the_instants() {
+        let a = DateTime::parse_from_rfc3339("2026-11-22T09:00:00+01:00").expect("a").with_timezone(&Utc);
+        let b = a + chrono::Duration::minutes(30);
+        assert_eq!(key_time(a), "2026-11-22T08:00:00Z");
+        assert!(key_time(a) < key_time(b));
+        assert_eq!(timestamp(a), "2026-11-22T08:00:00.000Z");
+    }
+}

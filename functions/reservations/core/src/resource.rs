@@ -1,0 +1,362 @@
+//! Bookable resources: the create and update bodies, their validation (every invalid field
+//! reported at once), and the stored resource.
+
+use bazaar_events::Money;
+use bazaar_runtime::Identity;
+use bazaar_runtime::problem::FieldError;
+use chrono_tz::Tz;
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::ReservationsError;
+use crate::hours::{OpeningHours, Week, parse_zone};
+
+/// Who may create resources and manage their own (and their reservations).
+pub const MANAGE: &str = "reservations:manage";
+/// Who may manage every resource and reservation.
+pub const MANAGE_ALL: &str = "reservations:manage_all";
+
+pub const KINDS: [&str; 5] = ["room", "artist", "desk", "equipment", "other"];
+pub const MIN_SLOT_MINUTES: i64 = 5;
+pub const MAX_SLOT_MINUTES: i64 = 720;
+pub const MAX_NAME_CHARS: usize = 100;
+pub const MAX_DESCRIPTION_CHARS: usize = 2000;
+/// A slot costs at most this many minor units (keeps every total far from overflow).
+pub const MAX_PRICE_MINOR: i64 = 100_000_000;
+
+/// A price as the API takes it (unknown fields refused).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MoneyInput {
+    pub amount_minor: i64,
+    pub currency: String,
+}
+
+impl From<&Money> for MoneyInput {
+    fn from(m: &Money) -> MoneyInput {
+        MoneyInput { amount_minor: m.amount_minor, currency: m.currency.clone() }
+    }
+}
+
+/// `POST /resources` body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateResource {
+    pub name: String,
+    pub kind: String,
+    pub time_zone: String,
+    pub opening_hours: OpeningHours,
+    pub slot_minutes: i64,
+    pub price_per_slot: MoneyInput,
+    #[serde(default)]
+    pub capacity: Option<i64>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// `PATCH /resources/{id}` body: only the fields present change (`"description": null`
+/// removes the description).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateResource {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub description: Option<Option<String>>,
+    #[serde(default)]
+    pub opening_hours: Option<OpeningHours>,
+    #[serde(default)]
+    pub slot_minutes: Option<i64>,
+    #[serde(default)]
+    pub price_per_slot: Option<MoneyInput>,
+    #[serde(default)]
+    pub active: Option<bool>,
+}
+
+impl UpdateResource {
+    pub fn is_empty(&self) -> bool {
+        *self == UpdateResource::default()
+    }
+}
+
+/// A field that is present, `null` included (`Some(None)`); absent stays `None`.
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// A bookable resource as stored (`RESOURCE#<id>` / `RESOURCE`) and shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resource {
+    pub id: String,
+    pub owner_id: String,
+    pub name: String,
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub time_zone: String,
+    pub opening_hours: OpeningHours,
+    pub slot_minutes: u32,
+    pub price_per_slot: Money,
+    pub capacity: u32,
+    pub active: bool,
+    pub version: u64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl Resource {
+    /// A new, active resource at version 1.
+    pub fn new(id: String, owner_id: String, details: Details, created_at: String) -> Resource {
+        let Details { name, kind, description, time_zone, opening_hours, slot_minutes, price_per_slot, capacity } =
+            details;
+        Resource {
+            id,
+            owner_id,
+            name,
+            kind,
+            description,
+            time_zone,
+            opening_hours,
+            slot_minutes,
+            price_per_slot,
+            capacity,
+            active: true,
+            version: 1,
+            updated_at: created_at.clone(),
+            created_at,
+        }
+    }
+
+    /// This resource with its editable part replaced (identity, state and times kept).
+    pub fn with(self, details: Details) -> Resource {
+        Resource {
+            active: self.active,
+            version: self.version,
+            ..Resource::new(self.id, self.owner_id, details, self.created_at)
+        }
+    }
+
+    pub fn tz(&self) -> anyhow::Result<Tz> {
+        parse_zone(&self.time_zone).ok_or_else(|| anyhow::anyhow!("resource {} has an unknown zone", self.id))
+    }
+
+    pub fn week(&self) -> anyhow::Result<Week> {
+        Week::parse(&self.opening_hours, Some(self.slot_minutes))
+            .map_err(|e| anyhow::anyhow!("resource {} has invalid stored opening hours: {e:?}", self.id))
+    }
+
+    /// Whether `identity` may edit this resource and manage its reservations: its owner
+    /// (with `reservations:manage`) or a holder of `reservations:manage_all`.
+    pub fn managed_by(&self, identity: &Identity) -> bool {
+        identity.has_permission(MANAGE_ALL) || (identity.has_permission(MANAGE) && self.owner_id == identity.sub)
+    }
+}
+
+/// The validated, editable part of a resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Details {
+    pub name: String,
+    pub kind: String,
+    pub description: Option<String>,
+    pub time_zone: String,
+    pub opening_hours: OpeningHours,
+    pub slot_minutes: u32,
+    pub price_per_slot: Money,
+    pub capacity: u32,
+}
+
+impl CreateResource {
+    /// Every field checked; all problems reported together (422).
+    pub fn validate(&self) -> Result<Details, ReservationsError> {
+        validate(self)
+    }
+}
+
+/// The resource `patch` would make of `resource`, validated as a whole (a new slot length
+/// must still divide the stored opening intervals, and so on).
+pub fn patched(resource: &Resource, patch: &UpdateResource) -> Result<Details, ReservationsError> {
+    let merged = CreateResource {
+        name: patch.name.clone().unwrap_or_else(|| resource.name.clone()),
+        kind: resource.kind.clone(),
+        time_zone: resource.time_zone.clone(),
+        opening_hours: patch.opening_hours.clone().unwrap_or_else(|| resource.opening_hours.clone()),
+        slot_minutes: patch.slot_minutes.unwrap_or(i64::from(resource.slot_minutes)),
+        price_per_slot: patch.price_per_slot.clone().unwrap_or_else(|| MoneyInput::from(&resource.price_per_slot)),
+        capacity: Some(i64::from(resource.capacity)),
+        description: patch.description.clone().unwrap_or_else(|| resource.description.clone()),
+    };
+    validate(&merged)
+}
+
+fn validate(input: &CreateResource) -> Result<Details, ReservationsError> {
+    let mut errors = Vec::new();
+    let mut err = |field: &str, message: String| errors.push(FieldError { field: field.to_owned(), message });
+    let name = input.name.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+        err("name", format!("a name of 1 to {MAX_NAME_CHARS} characters is required"));
+    }
+    if !KINDS.contains(&input.kind.as_str()) {
+        err("kind", format!("one of {}", KINDS.join(", ")));
+    }
+    let description = input.description.as_deref().map(str::trim).filter(|d| !d.is_empty());
+    if description.is_some_and(|d| d.chars().count() > MAX_DESCRIPTION_CHARS) {
+        err("description", format!("at most {MAX_DESCRIPTION_CHARS} characters"));
+    }
+    if parse_zone(&input.time_zone).is_none() {
+        err("time_zone", "an IANA time zone such as Europe/Berlin".to_owned());
+    }
+    let slot = u32::try_from(input.slot_minutes)
+        .ok()
+        .filter(|s| (MIN_SLOT_MINUTES..=MAX_SLOT_MINUTES).contains(&i64::from(*s)));
+    if slot.is_none() {
+        err("slot_minutes", format!("from {MIN_SLOT_MINUTES} to {MAX_SLOT_MINUTES} minutes"));
+    }
+    let price = &input.price_per_slot;
+    if !(0..=MAX_PRICE_MINOR).contains(&price.amount_minor) {
+        err("price_per_slot.amount_minor", format!("from 0 to {MAX_PRICE_MINOR} minor units"));
+    }
+    if !(price.currency.len() == 3 && price.currency.chars().all(|c| c.is_ascii_uppercase())) {
+        err("price_per_slot.currency", "an ISO 4217 code of three upper-case letters".to_owned());
+    }
+    if input.capacity.is_some_and(|c| c != 1) {
+        err("capacity", "only a capacity of 1 is supported".to_owned());
+    }
+    if let Err(hours) = Week::parse(&input.opening_hours, slot) {
+        errors.extend(hours);
+    }
+    match slot {
+        Some(slot_minutes) if errors.is_empty() => Ok(Details {
+            name: name.to_owned(),
+            kind: input.kind.clone(),
+            description: description.map(str::to_owned),
+            time_zone: input.time_zone.clone(),
+            opening_hours: input.opening_hours.clone(),
+            slot_minutes,
+            price_per_slot: Money::new(price.amount_minor, price.currency.clone()),
+            capacity: 1,
+        }),
+        _ => Err(ReservationsError::Invalid(errors)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hours::IntervalText;
+
+    pub fn room() -> CreateResource {
+        CreateResource {
+            name: " Room A ".into(),
+            kind: "room".into(),
+            time_zone: "Europe/Berlin".into(),
+            opening_hours: OpeningHours { mon: vec![IntervalText::new("09:00", "17:00")], ..Default::default() },
+            slot_minutes: 60,
+            price_per_slot: MoneyInput { amount_minor: 2500, currency: "EUR".into() },
+            capacity: None,
+            description: Some("  ".into()),
+        }
+    }
+
+    fn fields(e: ReservationsError) -> Vec<String> {
+        match e {
+            ReservationsError::Invalid(errors) => errors.into_iter().map(|e| e.field).collect(),
+            other => panic!("not a validation error: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_valid_resource_is_trimmed_and_has_capacity_one() {
+        let d = room().validate().expect("valid");
+        assert_eq!(d.name, "Room A");
+        assert_eq!(d.description, None, "a blank description is none");
+        assert_eq!((d.capacity, d.slot_minutes), (1, 60));
+        assert_eq!(d.price_per_slot, Money::new(2500, "EUR"));
+    }
+
+    #[test]
+    fn every_invalid_field_is_reported() {
+        let bad = CreateResource {
+            name: "".into(),
+            kind: "castle".into(),
+            time_zone: "Europe/Atlantis".into(),
+            slot_minutes: 4,
+            price_per_slot: MoneyInput { amount_minor: -1, currency: "eur".into() },
+            capacity: Some(2),
+            opening_hours: OpeningHours { tue: vec![IntervalText::new("10:00", "09:00")], ..Default::default() },
+            description: Some("x".repeat(MAX_DESCRIPTION_CHARS + 1)),
+        };
+        assert_eq!(
+            fields(bad.validate().expect_err("invalid")),
+            vec![
+                "name",
+                "kind",
+                "description",
+                "time_zone",
+                "slot_minutes",
+                "price_per_slot.amount_minor",
+                "price_per_slot.currency",
+                "capacity",
+                "opening_hours.tue[0].close",
+            ]
+        );
+        let long_slot = CreateResource { slot_minutes: 721, ..room() };
+        assert_eq!(fields(long_slot.validate().expect_err("too long")), vec!["slot_minutes"]);
+    }
+
+    #[test]
+    fn an_interval_must_hold_whole_slots() {
+        let r = CreateResource { slot_minutes: 45, ..room() };
+        assert_eq!(fields(r.validate().expect_err("8 h is not a multiple of 45 min")), vec!["opening_hours.mon[0]"]);
+        assert!(CreateResource { slot_minutes: 30, ..room() }.validate().is_ok());
+    }
+
+    fn stored() -> Resource {
+        let d = room().validate().expect("valid");
+        Resource {
+            id: "r".into(),
+            owner_id: "o".into(),
+            name: d.name,
+            kind: d.kind,
+            description: Some("old".into()),
+            time_zone: d.time_zone,
+            opening_hours: d.opening_hours,
+            slot_minutes: d.slot_minutes,
+            price_per_slot: d.price_per_slot,
+            capacity: 1,
+            active: true,
+            version: 1,
+            created_at: "t".into(),
+            updated_at: "t".into(),
+        }
+    }
+
+    #[test]
+    fn a_patch_is_validated_against_the_whole_resource() {
+        let patch: UpdateResource = serde_json::from_str(r#"{"slot_minutes": 45}"#).expect("patch");
+        assert_eq!(
+            fields(patched(&stored(), &patch).expect_err("45 does not divide 8 h")),
+            vec!["opening_hours.mon[0]"]
+        );
+        let patch: UpdateResource = serde_json::from_str(r#"{"name": "Room B", "description": null}"#).expect("patch");
+        let d = patched(&stored(), &patch).expect("valid");
+        assert_eq!((d.name.as_str(), d.description), ("Room B", None));
+        let patch: UpdateResource = serde_json::from_str(r#"{"active": false}"#).expect("patch");
+        assert_eq!(patched(&stored(), &patch).expect("valid").description.as_deref(), Some("old"));
+        assert!(serde_json::from_str::<UpdateResource>(r#"{"time_zone": "UTC"}"#).is_err(), "not editable");
+        assert!(serde_json::from_str::<UpdateResource>("{}").expect("empty").is_empty());
+    }
+
+    #[test]
+    fn owners_manage_their_own_resources_and_admins_all() {
+        let r = stored();
+        let who = |sub: &str, perms: &[&str]| Identity {
+            sub: sub.into(),
+            email: String::new(),
+            roles: vec![],
+            permissions: perms.iter().map(|p| p.to_string()).collect(),
+        };
+        assert!(r.managed_by(&who("o", &[MANAGE])));
+        assert!(!r.managed_by(&who("o", &[])), "the owner without the permission");
+        assert!(!r.managed_by(&who("x", &[MANAGE])), "another owner");
+        assert!(r.managed_by(&who("x", &[MANAGE_ALL])));
+    }
+}

@@ -1,0 +1,451 @@
+//! The reservations table (single-table design, `pk`/`sk` strings). Items:
+//! - `RESOURCE#<id>` / `RESOURCE`: a resource (gsi1 `RESOURCES` / `<created_at>#<id>` while
+//!   active; gsi2 `OWNER#<owner>` / `<created_at>#<id>`);
+//! - `RESERVATION#<id>` / `RESERVATION`: a reservation (gsi1 `OWNER#<owner>` /
+//!   `<resource_id>#<start>#<id>`; gsi2 `CUSTOMER#<sub>` / `<start>#<id>`; gsi3
+//!   `DAY#<local date>` / `<start>#<id>`; gsi4, sparse: `PENDING` / `<hold expiry>#<id>`
+//!   while unpaid, `REMIND` / `<start>#<id>` while confirmed and not yet reminded);
+//! - `SLOT#<resource_id>` / `<slot start, UTC RFC 3339>`: the lock of one slot, holding the
+//!   reservation's id; created with `attribute_not_exists(pk)`, deleted when it is cancelled;
+//! - `IDEMPOTENCY#<sub>#<key>` / `IDEMPOTENCY`, `PROCESSED#…` inbox markers, `OUTBOX#…` events.
+//!
+//! `expires_at` (epoch seconds) is the TTL attribute of slot locks (a week after the slot),
+//! idempotency records, inbox markers and outbox items. Reservations carry no `expires_at`.
+
+use std::collections::HashSet;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
+use bazaar_aws::dynamo::{self, Item, from_item, n, s, to_item};
+use bazaar_runtime::config::Env;
+use chrono::DateTime;
+
+mod listing;
+
+pub use listing::*;
+
+use crate::model::{IdempotencyRecord, key_time};
+use crate::{Clock, Reservation, ReservationStatus, Resource};
+
+const RESOURCE_SK: &str = "RESOURCE";
+const RESERVATION_SK: &str = "RESERVATION";
+const IDEMPOTENCY_SK: &str = "IDEMPOTENCY";
+/// gsi4 partition of the unpaid reservations, by hold expiry.
+pub const PENDING: &str = "PENDING";
+/// gsi4 partition of the confirmed reservations not yet reminded, by start.
+pub const TO_REMIND: &str = "REMIND";
+/// Slot locks outlive their slot by this long (then TTL removes them).
+const SLOT_RETENTION_SECONDS: i64 = 7 * 24 * 3600;
+
+fn idempotency_pk(sub: &str, key: &str) -> String {
+    format!("IDEMPOTENCY#{sub}#{key}")
+}
+
+fn aws<E: std::error::Error + Send + Sync + 'static, R: std::fmt::Debug + Send + Sync + 'static>(
+    what: &str,
+    e: SdkError<E, R>,
+) -> anyhow::Error {
+    anyhow::anyhow!("{what}: {}", DisplayErrorContext(e))
+}
+
+/// How a booking transaction ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reserve {
+    Created,
+    /// The idempotency key was taken first (the caller replays it).
+    KeyTaken,
+    /// A slot lock exists: another reservation holds a requested slot.
+    SlotTaken,
+    /// A concurrent transaction touched the same items (retry).
+    Conflict,
+}
+
+/// How a conditional change of a reservation ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    Applied,
+    /// The reservation was no longer as read (a concurrent change won).
+    Changed,
+    /// The inbox marker exists: this event was applied before.
+    AlreadyProcessed,
+}
+
+/// Whether `id` (from a path or a body) can name an item at all: an empty or huge key would
+/// make DynamoDB refuse the request, which must stay a 404 for the caller, not a 500.
+pub fn plausible_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 200
+}
+
+type TxError<R> = SdkError<TransactWriteItemsError, R>;
+
+/// A transaction cancelled only because another one touched the same items at once.
+fn conflicted<R>(e: &TxError<R>) -> bool {
+    let reasons = dynamo::cancellation_reasons(e);
+    reasons.iter().any(|r| r.as_deref() == Some("TransactionConflict"))
+        && !reasons.iter().any(|r| r.as_deref() == Some("ConditionalCheckFailed"))
+}
+
+#[derive(Clone)]
+pub struct ReservationsStore {
+    client: Client,
+    table: String,
+}
+
+impl ReservationsStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        ReservationsStore { client, table: table.into() }
+    }
+
+    /// The store of a deployed function: the table named by `RESERVATIONS_TABLE`.
+    pub fn from_env(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Self> {
+        Ok(ReservationsStore::new(Client::new(config), env.required("RESERVATIONS_TABLE")?))
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    async fn get<T: serde::de::DeserializeOwned>(&self, pk: String, sk: &str) -> anyhow::Result<Option<T>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| aws("GetItem", e))?;
+        out.item.map(from_item::<T>).transpose()
+    }
+
+    fn put(&self, item: Item, condition: &str) -> anyhow::Result<TransactWriteItem> {
+        let put =
+            Put::builder().table_name(&self.table).set_item(Some(item)).condition_expression(condition).build()?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    // ── resources ──
+
+    fn resource_item(r: &Resource) -> anyhow::Result<Item> {
+        let sort = format!("{}#{}", r.created_at, r.id);
+        let mut item = to_item(r)?;
+        item.insert("pk".into(), s(resource_pk(&r.id)));
+        item.insert("sk".into(), s(RESOURCE_SK));
+        if r.active {
+            item.insert("gsi1pk".into(), s(ACTIVE_RESOURCES));
+            item.insert("gsi1sk".into(), s(sort.clone()));
+        }
+        item.insert("gsi2pk".into(), s(owner_pk(&r.owner_id)));
+        item.insert("gsi2sk".into(), s(sort));
+        Ok(item)
+    }
+
+    pub async fn resource(&self, id: &str) -> anyhow::Result<Option<Resource>> {
+        if !plausible_id(id) {
+            return Ok(None);
+        }
+        self.get(resource_pk(id), RESOURCE_SK).await
+    }
+
+    pub async fn create_resource(&self, r: &Resource) -> anyhow::Result<()> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(Self::resource_item(r)?))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+            .map_err(|e| aws("creating resource", e))?;
+        Ok(())
+    }
+
+    /// Replaces the resource if it is still at `expected_version`; `false` when it changed.
+    pub async fn replace_resource(&self, r: &Resource, expected_version: u64) -> anyhow::Result<bool> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(Self::resource_item(r)?))
+            .condition_expression("version = :v")
+            .expression_attribute_values(":v", n(expected_version))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if dynamo::is_condition_failure(&e) => Ok(false),
+            Err(e) => Err(aws("updating resource", e)),
+        }
+    }
+
+    pub async fn list_resources(
+        &self,
+        listing: &ResourceListing,
+        limit: i32,
+        start: Option<Item>,
+    ) -> anyhow::Result<(Vec<Resource>, Option<Item>)> {
+        let (attr, value) = listing.partition();
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(listing.index())
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", attr)
+            .expression_attribute_values(":pk", s(value))
+            .limit(limit)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(|e| aws("listing resources", e))?;
+        let items = out.items.unwrap_or_default().into_iter().map(from_item).collect::<anyhow::Result<Vec<_>>>()?;
+        Ok((items, out.last_evaluated_key.filter(|k| !k.is_empty())))
+    }
+
+    // ── slots ──
+
+    /// The starts (key times) of the locked slots of `resource_id` in `[from, to]`: one
+    /// Query on the resource's slot partition.
+    pub async fn taken_slots(&self, resource_id: &str, from: &str, to: &str) -> anyhow::Result<HashSet<String>> {
+        let mut taken = HashSet::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
+                .expression_attribute_values(":pk", s(slot_pk(resource_id)))
+                .expression_attribute_values(":from", s(from))
+                .expression_attribute_values(":to", s(to))
+                .projection_expression("sk")
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| aws("querying slot locks", e))?;
+            for item in out.items.unwrap_or_default() {
+                if let Some(sk) = item.get("sk").and_then(|v| v.as_s().ok()) {
+                    taken.insert(sk.clone());
+                }
+            }
+            start = out.last_evaluated_key.filter(|k| !k.is_empty());
+            if start.is_none() {
+                return Ok(taken);
+            }
+        }
+    }
+
+    fn slot_lock(&self, r: &Reservation, slot_start: &str) -> anyhow::Result<TransactWriteItem> {
+        let expires = DateTime::parse_from_rfc3339(slot_start)?.timestamp() + SLOT_RETENTION_SECONDS;
+        let item = Item::from([
+            ("pk".to_owned(), s(slot_pk(&r.resource_id))),
+            ("sk".to_owned(), s(slot_start)),
+            ("reservation_id".to_owned(), s(&r.id)),
+            ("expires_at".to_owned(), n(expires)),
+        ]);
+        self.put(item, "attribute_not_exists(pk)")
+    }
+
+    fn slot_release(&self, r: &Reservation, slot_start: &str) -> anyhow::Result<TransactWriteItem> {
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .key("pk", s(slot_pk(&r.resource_id)))
+            .key("sk", s(slot_start))
+            .condition_expression("attribute_not_exists(pk) OR reservation_id = :rid")
+            .expression_attribute_values(":rid", s(&r.id))
+            .build()?;
+        Ok(TransactWriteItem::builder().delete(delete).build())
+    }
+
+    // ── reservations ──
+
+    fn reservation_item(r: &Reservation) -> anyhow::Result<Item> {
+        let start = key_time(r.start);
+        let mut item = to_item(r)?;
+        item.insert("pk".into(), s(reservation_pk(&r.id)));
+        item.insert("sk".into(), s(RESERVATION_SK));
+        item.insert("gsi1pk".into(), s(owner_pk(&r.owner_id)));
+        item.insert("gsi1sk".into(), s(format!("{}#{start}#{}", r.resource_id, r.id)));
+        item.insert("gsi2pk".into(), s(customer_pk(&r.customer_id)));
+        item.insert("gsi2sk".into(), s(format!("{start}#{}", r.id)));
+        item.insert("gsi3pk".into(), s(day_pk(&r.local_date)));
+        item.insert("gsi3sk".into(), s(format!("{start}#{}", r.id)));
+        match r.status {
+            ReservationStatus::Pending => {
+                item.insert("gsi4pk".into(), s(PENDING));
+                item.insert("gsi4sk".into(), s(format!("{}#{}", key_time(r.hold_expires_at), r.id)));
+            }
+            ReservationStatus::Confirmed if !r.reminded => {
+                item.insert("gsi4pk".into(), s(TO_REMIND));
+                item.insert("gsi4sk".into(), s(format!("{start}#{}", r.id)));
+            }
+            _ => {}
+        }
+        Ok(item)
+    }
+
+    pub async fn reservation(&self, id: &str) -> anyhow::Result<Option<Reservation>> {
+        if !plausible_id(id) {
+            return Ok(None);
+        }
+        self.get(reservation_pk(id), RESERVATION_SK).await
+    }
+
+    pub async fn idempotency(&self, sub: &str, key: &str) -> anyhow::Result<Option<IdempotencyRecord>> {
+        self.get(idempotency_pk(sub, key), IDEMPOTENCY_SK).await
+    }
+
+    /// Stores the reservation, its idempotency record, its event and one lock per slot in
+    /// one transaction: either every slot is locked for it or nothing is written.
+    pub async fn reserve(
+        &self,
+        r: &Reservation,
+        key: &str,
+        record: &IdempotencyRecord,
+        event: TransactWriteItem,
+    ) -> anyhow::Result<Reserve> {
+        let mut idem = to_item(record)?;
+        idem.insert("pk".into(), s(idempotency_pk(&r.customer_id, key)));
+        idem.insert("sk".into(), s(IDEMPOTENCY_SK));
+        let mut items = vec![
+            self.put(idem, "attribute_not_exists(pk)")?,
+            self.put(Self::reservation_item(r)?, "attribute_not_exists(pk)")?,
+            event,
+        ];
+        let first_slot = items.len();
+        for slot in &r.slot_starts {
+            items.push(self.slot_lock(r, slot)?);
+        }
+        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+            Ok(_) => Ok(Reserve::Created),
+            Err(e) if dynamo::condition_failed_at(&e, 0) => Ok(Reserve::KeyTaken),
+            Err(e) if (first_slot..first_slot + r.slot_starts.len()).any(|i| dynamo::condition_failed_at(&e, i)) => {
+                Ok(Reserve::SlotTaken)
+            }
+            Err(e) if conflicted(&e) => Ok(Reserve::Conflict),
+            Err(e) => Err(aws("booking slots", e)),
+        }
+    }
+
+    /// Replaces reservation `from` by `to` only if it is still as read (same status and
+    /// version), with the inbox marker (at index 1, if any) and the event (if any); moving
+    /// to CANCELLED releases its slot locks in the same transaction.
+    pub async fn transition(
+        &self,
+        from: &Reservation,
+        to: &Reservation,
+        inbox: Option<TransactWriteItem>,
+        event: Option<TransactWriteItem>,
+    ) -> anyhow::Result<Transition> {
+        anyhow::ensure!(to.version == from.version + 1 && to.id == from.id, "a transition moves one version on");
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(Self::reservation_item(to)?))
+            .condition_expression("#status = :from AND version = :v")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":from", s(from.status.as_str()))
+            .expression_attribute_values(":v", n(from.version))
+            .build()?;
+        let has_inbox = inbox.is_some();
+        let mut items = vec![TransactWriteItem::builder().put(put).build()];
+        items.extend(inbox);
+        items.extend(event);
+        let releases = to.status == ReservationStatus::Cancelled && from.status != ReservationStatus::Cancelled;
+        if releases {
+            for slot in &from.slot_starts {
+                items.push(self.slot_release(from, slot)?);
+            }
+        }
+        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+            Ok(_) => Ok(Transition::Applied),
+            Err(e) if has_inbox && dynamo::condition_failed_at(&e, 1) => Ok(Transition::AlreadyProcessed),
+            Err(e) if dynamo::condition_failed_at(&e, 0) || conflicted(&e) => Ok(Transition::Changed),
+            Err(e) => Err(aws("changing reservation", e)),
+        }
+    }
+
+    /// A page of reservations of `listing` and the key to continue from.
+    pub async fn list_reservations(
+        &self,
+        listing: &Listing,
+        limit: i32,
+        start: Option<Item>,
+    ) -> anyhow::Result<(Vec<Reservation>, Option<Item>)> {
+        let (attr, value) = listing.partition();
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(listing.index())
+            .expression_attribute_names("#pk", attr)
+            .expression_attribute_values(":pk", s(value))
+            .scan_index_forward(!listing.newest_first())
+            .limit(limit)
+            .set_exclusive_start_key(start);
+        query = match listing.sort_bounds() {
+            None => query.key_condition_expression("#pk = :pk"),
+            Some((sort, lo, hi)) => query
+                .key_condition_expression("#pk = :pk AND #sk BETWEEN :lo AND :hi")
+                .expression_attribute_names("#sk", sort)
+                .expression_attribute_values(":lo", s(lo))
+                .expression_attribute_values(":hi", s(hi)),
+        };
+        let out = query.send().await.map_err(|e| aws("listing reservations", e))?;
+        let items = out.items.unwrap_or_default().into_iter().map(from_item).collect::<anyhow::Result<Vec<_>>>()?;
+        Ok((items, out.last_evaluated_key.filter(|k| !k.is_empty())))
+    }
+
+    /// Up to `max` reservations of sparse gsi4 partition `partition` whose sort key lies in
+    /// `[from, to)`, oldest first.
+    pub async fn due(&self, partition: &str, from: &str, to: &str, max: usize) -> anyhow::Result<Vec<Reservation>> {
+        let mut found = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name("gsi4")
+                .key_condition_expression("gsi4pk = :p AND gsi4sk BETWEEN :from AND :to")
+                .expression_attribute_values(":p", s(partition))
+                .expression_attribute_values(":from", s(from))
+                .expression_attribute_values(":to", s(to))
+                .limit(i32::try_from(max.saturating_sub(found.len()).clamp(1, 100)).unwrap_or(100))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| aws("querying due reservations", e))?;
+            for item in out.items.unwrap_or_default() {
+                found.push(from_item::<Reservation>(item)?);
+            }
+            start = out.last_evaluated_key.filter(|k| !k.is_empty());
+            if start.is_none() || found.len() >= max {
+                return Ok(found);
+            }
+        }
+    }
+}
+
+/// What a function that needs only the reservations table (and the time) depends on: its
+/// crate re-exports this as its `Deps`.
+pub struct TableDeps {
+    pub store: ReservationsStore,
+    pub clock: Clock,
+}
+
+impl TableDeps {
+    pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<TableDeps> {
+        Ok(TableDeps { store: ReservationsStore::from_env(config, env)?, clock: Clock::System })
+    }
+
+    pub async fn from_env() -> anyhow::Result<TableDeps> {
+        Self::new(&bazaar_runtime::sdk_config().await, &Env::process())
+    }
+}

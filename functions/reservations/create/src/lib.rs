@@ -1,0 +1,51 @@
+//! `POST /reservations` (any signed-in user, `Idempotency-Key` required): books slots of a
+//! resource, PENDING until paid, and emits `ReservationRequested`. A taken slot is 409.
+
+use bazaar_runtime::config::Env;
+use bazaar_runtime::http::{self, json, respond};
+use lambda_http::http::{HeaderValue, StatusCode, header};
+use lambda_http::{Body, Request, Response};
+use reservations_core::booking::{self, ReserveRequest};
+use reservations_core::flows::reservations::{BookingSettings, create_reservation};
+use reservations_core::{Clock, ReservationView, ReservationsStore};
+
+pub struct Deps {
+    pub store: ReservationsStore,
+    pub clock: Clock,
+    /// `RESERVATION_HOLD_SECONDS`, `MAX_SLOTS_PER_RESERVATION`.
+    pub settings: BookingSettings,
+}
+
+impl Deps {
+    pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Deps> {
+        Ok(Deps {
+            store: ReservationsStore::from_env(config, env)?,
+            clock: Clock::System,
+            settings: BookingSettings::from_env(env)?,
+        })
+    }
+
+    pub async fn from_env() -> anyhow::Result<Deps> {
+        Self::new(&bazaar_runtime::sdk_config().await, &Env::process())
+    }
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, cx| async move {
+        let identity = cx.identity(&req)?;
+        let key = booking::idempotency_key(http::header(&req, "idempotency-key"))?;
+        let body: ReserveRequest = http::json_body(&req)?;
+        let now = deps.clock.now();
+        let booked =
+            create_reservation(&deps.store, &identity, &key, &body, deps.settings, now, cx.correlation_id.as_str())
+                .await?;
+        let mut response = json(StatusCode::CREATED, &ReservationView::from(&booked.reservation))?;
+        let location = format!("/reservations/{}", booked.reservation.id);
+        response.headers_mut().insert(header::LOCATION, HeaderValue::from_str(&location).map_err(anyhow::Error::from)?);
+        if booked.replayed {
+            response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+        }
+        Ok(response)
+    })
+    .await
+}

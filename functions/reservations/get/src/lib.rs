@@ -1,0 +1,19 @@
+//! `GET /reservations/{id}`: for its customer, the resource's manager, or a holder of
+//! `reservations:read_all`; anyone else gets 404.
+
+use bazaar_runtime::http::{self, json, respond};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use reservations_core::{ReservationView, flows};
+
+pub use reservations_core::TableDeps as Deps;
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, cx| async move {
+        let identity = cx.identity(&req)?;
+        let id = http::path_param(&req, "id")?;
+        let reservation = flows::reservations::get_reservation(&deps.store, &identity, &id).await?;
+        json(StatusCode::OK, &ReservationView::from(&reservation))
+    })
+    .await
+}

@@ -1,0 +1,3 @@
+//! Reservations's outbox publisher: DynamoDB stream records of `OUTBOX#` items → EventBridge.
+
+pub use bazaar_aws::publisher::{Deps, handler};

@@ -1,0 +1,25 @@
+//! `POST /resources` (`reservations:manage`): creates a bookable resource owned by the
+//! caller; 201 with its `Location`.
+
+use bazaar_runtime::Identity;
+use bazaar_runtime::http::{self, json, respond};
+use lambda_http::http::{HeaderValue, StatusCode, header};
+use lambda_http::{Body, Request, Response};
+use reservations_core::flows::{self, MANAGE};
+use reservations_core::resource::CreateResource;
+
+pub use reservations_core::TableDeps as Deps;
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, _cx| async move {
+        let identity = Identity::from_request(&req)?;
+        identity.require(MANAGE)?;
+        let body: CreateResource = http::json_body(&req)?;
+        let resource = flows::resources::create_resource(&deps.store, &identity, &body, deps.clock.now()).await?;
+        let mut response = json(StatusCode::CREATED, &resource)?;
+        let location = HeaderValue::from_str(&format!("/resources/{}", resource.id)).map_err(anyhow::Error::from)?;
+        response.headers_mut().insert(header::LOCATION, location);
+        Ok(response)
+    })
+    .await
+}

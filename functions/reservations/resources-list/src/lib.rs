@@ -1,0 +1,43 @@
+//! `GET /resources` (public): active resources in creation order, or every resource of
+//! one owner (`?owner=`); `?limit=`, `?cursor=` (signed).
+
+use bazaar_aws::cursor::CursorKey;
+use bazaar_runtime::config::Env;
+use bazaar_runtime::http::{self, json, respond};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use reservations_core::{ReservationsStore, flows};
+
+pub const DEFAULT_LIMIT: i32 = 20;
+pub const MAX_LIMIT: i32 = 100;
+
+pub struct Deps {
+    pub store: ReservationsStore,
+    /// Signs the opaque `next_cursor` (`CURSOR_SECRET`).
+    pub cursors: CursorKey,
+}
+
+impl Deps {
+    pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Deps> {
+        Ok(Deps {
+            store: ReservationsStore::from_env(config, env)?,
+            cursors: CursorKey::new(env.required("CURSOR_SECRET")?)?,
+        })
+    }
+
+    pub async fn from_env() -> anyhow::Result<Deps> {
+        Self::new(&bazaar_runtime::sdk_config().await, &Env::process())
+    }
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, _cx| async move {
+        let limit = http::limit_param(&req, DEFAULT_LIMIT, MAX_LIMIT)?;
+        let owner = http::query_param(&req, "owner");
+        let cursor = http::query_param(&req, "cursor");
+        let page =
+            flows::resources::list_resources(&deps.store, &deps.cursors, owner, limit, cursor.as_deref()).await?;
+        json(StatusCode::OK, &page)
+    })
+    .await
+}

@@ -1,0 +1,1 @@
+//! Integration tests of the reservations functions live in `tests/`; this crate has no code of its own.

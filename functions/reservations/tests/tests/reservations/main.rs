@@ -1,0 +1,8 @@
+//! Reservations functions against moto through the real SDK: one test binary, grouped by topic.
+
+mod booking;
+mod lifecycle;
+mod reads;
+mod resources;
+mod samples;
+mod support;

@@ -1,0 +1,177 @@
+//! Every sample event in events/reservations is accepted by its function's handler, with
+//! the outcome the sample is named for. A new sample without an expectation fails this test.
+//! The samples refer to fixtures seeded here: resource `…a1` of owner `…0002` (Berlin,
+//! Mon–Sat 08:00–20:00, hourly), and reservations of customer `…0001`: `…b1` (PENDING,
+//! 2030-01-15 10:00), `…b2` (CONFIRMED, today) and `…b3` (CONFIRMED, 2030-01-15 09:00).
+
+use std::collections::BTreeMap;
+
+use bazaar_aws::outbox;
+use bazaar_events::reservations::ReservationRequested;
+use bazaar_events::{Envelope, Money};
+use bazaar_testkit::samples;
+use chrono::{DateTime, Duration, Utc};
+use reservations_core::hours::{IntervalText, OpeningHours};
+use reservations_core::model::{IdempotencyRecord, key_time};
+use reservations_core::store::Reserve;
+use reservations_core::{Reservation, ReservationStatus, Resource};
+
+use crate::support::*;
+
+const RESOURCE: &str = "00000000-0000-4000-8000-0000000000a1";
+const OWNER: &str = "00000000-0000-4000-8000-000000000002";
+const CUSTOMER: &str = "00000000-0000-4000-8000-000000000001";
+
+/// `<function>/<case>.json` → expected HTTP status (consumers, scheduled functions and the
+/// publisher: 200 = handled without failures, 500 = some failed).
+fn expectations() -> BTreeMap<&'static str, u16> {
+    BTreeMap::from([
+        ("availability/bad-date.json", 400),
+        ("availability/unknown-resource.json", 404),
+        ("availability/valid.json", 200),
+        ("cancel/own.json", 200),
+        ("cancel/unknown-reservation.json", 404),
+        ("check-in/as-customer.json", 403),
+        ("check-in/on-the-day.json", 200),
+        ("create/missing-idempotency-key.json", 400),
+        ("create/no-identity.json", 401),
+        ("create/off-boundary.json", 422),
+        ("create/slot-taken.json", 409),
+        ("create/valid.json", 201),
+        ("expire/scheduled.json", 200),
+        ("get/no-identity.json", 401),
+        ("get/other-customer.json", 404),
+        ("get/own.json", 200),
+        ("list/all-as-customer.json", 403),
+        ("list/all-by-date.json", 200),
+        ("list/mine.json", 200),
+        ("list/owned-resource.json", 200),
+        ("on-payment/order-payment.json", 200),
+        ("on-payment/payment-failed.json", 200),
+        ("on-payment/payment-succeeded.json", 200),
+        ("on-payment/poison.json", 500),
+        ("publisher/outbox-insert.json", 200),
+        ("remind/scheduled.json", 200),
+        ("resources-create/as-customer.json", 403),
+        ("resources-create/invalid-zone.json", 422),
+        ("resources-create/valid.json", 201),
+        ("resources-get/fixture.json", 200),
+        ("resources-get/unknown-resource.json", 404),
+        ("resources-list/by-owner.json", 200),
+        ("resources-list/first-page.json", 200),
+        ("resources-list/tampered-cursor.json", 400),
+        ("resources-update/other-owner.json", 404),
+        ("resources-update/rename.json", 200),
+    ])
+}
+
+fn fixture_resource() -> Resource {
+    let day = vec![IntervalText::new("08:00", "20:00")];
+    let hours = OpeningHours { sun: vec![], ..OpeningHours::every_day(&day) };
+    Resource {
+        id: RESOURCE.into(),
+        owner_id: OWNER.into(),
+        name: "Recording studio".into(),
+        kind: "room".into(),
+        description: None,
+        time_zone: "Europe/Berlin".into(),
+        opening_hours: hours,
+        slot_minutes: 60,
+        price_per_slot: Money::new(2500, "EUR"),
+        capacity: 1,
+        active: true,
+        version: 1,
+        created_at: "2026-11-21T10:00:00.000Z".into(),
+        updated_at: "2026-11-21T10:00:00.000Z".into(),
+    }
+}
+
+/// Stores reservation `id` of the fixture resource for `[start, start + 1 h)`.
+async fn seed(app: &TestApp, id: &str, status: ReservationStatus, start: DateTime<Utc>) {
+    let resource = fixture_resource();
+    let r = Reservation {
+        id: format!("00000000-0000-4000-8000-0000000000{id}"),
+        status,
+        resource_id: resource.id.clone(),
+        resource_name: resource.name.clone(),
+        owner_id: resource.owner_id.clone(),
+        customer_id: CUSTOMER.into(),
+        customer_email: "ana@example.com".into(),
+        start,
+        end: start + Duration::hours(1),
+        time_zone: resource.time_zone.clone(),
+        local_date: start.with_timezone(&ZONE).date_naive().to_string(),
+        slot_starts: vec![key_time(start)],
+        amount: resource.price_per_slot.clone(),
+        payment_id: bazaar_events::payments::Subject::reservation(id).payment_id(),
+        hold_expires_at: Utc::now() + Duration::minutes(15),
+        created_at: "2026-11-21T10:00:00.000Z".into(),
+        updated_at: "2026-11-21T10:00:00.000Z".into(),
+        version: 1,
+        correlation_id: "sample-seed".into(),
+        status_reason: None,
+        reminded: false,
+        checked_in_at: None,
+        checked_in_by: None,
+    };
+    let record = IdempotencyRecord { body_hash: "seed".into(), reservation_id: r.id.clone(), expires_at: 0 };
+    let event = Envelope::new(ReservationRequested { reservation: r.booking(), expires_at: r.hold_expires_at }, "seed");
+    let store = app.store();
+    let item = outbox::put_event(&app.table, &event).expect("event");
+    let stored = store.reserve(&r, &format!("seed-{id}"), &record, item).await.expect("seeded");
+    assert_eq!(stored, Reserve::Created);
+}
+
+async fn run(app: &TestApp, name: &str, json: &str) -> u16 {
+    let response = match samples::function(name) {
+        "resources-create" => {
+            reservations_resources_create::handler(&app.resources_create(), samples::request(json)).await
+        }
+        "resources-list" => reservations_resources_list::handler(&app.resources_list(), samples::request(json)).await,
+        "resources-get" => reservations_resources_get::handler(&app.resources_get(), samples::request(json)).await,
+        "resources-update" => {
+            reservations_resources_update::handler(&app.resources_update(), samples::request(json)).await
+        }
+        "availability" => reservations_availability::handler(&app.availability_deps(), samples::request(json)).await,
+        "create" => reservations_create::handler(&app.create(), samples::request(json)).await,
+        "list" => reservations_list::handler(&app.list(), samples::request(json)).await,
+        "get" => reservations_get::handler(&app.get(), samples::request(json)).await,
+        "cancel" => reservations_cancel::handler(&app.cancel(), samples::request(json)).await,
+        "check-in" => reservations_check_in::handler(&app.check_in(), samples::request(json)).await,
+        "on-payment" => {
+            let r = reservations_on_payment::handler(&app.payment_deps(), samples::event(json)).await.expect("handled");
+            return samples::batch_outcome(r.batch_item_failures.len(), 500);
+        }
+        "expire" => {
+            return if reservations_expire::handler(&app.expire(), samples::event(json)).await.is_ok() {
+                200
+            } else {
+                500
+            };
+        }
+        "remind" => {
+            return if reservations_remind::handler(&app.remind(), samples::event(json)).await.is_ok() {
+                200
+            } else {
+                500
+            };
+        }
+        "publisher" => {
+            let r = reservations_publisher::handler(&app.publisher(), samples::event(json)).await.expect("handled");
+            return samples::batch_outcome(r.batch_item_failures.len(), 500);
+        }
+        other => panic!("no handler for sample folder {other}"),
+    };
+    outcome(name, &response)
+}
+
+#[tokio::test]
+async fn every_sample_event_gets_the_outcome_it_is_named_for() {
+    let app = TestApp::spawn().await;
+    app.store().create_resource(&fixture_resource()).await.expect("fixture resource");
+    seed(&app, "b1", ReservationStatus::Pending, utc("2030-01-15T10:00:00+01:00")).await;
+    seed(&app, "b2", ReservationStatus::Confirmed, at(today(), 12)).await;
+    seed(&app, "b3", ReservationStatus::Confirmed, utc("2030-01-15T09:00:00+01:00")).await;
+
+    samples::check("reservations", &expectations(), async |name, json| run(&app, name, json).await).await;
+}
