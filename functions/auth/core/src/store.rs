@@ -376,7 +376,9 @@ impl AuthStore {
             .key("pk", s(user_pk(&event.user_id)))
             .key("sk", s("PROFILE"))
             .update_expression("SET #roles = :roles, roles_version = :v")
-            .condition_expression("attribute_exists(pk) AND (attribute_not_exists(roles_version) OR roles_version < :v)")
+            .condition_expression(
+                "attribute_exists(pk) AND (attribute_not_exists(roles_version) OR roles_version < :v)",
+            )
             .expression_attribute_names("#roles", "roles")
             .expression_attribute_values(":roles", aws_sdk_dynamodb::types::AttributeValue::L(roles))
             .expression_attribute_values(":v", n(event.version))
@@ -385,7 +387,9 @@ impl AuthStore {
         match result {
             Ok(_) => Ok(true),
             Err(e) if dynamo::is_condition_failure(&e) => Ok(false),
-            Err(e) => Err(anyhow::anyhow!("projecting user roles: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e))),
+            Err(e) => {
+                Err(anyhow::anyhow!("projecting user roles: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e)))
+            }
         }
     }
 }

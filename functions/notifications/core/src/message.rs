@@ -281,7 +281,10 @@ mod tests {
     fn reservation_events_show_local_times_and_render_every_default_template() {
         let e = Envelope::new(ReservationConfirmed { reservation: booking(), payment_id: "p".into() }, "c");
         let n = Notification::from_body(&body(&e)).expect("confirmed");
-        assert_eq!((n.template, n.user_id.as_str(), n.email.as_str()), (TemplateName::ReservationConfirmed, "u3", "e@f.co"));
+        assert_eq!(
+            (n.template, n.user_id.as_str(), n.email.as_str()),
+            (TemplateName::ReservationConfirmed, "u3", "e@f.co")
+        );
         // 08:00 UTC is 10:00 in Berlin in summer.
         assert_eq!((n.context["start_time"].as_str(), n.context["end_time"].as_str()), (Some("10:00"), Some("12:00")));
         let text = n.template.default_template().render(&n.context).expect("renders").text;

@@ -13,7 +13,12 @@ pub(super) async fn ensure_buses_and_rules(client: &Client, stack: &Stack, out: 
         tolerate_existing(created).with_context(|| format!("event bus {}", bus.logical_id))?;
     }
     for archive in &stack.archives {
-        let source = format!("arn:aws:events:{}:{}:event-bus/{}", crate::model::REGION, crate::model::ACCOUNT_ID, archive.bus_name);
+        let source = format!(
+            "arn:aws:events:{}:{}:event-bus/{}",
+            crate::model::REGION,
+            crate::model::ACCOUNT_ID,
+            archive.bus_name
+        );
         let created = client
             .create_archive()
             .archive_name(&archive.name)

@@ -16,7 +16,10 @@ fn roles_changed(user_id: &str, roles: &[&str], version: u64) -> String {
 
 fn role_changed(role: &str, permissions: &[&str], deleted: bool, version: u64) -> String {
     let permissions = permissions.iter().map(|p| (*p).to_owned()).collect();
-    delivered(&Envelope::new(RoleChanged { role: role.to_owned(), permissions, built_in: false, deleted, version }, "t"))
+    delivered(&Envelope::new(
+        RoleChanged { role: role.to_owned(), permissions, built_in: false, deleted, version },
+        "t",
+    ))
 }
 
 async fn project(app: &TestApp, bodies: &[String]) {
@@ -25,7 +28,8 @@ async fn project(app: &TestApp, bodies: &[String]) {
 }
 
 async fn refreshed(app: &TestApp, refresh_token: &str) -> Value {
-    let r = auth_refresh::handler(&app.refresh(), post("/auth/refresh", &json!({ "refresh_token": refresh_token }))).await;
+    let r =
+        auth_refresh::handler(&app.refresh(), post("/auth/refresh", &json!({ "refresh_token": refresh_token }))).await;
     assert_eq!(r.status(), 200, "{}", text(&r));
     body_json(&r)
 }
@@ -48,8 +52,11 @@ async fn a_role_change_reaches_the_next_refreshed_token_not_the_current_one() {
     assert_eq!(after["permissions"], json!(["reservations:check_in", "reservations:read_all"]));
 
     // A custom role: its permissions come from RoleChanged; deleting it takes them away.
-    project(&app, &[role_changed("auditor", &["reports:read_all"], false, 1), roles_changed(&user_id, &["auditor"], 2)])
-        .await;
+    project(
+        &app,
+        &[role_changed("auditor", &["reports:read_all"], false, 1), roles_changed(&user_id, &["auditor"], 2)],
+    )
+    .await;
     let pair = refreshed(&app, pair["refresh_token"].as_str().expect("refresh")).await;
     assert_eq!(claims(pair["access_token"].as_str().expect("access"))["permissions"], json!(["reports:read_all"]));
     project(&app, &[role_changed("auditor", &[], true, 2)]).await;
