@@ -353,7 +353,8 @@ fn readme_examples_work_as_written(stack: &Devstack) {
 }
 
 /// `cargo lambda invoke` with every file of events/: every payload deserializes, and
-/// only the authorizer's deliberately bad tokens end in its "Unauthorized" error.
+/// only the authorizer's deliberately bad tokens (its "Unauthorized") and the report
+/// rebuild's deliberately bad request end in an error.
 fn every_sample_event_invokes(stack: &Devstack) {
     let root = workspace_root();
     let cargo_lambda = venv_tool("cargo-lambda");
@@ -370,6 +371,8 @@ fn every_sample_event_invokes(stack: &Devstack) {
             assert!(!text.contains("failed to deserialize"), "{name}: {text}");
             if function == "auth-authorizer" {
                 assert!(text.contains("Unauthorized"), "{name}: {text}");
+            } else if function == "reports-rebuild" && name.ends_with("bad-payload.json") {
+                assert!(!out.status.success() && text.contains("invalid rebuild request"), "{name}: {text}");
             } else {
                 assert!(out.status.success(), "{name}: {text}");
             }
