@@ -2,9 +2,10 @@
 
 use std::collections::HashMap;
 
+use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -26,6 +27,35 @@ pub fn s(value: impl Into<String>) -> AttributeValue {
 
 pub fn n(value: impl ToString) -> AttributeValue {
     AttributeValue::N(value.to_string())
+}
+
+/// Reads the item `pk`/`sk` of `table` (consistent read) as a `T`; `None` when absent.
+pub async fn get_item<T: DeserializeOwned>(
+    client: &Client,
+    table: &str,
+    pk: impl Into<String>,
+    sk: impl Into<String>,
+) -> anyhow::Result<Option<T>> {
+    let out = client
+        .get_item()
+        .table_name(table)
+        .key("pk", s(pk))
+        .key("sk", s(sk))
+        .consistent_read(true)
+        .send()
+        .await
+        .map_err(|e| anyhow::anyhow!("GetItem on {table}: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+    out.item.map(from_item::<T>).transpose()
+}
+
+/// A Put of `item` into `table` for a TransactWriteItems, guarded by `condition` if any.
+pub fn put_in_transaction(table: &str, item: Item, condition: Option<&str>) -> anyhow::Result<TransactWriteItem> {
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .set_condition_expression(condition.map(str::to_owned))
+        .build()?;
+    Ok(TransactWriteItem::builder().put(put).build())
 }
 
 /// Whether a single-item write failed only because its condition did not hold.

@@ -8,8 +8,8 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::{ConditionCheck, Put, ReturnValue, TransactWriteItem, Update};
-use bazaar_aws::dynamo::{self, Item, from_item, n, s, to_item};
+use aws_sdk_dynamodb::types::{ConditionCheck, ReturnValue, TransactWriteItem, Update};
+use bazaar_aws::dynamo::{self, Item, n, s, to_item};
 use bazaar_aws::outbox;
 use bazaar_events::Envelope;
 use bazaar_events::auth::{PasswordResetRequested, UserRegistered};
@@ -88,26 +88,11 @@ impl AuthStore {
     }
 
     fn put(&self, item: Item, condition: Option<&str>) -> anyhow::Result<TransactWriteItem> {
-        let put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .set_condition_expression(condition.map(str::to_owned))
-            .build()?;
-        Ok(TransactWriteItem::builder().put(put).build())
+        dynamo::put_in_transaction(&self.table, item, condition)
     }
 
     async fn get<T: serde::de::DeserializeOwned>(&self, pk: String, sk: &str) -> anyhow::Result<Option<T>> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", s(pk))
-            .key("sk", s(sk))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| anyhow::anyhow!("GetItem: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
-        out.item.map(from_item::<Keyed<T>>).transpose().map(|k| k.map(|k| k.value))
+        Ok(dynamo::get_item::<Keyed<T>>(&self.client, &self.table, pk, sk).await?.map(|k| k.value))
     }
 
     async fn transact(

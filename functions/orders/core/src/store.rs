@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::DisplayErrorContext;
-use aws_sdk_dynamodb::types::{KeysAndAttributes, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{KeysAndAttributes, TransactWriteItem, Update};
 use bazaar_aws::dynamo::{self, Item, from_item, n, s, to_item};
 use bazaar_runtime::config::Env;
 
@@ -115,17 +115,7 @@ impl OrdersStore {
     }
 
     async fn get<T: serde::de::DeserializeOwned>(&self, pk: String, sk: &str) -> anyhow::Result<Option<T>> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", s(pk))
-            .key("sk", s(sk))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| unexpected("GetItem", e))?;
-        out.item.map(from_item::<T>).transpose()
+        dynamo::get_item(&self.client, &self.table, pk, sk).await
     }
 
     // ── product projection ──
@@ -241,9 +231,7 @@ impl OrdersStore {
     }
 
     fn put(&self, item: Item, condition: &str) -> anyhow::Result<TransactWriteItem> {
-        let put =
-            Put::builder().table_name(&self.table).set_item(Some(item)).condition_expression(condition).build()?;
-        Ok(TransactWriteItem::builder().put(put).build())
+        dynamo::put_in_transaction(&self.table, item, Some(condition))
     }
 
     /// Moves `order` from `from` to `to` only if it is still in `from`, together with the

@@ -9,7 +9,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
-use bazaar_aws::dynamo::{self, Item, from_item, s, to_item};
+use bazaar_aws::dynamo::{self, Item, s, to_item};
 use bazaar_aws::{inbox, outbox};
 use bazaar_events::{Envelope, Event};
 use chrono::{DateTime, Utc};
@@ -82,9 +82,7 @@ impl PaymentsStore {
     }
 
     fn put(&self, item: Item, condition: &str) -> anyhow::Result<TransactWriteItem> {
-        let put =
-            Put::builder().table_name(&self.table).set_item(Some(item)).condition_expression(condition).build()?;
-        Ok(TransactWriteItem::builder().put(put).build())
+        dynamo::put_in_transaction(&self.table, item, Some(condition))
     }
 
     /// The transaction item that stores `envelope` in the outbox.
@@ -97,17 +95,7 @@ impl PaymentsStore {
     }
 
     async fn get<T: serde::de::DeserializeOwned>(&self, pk: String, sk: &str) -> anyhow::Result<Option<T>> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", s(pk))
-            .key("sk", s(sk))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| anyhow::anyhow!("GetItem: {}", DisplayErrorContext(e)))?;
-        out.item.map(from_item::<Keyed<T>>).transpose().map(|k| k.map(|k| k.value))
+        Ok(dynamo::get_item::<Keyed<T>>(&self.client, &self.table, pk, sk).await?.map(|k| k.value))
     }
 
     pub async fn payment(&self, payment_id: &str) -> anyhow::Result<Option<Payment>> {

@@ -124,17 +124,7 @@ impl PermissionsStore {
     }
 
     async fn get<T: serde::de::DeserializeOwned>(&self, pk: String, sk: String) -> anyhow::Result<Option<T>> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", s(pk))
-            .key("sk", s(sk))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| unexpected("GetItem", e))?;
-        out.item.map(from_item::<T>).transpose()
+        dynamo::get_item(&self.client, &self.table, pk, sk).await
     }
 
     /// The stored role `name` (a tombstone too), `None` when never written.

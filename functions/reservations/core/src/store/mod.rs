@@ -112,23 +112,11 @@ impl ReservationsStore {
     }
 
     async fn get<T: serde::de::DeserializeOwned>(&self, pk: String, sk: &str) -> anyhow::Result<Option<T>> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", s(pk))
-            .key("sk", s(sk))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| aws("GetItem", e))?;
-        out.item.map(from_item::<T>).transpose()
+        dynamo::get_item(&self.client, &self.table, pk, sk).await
     }
 
     fn put(&self, item: Item, condition: &str) -> anyhow::Result<TransactWriteItem> {
-        let put =
-            Put::builder().table_name(&self.table).set_item(Some(item)).condition_expression(condition).build()?;
-        Ok(TransactWriteItem::builder().put(put).build())
+        dynamo::put_in_transaction(&self.table, item, Some(condition))
     }
 
     // ── resources ──
