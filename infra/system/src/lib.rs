@@ -5,6 +5,7 @@
 pub mod api;
 pub mod counting;
 pub mod registry;
+pub mod scheduler;
 pub mod system;
 
 pub use api::{Api, Reply};

@@ -186,6 +186,7 @@ impl Registry {
         event_fn!(b, orders_publisher);
         // payments
         event_fn!(b, payments_on_stock);
+        event_fn!(b, payments_on_order);
         http_fn!(b, payments_get);
         http_fn!(b, payments_complete);
         http_fn!(b, payments_cancel);

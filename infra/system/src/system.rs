@@ -25,6 +25,9 @@ pub const ADMIN_PASSWORD: &str = "staple battery horse 42";
 #[derive(Debug, Clone, Default)]
 pub struct SystemOptions {
     pub overrides: BTreeMap<String, String>,
+    /// No event-source poller runs: a test delivers every stream record and queue message
+    /// itself, in the order it chooses, through a [`crate::scheduler::Scheduler`].
+    pub manual_delivery: bool,
 }
 
 impl SystemOptions {
@@ -36,6 +39,12 @@ impl SystemOptions {
 
     pub fn with(mut self, parameter: &str, value: &str) -> Self {
         self.overrides.insert(parameter.into(), value.into());
+        self
+    }
+
+    /// See [`SystemOptions::manual_delivery`].
+    pub fn manual_delivery(mut self) -> Self {
+        self.manual_delivery = true;
         self
     }
 }
@@ -76,7 +85,7 @@ impl System {
             // Failed messages come back after 2 s instead of a minute: the DLQ path in seconds.
             ("ConsumerVisibilityTimeoutSeconds".to_owned(), "2".to_owned()),
         ]);
-        overrides.extend(options.overrides);
+        overrides.extend(options.overrides.clone());
         let plan = devstack::template::PlanOptions { overrides, moto_endpoint: moto.endpoint.clone() };
         let stack = devstack::template::plan(&template_path(), &plan).context("planning template.yaml")?;
         let config = moto.sdk_config().await;
@@ -111,7 +120,11 @@ impl System {
             Gateway::new(&stack, registry.clone(), GatewayOptions { moto_endpoint: Some(moto.endpoint.clone()) })?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let base = format!("http://{}", listener.local_addr()?);
-        let mut tasks = devstack::pollers::spawn_all(&stack, &provisioned, &counted, registry.clone())?;
+        let mut tasks = if options.manual_delivery {
+            JoinSet::new()
+        } else {
+            devstack::pollers::spawn_all(&stack, &provisioned, &counted, registry.clone())?
+        };
         tasks.spawn(async move {
             let _ = devstack::gateway::serve(listener, gateway).await;
         });

@@ -111,6 +111,58 @@ async fn a_failed_payment_cancels_the_order_restores_stock_and_says_sorry() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_order_cancelled_at_once_is_never_charged_and_its_email_tells_the_money_truth() {
+    // The race users hit: the simulated provider settles the payment while the cancel is
+    // on its way. Whichever wins, the customer keeps their money and is told so.
+    let sys = system("1.0").await;
+    let admin = admin(&sys.api).await;
+    let lamp = sys.api.create_product(&admin, "Lamp", 2_500, 10).await.expect("product");
+    let (email, customer) = sys.api.new_customer().await.expect("customer");
+    let warm = first_order(&sys.api, &customer, &[(&lamp, 1)]).await;
+    order_status(&sys.api, &customer, warm["id"].as_str().expect("id"), &["PAID"]).await;
+
+    let mut orders = Vec::new();
+    for _ in 0..3 {
+        let placed = sys.api.place_order(&customer, &[(&lamp, 2)]).await.expect("placed");
+        assert_eq!(placed.status, StatusCode::CREATED, "{}", placed.body);
+        let id = placed.body["id"].as_str().expect("id").to_owned();
+        let cancel = sys.api.post(&format!("/orders/{id}/cancel"), Some(&customer), &json!({})).await.expect("cancel");
+        assert_eq!(cancel.status, StatusCode::OK, "{}", cancel.body);
+        assert_eq!(cancel.body["status"], "CANCELLED");
+        orders.push((id, placed.body["payment_id"].as_str().expect("payment id").to_owned()));
+    }
+    for (id, payment_id) in &orders {
+        let payment = eventually(SETTLE, "the payment settled", || async {
+            let reply = sys.api.get(&format!("/payments/{payment_id}"), Some(&customer)).await?;
+            let status = reply.body["status"].as_str().unwrap_or_default().to_owned();
+            Ok(["FAILED", "REFUNDED"].contains(&status.as_str()).then_some(reply.body))
+        })
+        .await
+        .expect("payment failed or refunded");
+        let mail = eventually(SETTLE, "the cancellation email", || async {
+            Ok(sys.emails_to(&email).await?.into_iter().find(|e| e.subject.contains(id.as_str())))
+        })
+        .await
+        .expect("emailed");
+        if payment["status"] == "REFUNDED" {
+            assert!(
+                mail.body.contains("refunded in full") && !mail.body.contains("Nothing was charged"),
+                "{}",
+                mail.body
+            );
+        } else {
+            assert!(mail.body.contains("Nothing was charged"), "{}", mail.body);
+        }
+        assert_eq!(order_status(&sys.api, &customer, id, &["CANCELLED"]).await["status"], "CANCELLED");
+    }
+    eventually(SETTLE, "every unit back but the paid one", || async {
+        Ok((stock(&sys.api, &lamp).await == 9).then_some(()))
+    })
+    .await
+    .expect("stock restored");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_order_for_more_than_the_stock_is_rejected_and_nothing_is_held() {
     let sys = system("1.0").await;
     let admin = admin(&sys.api).await;

@@ -4,6 +4,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::orders::OrderCancelled;
+use crate::reservations::ReservationCancelled;
 use crate::{Event, Money};
 
 /// The namespace of payment ids: an order has exactly one payment, whose id is derived
@@ -93,8 +95,8 @@ impl Event for PaymentFailed {
     const VERSION: u32 = 2;
 }
 
-/// A succeeded payment was refunded in full (a paid reservation was cancelled with a
-/// refund).
+/// A succeeded payment was refunded in full: its order was cancelled, or its reservation
+/// was cancelled with a refund (or before it was confirmed).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct PaymentRefunded {
     pub payment_id: String,
@@ -111,6 +113,61 @@ impl Event for PaymentRefunded {
     const VERSION: u32 = 1;
 }
 
+/// Where the payer's money ended up once payments settled a cancellation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MoneyOutcome {
+    /// No payment ever succeeded (it was pending and is now failed, it had failed, or it
+    /// never existed and now never will).
+    NothingCharged,
+    /// The payment had succeeded and was refunded in full (`PaymentRefunded`).
+    Refunded,
+    /// The payment had succeeded and is kept: a confirmed reservation cancelled too late
+    /// for a refund.
+    Charged,
+}
+
+/// The cancellation payments settled, as it was announced: what the payer is told about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Cancellation {
+    Order(OrderCancelled),
+    Reservation(ReservationCancelled),
+}
+
+impl Cancellation {
+    /// The order or reservation that was cancelled.
+    pub fn subject(&self) -> Subject {
+        match self {
+            Cancellation::Order(o) => Subject::order(o.order_id.clone()),
+            Cancellation::Reservation(r) => Subject::reservation(r.reservation.reservation_id.clone()),
+        }
+    }
+}
+
+/// Payments settled the money of a cancelled order or reservation: exactly one per
+/// `OrderCancelled` / `ReservationCancelled`, emitted with whatever the settlement changed
+/// (a pending payment failed, a succeeded one refunded, a tombstone for one that never
+/// existed) or, when the payment had ended already, with nothing else. This is the moment
+/// the payer can be told the truth about their money.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct CancellationSettled {
+    pub payment_id: String,
+    pub subject: Subject,
+    pub customer_id: String,
+    /// The payment's amount (what was, or would have been, charged).
+    pub amount: Money,
+    pub money: MoneyOutcome,
+    /// The cancellation as its service announced it.
+    pub cancellation: Cancellation,
+}
+
+impl Event for CancellationSettled {
+    const SOURCE: &'static str = "bazaar.payments";
+    const DETAIL_TYPE: &'static str = "CancellationSettled";
+    const VERSION: u32 = 1;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,5 +178,23 @@ mod tests {
         assert_ne!(payment_id_for_order("o-1"), payment_id_for_order("o-2"));
         assert_eq!(Subject::order("o-1").payment_id(), payment_id_for_order("o-1"));
         assert_ne!(Subject::reservation("o-1").payment_id(), Subject::order("o-1").payment_id());
+    }
+
+    #[test]
+    fn a_cancellation_is_tagged_with_its_kind_and_names_its_subject() {
+        let cancelled = OrderCancelled {
+            order_id: "o-1".into(),
+            customer_id: "c".into(),
+            customer_email: "c@example.com".into(),
+            reason: crate::orders::CancelReason::CustomerRequest,
+            total: Money::new(1200, "EUR"),
+        };
+        let json = serde_json::to_value(Cancellation::Order(cancelled.clone())).expect("json");
+        assert_eq!(json["kind"], "order");
+        assert_eq!(json["order_id"], "o-1");
+        let back: Cancellation = serde_json::from_value(json).expect("decodes");
+        assert_eq!(back, Cancellation::Order(cancelled));
+        assert_eq!(back.subject(), Subject::order("o-1"));
+        assert_eq!(serde_json::to_value(MoneyOutcome::NothingCharged).expect("json"), "nothing_charged");
     }
 }

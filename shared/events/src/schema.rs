@@ -32,6 +32,7 @@ pub fn all() -> Vec<(String, Schema)> {
         entry::<payments::PaymentSucceeded>(),
         entry::<payments::PaymentFailed>(),
         entry::<payments::PaymentRefunded>(),
+        entry::<payments::CancellationSettled>(),
         entry::<permissions::RoleChanged>(),
         entry::<permissions::UserRolesChanged>(),
         entry::<reservations::ReservationRequested>(),

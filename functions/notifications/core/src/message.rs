@@ -4,6 +4,7 @@
 use bazaar_aws::consumer::Delivered;
 use bazaar_events::auth::{PasswordResetRequested, UserRegistered};
 use bazaar_events::orders::{CancelReason, OrderCancelled, OrderLine, OrderPaid};
+use bazaar_events::payments::{Cancellation, CancellationSettled, MoneyOutcome};
 use bazaar_events::reservations::{
     Booking, ReservationCancelReason, ReservationCancelled, ReservationConfirmed, ReservationReminderDue,
 };
@@ -57,24 +58,11 @@ impl Notification {
             Ok(Self::password_reset(delivered.decode()?))
         } else if delivered.is::<OrderPaid>() {
             Ok(Self::order_paid(delivered.decode()?))
-        } else if delivered.is::<OrderCancelled>() {
-            Ok(Self::order_cancelled(delivered.decode()?))
         } else if delivered.is::<ReservationConfirmed>() {
             let e = delivered.decode::<ReservationConfirmed>()?;
             Ok(Self::reservation(&e, TemplateName::ReservationConfirmed, &e.data.reservation, json!({})))
-        } else if delivered.is::<ReservationCancelled>() {
-            let e = delivered.decode::<ReservationCancelled>()?;
-            let reason = match e.data.reason {
-                ReservationCancelReason::CustomerRequest => "customer_request",
-                ReservationCancelReason::OwnerRequest => "owner_request",
-                ReservationCancelReason::PaymentFailed => "payment_failed",
-                ReservationCancelReason::Expired => "expired",
-            };
-            let extra = json!({
-                "reason": reason, "refund": e.data.refund, "was_confirmed": e.data.was_confirmed,
-                "apology": e.data.reason != ReservationCancelReason::CustomerRequest,
-            });
-            Ok(Self::reservation(&e, TemplateName::ReservationCancelled, &e.data.reservation, extra))
+        } else if delivered.is::<CancellationSettled>() {
+            Ok(Self::cancellation_settled(delivered.decode()?))
         } else if delivered.is::<ReservationReminderDue>() {
             let e = delivered.decode::<ReservationReminderDue>()?;
             Ok(Self::reservation(&e, TemplateName::ReservationReminder, &e.data.reservation, json!({})))
@@ -119,8 +107,17 @@ impl Notification {
         Self::new(&e, TemplateName::OrderConfirmation, &d.customer_id, &d.customer_email, extra)
     }
 
-    fn order_cancelled(e: Envelope<OrderCancelled>) -> Self {
-        let d = &e.data;
+    /// A cancellation is told once payments has settled its money, so the email says what
+    /// really happened to it: nothing charged, refunded, or (a late cancellation) charged.
+    fn cancellation_settled(e: Envelope<CancellationSettled>) -> Self {
+        let money = money_name(e.data.money);
+        match &e.data.cancellation {
+            Cancellation::Order(order) => Self::order_cancelled(&e, order, money),
+            Cancellation::Reservation(r) => Self::reservation_cancelled(&e, r, money),
+        }
+    }
+
+    fn order_cancelled<T: Event>(e: &Envelope<T>, d: &OrderCancelled, money: &str) -> Self {
         let reason = match d.reason {
             CancelReason::CustomerRequest => "customer_request",
             CancelReason::PaymentFailed => "payment_failed",
@@ -128,9 +125,32 @@ impl Notification {
         };
         let extra = json!({
             "order_id": d.order_id, "total": format_money(&d.total), "reason": reason,
-            "apology": d.reason != CancelReason::CustomerRequest,
+            "apology": d.reason != CancelReason::CustomerRequest, "money": money,
         });
-        Self::new(&e, TemplateName::OrderCancelled, &d.customer_id, &d.customer_email, extra)
+        Self::new(e, TemplateName::OrderCancelled, &d.customer_id, &d.customer_email, extra)
+    }
+
+    fn reservation_cancelled<T: Event>(e: &Envelope<T>, d: &ReservationCancelled, money: &str) -> Self {
+        let reason = match d.reason {
+            ReservationCancelReason::CustomerRequest => "customer_request",
+            ReservationCancelReason::OwnerRequest => "owner_request",
+            ReservationCancelReason::PaymentFailed => "payment_failed",
+            ReservationCancelReason::Expired => "expired",
+        };
+        let extra = json!({
+            "reason": reason, "refund": d.refund, "was_confirmed": d.was_confirmed, "money": money,
+            "apology": d.reason != ReservationCancelReason::CustomerRequest,
+        });
+        Self::reservation(e, TemplateName::ReservationCancelled, &d.reservation, extra)
+    }
+}
+
+/// How templates name a money outcome (`money` is one of these).
+fn money_name(money: MoneyOutcome) -> &'static str {
+    match money {
+        MoneyOutcome::NothingCharged => "nothing_charged",
+        MoneyOutcome::Refunded => "refunded",
+        MoneyOutcome::Charged => "charged",
     }
 }
 
@@ -253,11 +273,60 @@ mod tests {
             reason: CancelReason::StockRejected,
             total: money(2500),
         };
-        let n = Notification::from_body(&body(&Envelope::new(cancelled, "c"))).expect("cancelled");
+        let n = Notification::from_body(&body(&settled(Cancellation::Order(cancelled), MoneyOutcome::NothingCharged)))
+            .expect("cancelled");
+        assert_eq!((n.template, n.user_id.as_str(), n.email.as_str()), (TemplateName::OrderCancelled, "u2", "c@d.co"));
         assert_eq!(n.context["reason"], "stock_rejected");
         assert_eq!(n.context["apology"], true);
         // Every default template renders with the context its event builds.
         n.template.default_template().render(&n.context).expect("renders");
+    }
+
+    /// What payments announces once it settled `cancellation`.
+    fn settled(cancellation: Cancellation, money: MoneyOutcome) -> Envelope<CancellationSettled> {
+        let subject = cancellation.subject();
+        Envelope::new(
+            CancellationSettled {
+                payment_id: subject.payment_id(),
+                subject,
+                customer_id: "u2".into(),
+                amount: self::money(2500),
+                money,
+                cancellation,
+            },
+            "c",
+        )
+    }
+
+    fn order_cancelled(reason: CancelReason) -> Cancellation {
+        Cancellation::Order(OrderCancelled {
+            order_id: "o1".into(),
+            customer_id: "u2".into(),
+            customer_email: "c@d.co".into(),
+            reason,
+            total: money(2500),
+        })
+    }
+
+    /// The text and SMS of the order cancellation for `reason` settled as `money`.
+    fn cancellation_texts(reason: CancelReason, money: MoneyOutcome) -> (String, String) {
+        let n = Notification::from_body(&body(&settled(order_cancelled(reason), money))).expect("settled");
+        let rendered = n.template.default_template().render(&n.context).expect("renders");
+        (rendered.text, rendered.sms.expect("an sms"))
+    }
+
+    #[test]
+    fn an_order_cancellation_tells_where_the_money_is() {
+        let (text, sms) = cancellation_texts(CancelReason::CustomerRequest, MoneyOutcome::NothingCharged);
+        assert!(text.contains("as you asked") && text.contains("Nothing was charged"), "{text}");
+        assert!(sms.contains("Nothing was charged"), "{sms}");
+        let (text, sms) = cancellation_texts(CancelReason::CustomerRequest, MoneyOutcome::Refunded);
+        assert!(text.contains("refunded in full") && !text.contains("Nothing was charged"), "{text}");
+        assert!(sms.contains("25.00 EUR has been refunded") && !sms.contains("Nothing"), "{sms}");
+        let (text, _) = cancellation_texts(CancelReason::PaymentFailed, MoneyOutcome::NothingCharged);
+        assert!(text.contains("did not go through") && text.contains("Nothing was charged"), "{text}");
+        let (text, _) = cancellation_texts(CancelReason::StockRejected, MoneyOutcome::NothingCharged);
+        assert!(text.contains("no longer in stock") && text.contains("Nothing was charged"), "{text}");
     }
 
     fn booking() -> Booking {
@@ -290,19 +359,23 @@ mod tests {
         let text = n.template.default_template().render(&n.context).expect("renders").text;
         assert!(text.contains("Studio A") && text.contains("10:00–12:00") && text.contains("50.00 EUR"), "{text}");
 
-        let e = Envelope::new(
-            ReservationCancelled {
-                reservation: booking(),
-                reason: ReservationCancelReason::OwnerRequest,
-                was_confirmed: true,
-                refund: true,
-            },
-            "c",
-        );
-        let n = Notification::from_body(&body(&e)).expect("cancelled");
-        assert_eq!(n.template, TemplateName::ReservationCancelled);
-        let text = n.template.default_template().render(&n.context).expect("renders").text;
-        assert!(text.contains("cancelled by the venue") && text.contains("will be refunded"), "{text}");
+        let cancelled = |reason, was_confirmed, refund| {
+            Cancellation::Reservation(ReservationCancelled { reservation: booking(), reason, was_confirmed, refund })
+        };
+        let text_of = |cancellation, money| {
+            let n = Notification::from_body(&body(&settled(cancellation, money))).expect("cancelled");
+            assert_eq!((n.template, n.email.as_str()), (TemplateName::ReservationCancelled, "e@f.co"));
+            n.template.default_template().render(&n.context).expect("renders").text
+        };
+        let text = text_of(cancelled(ReservationCancelReason::OwnerRequest, true, true), MoneyOutcome::Refunded);
+        assert!(text.contains("cancelled by the venue") && text.contains("refunded in full"), "{text}");
+        let late = text_of(cancelled(ReservationCancelReason::CustomerRequest, true, false), MoneyOutcome::Charged);
+        assert!(late.contains("is kept") && !late.contains("Nothing was charged"), "{late}");
+        // Never confirmed, but its payment raced the expiry and was refunded: not "nothing charged".
+        let raced = text_of(cancelled(ReservationCancelReason::Expired, false, false), MoneyOutcome::Refunded);
+        assert!(raced.contains("refunded in full") && !raced.contains("Nothing was charged"), "{raced}");
+        let unpaid = text_of(cancelled(ReservationCancelReason::Expired, false, false), MoneyOutcome::NothingCharged);
+        assert!(unpaid.contains("not paid in time") && unpaid.contains("Nothing was charged"), "{unpaid}");
 
         let e = Envelope::new(ReservationReminderDue { reservation: booking() }, "c");
         let n = Notification::from_body(&body(&e)).expect("reminder");
@@ -316,6 +389,12 @@ mod tests {
         assert!(Notification::from_body("{not json").is_err());
         let e = Envelope::new(UserRegistered { user_id: "u".into(), email: "e".into(), roles: vec![] }, "c");
         assert!(Notification::from_body(&body(&e).replace("UserRegistered", "OrderPlaced")).is_err());
+        // Cancellations are told from payments' CancellationSettled, never from the bare event.
+        let cancelled = match order_cancelled(CancelReason::CustomerRequest) {
+            Cancellation::Order(o) => Envelope::new(o, "c"),
+            Cancellation::Reservation(_) => unreachable!(),
+        };
+        assert!(Notification::from_body(&body(&cancelled)).is_err());
         assert!(Notification::from_body(&body(&e).replace("\"email\"", "\"mail\"")).is_err());
     }
 }

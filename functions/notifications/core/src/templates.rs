@@ -117,11 +117,15 @@ impl TemplateName {
             }),
             TemplateName::OrderCancelled => json!({
                 "order_id": "ord-sample", "total": "25.00 EUR", "reason": "payment_failed", "apology": true,
+                "money": "nothing_charged",
             }),
             TemplateName::ReservationConfirmed | TemplateName::ReservationReminder => reservation_sample(),
             TemplateName::ReservationCancelled => merge(
                 reservation_sample(),
-                json!({ "reason": "owner_request", "refund": true, "was_confirmed": true, "apology": true }),
+                json!({
+                    "reason": "owner_request", "refund": true, "was_confirmed": true, "apology": true,
+                    "money": "refunded",
+                }),
             ),
         };
         merge(common, specific)
@@ -289,7 +293,7 @@ mod tests {
         let t = TemplateName::OrderCancelled.default_template();
         let ctx = |reason: &str| {
             json!({ "email": "a@b.co", "user_id": "u", "order_id": "o1", "total": "1.00 EUR", "reason": reason,
-                     "apology": reason != "customer_request" })
+                     "apology": reason != "customer_request", "money": "nothing_charged" })
         };
         let sorry = t.render(&ctx("payment_failed")).expect("renders");
         assert!(sorry.subject.starts_with("Sorry"), "{}", sorry.subject);

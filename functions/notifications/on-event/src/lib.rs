@@ -1,4 +1,5 @@
-//! Consumer of UserRegistered, PasswordResetRequested, OrderPaid and OrderCancelled: renders
+//! Consumer of UserRegistered, PasswordResetRequested, OrderPaid, CancellationSettled (of an order or a
+//! reservation) and the reservation confirmations and reminders: renders
 //! the event's template and sends it by email (SESv2) and, when the user opted in with an
 //! E.164 number, by SMS (SNS), exactly once per (event, channel) — see
 //! `notifications_core::store` for the claim/mark protocol and its one at-least-once window.

@@ -130,7 +130,9 @@ pub async fn get_order(store: &OrdersStore, identity: &Identity, id: &str) -> Re
 }
 
 /// Cancels an order on its customer's (or an admin's) request: only while it is PENDING
-/// or AWAITING_PAYMENT (409 otherwise); emits `OrderCancelled(customer_request)`.
+/// or AWAITING_PAYMENT (409 otherwise: a PAID order is kept, never refunded here); emits
+/// `OrderCancelled(customer_request)`, on which payments fails or refunds the payment, so a
+/// cancelled order is never charged.
 pub async fn cancel_order(
     store: &OrdersStore,
     identity: &Identity,
@@ -140,10 +142,10 @@ pub async fn cancel_order(
     for _ in 0..TRANSITION_ATTEMPTS {
         let order = get_order(store, identity, id).await?;
         let Some(to) = next_status(order.status, Trigger::CustomerCancel) else {
-            return Err(OrdersError::Conflict(format!(
-                "an order that is {} cannot be cancelled",
-                order.status.as_str()
-            )));
+            return Err(OrdersError::Conflict(match order.status {
+                OrderStatus::Paid => "a PAID order cannot be cancelled: it is paid for and being fulfilled".into(),
+                status => format!("an order that is {} cannot be cancelled", status.as_str()),
+            }));
         };
         match move_order(store, &order, to, Trigger::CustomerCancel, None, correlation_id).await? {
             (Transition::Applied, Some(updated)) => {

@@ -123,7 +123,7 @@ pub async fn create_payment<T: bazaar_events::Event>(
         None => (payment, None),
     };
     let marker = store.inbox_marker(consumer, &event.metadata.event_id.to_string())?;
-    if store.create(&payment, Some(marker), outbox).await? {
+    if store.create(&payment, Some(marker), outbox.into_iter().collect()).await? {
         tracing::info!(
             payment_id = %payment.payment_id,
             subject_kind = payment.subject.kind.as_str(),
@@ -178,14 +178,16 @@ pub enum Settled {
     Duplicate,
 }
 
-/// Applies `settlement` to a PENDING payment, conditionally, with its event (and, for a
-/// webhook or a consumer, the marker of what caused it). A success after the window closed
-/// becomes a failure `expired`.
+/// Applies `settlement` to a PENDING payment, conditionally, with its event and `extra`
+/// events (and, for a webhook or a consumer, the marker of what caused it). A success after
+/// the window closed becomes a failure `expired`.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn settle(
     store: &PaymentsStore,
     payment: &Payment,
     settlement: Settlement,
     marker: Option<TransactWriteItem>,
+    extra: Vec<TransactWriteItem>,
     correlation_id: &str,
     now: DateTime<Utc>,
     window_seconds: Option<i64>,
@@ -197,8 +199,9 @@ pub(crate) async fn settle(
         && window_seconds.is_some_and(|window| payment.window_closed(now, window));
     let settlement = if expired { Settlement::Failed { reason: reasons::EXPIRED.to_owned() } } else { settlement };
     let next = settlement.apply(payment, now);
-    let event = settlement_event(store, &next, &settlement, correlation_id)?;
-    match store.transition(&next, PaymentStatus::Pending, event, marker).await? {
+    let mut events = vec![settlement_event(store, &next, &settlement, correlation_id)?];
+    events.extend(extra);
+    match store.transition(&next, PaymentStatus::Pending, events, marker).await? {
         SettleWrite::Applied if expired => {
             tracing::info!(payment_id = %next.payment_id, "payment window closed: payment failed as expired");
             Ok(Settled::Expired(next))
@@ -227,7 +230,7 @@ pub async fn complete(
 ) -> Result<Payment, PaymentError> {
     let payment = visible_payment(store, payment_id, identity).await?;
     let settlement = Settlement::Succeeded { provider_ref: format!("manual_{}", payment.payment_id.replace('-', "")) };
-    match settle(store, &payment, settlement, None, correlation_id, now, Some(window_seconds)).await? {
+    match settle(store, &payment, settlement, None, vec![], correlation_id, now, Some(window_seconds)).await? {
         Settled::Applied(p) => Ok(p),
         Settled::Expired(_) => Err(PaymentError::Expired),
         Settled::NotPending(status) => Err(PaymentError::NotPending(status)),
@@ -246,7 +249,7 @@ pub async fn cancel(
     let payment = visible_payment(store, payment_id, identity).await?;
     let settlement = Settlement::Failed { reason: reasons::CANCELLED_BY_PAYER.to_owned() };
     // A failure is never turned into `expired`: the window does not matter here.
-    match settle(store, &payment, settlement, None, correlation_id, now, None).await? {
+    match settle(store, &payment, settlement, None, vec![], correlation_id, now, None).await? {
         Settled::Applied(p) | Settled::Expired(p) => Ok(p),
         Settled::NotPending(status) => Err(PaymentError::NotPending(status)),
         Settled::Duplicate => Err(anyhow::anyhow!("a duplicate without a marker").into()),
@@ -354,6 +357,7 @@ pub async fn webhook(
             &payment,
             notice.settlement(),
             Some(store.webhook_marker(&record)?),
+            vec![],
             correlation_id,
             now,
             Some(window_seconds),

@@ -8,7 +8,7 @@
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem};
 use bazaar_aws::dynamo::{self, Item, s, to_item};
 use bazaar_aws::{inbox, outbox};
 use bazaar_events::{Envelope, Event};
@@ -51,7 +51,8 @@ pub struct WebhookRecord {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SettleWrite {
     Applied,
-    /// The payment was no longer in the expected status when written (a concurrent change won).
+    /// The payment was no longer in the expected status when written (a concurrent change
+    /// won, or it is gone).
     NotPending,
     /// The change's marker (a webhook's event id, or a consumer's inbox marker) was already
     /// recorded: this notification or event was applied before.
@@ -107,19 +108,19 @@ impl PaymentsStore {
     }
 
     /// Stores a new payment (only if its id is new) with, when given, the inbox marker of
-    /// the event that caused it and its own event, in one transaction. `false`: the payment
+    /// the event that caused it and its own events, in one transaction. `false`: the payment
     /// or the marker existed already, so nothing was written.
     pub async fn create(
         &self,
         payment: &Payment,
         inbox_marker: Option<TransactWriteItem>,
-        event: Option<TransactWriteItem>,
+        events: Vec<TransactWriteItem>,
     ) -> anyhow::Result<bool> {
         let item = to_item(&Keyed { pk: payment_pk(&payment.payment_id), sk: "PAYMENT".to_owned(), value: payment })?;
         let mut items = vec![self.put(item, "attribute_not_exists(pk)")?];
         let guarded = if inbox_marker.is_some() { 2 } else { 1 };
         items.extend(inbox_marker);
-        items.extend(event);
+        items.extend(events);
         match self.transact(items).await {
             Ok(()) => Ok(true),
             Err(e) if (0..guarded).any(|i| dynamo::condition_failed_at(&e, i)) => Ok(false),
@@ -139,14 +140,14 @@ impl PaymentsStore {
         self.put(item, "attribute_not_exists(pk)")
     }
 
-    /// Writes `next` only if the stored payment is still in status `from`, with its event and,
-    /// when given, the marker of what caused the change (a webhook's or an inbox marker), in
-    /// one transaction.
+    /// Writes `next` only if the stored payment is still in status `from`, with its events
+    /// and, when given, the marker of what caused the change (a webhook's or an inbox
+    /// marker), in one transaction.
     pub async fn transition(
         &self,
         next: &Payment,
         from: PaymentStatus,
-        event: TransactWriteItem,
+        events: Vec<TransactWriteItem>,
         marker: Option<TransactWriteItem>,
     ) -> anyhow::Result<SettleWrite> {
         let item = to_item(&Keyed { pk: payment_pk(&next.payment_id), sk: "PAYMENT".to_owned(), value: next })?;
@@ -157,10 +158,41 @@ impl PaymentsStore {
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":from", s(from.as_str()))
             .build()?;
-        let mut items = vec![TransactWriteItem::builder().put(put).build()];
+        self.guarded(TransactWriteItem::builder().put(put).build(), marker, events).await
+    }
+
+    /// Records `marker` with `events` while the payment `payment_id` is still in `status`,
+    /// changing nothing else: an event acted on a payment that had ended already.
+    pub async fn acknowledge(
+        &self,
+        payment_id: &str,
+        status: PaymentStatus,
+        marker: TransactWriteItem,
+        events: Vec<TransactWriteItem>,
+    ) -> anyhow::Result<SettleWrite> {
+        let check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .key("pk", s(payment_pk(payment_id)))
+            .key("sk", s("PAYMENT"))
+            .condition_expression("#status = :status")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":status", s(status.as_str()))
+            .build()?;
+        self.guarded(TransactWriteItem::builder().condition_check(check).build(), Some(marker), events).await
+    }
+
+    /// One transaction of `guard` (a status condition on the payment), the marker and the
+    /// events, read back as what a conditional status change did.
+    async fn guarded(
+        &self,
+        guard: TransactWriteItem,
+        marker: Option<TransactWriteItem>,
+        events: Vec<TransactWriteItem>,
+    ) -> anyhow::Result<SettleWrite> {
         let marked = marker.is_some();
+        let mut items = vec![guard];
         items.extend(marker);
-        items.push(event);
+        items.extend(events);
         match self.transact(items).await {
             Ok(()) => Ok(SettleWrite::Applied),
             Err(e) if marked && dynamo::condition_failed_at(&e, 1) => Ok(SettleWrite::Duplicate),

@@ -74,13 +74,13 @@ impl SqsPoller {
     pub async fn poll_once(&self) -> anyhow::Result<Option<BatchReport>> {
         let messages = self.receive_batch().await?;
         let (matching, rejected): (Vec<Message>, Vec<Message>) =
-            messages.into_iter().partition(|m| pattern::matches_any(&self.source.filters, &filter_view(m)));
+            messages.into_iter().partition(|m| passes_filters(&self.source, m));
         // Lambda deletes messages that match no filter: they are consumed, not retried.
         self.delete(&rejected).await?;
         if matching.is_empty() {
             return Ok(None);
         }
-        let records: Vec<Value> = matching.iter().map(|m| self.record(m)).collect();
+        let records: Vec<Value> = matching.iter().map(|m| lambda_record(m, &self.queue_arn)).collect();
         let ids: Vec<String> = matching.iter().map(|m| m.message_id().unwrap_or_default().to_owned()).collect();
         let outcome = self.invoker.invoke(&self.binary, json!({ "Records": records })).await;
         let failed = match batch_outcome(&outcome, &ids, self.source.report_batch_item_failures) {
@@ -173,22 +173,27 @@ impl SqsPoller {
         }
         Ok(())
     }
+}
 
-    /// The Lambda SQS event record for one message.
-    fn record(&self, message: &Message) -> Value {
-        json!({
-            "messageId": message.message_id(),
-            "receiptHandle": message.receipt_handle(),
-            "body": message.body().unwrap_or_default(),
-            "attributes": system_attributes(message),
-            "messageAttributes": message_attributes(message.message_attributes()),
-            "md5OfBody": message.md5_of_body(),
-            "md5OfMessageAttributes": message.md5_of_message_attributes(),
-            "eventSource": "aws:sqs",
-            "eventSourceARN": self.queue_arn,
-            "awsRegion": REGION,
-        })
-    }
+/// The Lambda SQS event record for one message of the queue `queue_arn`.
+pub fn lambda_record(message: &Message, queue_arn: &str) -> Value {
+    json!({
+        "messageId": message.message_id(),
+        "receiptHandle": message.receipt_handle(),
+        "body": message.body().unwrap_or_default(),
+        "attributes": system_attributes(message),
+        "messageAttributes": message_attributes(message.message_attributes()),
+        "md5OfBody": message.md5_of_body(),
+        "md5OfMessageAttributes": message.md5_of_message_attributes(),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": REGION,
+    })
+}
+
+/// Whether `message` passes the event source's filters (Lambda deletes those that do not).
+pub fn passes_filters(source: &SqsSource, message: &Message) -> bool {
+    pattern::matches_any(&source.filters, &filter_view(message))
 }
 
 /// What filters see: the body (parsed when it is JSON) and the attributes, as in Lambda.

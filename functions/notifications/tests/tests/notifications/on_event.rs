@@ -3,6 +3,7 @@
 
 use bazaar_events::auth::{PasswordResetRequested, UserRegistered};
 use bazaar_events::orders::{CancelReason, OrderCancelled, OrderLine, OrderPaid};
+use bazaar_events::payments::{Cancellation, CancellationSettled, MoneyOutcome};
 use bazaar_events::{Envelope, Money};
 use serde_json::{Value, json};
 
@@ -37,14 +38,25 @@ fn paid(user_id: &str, email: &str) -> Envelope<OrderPaid> {
     )
 }
 
-fn cancelled(user_id: &str, email: &str, reason: CancelReason) -> Envelope<OrderCancelled> {
+/// Payments' word on a cancelled order: the event notifications tells the customer from.
+fn cancelled(user_id: &str, email: &str, reason: CancelReason, money: MoneyOutcome) -> Envelope<CancellationSettled> {
+    let order = OrderCancelled {
+        order_id: "ord-c".into(),
+        customer_id: user_id.into(),
+        customer_email: email.into(),
+        reason,
+        total: Money::new(999, "EUR"),
+    };
+    let cancellation = Cancellation::Order(order);
+    let subject = cancellation.subject();
     Envelope::new(
-        OrderCancelled {
-            order_id: "ord-c".into(),
+        CancellationSettled {
+            payment_id: subject.payment_id(),
+            subject,
             customer_id: user_id.into(),
-            customer_email: email.into(),
-            reason,
-            total: Money::new(999, "EUR"),
+            amount: Money::new(999, "EUR"),
+            money,
+            cancellation,
         },
         "corr",
     )
@@ -190,22 +202,29 @@ async fn a_custom_template_is_used_after_put() {
 }
 
 #[tokio::test]
-async fn a_cancellation_says_sorry_only_when_the_customer_did_not_ask_for_it() {
+async fn a_cancellation_says_sorry_only_when_the_customer_did_not_ask_for_it_and_where_the_money_is() {
     let app = TestApp::spawn().await;
     let deps = app.on_event();
     let (id, failed_email) = user();
     let (_, asked_email) = user();
+    let (_, refunded_email) = user();
     let events = [
-        delivered_body(&cancelled(&id, &failed_email, CancelReason::PaymentFailed)),
-        delivered_body(&cancelled(&id, &asked_email, CancelReason::CustomerRequest)),
+        delivered_body(&cancelled(&id, &failed_email, CancelReason::PaymentFailed, MoneyOutcome::NothingCharged)),
+        delivered_body(&cancelled(&id, &asked_email, CancelReason::CustomerRequest, MoneyOutcome::NothingCharged)),
+        delivered_body(&cancelled(&id, &refunded_email, CancelReason::CustomerRequest, MoneyOutcome::Refunded)),
     ];
     assert!(app.deliver(&deps, &batch(&events)).await.is_empty());
+    let body = |emails: &[Value]| emails[0]["body"].as_str().unwrap_or_default().to_owned();
     let sorry = app.emails_to(&failed_email).await;
     assert!(sorry[0]["subject"].as_str().unwrap_or_default().starts_with("Sorry"), "{sorry:?}");
-    assert!(sorry[0]["body"].as_str().unwrap_or_default().contains("did not go through"));
+    assert!(body(&sorry).contains("did not go through") && body(&sorry).contains("Nothing was charged"));
     let asked = app.emails_to(&asked_email).await;
     assert!(!asked[0]["subject"].as_str().unwrap_or_default().contains("Sorry"), "{asked:?}");
-    assert!(asked[0]["body"].as_str().unwrap_or_default().contains("as you asked"));
+    assert!(body(&asked).contains("as you asked") && body(&asked).contains("Nothing was charged"));
+    let refunded = app.emails_to(&refunded_email).await;
+    assert_eq!(refunded.len(), 1, "{refunded:?}");
+    assert!(body(&refunded).contains("refunded in full"), "{refunded:?}");
+    assert!(!body(&refunded).contains("Nothing was charged"), "{refunded:?}");
 }
 
 #[tokio::test]

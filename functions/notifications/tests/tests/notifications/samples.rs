@@ -13,11 +13,11 @@ fn expectations() -> BTreeMap<&'static str, u16> {
     BTreeMap::from([
         ("list/customer.json", 200),
         ("list/tampered-cursor.json", 400),
-        ("on-event/order-cancelled-payment-failed.json", 200),
+        ("on-event/cancellation-settled-order-refunded.json", 200),
         ("on-event/order-paid.json", 200),
         ("on-event/password-reset-requested.json", 200),
         ("on-event/poison-body.json", 207),
-        ("on-event/reservation-cancelled-by-owner.json", 200),
+        ("on-event/cancellation-settled-reservation-refunded.json", 200),
         ("on-event/reservation-confirmed.json", 200),
         ("on-event/reservation-reminder-due.json", 200),
         ("on-event/user-registered.json", 200),

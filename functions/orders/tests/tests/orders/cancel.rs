@@ -64,6 +64,13 @@ async fn a_paid_order_cannot_be_cancelled() {
     let id = app.placed_order(&ana).await["id"].as_str().expect("id").to_owned();
     crate::consumers::pay(&app, &id).await;
 
-    assert_problem(&cancel(&app, &ana, &id).await, 409);
+    let r = cancel(&app, &ana, &id).await;
+    assert_problem(&r, 409);
+    assert!(
+        body_json(&r)["detail"].as_str().unwrap_or_default().contains("PAID order cannot be cancelled"),
+        "{}",
+        text(&r)
+    );
     assert_eq!(app.order(&id).await.status, orders_core::OrderStatus::Paid);
+    assert!(app.events_of::<OrderCancelled>(&id).await.is_empty(), "nothing for payments to refund");
 }

@@ -1,6 +1,7 @@
 //! Payments functions against moto through the real SDK: one test binary, grouped by topic.
 
 mod http_routes;
+mod on_order;
 mod on_reservation;
 mod on_stock;
 mod publisher;

@@ -3,7 +3,9 @@
 //! cancelled, and a cancellation that overtakes the request leaves a tombstone. The HTTP
 //! routes and the webhook work on reservation payments as on order payments.
 
-use bazaar_events::payments::{PaymentFailed, PaymentRefunded, PaymentSucceeded, Subject};
+use bazaar_events::payments::{
+    Cancellation, CancellationSettled, MoneyOutcome, PaymentFailed, PaymentRefunded, PaymentSucceeded, Subject,
+};
 use chrono::{Duration, Utc};
 use payments_core::{Payment, PaymentStatus};
 use serde_json::json;
@@ -191,6 +193,10 @@ async fn cancelling_a_paid_reservation_with_a_refund_refunds_once_under_redelive
     assert!(payment.provider_ref.is_some(), "the charge's reference is kept");
     let refunds = app.events::<PaymentRefunded>().await;
     assert_eq!(refunds.len(), 1, "exactly one PaymentRefunded");
+    let settled = app.events::<CancellationSettled>().await;
+    assert_eq!(settled.len(), 1, "exactly one CancellationSettled");
+    assert_eq!(settled[0].data.money, MoneyOutcome::Refunded);
+    assert_eq!(settled[0].data.cancellation, Cancellation::Reservation(cancelled.data.clone()));
     let refund = &refunds[0];
     assert_eq!(refund.data.subject, Subject::reservation(booking.reservation_id.clone()));
     assert_eq!((&refund.data.customer_id, &refund.data.amount), (&booking.customer_id, &booking.amount));
@@ -210,9 +216,16 @@ async fn a_paid_confirmed_reservation_cancelled_without_a_refund_keeps_its_payme
     let booking = requested(&app).await;
     let before = app.snapshot().await;
     app.reservation_events(&[delivered(&reservation_cancelled(&booking, true, false))]).await;
-    assert_eq!(app.snapshot().await, before, "nothing changed");
     assert_eq!(payment_of(&app, &booking).await.status, PaymentStatus::Succeeded);
     assert!(app.events::<PaymentRefunded>().await.is_empty());
+    let settled = app.events::<CancellationSettled>().await;
+    assert_eq!(settled.len(), 1, "the customer is told the money is kept");
+    assert_eq!(settled[0].data.money, MoneyOutcome::Charged);
+    // Apart from that event and the inbox marker, nothing changed.
+    let after = app.snapshot().await;
+    let added: Vec<&String> = after.iter().filter(|i| !before.contains(i)).collect();
+    assert_eq!(added.len(), 2, "{added:?}");
+    assert!(added.iter().any(|i| i.contains("OUTBOX#")) && added.iter().any(|i| i.contains("PROCESSED#")));
 }
 
 #[tokio::test]
@@ -240,6 +253,9 @@ async fn cancelling_a_reservation_with_a_pending_payment_fails_it_as_cancelled_o
     assert_eq!(events[0].data.reason, "cancelled");
     assert_eq!(events[0].data.subject, Subject::reservation(booking.reservation_id.clone()));
     assert!(app.events::<PaymentRefunded>().await.is_empty(), "nothing was charged");
+    let settled = app.events::<CancellationSettled>().await;
+    assert_eq!(settled.len(), 1, "one word to the customer");
+    assert_eq!(settled[0].data.money, MoneyOutcome::NothingCharged);
     // The payer can no longer pay it.
     let r = payments_complete::handler(
         &app.complete(),
@@ -256,11 +272,13 @@ async fn a_cancellation_that_overtakes_the_request_leaves_a_tombstone_and_no_cha
     app.reservation_events(&[delivered(&reservation_cancelled(&booking, false, false))]).await;
     let tombstone = payment_of(&app, &booking).await;
     assert_eq!((tombstone.status, tombstone.failure_reason.as_deref()), (PaymentStatus::Failed, Some("cancelled")));
-    assert!(app.outbox().await.is_empty(), "no event for a payment that never existed");
+    let settled = app.events::<CancellationSettled>().await;
+    assert_eq!(app.outbox().await.len(), 1, "only CancellationSettled: no payment event for one that never existed");
+    assert_eq!(settled[0].data.money, MoneyOutcome::NothingCharged);
 
     app.reservation_events(&[delivered(&reservation_requested(&booking, Utc::now() + Duration::minutes(20)))]).await;
     assert_eq!(payment_of(&app, &booking).await, tombstone, "the late request created nothing");
-    assert!(app.outbox().await.is_empty(), "and charged nothing");
+    assert_eq!(app.outbox().await.len(), 1, "and charged nothing");
 }
 
 #[tokio::test]

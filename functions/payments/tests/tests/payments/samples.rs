@@ -19,6 +19,8 @@ fn expectations() -> BTreeMap<&'static str, u16> {
         ("complete/unknown-payment.json", 404),
         ("get/as-admin-unknown-payment.json", 404),
         ("get/no-identity.json", 401),
+        ("on-order/cancelled-after-payment-and-poison.json", 207),
+        ("on-order/cancelled-before-payment.json", 200),
         ("on-reservation/cancelled-pending.json", 200),
         ("on-reservation/cancelled-with-refund.json", 200),
         ("on-reservation/reservation-requested.json", 200),
@@ -42,6 +44,10 @@ async fn run(app: &TestApp, name: &str, json: &str) -> u16 {
                 payments_on_reservation::handler(&app.on_reservation(), samples::event(json)).await.expect("handled");
             return samples::batch_outcome(r.batch_item_failures.len(), 207);
         }
+        "on-order" => {
+            let r = payments_on_order::handler(&app.on_order(), samples::event(json)).await.expect("handled");
+            return samples::batch_outcome(r.batch_item_failures.len(), 207);
+        }
         "on-stock" => {
             let event = samples::event(json);
             let r = payments_on_stock::handler(&app.on_stock(), event).await.expect("handled");
@@ -60,6 +66,9 @@ async fn run(app: &TestApp, name: &str, json: &str) -> u16 {
 /// The reservation of the requested and cancelled-pending samples, and that of the refund sample.
 const REQUESTED_RESERVATION: &str = "9b1f0c2d-3e4f-4a5b-8c6d-7e8f9a0b1c01";
 const PAID_RESERVATION: &str = "9b1f0c2d-3e4f-4a5b-8c6d-7e8f9a0b1c02";
+/// The order of the cancelled-after-payment sample (paid), and that of the cancelled-before one.
+const PAID_ORDER: &str = "5e6f7a8b-0002-4c2d-8e3f-4a5b6c7d8e02";
+const UNPAID_ORDER: &str = "5e6f7a8b-0001-4c2d-8e3f-4a5b6c7d8e01";
 
 #[tokio::test]
 async fn every_sample_event_gets_the_outcome_it_is_named_for() {
@@ -73,25 +82,29 @@ async fn every_sample_event_gets_the_outcome_it_is_named_for() {
         found.iter().find(|(n, _)| n == "on-reservation/reservation-requested.json").expect("seed sample");
     assert_eq!(run(&app, seed_name, seed).await, 200);
     let now = chrono::Utc::now();
-    let subject = Subject::reservation(PAID_RESERVATION);
-    app.insert_payment(&Payment {
-        payment_id: subject.payment_id(),
-        subject,
-        payer: "00000000-0000-4000-8000-000000000001".into(),
-        status: PaymentStatus::Succeeded,
-        amount: Money::new(3000, "EUR"),
-        created_at: now,
-        updated_at: now,
-        hold_expires_at: now + chrono::Duration::minutes(15),
-        provider_ref: Some("sim_sample".into()),
-        failure_reason: None,
-        refund_ref: None,
-    })
-    .await;
+    for subject in [Subject::reservation(PAID_RESERVATION), Subject::order(PAID_ORDER)] {
+        app.insert_payment(&Payment {
+            payment_id: subject.payment_id(),
+            subject,
+            payer: "00000000-0000-4000-8000-000000000001".into(),
+            status: PaymentStatus::Succeeded,
+            amount: Money::new(3000, "EUR"),
+            created_at: now,
+            updated_at: now,
+            hold_expires_at: now + chrono::Duration::minutes(15),
+            provider_ref: Some("sim_sample".into()),
+            failure_reason: None,
+            refund_ref: None,
+        })
+        .await;
+    }
 
     samples::assert_outcomes(&found, &expected, async |name, json| run(&app, name, json).await).await;
 
     let status = async |id: &str| app.payment(&Subject::reservation(id).payment_id()).await.expect("payment").status;
     assert_eq!(status(REQUESTED_RESERVATION).await, PaymentStatus::Failed, "the pending payment was cancelled");
     assert_eq!(status(PAID_RESERVATION).await, PaymentStatus::Refunded, "the paid one was refunded");
+    let order_status = async |id: &str| app.payment(&Subject::order(id).payment_id()).await.expect("payment").status;
+    assert_eq!(order_status(PAID_ORDER).await, PaymentStatus::Refunded, "the paid order was refunded");
+    assert_eq!(order_status(UNPAID_ORDER).await, PaymentStatus::Failed, "the unpaid one was tombstoned");
 }

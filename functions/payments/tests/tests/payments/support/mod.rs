@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use bazaar_aws::outbox::OutboxItem;
 use bazaar_events::catalog::{StockLine, StockReserved};
+use bazaar_events::orders::{CancelReason, OrderCancelled};
 use bazaar_events::payments::Subject;
 use bazaar_events::reservations::{Booking, ReservationCancelReason, ReservationCancelled, ReservationRequested};
 use bazaar_events::{Envelope, Event, Money};
@@ -96,6 +97,9 @@ impl TestApp {
         };
         payments_on_reservation::Deps::new(&self.config, &self.env(id)).expect("on-reservation deps")
     }
+    pub fn on_order(&self) -> payments_on_order::Deps {
+        payments_on_order::Deps::new(&self.config, &self.env("PaymentsOnOrderFunction")).expect("on-order deps")
+    }
     pub fn get(&self) -> payments_get::Deps {
         payments_get::Deps::new(&self.config, &self.env("PaymentsGetFunction")).expect("get deps")
     }
@@ -134,6 +138,21 @@ impl TestApp {
             .expect("handled")
     }
 
+    /// Runs `payments-on-order` on one batch.
+    pub async fn deliver_order(&self, event: SqsEvent) -> SqsBatchResponse {
+        payments_on_order::handler(&self.on_order(), LambdaEvent::new(event, Context::default()))
+            .await
+            .expect("handled")
+    }
+
+    /// Delivers `bodies` to payments-on-order (message ids m0, m1, …) and asserts none failed.
+    pub async fn order_events(&self, bodies: &[String]) {
+        let ids: Vec<String> = (0..bodies.len()).map(|i| format!("m{i}")).collect();
+        let batch: Vec<(&str, &str)> = ids.iter().zip(bodies).map(|(i, b)| (i.as_str(), b.as_str())).collect();
+        let response = self.deliver_order(sqs_event(&batch)).await;
+        assert!(response.batch_item_failures.is_empty(), "failed: {:?}", response.batch_item_failures);
+    }
+
     /// Delivers `bodies` to payments-on-reservation (message ids m0, m1, …) and asserts none failed.
     pub async fn reservation_events(&self, bodies: &[String]) {
         let ids: Vec<String> = (0..bodies.len()).map(|i| format!("m{i}")).collect();
@@ -154,7 +173,7 @@ impl TestApp {
 
     /// Stores a PENDING payment directly (e.g. one created long ago).
     pub async fn insert_payment(&self, payment: &Payment) {
-        assert!(self.store().create(payment, None, None).await.expect("insert"));
+        assert!(self.store().create(payment, None, vec![]).await.expect("insert"));
     }
 
     /// Every item of the table (test-only scan) as canonical JSON, sorted: a snapshot to compare.
@@ -189,6 +208,21 @@ pub fn stock_reserved(customer: &str, amount_minor: i64, hold_expires_at: DateTi
             lines: vec![StockLine { product_id: uuid::Uuid::new_v4().to_string(), quantity: 2 }],
             total: Money::new(amount_minor, "EUR"),
             hold_expires_at,
+        },
+        format!("corr-{}", uuid::Uuid::new_v4().simple()),
+    )
+}
+
+/// The customer cancelling the order `reserved` was for (or `reason` ending it otherwise).
+pub fn order_cancelled(reserved: &Envelope<StockReserved>, reason: CancelReason) -> Envelope<OrderCancelled> {
+    let order = &reserved.data;
+    Envelope::new(
+        OrderCancelled {
+            order_id: order.order_id.clone(),
+            customer_id: order.customer_id.clone(),
+            customer_email: format!("{}@example.com", order.customer_id),
+            reason,
+            total: order.total.clone(),
         },
         format!("corr-{}", uuid::Uuid::new_v4().simple()),
     )

@@ -1,0 +1,170 @@
+//! `payments-on-order`: a cancelled order never costs its customer anything. A pending
+//! payment fails, a succeeded one is refunded, a cancellation that overtakes `StockReserved`
+//! leaves a tombstone so no payment is ever created, and exactly one `CancellationSettled`
+//! says which, however often the event is delivered.
+
+use bazaar_events::orders::CancelReason;
+use bazaar_events::payments::{
+    Cancellation, CancellationSettled, MoneyOutcome, PaymentFailed, PaymentRefunded, PaymentSucceeded,
+};
+use chrono::{Duration, Utc};
+use payments_core::PaymentStatus;
+
+use crate::support::*;
+
+fn simulated(rate: &'static str) -> [(&'static str, &'static str); 2] {
+    [("PaymentProviderMode", "simulated"), ("PaymentSuccessRate", rate)]
+}
+
+fn reserved() -> bazaar_events::Envelope<bazaar_events::catalog::StockReserved> {
+    stock_reserved(&new_customer(), 4200, Utc::now() + Duration::minutes(15))
+}
+
+#[tokio::test]
+async fn a_cancellation_that_overtakes_stock_reserved_leaves_a_tombstone_and_nothing_is_ever_charged() {
+    let app = TestApp::spawn_with(&simulated("1.0")).await;
+    let reserved = reserved();
+    let cancelled = order_cancelled(&reserved, CancelReason::CustomerRequest);
+    app.order_events(&[delivered(&cancelled)]).await;
+    let tombstone = app.payment(&payment_id_of(&reserved)).await.expect("a tombstone");
+    assert_eq!((tombstone.status, tombstone.failure_reason.as_deref()), (PaymentStatus::Failed, Some("cancelled")));
+    assert_eq!(tombstone.payer, reserved.data.customer_id);
+
+    // The StockReserved of the cancelled order arrives late: it creates no payment.
+    assert!(app.deliver(sqs_event(&[("m1", &delivered(&reserved))])).await.batch_item_failures.is_empty());
+    assert_eq!(app.payment(&payment_id_of(&reserved)).await, Some(tombstone));
+    assert!(app.events::<PaymentSucceeded>().await.is_empty(), "never charged");
+    let settled = app.events::<CancellationSettled>().await;
+    assert_eq!(settled.len(), 1);
+    assert_eq!(settled[0].data.money, MoneyOutcome::NothingCharged);
+    assert_eq!(settled[0].data.cancellation, Cancellation::Order(cancelled.data.clone()));
+    assert_eq!(settled[0].metadata.correlation_id, cancelled.metadata.correlation_id);
+}
+
+#[tokio::test]
+async fn a_cancelled_order_with_a_pending_payment_fails_it_and_the_payer_cannot_pay_any_more() {
+    let app = TestApp::spawn().await;
+    let payment = app.pending_payment(&new_customer()).await;
+    let reserved_like = stock_reserved(&payment.payer, payment.amount.amount_minor, payment.hold_expires_at);
+    let mut cancelled = order_cancelled(&reserved_like, CancelReason::CustomerRequest);
+    cancelled.data.order_id = payment.subject.id.clone();
+    let body = delivered(&cancelled);
+    app.order_events(&[body.clone(), body.clone()]).await;
+    app.order_events(&[body]).await;
+
+    let now = app.payment(&payment.payment_id).await.expect("payment");
+    assert_eq!((now.status, now.failure_reason.as_deref()), (PaymentStatus::Failed, Some("cancelled")));
+    let failed = app.events::<PaymentFailed>().await;
+    assert_eq!(failed.len(), 1, "exactly one PaymentFailed");
+    assert_eq!(failed[0].data.reason, "cancelled");
+    let settled = app.events::<CancellationSettled>().await;
+    assert_eq!(settled.len(), 1, "exactly one CancellationSettled");
+    assert_eq!(settled[0].data.money, MoneyOutcome::NothingCharged);
+    let r = payments_complete::handler(
+        &app.complete(),
+        post_action(&payment.payment_id, "complete", &customer(&payment.payer), "c"),
+    )
+    .await;
+    assert_problem(&r, 409);
+}
+
+#[tokio::test]
+async fn a_cancelled_order_whose_payment_succeeded_is_refunded_exactly_once() {
+    let app = TestApp::spawn_with(&simulated("1.0")).await;
+    let reserved = reserved();
+    assert!(app.deliver(sqs_event(&[("m1", &delivered(&reserved))])).await.batch_item_failures.is_empty());
+    assert_eq!(app.payment(&payment_id_of(&reserved)).await.expect("paid").status, PaymentStatus::Succeeded);
+
+    let body = delivered(&order_cancelled(&reserved, CancelReason::CustomerRequest));
+    app.order_events(&[body.clone(), body.clone()]).await;
+    let after_first = app.snapshot().await;
+    app.order_events(&[body]).await;
+    assert_eq!(app.snapshot().await, after_first, "the redelivery changed nothing");
+
+    let payment = app.payment(&payment_id_of(&reserved)).await.expect("payment");
+    assert_eq!(payment.status, PaymentStatus::Refunded);
+    let refunds = app.events::<PaymentRefunded>().await;
+    assert_eq!(refunds.len(), 1, "exactly one PaymentRefunded");
+    assert_eq!(
+        (&refunds[0].data.amount, &refunds[0].data.customer_id),
+        (&reserved.data.total, &reserved.data.customer_id)
+    );
+    assert_eq!(refunds[0].data.provider_ref, payment.refund_ref.clone().expect("refund ref"));
+    let settled = app.events::<CancellationSettled>().await;
+    assert_eq!(settled.len(), 1);
+    assert_eq!(settled[0].data.money, MoneyOutcome::Refunded);
+}
+
+#[tokio::test]
+async fn an_order_cancelled_because_its_payment_failed_only_hears_that_nothing_was_charged() {
+    let app = TestApp::spawn_with(&simulated("0")).await;
+    let reserved = reserved();
+    assert!(app.deliver(sqs_event(&[("m1", &delivered(&reserved))])).await.batch_item_failures.is_empty());
+    let before = app.payment(&payment_id_of(&reserved)).await.expect("declined");
+    assert_eq!(before.status, PaymentStatus::Failed);
+
+    app.order_events(&[delivered(&order_cancelled(&reserved, CancelReason::PaymentFailed))]).await;
+    assert_eq!(app.payment(&payment_id_of(&reserved)).await, Some(before), "the payment is untouched");
+    assert_eq!(app.events::<PaymentFailed>().await.len(), 1, "only the decline's");
+    let settled = app.events::<CancellationSettled>().await;
+    assert_eq!(settled.len(), 1);
+    assert_eq!(settled[0].data.money, MoneyOutcome::NothingCharged);
+}
+
+#[tokio::test]
+async fn stock_reserved_and_the_cancellation_racing_never_leave_a_charge() {
+    let app = TestApp::spawn_with(&simulated("1.0")).await;
+    let (on_stock, on_order) = (app.on_stock(), app.on_order());
+    let mut orders = Vec::new();
+    for i in 0..12 {
+        let reserved = reserved();
+        let stock = sqs_event(&[("s", &delivered(&reserved))]);
+        let cancel = sqs_event(&[("c", &delivered(&order_cancelled(&reserved, CancelReason::CustomerRequest)))]);
+        let event = |e| lambda_runtime::LambdaEvent::new(e, lambda_runtime::Context::default());
+        // Alternate which one starts first; both run concurrently.
+        let (a, b) = if i % 2 == 0 {
+            tokio::join!(
+                payments_on_stock::handler(&on_stock, event(stock)),
+                payments_on_order::handler(&on_order, event(cancel))
+            )
+        } else {
+            let (b, a) = tokio::join!(
+                payments_on_order::handler(&on_order, event(cancel)),
+                payments_on_stock::handler(&on_stock, event(stock))
+            );
+            (a, b)
+        };
+        assert!(
+            a.expect("on-stock").batch_item_failures.is_empty() && b.expect("on-order").batch_item_failures.is_empty()
+        );
+        orders.push(reserved);
+    }
+    let succeeded = app.events::<PaymentSucceeded>().await;
+    let refunded = app.events::<PaymentRefunded>().await;
+    let settled = app.events::<CancellationSettled>().await;
+    for reserved in &orders {
+        let id = payment_id_of(reserved);
+        let payment = app.payment(&id).await.expect("payment or tombstone");
+        let charges = succeeded.iter().filter(|e| e.data.payment_id == id).count();
+        let refunds = refunded.iter().filter(|e| e.data.payment_id == id).count();
+        assert_eq!(charges, refunds, "{payment:?}: every charge was given back");
+        assert!(matches!(payment.status, PaymentStatus::Failed | PaymentStatus::Refunded), "{payment:?}");
+        let told: Vec<_> = settled.iter().filter(|e| e.data.payment_id == id).collect();
+        assert_eq!(told.len(), 1, "{payment:?}");
+        let expected = if charges == 1 { MoneyOutcome::Refunded } else { MoneyOutcome::NothingCharged };
+        assert_eq!(told[0].data.money, expected, "{payment:?}");
+    }
+}
+
+#[tokio::test]
+async fn poison_and_foreign_messages_fail_alone() {
+    let app = TestApp::spawn().await;
+    let good = reserved();
+    let good_body = delivered(&order_cancelled(&good, CancelReason::StockRejected));
+    let wrong = delivered(&good);
+    let response = app.deliver_order(sqs_event(&[("a", "not json"), ("b", &wrong), ("d", &good_body)])).await;
+    let mut failed: Vec<_> = response.batch_item_failures.iter().map(|f| f.item_identifier.clone()).collect();
+    failed.sort();
+    assert_eq!(failed, ["a", "b"]);
+    assert_eq!(app.payment(&payment_id_of(&good)).await.expect("tombstone").status, PaymentStatus::Failed);
+}
