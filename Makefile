@@ -18,8 +18,12 @@ FN          ?=
 EVENT       ?=
 ORDERS      ?= 100
 QUEUE       ?=
+# Template parameters for `make dev` / `make bench`: PARAMETERS='AuthRateLimitPerIp=10000 EventBatchingWindowSeconds=1'
+PARAMETERS  ?=
+SAMPLES     ?= 20
+PARAMETER_FLAGS = $(foreach p,$(PARAMETERS),--parameter $(p))
 
-.PHONY: help venv dev test fmt lint clippy template-lint unit build deploy invoke outbox schemas env check bench dlq dlq-show dlq-redrive
+.PHONY: help venv dev test fmt lint clippy template-lint unit build deploy invoke outbox schemas env check bench bench-dev dlq dlq-show dlq-redrive
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -35,7 +39,7 @@ venv: $(STAMP) ## install the pinned Python tools into .venv (from PyPI)
 dev: $(STAMP) ## run the whole system locally: moto + cargo lambda watch + devstack, API on 127.0.0.1:3000
 	@echo "==> building the devstack"
 	@cargo build -p devstack
-	@target/debug/devstack up --api-port $(API_PORT) --moto-port $(MOTO_PORT) --lambda-port $(LAMBDA_PORT) --stage $(STAGE)
+	@target/debug/devstack up --api-port $(API_PORT) --moto-port $(MOTO_PORT) --lambda-port $(LAMBDA_PORT) --stage $(STAGE) $(PARAMETER_FLAGS)
 
 test: $(STAMP) fmt-check clippy template-lint ## every check and test: fmt, clippy, template lint, unit, integration, end-to-end
 	@echo "==> building every function binary (end-to-end tests run them)"
@@ -85,9 +89,13 @@ invoke: $(STAMP) ## invoke a function on a running `make dev`: make invoke FN=au
 outbox: ## show what the local system emailed or texted (moto's SES/SNS record)
 	@cargo run -q -p devstack -- outbox --moto-port $(MOTO_PORT)
 
-bench: $(STAMP) ## AWS requests per saga step and cost per 1M orders (in process on moto): make bench ORDERS=100
+bench: $(STAMP) ## saga latency (p50/p90), AWS requests per step and cost per 1M orders, in process on moto: make bench ORDERS=100 SAMPLES=20
 	@cargo build -q -p bazaar-system --bin bench
-	@target/debug/bench $(ORDERS)
+	@target/debug/bench $(ORDERS) --samples $(SAMPLES) $(PARAMETER_FLAGS)
+
+bench-dev: ## saga latency (p50/p90) of a running `make dev`: make bench-dev SAMPLES=30
+	@cargo build -q -p bazaar-system --bin bench
+	@target/debug/bench --api http://127.0.0.1:$(API_PORT) --samples $(SAMPLES)
 
 dlq: ## list the dead-letter queues of a running `make dev` with their depth
 	@cargo run -q -p devstack -- dlq list --moto-port $(MOTO_PORT) --stage $(STAGE)

@@ -1,9 +1,16 @@
-//! `make bench`: runs orders through the whole saga in process against moto and prints the
-//! AWS requests each step made per order, with what a million orders would cost at list
-//! prices. Counts are exact (every SDK request is seen); timings are of a debug build on
-//! moto and only indicative.
+//! `make bench`: runs orders through the whole saga in process against moto and prints how
+//! long the saga takes (POST /orders → PAID, and a new product → orderable: p50/p90 over
+//! sequential samples) and the AWS requests each step made per order, with what a million
+//! orders would cost at list prices. Counts are exact (every SDK request is seen); the event
+//! sources run with the template's batching windows and Lambda's polling cadence, so the
+//! latencies are what the devstack shows (debug build, moto: indicative of AWS, not equal).
 //!
-//! Usage: bench [ORDERS]   (default 100)
+//! Usage: bench [ORDERS] [--samples N] [--parameter Name=Value]... [--api URL]
+//!   ORDERS      orders for the request counts (default 100)
+//!   --samples   sequential orders and products timed (default 20)
+//!   --parameter a template parameter, e.g. EventBatchingWindowSeconds=1
+//!   --api       time a running `make dev` at URL instead (latency only; logs in as the
+//!               seeded admin with the password in .bazaar/admin-password)
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -11,7 +18,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use bazaar_system::counting::{Call, Tally};
 use bazaar_system::system::{ADMIN_EMAIL, ADMIN_PASSWORD};
-use bazaar_system::{System, SystemOptions, eventually};
+use bazaar_system::{Api, System, SystemOptions, eventually};
 use reqwest::StatusCode;
 
 /// us-east-1 list prices, USD (2026): on-demand DynamoDB, SQS standard, EventBridge custom
@@ -44,13 +51,55 @@ fn cost(operation: &str, tally: &Tally) -> f64 {
     }
 }
 
+/// What the command line asks for.
+struct Args {
+    orders: usize,
+    samples: usize,
+    parameters: Vec<(String, String)>,
+    api: Option<String>,
+}
+
+fn args() -> anyhow::Result<Args> {
+    let mut args = Args { orders: 100, samples: 20, parameters: Vec::new(), api: None };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--samples" => args.samples = it.next().context("--samples N")?.parse().context("--samples")?,
+            "--api" => args.api = Some(it.next().context("--api URL")?),
+            "--parameter" => {
+                let kv = it.next().context("--parameter Name=Value")?;
+                let (k, v) = kv.split_once('=').context("--parameter Name=Value")?;
+                args.parameters.push((k.to_owned(), v.to_owned()));
+            }
+            n => args.orders = n.parse().context("ORDERS")?,
+        }
+    }
+    anyhow::ensure!(args.samples >= 1 && args.orders >= 1, "ORDERS and --samples must be at least 1");
+    Ok(args)
+}
+
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> anyhow::Result<()> {
-    let orders: usize = std::env::args().nth(1).map(|n| n.parse()).transpose().context("ORDERS")?.unwrap_or(100);
+    let args = args()?;
     tracing_subscriber::fmt().with_env_filter("warn").init();
+    if let Some(url) = &args.api {
+        let api = Api::new(url.trim_end_matches('/').to_owned());
+        let password = std::fs::read_to_string(".bazaar/admin-password").context("reading .bazaar/admin-password")?;
+        let admin = api.login(devstack::seed::ADMIN_EMAIL, password.trim()).await?;
+        println!("timing the saga on {url} ({} samples)…", args.samples);
+        return latency(&api, &admin, args.samples).await.map(|t| t.print());
+    }
     println!("starting the system in process against moto…");
-    let sys = System::start(SystemOptions::default().payment_success_rate("1.0")).await?;
+    let mut options = SystemOptions::default().payment_success_rate("1.0");
+    for (k, v) in &args.parameters {
+        options = options.with(k, v);
+    }
+    let sys = System::start(options).await?;
+    let window = sys.stack.parameters.get("EventBatchingWindowSeconds").cloned().unwrap_or_default();
+    let orders = args.orders;
     let admin = sys.api.login(ADMIN_EMAIL, ADMIN_PASSWORD).await?;
+    let timings = latency(&sys.api, &admin, args.samples).await?;
+
     let product = sys.api.create_product(&admin, "Bench widget", 1_000, (orders as u32) * 2 + 10).await?;
     let (_, customer) = sys.api.new_customer().await?;
     // Warm up: until the orders projection knows the product, and that first order is paid.
@@ -59,7 +108,7 @@ async fn main() -> anyhow::Result<()> {
         Ok((reply.status == StatusCode::CREATED).then(|| reply.body["id"].as_str().unwrap_or_default().to_owned()))
     })
     .await?;
-    wait_paid(&sys, &customer, &warm_up).await?;
+    wait_paid(&sys.api, &customer, &warm_up).await?;
     tokio::time::sleep(Duration::from_secs(3)).await;
 
     sys.counter.reset();
@@ -75,19 +124,126 @@ async fn main() -> anyhow::Result<()> {
         ids.push(reply.body["id"].as_str().unwrap_or_default().to_owned());
     }
     for id in &ids {
-        wait_paid(&sys, &customer, id).await?;
+        wait_paid(&sys.api, &customer, id).await?;
     }
     // Let the last emails and publisher batches finish.
     tokio::time::sleep(Duration::from_secs(3)).await;
     let elapsed = started.elapsed();
+    println!("\nEventBatchingWindowSeconds = {window}");
+    timings.print();
     report(orders, &sys.counter.snapshot(), &sys.registry.invocations(), &mut latencies, elapsed);
     Ok(())
 }
 
+/// How long the saga takes, sample by sample.
+struct Timings {
+    /// `POST /orders` answered → `GET /orders/{id}` says PAID.
+    paid: Vec<Duration>,
+    /// Orders the simulated provider declined (CANCELLED), left out of `paid`.
+    declined: usize,
+    /// `POST /products` answered → an order for it is accepted.
+    orderable: Vec<Duration>,
+}
+
+impl Timings {
+    fn print(&self) {
+        println!("\nsaga latency (sequential samples; polled every {} ms)", POLL.as_millis());
+        println!("  {:<34} {:>8} {:>8} {:>8}  n", "", "p50", "p90", "max");
+        for (what, samples) in [("POST /orders → PAID", &self.paid), ("new product → orderable", &self.orderable)] {
+            let (p50, p90, max) = (percentile(samples, 0.5), percentile(samples, 0.9), percentile(samples, 1.0));
+            println!("  {what:<34} {:>8} {:>8} {:>8}  {}", ms(p50), ms(p90), ms(max), samples.len());
+        }
+        if self.declined > 0 {
+            println!(
+                "  ({} orders were declined by the simulated provider and are not in the PAID row)",
+                self.declined
+            );
+        }
+    }
+}
+
+const POLL: Duration = Duration::from_millis(20);
+
+fn ms(d: Duration) -> String {
+    format!("{:.0} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn percentile(samples: &[Duration], p: f64) -> Duration {
+    let mut sorted = samples.to_vec();
+    sorted.sort();
+    sorted.get(((sorted.len().max(1) - 1) as f64 * p).round() as usize).copied().unwrap_or_default()
+}
+
+/// Times `samples` new products until orderable, then `samples` orders one after another
+/// until PAID (or declined), each with nothing else in flight.
+async fn latency(api: &Api, admin: &str, samples: usize) -> anyhow::Result<Timings> {
+    let (_, customer) = api.new_customer().await?;
+    let mut timings = Timings { paid: Vec::new(), declined: 0, orderable: Vec::new() };
+    let mut product = String::new();
+    // One untimed round first: the function instances start (cargo lambda starts each on
+    // its first invocation) and the connections are made.
+    for i in 0..=samples {
+        product = api.create_product(admin, &format!("Timed {i}"), 500, (samples as u32) * 2 + 4).await?;
+        let created = Instant::now();
+        let first = poll(Duration::from_secs(30), || async {
+            let reply = api.place_order(&customer, &[(&product, 1)]).await?;
+            match reply.status {
+                StatusCode::CREATED => Ok(Some(reply.body["id"].as_str().unwrap_or_default().to_owned())),
+                StatusCode::UNPROCESSABLE_ENTITY => Ok(None),
+                other => anyhow::bail!("placing an order: {other} {}", reply.body),
+            }
+        })
+        .await
+        .context("a new product never became orderable")?;
+        let orderable = created.elapsed();
+        settle(api, &customer, &first).await?;
+        if i > 0 {
+            timings.orderable.push(orderable);
+        }
+    }
+    for _ in 0..samples {
+        let placed = api.place_order(&customer, &[(&product, 1)]).await?;
+        let t = Instant::now();
+        anyhow::ensure!(placed.status == StatusCode::CREATED, "place order: {} {}", placed.status, placed.body);
+        let id = placed.body["id"].as_str().unwrap_or_default().to_owned();
+        match settle(api, &customer, &id).await?.as_str() {
+            "PAID" => timings.paid.push(t.elapsed()),
+            _ => timings.declined += 1,
+        }
+    }
+    Ok(timings)
+}
+
+/// Polls `GET /orders/{id}` until the order is PAID, CANCELLED or REJECTED; that status.
+async fn settle(api: &Api, token: &str, id: &str) -> anyhow::Result<String> {
+    poll(Duration::from_secs(60), || async {
+        let reply = api.get(&format!("/orders/{id}"), Some(token)).await?;
+        let status = reply.body["status"].as_str().unwrap_or_default();
+        Ok(["PAID", "CANCELLED", "REJECTED"].contains(&status).then(|| status.to_owned()))
+    })
+    .await
+}
+
+/// Like `eventually`, at the bench's finer poll interval.
+async fn poll<T, F, Fut>(timeout: Duration, mut check: F) -> anyhow::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<Option<T>>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await? {
+            return Ok(value);
+        }
+        anyhow::ensure!(Instant::now() < deadline, "timed out after {timeout:?}");
+        tokio::time::sleep(POLL).await;
+    }
+}
+
 /// Polls `GET /orders/{id}` (the bench's own reads, left out of the report) until PAID.
-async fn wait_paid(sys: &System, token: &str, id: &str) -> anyhow::Result<()> {
+async fn wait_paid(api: &Api, token: &str, id: &str) -> anyhow::Result<()> {
     eventually(Duration::from_secs(120), "the order to be paid", || async {
-        let reply = sys.api.get(&format!("/orders/{id}"), Some(token)).await?;
+        let reply = api.get(&format!("/orders/{id}"), Some(token)).await?;
         Ok((reply.body["status"] == "PAID").then_some(()))
     })
     .await
