@@ -47,21 +47,37 @@ fn step() -> impl Strategy<Value = Step> {
 struct World {
     sys: System,
     scheduler: Mutex<Scheduler>,
-    admin: String,
-    customer: String,
     customer_email: String,
     manual: bool,
+}
+
+const CUSTOMER_PASSWORD: &str = "race condition 42";
+
+/// Access tokens, fresh for one case (they expire after 15 minutes; a long run outlives that).
+struct Tokens {
+    admin: String,
+    customer: String,
 }
 
 impl World {
     async fn start(options: SystemOptions, manual: bool) -> World {
         let sys = System::start(options.manual_delivery()).await.expect("system starts");
         let mut scheduler = Scheduler::new(&sys).await.expect("scheduler");
-        let admin = sys.api.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.expect("admin");
-        let (customer_email, customer) = sys.api.new_customer().await.expect("customer");
+        let customer_email = format!("racer-{}@example.com", uuid::Uuid::new_v4().simple());
+        let body = json!({ "email": customer_email, "password": CUSTOMER_PASSWORD });
+        let registered = sys.api.post("/auth/register", None, &body).await.expect("register");
+        assert_eq!(registered.status.as_u16(), 201, "{}", registered.body);
         scheduler.pump().await.expect("pump");
         scheduler.drain().await.expect("registration delivered");
-        World { sys, scheduler: Mutex::new(scheduler), admin, customer, customer_email, manual }
+        World { sys, scheduler: Mutex::new(scheduler), customer_email, manual }
+    }
+
+    async fn tokens(&self) -> Result<Tokens, TestCaseError> {
+        let api = &self.sys.api;
+        Ok(Tokens {
+            admin: api.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.map_err(fail)?,
+            customer: api.login(&self.customer_email, CUSTOMER_PASSWORD).await.map_err(fail)?,
+        })
     }
 }
 
@@ -91,14 +107,15 @@ fn no_5xx(what: &str, reply: &bazaar_system::Reply, allowed: &[u16]) -> Result<(
 async fn run_case(world: &World, steps: Vec<Step>) -> Result<(), TestCaseError> {
     let api = &world.sys.api;
     let mut scheduler = world.scheduler.lock().await;
+    let tokens = world.tokens().await?;
     scheduler.drain().await.map_err(fail)?;
     scheduler.forget();
     let name = format!("Race {}", uuid::Uuid::new_v4().simple());
-    let product = api.create_product(&world.admin, &name, PRICE_MINOR, STOCK as u32).await.map_err(fail)?;
+    let product = api.create_product(&tokens.admin, &name, PRICE_MINOR, STOCK as u32).await.map_err(fail)?;
     scheduler.pump().await.map_err(fail)?;
     scheduler.drain().await.map_err(fail)?;
-    let revenue_before = revenue(world).await?;
-    let placed = api.place_order(&world.customer, &[(&product, QUANTITY as u32)]).await.map_err(fail)?;
+    let revenue_before = revenue(world, &tokens).await?;
+    let placed = api.place_order(&tokens.customer, &[(&product, QUANTITY as u32)]).await.map_err(fail)?;
     no_5xx("place", &placed, &[201])?;
     let order_id = placed.body["id"].as_str().unwrap_or_default().to_owned();
     let payment_id = placed.body["payment_id"].as_str().unwrap_or_default().to_owned();
@@ -118,13 +135,13 @@ async fn run_case(world: &World, steps: Vec<Step>) -> Result<(), TestCaseError> 
             }
             Step::Deliver(_) | Step::Redeliver(_) => {}
             Step::Cancel => {
-                let reply = api.post(&format!("/orders/{order_id}/cancel"), Some(&world.customer), &json!({})).await;
+                let reply = api.post(&format!("/orders/{order_id}/cancel"), Some(&tokens.customer), &json!({})).await;
                 no_5xx("cancel", &reply.map_err(fail)?, &[200, 409])?;
             }
             Step::Complete | Step::Abandon => {
                 let action = if matches!(step, Step::Complete) { "complete" } else { "cancel" };
                 let path = format!("/payments/{payment_id}/{action}");
-                let reply = api.post(&path, Some(&world.customer), &json!({})).await.map_err(fail)?;
+                let reply = api.post(&path, Some(&tokens.customer), &json!({})).await.map_err(fail)?;
                 no_5xx(action, &reply, &[200, 404, 409])?;
             }
         }
@@ -132,7 +149,7 @@ async fn run_case(world: &World, steps: Vec<Step>) -> Result<(), TestCaseError> 
     }
     scheduler.drain().await.map_err(fail)?;
     let case = Case { order_id, payment_id, product, revenue_before };
-    let first = check(world, &scheduler, &case).await?;
+    let first = check(world, &tokens, &scheduler, &case).await?;
 
     // Every message of the case once more, newest first: nothing may change.
     for i in (0..scheduler.delivered.len()).rev() {
@@ -140,7 +157,7 @@ async fn run_case(world: &World, steps: Vec<Step>) -> Result<(), TestCaseError> 
         ensure(ok, || format!("a redelivery of {} failed", scheduler.delivered[i].detail_type))?;
     }
     scheduler.drain().await.map_err(fail)?;
-    let again = check(world, &scheduler, &case).await?;
+    let again = check(world, &tokens, &scheduler, &case).await?;
     ensure(first == again, || format!("redeliveries changed the outcome: {first:?} → {again:?}"))
 }
 
@@ -160,9 +177,9 @@ struct Outcome {
 }
 
 /// The invariants, after every pending message was delivered.
-async fn check(world: &World, scheduler: &Scheduler, case: &Case) -> Result<Outcome, TestCaseError> {
+async fn check(world: &World, tokens: &Tokens, scheduler: &Scheduler, case: &Case) -> Result<Outcome, TestCaseError> {
     let api = &world.sys.api;
-    let order = api.get(&format!("/orders/{}", case.order_id), Some(&world.customer)).await.map_err(fail)?;
+    let order = api.get(&format!("/orders/{}", case.order_id), Some(&tokens.customer)).await.map_err(fail)?;
     no_5xx("get order", &order, &[200])?;
     let status = order.body["status"].as_str().unwrap_or_default().to_owned();
     let total = order.body["total"]["amount_minor"].as_i64().unwrap_or_default();
@@ -179,7 +196,7 @@ async fn check(world: &World, scheduler: &Scheduler, case: &Case) -> Result<Outc
     ensure(charges <= 1 && refunds <= charges, || format!("charged {charges}×, refunded {refunds}×: {outcome:?}"))?;
     let kept = charges - refunds;
 
-    let payment = api.get(&format!("/payments/{}", case.payment_id), Some(&world.customer)).await.map_err(fail)?;
+    let payment = api.get(&format!("/payments/{}", case.payment_id), Some(&tokens.customer)).await.map_err(fail)?;
     let payment_status = payment.body["status"].as_str().unwrap_or("none").to_owned();
     let units_held = match status.as_str() {
         "PAID" => {
@@ -239,7 +256,7 @@ async fn check(world: &World, scheduler: &Scheduler, case: &Case) -> Result<Outc
         _ => ensure(emails.is_empty(), || format!("nothing to tell yet: {bodies:?}"))?,
     }
 
-    let revenue_now = revenue(world).await?;
+    let revenue_now = revenue(world, tokens).await?;
     let expected = if kept == 1 { total } else { 0 };
     ensure(revenue_now - case.revenue_before == expected, || {
         format!("reports' revenue moved by {}, money kept {expected}: {outcome:?}", revenue_now - case.revenue_before)
@@ -248,11 +265,11 @@ async fn check(world: &World, scheduler: &Scheduler, case: &Case) -> Result<Outc
 }
 
 /// The reports' revenue (EUR, all scopes' money movement) around today.
-async fn revenue(world: &World) -> Result<i64, TestCaseError> {
+async fn revenue(world: &World, tokens: &Tokens) -> Result<i64, TestCaseError> {
     let today = chrono::Utc::now().date_naive();
     let (from, to) = (today - chrono::Days::new(1), today + chrono::Days::new(1));
     let reply =
-        world.sys.api.get(&format!("/reports/sales?from={from}&to={to}"), Some(&world.admin)).await.map_err(fail)?;
+        world.sys.api.get(&format!("/reports/sales?from={from}&to={to}"), Some(&tokens.admin)).await.map_err(fail)?;
     no_5xx("sales report", &reply, &[200])?;
     let totals = reply.body["totals"]["revenue"].as_array().cloned().unwrap_or_default();
     Ok(totals.iter().filter(|m| m["currency"] == "EUR").filter_map(|m| m["amount_minor"].as_i64()).sum())
