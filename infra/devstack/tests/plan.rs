@@ -81,7 +81,14 @@ fn real_template_stream_source_and_resources() {
     let source = &stack.function("AuthPublisherFunction").expect("publisher").stream_sources[0];
     assert_eq!(source.table_logical_id, "AuthTable");
     assert_eq!(source.starting_position, "TRIM_HORIZON");
-    assert_eq!((source.batch_size, source.maximum_batching_window_seconds), (100, 1));
+    assert_eq!((source.batch_size, source.maximum_batching_window_seconds), (100, 0), "invoke as records arrive");
+    let windowed = real(&[("EventBatchingWindowSeconds", "1")]);
+    for f in &windowed.functions {
+        let windows = f.stream_sources.iter().map(|s| s.maximum_batching_window_seconds);
+        let windows: Vec<u32> =
+            windows.chain(f.sqs_sources.iter().map(|s| s.maximum_batching_window_seconds)).collect();
+        assert!(windows.iter().all(|w| *w == 1), "{}: every event source takes the parameter: {windows:?}", f.binary);
+    }
     assert_eq!(source.maximum_retry_attempts, 10);
     assert!(source.bisect_on_error && source.report_batch_item_failures);
     assert_eq!(source.on_failure_queue_logical_id.as_deref(), Some("AuthPublisherDLQ"));
