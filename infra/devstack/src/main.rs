@@ -24,8 +24,9 @@ struct Cli {
 enum Command {
     /// Start moto, provision the template, build and serve every function, run event sources.
     Up(UpArgs),
-    /// Plan the template and summarise what the devstack would run.
-    Check(TemplateArg),
+    /// Plan the template, summarise what the devstack would run, and check the template's
+    /// Rules for a stage as CloudFormation would before deploying it.
+    Check(CheckArgs),
     /// Print (or write) the environment every function gets locally.
     Env {
         /// Write to this file instead of stdout.
@@ -88,6 +89,17 @@ struct UpArgs {
     #[arg(long, default_value = ".bazaar")]
     state_dir: PathBuf,
     /// Override a template parameter, e.g. `--parameter PaymentSuccessRate=1.0` (repeatable).
+    #[arg(long = "parameter", value_name = "KEY=VALUE", value_parser = parse_parameter)]
+    parameters: Vec<(String, String)>,
+    #[command(flatten)]
+    template: TemplateArg,
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    #[arg(long, default_value = "dev")]
+    stage: String,
+    /// A template parameter as it would be deployed (repeatable).
     #[arg(long = "parameter", value_name = "KEY=VALUE", value_parser = parse_parameter)]
     parameters: Vec<(String, String)>,
     #[command(flatten)]
@@ -165,7 +177,7 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             };
             up::run(options).await?;
         }
-        Command::Check(template) => return Ok(check(&template.resolve())),
+        Command::Check(args) => return Ok(check(&args)),
         Command::Env { out, moto_port, stage, template } => {
             let endpoint = format!("http://127.0.0.1:{moto_port}");
             let stack = up::plan_stack(&template.resolve(), &stage, &endpoint)?;
@@ -241,19 +253,27 @@ async fn dlq_command(action: DlqAction, stack: &Stack, config: &aws_types::SdkCo
 }
 
 /// `devstack check`: a one-line summary per resource kind, or the problems and exit 1.
-fn check(template: &Path) -> ExitCode {
-    let options = devstack::template::PlanOptions {
-        overrides: Default::default(),
-        moto_endpoint: "http://127.0.0.1:4566".into(),
-    };
-    match devstack::template::plan(template, &options) {
+fn check(args: &CheckArgs) -> ExitCode {
+    let template = args.template.resolve();
+    let mut overrides: std::collections::BTreeMap<String, String> = args.parameters.iter().cloned().collect();
+    overrides.insert("Stage".to_owned(), args.stage.clone());
+    let options = devstack::template::PlanOptions { overrides, moto_endpoint: "http://127.0.0.1:4566".into() };
+    let planned = devstack::template::plan(&template, &options)
+        .and_then(|stack| devstack::template::check_rules(&template, &options).map(|()| stack));
+    match planned {
         Ok(stack) => {
             summarise(&stack);
+            println!("{:<18}      every Rule holds for stage {}", "rules", args.stage);
             ExitCode::SUCCESS
         }
         Err(PlanError::Unsupported(items)) => {
             eprintln!("{} uses what the devstack cannot run locally:", template.display());
             items.iter().for_each(|item| eprintln!("  - {item}"));
+            ExitCode::FAILURE
+        }
+        Err(PlanError::Rules(failed)) => {
+            eprintln!("{}'s Rules refuse stage {} with these parameters:", template.display(), args.stage);
+            failed.iter().for_each(|item| eprintln!("  - {item}"));
             ExitCode::FAILURE
         }
         Err(error) => {

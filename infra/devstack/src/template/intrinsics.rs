@@ -125,6 +125,7 @@ impl<'t> Resolver<'t> {
             "Fn::Split" => self.split(arg)?,
             "Fn::If" => return self.if_(arg),
             "Fn::Equals" | "Fn::Not" | "Fn::And" | "Fn::Or" => Json::Bool(self.condition_fn(key, arg)?),
+            "Fn::Contains" | "Fn::EachMemberEquals" | "Fn::EachMemberIn" => Json::Bool(self.rule_fn(key, arg)?),
             other => return Err(err(format!("intrinsic function {other} is not supported"))),
         };
         Ok(Some(out))
@@ -230,7 +231,7 @@ impl<'t> Resolver<'t> {
     }
 
     /// A condition operand: `{"Condition": name}` or anything resolving to a boolean.
-    fn boolean(&self, value: &Json) -> Result<bool> {
+    pub(crate) fn boolean(&self, value: &Json) -> Result<bool> {
         if let Some(name) = value.get("Condition").and_then(Json::as_str) {
             return self.condition(name);
         }
@@ -256,6 +257,26 @@ impl<'t> Resolver<'t> {
             "Fn::And" => items.iter().try_fold(true, |acc, v| Ok(acc & self.boolean(v)?)),
             _ => items.iter().try_fold(false, |acc, v| Ok(acc | self.boolean(v)?)),
         }
+    }
+}
+
+impl Resolver<'_> {
+    /// The rule functions over lists: `Fn::Contains [list, value]` (the value is a member),
+    /// `Fn::EachMemberEquals [list, value]`, `Fn::EachMemberIn [list, allowed]`.
+    fn rule_fn(&self, key: &str, arg: &Json) -> Result<bool> {
+        let args = self.args(key, arg, 2)?;
+        let list = self.resolve_list(&args[0])?;
+        Ok(match key {
+            "Fn::Contains" => list.contains(&self.resolve_string(&args[1])?),
+            "Fn::EachMemberEquals" => {
+                let value = self.resolve_string(&args[1])?;
+                list.iter().all(|m| *m == value)
+            }
+            _ => {
+                let allowed = self.resolve_list(&args[1])?;
+                list.iter().all(|m| allowed.contains(m))
+            }
+        })
     }
 }
 

@@ -13,6 +13,7 @@ mod intrinsics_tests;
 mod names;
 mod params;
 mod props;
+mod rules;
 mod support;
 mod yaml;
 
@@ -47,6 +48,9 @@ pub enum PlanError {
     /// `LogicalId.Events.Name: Type`.
     #[error("template.yaml uses what the devstack cannot run locally: {}", .0.join(", "))]
     Unsupported(Vec<String>),
+    /// The template's `Rules` refuse these parameters (`Rule: AssertDescription` each).
+    #[error("the template's Rules refuse these parameters: {}", .0.join("; "))]
+    Rules(Vec<String>),
     #[error("parameter {name}: {message}")]
     Parameter { name: String, message: String },
     /// A template error, located by its path in the template.
@@ -73,6 +77,12 @@ impl PlanError {
             other => other,
         }
     }
+}
+
+/// The template at `path` as JSON, intrinsics in long form (`{"Ref": …}`), unplanned.
+pub fn read(path: &Path) -> Result<Json, PlanError> {
+    let text = std::fs::read_to_string(path).map_err(|source| PlanError::Io { path: path.to_path_buf(), source })?;
+    yaml::parse(&text)
 }
 
 /// Plans the template at `path`.
@@ -102,6 +112,25 @@ pub fn plan_str(yaml: &str, opts: &PlanOptions) -> Result<Stack, PlanError> {
     builder.stack.parameters = params.raw;
     builder.build_all(&resources)?;
     builder.finish()
+}
+
+/// Checks the template's `Rules` against the parameters, as CloudFormation does before a
+/// deployment: `Err(PlanError::Rules)` lists every failed assertion. Separate from [`plan`],
+/// which tests call with throwaway stage names that are not meant to pass production rules.
+pub fn check_rules(path: &Path, opts: &PlanOptions) -> Result<(), PlanError> {
+    let text = std::fs::read_to_string(path).map_err(|source| PlanError::Io { path: path.to_path_buf(), source })?;
+    check_rules_str(&text, opts)
+}
+
+/// [`check_rules`] of a template given as text.
+pub fn check_rules_str(yaml: &str, opts: &PlanOptions) -> Result<(), PlanError> {
+    let doc = yaml::parse(yaml)?;
+    let params = params::resolve(doc.get("Parameters").and_then(Json::as_object), &opts.overrides)?;
+    let conditions = doc.get("Conditions").and_then(Json::as_object).cloned().unwrap_or_default();
+    let resources = doc.get("Resources").and_then(Json::as_object).cloned().unwrap_or_default();
+    let resolver = Resolver::new(&params.values, &conditions, &resources, &opts.moto_endpoint);
+    let failed = rules::failed(doc.get("Rules"), &resolver)?;
+    if failed.is_empty() { Ok(()) } else { Err(PlanError::Rules(failed)) }
 }
 
 /// Accumulates the stack; problems only found while building (a rule targeting a Lambda,

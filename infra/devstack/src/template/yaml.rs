@@ -14,6 +14,10 @@ pub(crate) const SUPPORTED: &[&str] = &[
     "Fn::Join",
     "Fn::Select",
     "Fn::Split",
+    // Rule functions (only meaningful in `Rules`, which the devstack checks too).
+    "Fn::Contains",
+    "Fn::EachMemberEquals",
+    "Fn::EachMemberIn",
     "Fn::If",
     "Fn::Equals",
     "Fn::Not",
