@@ -18,12 +18,13 @@ FN          ?=
 EVENT       ?=
 ORDERS      ?= 100
 QUEUE       ?=
+RETIRE      ?=
 # Template parameters for `make dev` / `make bench`: PARAMETERS='AuthRateLimitPerIp=10000 EventBatchingWindowSeconds=1'
 PARAMETERS  ?=
 SAMPLES     ?= 20
 PARAMETER_FLAGS = $(foreach p,$(PARAMETERS),--parameter $(p))
 
-.PHONY: help venv dev test fmt lint clippy template-lint unit build deploy invoke outbox schemas env check bench bench-dev dlq dlq-show dlq-redrive
+.PHONY: help venv dev test fmt lint clippy template-lint unit build deploy invoke outbox schemas env check bench bench-dev secrets rotate-jwt dlq dlq-show dlq-redrive
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -96,6 +97,12 @@ bench: $(STAMP) ## saga latency (p50/p90), AWS requests per step and cost per 1M
 bench-dev: ## saga latency (p50/p90) of a running `make dev`: make bench-dev SAMPLES=30
 	@cargo build -q -p bazaar-system --bin bench
 	@target/debug/bench --api http://127.0.0.1:$(API_PORT) --samples $(SAMPLES)
+
+secrets: ## create a deployed stage's missing SSM secrets (JWT key pair, webhook and cursor secrets): make secrets STAGE=prod
+	@cargo run -q -p devstack -- secrets --stage $(STAGE)
+
+rotate-jwt: ## rotate a stage's JWT signing key; RETIRE=1 later drops the old public keys: make rotate-jwt STAGE=prod
+	@cargo run -q -p devstack -- rotate-jwt --stage $(STAGE) $(if $(RETIRE),--retire,)
 
 dlq: ## list the dead-letter queues of a running `make dev` with their depth
 	@cargo run -q -p devstack -- dlq list --moto-port $(MOTO_PORT) --stage $(STAGE)

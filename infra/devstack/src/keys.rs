@@ -18,7 +18,7 @@ use sha2::{Digest as _, Sha256};
 use crate::model::Stack;
 
 const KEY_FILE: &str = "signing-key.pem";
-const KEY_BITS: usize = 2048;
+pub(crate) const KEY_BITS: usize = 2048;
 
 /// The development key pair.
 #[derive(Debug, Clone)]
@@ -45,7 +45,7 @@ pub fn ensure_dev_keys(dir: &Path) -> anyhow::Result<DevKeys> {
     };
     let key =
         RsaPrivateKey::from_pkcs8_pem(&pem).with_context(|| format!("{} is not a PKCS#8 RSA key", path.display()))?;
-    dev_keys(&key, pem)
+    key_material(&key, pem)
 }
 
 /// Writes a secret file readable only by its owner (via a temporary file, so a crash
@@ -64,7 +64,8 @@ fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
     std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
 }
 
-fn dev_keys(key: &RsaPrivateKey, private_key_pem: String) -> anyhow::Result<DevKeys> {
+/// A key's id and JWKS (of it alone), with its PEM.
+pub(crate) fn key_material(key: &RsaPrivateKey, private_key_pem: String) -> anyhow::Result<DevKeys> {
     let public = RsaPublicKey::from(key);
     let der = public.to_public_key_der().context("encoding the public key")?;
     let digest = Sha256::digest(der.as_bytes());

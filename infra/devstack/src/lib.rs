@@ -12,6 +12,7 @@ pub mod outbox;
 pub mod pattern;
 pub mod pollers;
 pub mod provision;
+pub mod secrets;
 pub mod seed;
 pub mod template;
 pub mod up;

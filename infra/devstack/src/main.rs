@@ -1,7 +1,7 @@
 //! The `devstack` command: `up` runs the whole local cloud (what `make dev` runs); `check`,
 //! `env`, `outbox` and `provision` expose its parts.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
@@ -52,6 +52,22 @@ enum Command {
         moto_port: u16,
         #[arg(long, default_value = "dev", global = true)]
         stage: String,
+    },
+    /// Create every SSM secret a deployed stage needs that does not exist yet (never changes
+    /// one that does): the JWT signing key and JWKS, the webhook and cursor secrets. Uses
+    /// the AWS credentials of the environment (`AWS_ENDPOINT_URL` points it at moto).
+    Secrets {
+        #[arg(long)]
+        stage: String,
+    },
+    /// Rotate a stage's JWT signing key: publish a new public key beside the current ones,
+    /// then sign with it. `--retire`, once the old key's last access token has expired,
+    /// drops every public key but the signing key's.
+    RotateJwt {
+        #[arg(long)]
+        stage: String,
+        #[arg(long)]
+        retire: bool,
     },
     /// Provision the template into a running moto (or any endpoint).
     Provision {
@@ -198,6 +214,31 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             let stack = up::plan_stack(&template, &stage, &endpoint)?;
             let config = up::preflight::moto_sdk_config(&endpoint).await;
             dlq_command(action.unwrap_or(DlqAction::List), &stack, &config).await?;
+        }
+        Command::Secrets { stage } => {
+            let ssm = aws_sdk_ssm::Client::new(&aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await);
+            for (name, what) in
+                devstack::secrets::ensure(&ssm, &devstack::secrets::StageSecrets::for_stage(&stage)).await?
+            {
+                println!("{:<9} {name}", format!("{what:?}").to_lowercase());
+            }
+        }
+        Command::RotateJwt { stage, retire } => {
+            let ssm = aws_sdk_ssm::Client::new(&aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await);
+            let names = devstack::secrets::StageSecrets::for_stage(&stage);
+            if retire {
+                let dropped = devstack::secrets::retire_jwt(&ssm, &names).await?;
+                println!(
+                    "dropped public keys: {}",
+                    if dropped.is_empty() { "none".into() } else { dropped.join(", ") }
+                );
+            } else {
+                let r = devstack::secrets::rotate_jwt(&ssm, &names).await?;
+                println!("signing key {} -> {}; published: {}", r.previous_kid, r.new_kid, r.published.join(", "));
+                println!(
+                    "retire the old key once its last access token has expired: make rotate-jwt STAGE={stage} RETIRE=1"
+                );
+            }
         }
         Command::Provision { endpoint, stage, template } => {
             let stack = up::plan_stack(&template.resolve(), &stage, &endpoint)?;
