@@ -107,11 +107,22 @@ pub async fn put_key_parameters(config: &aws_types::SdkConfig, stack: &Stack, ke
 }
 
 const WEBHOOK_SECRET_FILE: &str = "payments-webhook-secret";
+const CURSOR_SECRET_FILE: &str = "cursor-secret";
 
 /// The payment provider's webhook secret for local runs: 32 random bytes as hex, generated
 /// once into `dir` (mode 0600) so a hand-run provider simulation can sign with it.
 pub fn ensure_webhook_secret(dir: &Path) -> anyhow::Result<String> {
-    let path = dir.join(WEBHOOK_SECRET_FILE);
+    ensure_secret_file(dir, WEBHOOK_SECRET_FILE)
+}
+
+/// The key that signs pagination cursors locally, generated once like the webhook secret
+/// (so cursors stay valid across restarts).
+pub fn ensure_cursor_secret(dir: &Path) -> anyhow::Result<String> {
+    ensure_secret_file(dir, CURSOR_SECRET_FILE)
+}
+
+fn ensure_secret_file(dir: &Path, file: &str) -> anyhow::Result<String> {
+    let path = dir.join(file);
     if path.exists() {
         return Ok(std::fs::read_to_string(&path)
             .with_context(|| format!("reading {}", path.display()))?
@@ -129,7 +140,16 @@ pub fn ensure_webhook_secret(dir: &Path) -> anyhow::Result<String> {
 /// Stores the webhook secret under the template's `PaymentsWebhookSecretParameter` (if the
 /// template has payments).
 pub async fn put_webhook_secret(config: &aws_types::SdkConfig, stack: &Stack, secret: &str) -> anyhow::Result<()> {
-    let Some(name) = stack.parameters.get("PaymentsWebhookSecretParameter") else {
+    put_secure(config, stack, "PaymentsWebhookSecretParameter", secret).await
+}
+
+/// Stores the cursor key under the template's `CursorSecretParameter` (if it has one).
+pub async fn put_cursor_secret(config: &aws_types::SdkConfig, stack: &Stack, secret: &str) -> anyhow::Result<()> {
+    put_secure(config, stack, "CursorSecretParameter", secret).await
+}
+
+async fn put_secure(config: &aws_types::SdkConfig, stack: &Stack, parameter: &str, secret: &str) -> anyhow::Result<()> {
+    let Some(name) = stack.parameters.get(parameter) else {
         return Ok(());
     };
     aws_sdk_ssm::Client::new(config)

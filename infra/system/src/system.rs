@@ -78,6 +78,7 @@ impl System {
             ("JwtSigningKeyParameter".to_owned(), format!("/bazaar/{stage}/jwt/signing-key")),
             ("JwtPublicKeysParameter".to_owned(), format!("/bazaar/{stage}/jwt/public-keys")),
             ("PaymentsWebhookSecretParameter".to_owned(), format!("/bazaar/{stage}/payments/webhook-secret")),
+            ("CursorSecretParameter".to_owned(), format!("/bazaar/{stage}/cursor-secret")),
             ("ThrottlingRateLimit".to_owned(), "100000".to_owned()),
             ("ThrottlingBurstLimit".to_owned(), "100000".to_owned()),
             ("AuthRateLimitPerIp".to_owned(), "100000".to_owned()),
@@ -98,6 +99,7 @@ impl System {
             ("JwtSigningKeyParameter", read("key-a.json")?, ParameterType::SecureString),
             ("JwtPublicKeysParameter", read("jwks.json")?, ParameterType::String),
             ("PaymentsWebhookSecretParameter", webhook_secret.clone(), ParameterType::SecureString),
+            ("CursorSecretParameter", format!("{}", uuid::Uuid::new_v4().simple()), ParameterType::SecureString),
         ];
         let ssm = aws_sdk_ssm::Client::new(&config);
         for (parameter, value, kind) in parameters {

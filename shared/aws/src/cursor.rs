@@ -36,11 +36,6 @@ impl CursorKey {
         Ok(CursorKey(secret.to_vec()))
     }
 
-    /// From the `CURSOR_SECRET` environment variable.
-    pub fn from_env() -> anyhow::Result<CursorKey> {
-        CursorKey::new(std::env::var("CURSOR_SECRET").map_err(|_| anyhow::anyhow!("CURSOR_SECRET is not set"))?)
-    }
-
     fn mac(&self, payload: &[u8]) -> Hmac<Sha256> {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes keys of any length");
         mac.update(payload);
@@ -66,6 +61,42 @@ impl CursorKey {
         self.mac(payload).verify_slice(tag).map_err(|_| CursorError::Invalid)?;
         let value: serde_json::Value = serde_json::from_slice(payload).map_err(|_| CursorError::Invalid)?;
         serde_dynamo::to_item(value).map_err(|_| CursorError::Invalid)
+    }
+}
+
+/// A stage's cursor key: the SSM SecureString named by `CURSOR_SECRET_PARAMETER`, read on
+/// first use and cached (as the other secrets are), so a rotated secret is picked up
+/// without a redeploy and an unreachable parameter store fails one request with 503, not
+/// the cold start. Cursors sealed with the previous secret are then refused with a 400,
+/// as a tampered one would be: the client starts its listing again.
+#[cfg(feature = "ssm")]
+pub struct CursorSecret(crate::ssm::CachedParameter<CursorKey>);
+
+#[cfg(feature = "ssm")]
+impl CursorSecret {
+    /// How long the key read from SSM is trusted before it is read again.
+    pub const TTL: std::time::Duration = std::time::Duration::from_secs(300);
+
+    pub fn new(ssm: aws_sdk_ssm::Client, parameter: impl Into<String>) -> CursorSecret {
+        CursorSecret(crate::ssm::CachedParameter::new(ssm, parameter, true, Self::TTL, |text| {
+            CursorKey::new(text.trim())
+        }))
+    }
+
+    /// The parameter named by `CURSOR_SECRET_PARAMETER`, read with a client built from `config`.
+    pub fn from_env(
+        config: &aws_types::SdkConfig,
+        env: &bazaar_runtime::config::Env,
+    ) -> Result<CursorSecret, bazaar_runtime::config::ConfigError> {
+        Ok(CursorSecret::new(aws_sdk_ssm::Client::new(config), env.required("CURSOR_SECRET_PARAMETER")?))
+    }
+
+    /// The key, or a 503 problem when it cannot be read now (the cause is logged, not sent).
+    pub async fn key(&self) -> Result<std::sync::Arc<CursorKey>, bazaar_runtime::Problem> {
+        self.0.get().await.map_err(|e| {
+            tracing::error!(error = format!("{e:#}"), "the cursor secret cannot be read");
+            bazaar_runtime::Problem::unavailable()
+        })
     }
 }
 

@@ -1,9 +1,10 @@
 //! `GET /products` (public): active products in a stable order, `?limit=`, `?cursor=`, `?category=`.
 
+use bazaar_aws::cursor::CursorSecret;
 use bazaar_runtime::config::Env;
 use bazaar_runtime::http::{self, json, respond};
+use catalog_core::CatalogStore;
 use catalog_core::flows::{self, ListQuery};
-use catalog_core::{CatalogStore, CursorKey};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
@@ -12,16 +13,13 @@ pub const MAX_LIMIT: i32 = 100;
 
 pub struct Deps {
     pub store: CatalogStore,
-    /// Signs the opaque `next_cursor` (`CURSOR_SECRET`).
-    pub cursor: CursorKey,
+    /// Signs the opaque `next_cursor` (the SSM parameter `CURSOR_SECRET_PARAMETER`).
+    pub cursor: CursorSecret,
 }
 
 impl Deps {
     pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Deps> {
-        Ok(Deps {
-            store: CatalogStore::from_env(config, env)?,
-            cursor: CursorKey::new(env.required("CURSOR_SECRET")?)?,
-        })
+        Ok(Deps { store: CatalogStore::from_env(config, env)?, cursor: CursorSecret::from_env(config, env)? })
     }
 
     pub async fn from_env() -> anyhow::Result<Deps> {
@@ -36,7 +34,7 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
             category: http::query_param(&req, "category"),
             cursor: http::query_param(&req, "cursor"),
         };
-        let page = flows::list(&deps.store, &deps.cursor, query).await?;
+        let page = flows::list(&deps.store, &*deps.cursor.key().await?, query).await?;
         json(StatusCode::OK, &page)
     })
     .await

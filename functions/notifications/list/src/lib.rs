@@ -1,7 +1,7 @@
 //! `GET /notifications`: the caller's delivery log, newest first, `?limit=` (1..=100,
 //! default 20) and an opaque `?cursor=`.
 
-use bazaar_aws::cursor::CursorKey;
+use bazaar_aws::cursor::CursorSecret;
 use bazaar_runtime::Problem;
 use bazaar_runtime::config::Env;
 use bazaar_runtime::http::{json, limit_param, query_param, respond};
@@ -13,14 +13,14 @@ use serde_json::json as value;
 
 pub struct Deps {
     pub store: NotificationsStore,
-    pub cursors: CursorKey,
+    pub cursors: CursorSecret,
 }
 
 impl Deps {
     pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Deps> {
         Ok(Deps {
             store: notifications_core::store_from_env(config, env)?,
-            cursors: CursorKey::new(env.required("CURSOR_SECRET")?)?,
+            cursors: CursorSecret::from_env(config, env)?,
         })
     }
 
@@ -33,10 +33,11 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     respond(req, |req, cx| async move {
         let identity = cx.identity(&req)?;
         let limit = limit_param(&req, 20, 100)?;
+        let cursors = deps.cursors.key().await?;
         let start = match query_param(&req, "cursor") {
             None => None,
             Some(cursor) => {
-                let key = deps.cursors.open(&cursor).map_err(|e| Problem::bad_request(e.to_string()))?;
+                let key = cursors.open(&cursor).map_err(|e| Problem::bad_request(e.to_string()))?;
                 if !key_belongs_to(&key, &identity.sub) {
                     return Err(Problem::bad_request("the cursor is not valid").into());
                 }
@@ -44,7 +45,7 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
             }
         };
         let (items, last) = deps.store.deliveries(&identity.sub, limit, start).await?;
-        let next_cursor = last.map(|k| deps.cursors.seal(&k)).transpose()?;
+        let next_cursor = last.map(|k| cursors.seal(&k)).transpose()?;
         json(StatusCode::OK, &value!({ "items": items, "next_cursor": next_cursor }))
     })
     .await

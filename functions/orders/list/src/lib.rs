@@ -1,7 +1,7 @@
 //! `GET /orders`: the caller's orders, newest first (`?limit=`, `?cursor=`); with
 //! `orders:read_all`, `?all=true` lists every order.
 
-use bazaar_aws::cursor::CursorKey;
+use bazaar_aws::cursor::CursorSecret;
 use bazaar_runtime::config::Env;
 use bazaar_runtime::http::{self, json, respond};
 use bazaar_runtime::{Identity, Problem};
@@ -15,15 +15,12 @@ pub const MAX_LIMIT: i32 = 100;
 
 pub struct Deps {
     pub store: OrdersStore,
-    pub cursors: CursorKey,
+    pub cursors: CursorSecret,
 }
 
 impl Deps {
     pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Deps> {
-        Ok(Deps {
-            store: OrdersStore::from_env(config, env)?,
-            cursors: CursorKey::new(env.required("CURSOR_SECRET")?)?,
-        })
+        Ok(Deps { store: OrdersStore::from_env(config, env)?, cursors: CursorSecret::from_env(config, env)? })
     }
 
     pub async fn from_env() -> anyhow::Result<Deps> {
@@ -50,7 +47,8 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
         let scope = scope(&identity, http::query_param(&req, "all").as_deref())?;
         let limit = http::limit_param(&req, DEFAULT_LIMIT, MAX_LIMIT)?;
         let cursor = http::query_param(&req, "cursor");
-        let page = flows::list_orders(&deps.store, &deps.cursors, &scope, limit, cursor.as_deref()).await?;
+        let page =
+            flows::list_orders(&deps.store, &*deps.cursors.key().await?, &scope, limit, cursor.as_deref()).await?;
         json(StatusCode::OK, &page)
     })
     .await

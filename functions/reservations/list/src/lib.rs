@@ -2,7 +2,7 @@
 //! bookings of the caller's resources; `?scope=all` (`reservations:read_all`) by `?date=`
 //! and/or `?resource=`. `?limit=`, `?cursor=` (signed).
 
-use bazaar_aws::cursor::CursorKey;
+use bazaar_aws::cursor::CursorSecret;
 use bazaar_runtime::config::Env;
 use bazaar_runtime::http::{self, json, respond};
 use lambda_http::http::StatusCode;
@@ -15,15 +15,12 @@ pub const MAX_LIMIT: i32 = 100;
 
 pub struct Deps {
     pub store: ReservationsStore,
-    pub cursors: CursorKey,
+    pub cursors: CursorSecret,
 }
 
 impl Deps {
     pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Deps> {
-        Ok(Deps {
-            store: ReservationsStore::from_env(config, env)?,
-            cursors: CursorKey::new(env.required("CURSOR_SECRET")?)?,
-        })
+        Ok(Deps { store: ReservationsStore::from_env(config, env)?, cursors: CursorSecret::from_env(config, env)? })
     }
 
     pub async fn from_env() -> anyhow::Result<Deps> {
@@ -42,7 +39,8 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
         let limit = http::limit_param(&req, DEFAULT_LIMIT, MAX_LIMIT)?;
         let cursor = http::query_param(&req, "cursor");
         let listing = listing(&deps.store, &identity, &query).await?;
-        let page = list_reservations(&deps.store, &deps.cursors, &listing, limit, cursor.as_deref()).await?;
+        let page =
+            list_reservations(&deps.store, &*deps.cursors.key().await?, &listing, limit, cursor.as_deref()).await?;
         json(StatusCode::OK, &page)
     })
     .await

@@ -1,7 +1,7 @@
 //! `GET /resources` (public): active resources in creation order, or every resource of
 //! one owner (`?owner=`); `?limit=`, `?cursor=` (signed).
 
-use bazaar_aws::cursor::CursorKey;
+use bazaar_aws::cursor::CursorSecret;
 use bazaar_runtime::config::Env;
 use bazaar_runtime::http::{self, json, respond};
 use lambda_http::http::StatusCode;
@@ -13,16 +13,13 @@ pub const MAX_LIMIT: i32 = 100;
 
 pub struct Deps {
     pub store: ReservationsStore,
-    /// Signs the opaque `next_cursor` (`CURSOR_SECRET`).
-    pub cursors: CursorKey,
+    /// Signs the opaque `next_cursor` (the SSM parameter `CURSOR_SECRET_PARAMETER`).
+    pub cursors: CursorSecret,
 }
 
 impl Deps {
     pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Deps> {
-        Ok(Deps {
-            store: ReservationsStore::from_env(config, env)?,
-            cursors: CursorKey::new(env.required("CURSOR_SECRET")?)?,
-        })
+        Ok(Deps { store: ReservationsStore::from_env(config, env)?, cursors: CursorSecret::from_env(config, env)? })
     }
 
     pub async fn from_env() -> anyhow::Result<Deps> {
@@ -36,7 +33,8 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
         let owner = http::query_param(&req, "owner");
         let cursor = http::query_param(&req, "cursor");
         let page =
-            flows::resources::list_resources(&deps.store, &deps.cursors, owner, limit, cursor.as_deref()).await?;
+            flows::resources::list_resources(&deps.store, &*deps.cursors.key().await?, owner, limit, cursor.as_deref())
+                .await?;
         json(StatusCode::OK, &page)
     })
     .await

@@ -235,6 +235,32 @@ async fn listing_refuses_bad_limits_and_foreign_or_tampered_cursors() {
 }
 
 #[tokio::test]
+async fn listing_is_a_503_not_a_500_while_the_cursor_secret_cannot_be_read_and_recovers_when_it_can() {
+    let app = TestApp::spawn().await;
+    app.product("P", "c", 100, 1).await;
+    let parameter = format!("/bazaar/missing-{}/cursor-secret", uuid::Uuid::new_v4().simple());
+    let deps = catalog_products_list::Deps {
+        cursor: bazaar_aws::cursor::CursorSecret::new(aws_sdk_ssm::Client::new(&app.config), &parameter),
+        ..app.list()
+    };
+    let r = catalog_products_list::handler(&deps, list_products(&[])).await;
+    let problem = assert_problem(&r, 503);
+    assert!(r.headers().contains_key("retry-after"), "{problem}");
+    assert!(!problem.to_string().contains(&parameter), "no internal detail: {problem}");
+
+    aws_sdk_ssm::Client::new(&app.config)
+        .put_parameter()
+        .name(&parameter)
+        .value("a-fresh-cursor-secret-0123456789")
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .send()
+        .await
+        .expect("put");
+    let r = catalog_products_list::handler(&deps, list_products(&[])).await;
+    assert_eq!(r.status(), 200, "a failed read is not cached: {}", text(&r));
+}
+
+#[tokio::test]
 async fn an_owner_cannot_change_another_owners_product_and_nothing_changes() {
     let app = TestApp::spawn().await;
     let (ana, bob) = (owner("owner-ana"), owner("owner-bob"));

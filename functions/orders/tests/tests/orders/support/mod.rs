@@ -33,6 +33,10 @@ impl TestApp {
         let stack = devstack::template::plan(&template_path(), &opts).expect("template plans");
         let config = moto.sdk_config().await;
         devstack::provision::provision(&stack, &config).await.expect("provisioned");
+        // The listing functions sign cursors with this stage's secret, read from SSM.
+        devstack::keys::put_cursor_secret(&config, &stack, "test-cursor-secret-0123456789abcdef")
+            .await
+            .expect("cursor secret");
         let table = stack.table("OrdersTable").expect("orders table").name.clone();
         let bus = stack.buses.first().expect("a bus").name.clone();
         TestApp { config, stack, endpoint: moto.endpoint.clone(), table, bus }

@@ -78,6 +78,10 @@ impl TestApp {
         };
         let config = moto.sdk_config().await;
         devstack::provision::provision(&stack, &config).await.expect("provisioned");
+        // The listing functions sign cursors with this stage's secret, read from SSM.
+        devstack::keys::put_cursor_secret(&config, &stack, "test-cursor-secret-0123456789abcdef")
+            .await
+            .expect("cursor secret");
         let table = stack.table(TABLE).expect("reservations table").name.clone();
         let bus = stack.buses.first().expect("a bus").name.clone();
         TestApp { config, stack, endpoint: moto.endpoint.clone(), table, bus }
@@ -92,7 +96,7 @@ impl TestApp {
                 [
                     ("RESERVATIONS_TABLE", self.table.as_str()),
                     ("EVENT_BUS_NAME", self.bus.as_str()),
-                    ("CURSOR_SECRET", "reservations-test-cursor-secret"),
+                    ("CURSOR_SECRET_PARAMETER", "/bazaar/unused/cursor-secret"),
                     ("RESERVATION_HOLD_SECONDS", "900"),
                     ("MAX_SLOTS_PER_RESERVATION", "8"),
                     ("REFUND_CUTOFF_HOURS", "24"),
