@@ -24,7 +24,7 @@ PARAMETERS  ?=
 SAMPLES     ?= 20
 PARAMETER_FLAGS = $(foreach p,$(PARAMETERS),--parameter $(p))
 
-.PHONY: help venv dev test fmt lint clippy template-lint unit build deploy invoke outbox schemas env check bench bench-dev secrets rotate-jwt dlq dlq-show dlq-redrive
+.PHONY: help venv dev test fmt lint clippy template-lint unit build deploy invoke outbox schemas env check metrics bench bench-dev secrets rotate-jwt dlq dlq-show dlq-redrive
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -86,6 +86,9 @@ deploy: $(STAMP) ## sam build + sam deploy (AWS credentials and the aarch64 rust
 invoke: $(STAMP) ## invoke a function on a running `make dev`: make invoke FN=auth-health EVENT=events/auth/health/get.json
 	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<binary> EVENT=<file>"; exit 2; }
 	@cargo lambda invoke "$(FN)" -A 127.0.0.1 -P $(LAMBDA_PORT) --data-file "$(EVENT)"
+
+metrics: ## add up the EMF metrics the functions of a running `make dev` emitted (orders, payments, bookings, consumer failures)
+	@cargo run -q -p devstack -- metrics
 
 outbox: ## show what the local system emailed or texted (moto's SES/SNS record)
 	@cargo run -q -p devstack -- outbox --moto-port $(MOTO_PORT)

@@ -7,6 +7,7 @@ pub mod env;
 pub mod gateway;
 pub mod invoke;
 pub mod keys;
+pub mod metrics;
 pub mod model;
 pub mod outbox;
 pub mod pattern;

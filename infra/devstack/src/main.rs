@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 use devstack::model::Stack;
 use devstack::template::PlanError;
@@ -38,6 +39,12 @@ enum Command {
         stage: String,
         #[command(flatten)]
         template: TemplateArg,
+    },
+    /// Add up the metrics the local functions emitted (EMF lines in the state directory).
+    Metrics {
+        /// Where `devstack up` keeps its state, relative to the workspace root.
+        #[arg(long, default_value = ".bazaar")]
+        state_dir: PathBuf,
     },
     /// Print the email and SMS moto recorded as sent.
     Outbox {
@@ -202,6 +209,13 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
                 Some(path) => devstack::env::write_env_file(&path, &env)?,
                 None => env.iter().for_each(|(k, v)| println!("{k}={v}")),
             }
+        }
+        Command::Metrics { state_dir } => {
+            let repo = up::preflight::find_repo(&std::env::current_dir()?)?;
+            let path = repo.join(state_dir).join(up::METRICS_FILE);
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {} (is `make dev` running?)", path.display()))?;
+            print!("{}", devstack::metrics::render(&devstack::metrics::summarize(&text)));
         }
         Command::Outbox { moto_port } => {
             let endpoint = format!("http://127.0.0.1:{moto_port}");

@@ -131,6 +131,7 @@ fn the_whole_auth_flow_runs_through_the_local_cloud() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(flow(&stack));
     rt.block_on(order_saga(&stack));
+    the_functions_metrics_add_up(&stack);
     readme_examples_work_as_written(&stack);
     every_sample_event_invokes(&stack);
 }
@@ -355,6 +356,19 @@ fn readme_examples_work_as_written(stack: &Devstack) {
         // /health, the placed order and the order read back later.
         assert_eq!(stdout.matches(r#""status":""#).count(), 3, "{stdout}");
     }
+}
+
+/// The functions, run by cargo lambda watch, wrote their EMF lines where `make metrics`
+/// reads them: the paid order was counted, and no consumer failed.
+fn the_functions_metrics_add_up(stack: &Devstack) {
+    let text = std::fs::read_to_string(stack._state.0.join(devstack::up::METRICS_FILE)).expect("metrics file");
+    let totals = devstack::metrics::summarize(&text);
+    let total = |name: &str| totals.iter().filter(|((n, _), _)| n == name).map(|(_, v)| *v).sum::<f64>();
+    assert!(total("OrdersPlaced") >= 1.0 && total("OrdersPaid") >= 1.0, "{totals:?}");
+    assert!(total("PaymentsSucceeded") >= 1.0, "{totals:?}");
+    assert_eq!(total("ConsumerFailures"), 0.0, "{totals:?}");
+    let stage = ("Stage".to_owned(), "e2e".to_owned());
+    assert!(totals.keys().any(|(n, labels)| n == "OrdersPaid" && labels.contains(&stage)), "{totals:?}");
 }
 
 /// `cargo lambda invoke` with every file of events/: every payload deserializes, and

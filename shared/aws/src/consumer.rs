@@ -46,6 +46,7 @@ where
         .filter_map(|failed| async move { failed })
         .collect()
         .await;
+    bazaar_runtime::metrics::count(bazaar_runtime::metrics::Metric::ConsumerFailures, failures.len() as u64);
     let mut response = SqsBatchResponse::default();
     response.batch_item_failures = failures
         .into_iter()

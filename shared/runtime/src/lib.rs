@@ -1,5 +1,5 @@
 //! Runtime glue shared by every Bazaar function: configuration from the environment, AWS
-//! SDK configuration, JSON logs, `application/problem+json` errors, the caller's identity
+//! SDK configuration, JSON logs, EMF metrics, `application/problem+json` errors, the caller's identity
 //! from the authorizer context, and correlation ids.
 
 pub mod config;
@@ -7,6 +7,7 @@ pub mod correlation;
 pub mod http;
 pub mod identity;
 pub mod logging;
+pub mod metrics;
 pub mod problem;
 
 pub use correlation::CorrelationId;

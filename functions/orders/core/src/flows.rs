@@ -7,6 +7,7 @@ use bazaar_events::Envelope;
 use bazaar_events::orders::{OrderCancelled, OrderPaid, OrderPlaced};
 use bazaar_events::payments::payment_id_for_order;
 use bazaar_runtime::Identity;
+use bazaar_runtime::metrics::{self, Metric};
 use chrono::Utc;
 use serde::Serialize;
 
@@ -56,6 +57,7 @@ pub async fn place_order(
         let (lines, total) = place::price(&lines, &products)?;
         let (order, record, event) = new_order(identity, lines, total, &hash, correlation_id);
         if store.place(&order, key, &record, outbox::put_event(store.table(), &event)?).await? {
+            metrics::count(Metric::OrdersPlaced, 1);
             tracing::info!(order_id = %order.id, lines = order.lines.len(), "order placed");
             return Ok(Placed { order, replayed: false });
         }
@@ -225,6 +227,14 @@ async fn move_order(
     let change =
         StatusChange { order_id: &order.id, from: order.status, to, reason: trigger.status_reason(), updated_at: &now };
     let outcome = store.transition(&change, marker, event).await?;
+    if outcome == Transition::Applied {
+        match to {
+            OrderStatus::Paid => metrics::count(Metric::OrdersPaid, 1),
+            OrderStatus::Cancelled => metrics::count(Metric::OrdersCancelled, 1),
+            OrderStatus::Rejected => metrics::count(Metric::OrdersRejected, 1),
+            OrderStatus::Pending | OrderStatus::AwaitingPayment => {}
+        }
+    }
     Ok((outcome, (outcome == Transition::Applied).then_some(moved)))
 }
 

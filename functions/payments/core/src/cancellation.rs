@@ -152,6 +152,7 @@ async fn attempt(
         let tombstone = tombstone(subject, &request.payer, &request.amount, now);
         let settled = request.settled(store, &tombstone, MoneyOutcome::NothingCharged)?;
         // `false`: the payment (or this event's marker with its tombstone) appeared meanwhile.
+        // Not counted as a failed payment: nobody tried to pay it.
         return Ok(store
             .create(&tombstone, Some(marker), vec![settled])
             .await?
@@ -211,7 +212,10 @@ async fn refund(
     ))?;
     let settled = request.settled(store, &next, MoneyOutcome::Refunded)?;
     Ok(match store.transition(&next, PaymentStatus::Succeeded, vec![refunded, settled], Some(marker)).await? {
-        SettleWrite::Applied => Some(Cancelled::Refunded(next)),
+        SettleWrite::Applied => {
+            flows::count_status(PaymentStatus::Refunded);
+            Some(Cancelled::Refunded(next))
+        }
         SettleWrite::Duplicate => Some(Cancelled::AlreadyProcessed),
         SettleWrite::NotPending => None,
     })

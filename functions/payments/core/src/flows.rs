@@ -6,6 +6,7 @@ use bazaar_events::catalog::StockReserved;
 use bazaar_events::payments::{PaymentFailed, PaymentSucceeded, Subject};
 use bazaar_events::{Envelope, Money};
 use bazaar_runtime::Identity;
+use bazaar_runtime::metrics::{self, Metric};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -49,6 +50,16 @@ fn settlement_event(
             },
             correlation_id,
         )),
+    }
+}
+
+/// Counts a payment that reached `status` (a created PENDING one counts nothing yet).
+pub(crate) fn count_status(status: PaymentStatus) {
+    match status {
+        PaymentStatus::Succeeded => metrics::count(Metric::PaymentsSucceeded, 1),
+        PaymentStatus::Failed => metrics::count(Metric::PaymentsFailed, 1),
+        PaymentStatus::Refunded => metrics::count(Metric::PaymentsRefunded, 1),
+        PaymentStatus::Pending => {}
     }
 }
 
@@ -124,6 +135,7 @@ pub async fn create_payment<T: bazaar_events::Event>(
     };
     let marker = store.inbox_marker(consumer, &event.metadata.event_id.to_string())?;
     if store.create(&payment, Some(marker), outbox.into_iter().collect()).await? {
+        count_status(payment.status);
         tracing::info!(
             payment_id = %payment.payment_id,
             subject_kind = payment.subject.kind.as_str(),
@@ -203,10 +215,12 @@ pub(crate) async fn settle(
     events.extend(extra);
     match store.transition(&next, PaymentStatus::Pending, events, marker).await? {
         SettleWrite::Applied if expired => {
+            count_status(next.status);
             tracing::info!(payment_id = %next.payment_id, "payment window closed: payment failed as expired");
             Ok(Settled::Expired(next))
         }
         SettleWrite::Applied => {
+            count_status(next.status);
             tracing::info!(payment_id = %next.payment_id, status = %next.status, "payment settled");
             Ok(Settled::Applied(next))
         }

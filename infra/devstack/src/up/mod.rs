@@ -155,7 +155,11 @@ async fn prepare(options: &UpOptions, children: &mut Children) -> anyhow::Result
 
     step(3, "planning template.yaml and writing the functions' environment");
     let stack = plan_stack_with(&repo.join(&options.template), &options.stage, &moto_endpoint, &options.parameters)?;
-    let env = crate::env::union_env(&stack, &moto_endpoint)?;
+    let mut env = crate::env::union_env(&stack, &moto_endpoint)?;
+    // What the functions count goes here too (`make metrics`); a fresh moto, fresh counts.
+    let metrics_file = state_dir.join(METRICS_FILE);
+    std::fs::write(&metrics_file, "").with_context(|| format!("creating {}", metrics_file.display()))?;
+    env.insert("BAZAAR_METRICS_FILE".to_owned(), metrics_file.display().to_string());
     crate::env::write_env_file(&state_dir.join("dev.env"), &env)?;
 
     step(4, "provisioning tables, queues, buses, topics and dev signing keys into moto");
@@ -169,6 +173,9 @@ async fn prepare(options: &UpOptions, children: &mut Children) -> anyhow::Result
     crate::keys::put_cursor_secret(&config, &stack, &cursor_secret).await?;
     Ok(Prepared { repo, state_dir, tools, moto_endpoint, config, stack, provisioned })
 }
+
+/// The EMF lines the functions emit, under the state directory.
+pub const METRICS_FILE: &str = "metrics.jsonl";
 
 /// Plans the template for `stage` against moto at `moto_endpoint`.
 pub fn plan_stack(template: &Path, stage: &str, moto_endpoint: &str) -> anyhow::Result<Stack> {

@@ -7,6 +7,7 @@ use bazaar_events::Envelope;
 use bazaar_events::reservations::{
     ReservationCancelled, ReservationCheckedIn, ReservationConfirmed, ReservationReminderDue,
 };
+use bazaar_runtime::metrics::{self, Metric};
 use chrono::{DateTime, Duration, Utc};
 use futures::StreamExt;
 
@@ -60,6 +61,13 @@ pub async fn apply_move(
     }
     let event = announce(store.table(), current, &to, m)?;
     let outcome = store.transition(current, &to, marker, event).await?;
+    if outcome == Transition::Applied {
+        match to.status {
+            ReservationStatus::Confirmed => metrics::count(Metric::BookingsConfirmed, 1),
+            ReservationStatus::Cancelled => metrics::count(Metric::BookingsCancelled, 1),
+            _ => {}
+        }
+    }
     Ok((outcome, (outcome == Transition::Applied).then_some(to)))
 }
 

@@ -87,6 +87,7 @@ pub async fn create_reservation(
             new_reservation(identity, &resource, &plan, &hash, settings, now, correlation_id);
         match store.reserve(&reservation, key, &record, outbox::put_event(store.table(), &event)?).await? {
             Reserve::Created => {
+                bazaar_runtime::metrics::count(bazaar_runtime::metrics::Metric::BookingsRequested, 1);
                 tracing::info!(reservation_id = %reservation.id, resource_id = %resource.id, slots = plan.slots.len(), "reservation requested");
                 return Ok(Booked { reservation, replayed: false });
             }

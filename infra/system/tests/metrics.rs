@@ -1,0 +1,96 @@
+//! The EMF metrics the functions emit, counted through a whole system: each state change is
+//! counted once (its own test binary: the capture is process-wide).
+
+use std::time::Duration;
+
+use bazaar_runtime::metrics::{self, Metric};
+use bazaar_system::{System, SystemOptions, eventually, system::ADMIN_EMAIL, system::ADMIN_PASSWORD};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+const SETTLE: Duration = Duration::from_secs(60);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn orders_payments_bookings_and_consumer_failures_are_counted_once_each() {
+    let captured = metrics::capture();
+    let sys = System::start(SystemOptions::default().payment_success_rate("1.0")).await.expect("system");
+    let api = &sys.api;
+    let admin = api.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.expect("admin");
+    let (_, customer) = api.new_customer().await.expect("customer");
+    let status = async |id: &str| {
+        let r = api.get(&format!("/orders/{id}"), Some(&customer)).await.expect("get");
+        r.body["status"].as_str().unwrap_or_default().to_owned()
+    };
+
+    // Paid, rejected, and cancelled right away.
+    let lamp = api.create_product(&admin, "Lamp", 2_500, 5).await.expect("product");
+    let paid = eventually(SETTLE, "the product orderable", || async {
+        let r = api.place_order(&customer, &[(&lamp, 1)]).await?;
+        Ok((r.status == StatusCode::CREATED).then(|| r.body["id"].as_str().unwrap_or_default().to_owned()))
+    })
+    .await
+    .expect("placed");
+    let rejected = api.place_order(&customer, &[(&lamp, 100)]).await.expect("placed");
+    let rejected = rejected.body["id"].as_str().expect("id").to_owned();
+    let cancelled = api.place_order(&customer, &[(&lamp, 1)]).await.expect("placed");
+    let cancelled_payment = cancelled.body["payment_id"].as_str().expect("payment id").to_owned();
+    let cancelled = cancelled.body["id"].as_str().expect("id").to_owned();
+    let r = api.post(&format!("/orders/{cancelled}/cancel"), Some(&customer), &json!({})).await.expect("cancel");
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    for (id, want) in [(&paid, "PAID"), (&rejected, "REJECTED"), (&cancelled, "CANCELLED")] {
+        eventually(SETTLE, want, || async { Ok((status(id).await == want).then_some(())) }).await.expect(want);
+    }
+
+    // A booking, confirmed by its simulated payment.
+    let all_day = json!([{ "open": "00:00", "close": "24:00" }]);
+    let hours: serde_json::Map<String, serde_json::Value> =
+        ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].iter().map(|d| ((*d).to_owned(), all_day.clone())).collect();
+    let resource = json!({
+        "name": "Court 1", "kind": "room", "time_zone": "UTC", "opening_hours": hours, "slot_minutes": 60,
+        "price_per_slot": { "amount_minor": 1500, "currency": "EUR" },
+    });
+    let created = api.post("/resources", Some(&admin), &resource).await.expect("resource");
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let start = (chrono::Utc::now() + chrono::Duration::days(3)).date_naive().and_hms_opt(10, 0, 0).expect("time");
+    let booking = json!({
+        "resource_id": created.body["id"], "start": format!("{start}Z").replace(' ', "T"),
+        "end": format!("{}Z", start + chrono::Duration::hours(1)).replace(' ', "T"),
+    });
+    let key = uuid::Uuid::new_v4().to_string();
+    let booked = api
+        .send(Method::POST, "/reservations", Some(&customer), Some(&booking), &[("idempotency-key", &key)])
+        .await
+        .expect("book");
+    assert_eq!(booked.status, StatusCode::CREATED, "{}", booked.body);
+    let path = format!("/reservations/{}", booked.body["id"].as_str().expect("id"));
+    eventually(SETTLE, "the booking confirmed", || async {
+        Ok((api.get(&path, Some(&customer)).await?.body["status"] == "CONFIRMED").then_some(()))
+    })
+    .await
+    .expect("confirmed");
+
+    // The cancelled order's payment was refunded, or never created (the cancel came first).
+    let ended = eventually(SETTLE, "the cancelled order's payment settled", || async {
+        let r = api.get(&format!("/payments/{cancelled_payment}"), Some(&customer)).await?;
+        let status = r.body["status"].as_str().unwrap_or_default().to_owned();
+        Ok(["FAILED", "REFUNDED"].contains(&status.as_str()).then_some(status))
+    })
+    .await
+    .expect("settled");
+    // Let the last events reach their consumers (nothing more is counted after them).
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let total = |m| captured.total(m);
+    assert_eq!(total(Metric::OrdersPlaced), 3);
+    assert_eq!(total(Metric::OrdersPaid), 1);
+    assert_eq!(total(Metric::OrdersRejected), 1);
+    assert_eq!(total(Metric::OrdersCancelled), 1);
+    let refunded = u64::from(ended == "REFUNDED");
+    assert_eq!(total(Metric::PaymentsRefunded), refunded, "{ended}");
+    assert_eq!(total(Metric::PaymentsSucceeded), 2 + refunded, "the paid order, the booking (and a refunded charge)");
+    assert_eq!(total(Metric::PaymentsFailed), 0, "no payment was declined; a tombstone is no payment");
+    assert_eq!((total(Metric::BookingsRequested), total(Metric::BookingsConfirmed)), (1, 1));
+    assert_eq!(total(Metric::BookingsCancelled), 0);
+    assert_eq!(total(Metric::ConsumerFailures), 0, "{:#?}", captured.lines());
+    let line: serde_json::Value = serde_json::from_str(&captured.lines()[0]).expect("EMF JSON");
+    assert_eq!(line["_aws"]["CloudWatchMetrics"][0]["Namespace"], "Bazaar");
+}
