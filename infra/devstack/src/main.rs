@@ -352,6 +352,12 @@ fn summarise(stack: &Stack) {
     line("http routes", routes.iter().map(String::as_str).collect());
     let authorizers = stack.http_api.iter().flat_map(|a| a.authorizers.keys()).map(String::as_str).collect();
     line("authorizers", authorizers);
+    let mut kinds: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for item in &stack.deploy_only {
+        *kinds.entry(item.rsplit(": ").next().unwrap_or(item)).or_default() += 1;
+    }
+    let kinds: Vec<String> = kinds.iter().map(|(kind, n)| format!("{n} {kind}")).collect();
+    println!("{:<18} {:>3}  (AWS only: {})", "deploy-only", stack.deploy_only.len(), kinds.join(", "));
     let count = |f: fn(&devstack::model::Function) -> usize| stack.functions.iter().map(f).sum::<usize>();
     println!(
         "{:<18} {:>3}  ({} sqs, {} dynamodb stream, {} schedule)",

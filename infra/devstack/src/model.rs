@@ -25,6 +25,8 @@ pub struct Stack {
     pub email_identities: Vec<String>,
     pub functions: Vec<Function>,
     pub http_api: Option<HttpApi>,
+    /// Resources that exist only in AWS (alarms, log groups, dashboards), as `Id: Type`.
+    pub deploy_only: Vec<String>,
 }
 
 #[derive(Debug, Clone)]

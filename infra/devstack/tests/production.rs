@@ -132,3 +132,122 @@ fn tables_outlive_the_stack_and_are_protected_outside_dev() {
         );
     }
 }
+
+/// `{"Ref": id}` or `{"Fn::GetAtt": [id, attr]}` / `"id.attr"`: the resource a value names.
+fn named(value: &serde_json::Value) -> Option<String> {
+    if let Some(id) = value.get("Ref").and_then(|v| v.as_str()) {
+        return Some(id.to_owned());
+    }
+    match value.get("Fn::GetAtt")? {
+        serde_json::Value::String(s) => s.split('.').next().map(str::to_owned),
+        serde_json::Value::Array(items) => items.first().and_then(|v| v.as_str()).map(str::to_owned),
+        _ => None,
+    }
+}
+
+/// Every resource an alarm watches (the values of its metrics' dimensions) and its actions.
+fn watched(alarm: &serde_json::Value) -> (Vec<String>, Vec<String>) {
+    let p = &alarm["Properties"];
+    let mut dims: Vec<&serde_json::Value> = p["Dimensions"].as_array().into_iter().flatten().collect();
+    for m in p["Metrics"].as_array().into_iter().flatten() {
+        dims.extend(m.pointer("/MetricStat/Metric/Dimensions").and_then(|d| d.as_array()).into_iter().flatten());
+    }
+    let watched = dims.iter().filter_map(|d| named(&d["Value"])).collect();
+    let actions = p["AlarmActions"].as_array().into_iter().flatten().filter_map(named).collect();
+    (watched, actions)
+}
+
+#[test]
+fn every_dlq_and_function_is_watched_and_every_function_logs_with_retention() {
+    let doc = devstack::template::read(&template_path()).expect("template");
+    let resources = doc["Resources"].as_object().expect("resources");
+    let of_type = |t: &str| {
+        resources.iter().filter(move |(_, r)| r["Type"] == t).map(|(id, r)| (id.clone(), r)).collect::<Vec<_>>()
+    };
+    let alarms = of_type("AWS::CloudWatch::Alarm");
+    let watchers = |id: &str| alarms.iter().filter(|(_, a)| watched(a).0.iter().any(|w| w == id)).count();
+    for (_, alarm) in &alarms {
+        assert_eq!(watched(alarm).1, ["AlarmTopic"], "every alarm notifies AlarmTopic: {alarm}");
+    }
+
+    let dlqs: Vec<String> =
+        of_type("AWS::SQS::Queue").into_iter().map(|(id, _)| id).filter(|id| id.ends_with("DLQ")).collect();
+    assert!(dlqs.len() >= 15, "{dlqs:?}");
+    // Every queue that dead letters are sent to (redrive policies, rule targets' and stream
+    // sources' failure destinations) is one of them, so none escapes an alarm.
+    fn targets(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (k, v) in map {
+                    let dead_letter = k == "deadLetterTargetArn"
+                        || (k == "Arn" && map.len() == 1)
+                        || (k == "Destination" && map.contains_key("Type"));
+                    match named(v) {
+                        Some(id) if dead_letter => out.push(id),
+                        _ => targets(v, out),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| targets(v, out)),
+            _ => {}
+        }
+    }
+    let mut dead_letter_targets = Vec::new();
+    for (_, r) in resources {
+        for key in ["RedrivePolicy", "Targets", "Events"] {
+            targets(&r["Properties"][key], &mut dead_letter_targets);
+        }
+    }
+    let queues: Vec<String> = of_type("AWS::SQS::Queue").into_iter().map(|(id, _)| id).collect();
+    let dead_letter_targets: Vec<String> = dead_letter_targets.into_iter().filter(|t| queues.contains(t)).collect();
+    assert!(dead_letter_targets.len() >= dlqs.len(), "{dead_letter_targets:?}");
+    for target in &dead_letter_targets {
+        assert!(dlqs.contains(target), "{target} receives dead letters but is not named …DLQ");
+    }
+    for dlq in &dlqs {
+        assert!(watchers(dlq) >= 1, "{dlq} has no alarm on its depth");
+    }
+
+    let log_groups: std::collections::BTreeMap<String, &serde_json::Value> =
+        of_type("AWS::Logs::LogGroup").into_iter().collect();
+    for (id, function) in of_type("AWS::Serverless::Function") {
+        let group = named(&function["Properties"]["LoggingConfig"]["LogGroup"])
+            .unwrap_or_else(|| panic!("{id} names no log group"));
+        let group =
+            log_groups.get(&group).unwrap_or_else(|| panic!("{id}: {group} is not a log group of the template"));
+        assert!(group["Properties"].get("RetentionInDays").is_some(), "{id}: its log group keeps logs forever");
+        assert!(watchers(&id) >= 1, "{id} has no errors/throttles alarm");
+        let streams =
+            function["Properties"]["Events"].as_object().into_iter().flatten().any(|(_, e)| e["Type"] == "DynamoDB");
+        if streams {
+            let iterator_age = alarms
+                .iter()
+                .any(|(_, a)| a["Properties"]["MetricName"] == "IteratorAge" && watched(a).0.contains(&id));
+            assert!(iterator_age, "{id} reads a stream and has no iterator age alarm");
+        }
+    }
+    assert!(alarms.iter().any(|(_, a)| a["Properties"]["MetricName"] == "5xx"), "no API 5xx alarm");
+    let api = &resources["HttpApi"]["Properties"]["AccessLogSettings"];
+    assert_eq!(named(&api["DestinationArn"]).as_deref(), Some("ApiAccessLogGroup"), "API access logs");
+    assert!(!api["Format"].as_str().unwrap_or_default().contains("header"), "access logs carry no headers (tokens)");
+    assert_eq!(of_type("AWS::CloudWatch::Dashboard").len(), 1);
+}
+
+#[test]
+fn the_devstack_plans_around_deploy_only_resources_and_refuses_unknown_ones() {
+    let stack = devstack::template::plan(&template_path(), &opts(&[])).expect("plans");
+    assert!(stack.deploy_only.iter().any(|d| d.ends_with(": AWS::CloudWatch::Alarm")), "{:?}", stack.deploy_only);
+    assert!(stack.deploy_only.iter().any(|d| d.ends_with(": AWS::Logs::LogGroup")));
+    assert!(
+        !stack.deploy_only.iter().any(|d| d.starts_with("AlarmEmailSubscription")),
+        "its condition is false by default"
+    );
+    let with_email =
+        devstack::template::plan(&template_path(), &opts(&[("AlarmEmail", "ops@example.com")])).expect("plans");
+    assert!(with_email.deploy_only.iter().any(|d| d == "AlarmEmailSubscription: AWS::SNS::Subscription"));
+    let unknown = "Resources:\n  Box:\n    Type: AWS::EC2::Instance\n    Properties: {}\n";
+    match devstack::template::plan_str(unknown, &opts(&[])) {
+        Err(PlanError::Unsupported(items)) => assert_eq!(items, ["Box: AWS::EC2::Instance"]),
+        other => panic!("{other:?}"),
+    }
+}

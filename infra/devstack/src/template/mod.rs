@@ -188,6 +188,10 @@ impl<'r, 't> Builder<'r, 't> {
     }
 
     fn build(&mut self, id: &str, kind: &str, props: &Json) -> Result<(), PlanError> {
+        if support::DEPLOY_ONLY_TYPES.contains(&kind) {
+            self.stack.deploy_only.push(format!("{id}: {kind}"));
+            return Ok(());
+        }
         match kind {
             "AWS::DynamoDB::Table" => self.table(id, props),
             "AWS::SQS::Queue" => self.queue(id, props),

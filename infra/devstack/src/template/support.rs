@@ -16,6 +16,12 @@ pub(crate) const RESOURCE_TYPES: &[&str] = &[
     "AWS::SES::EmailIdentity",
 ];
 
+/// Resource types that only matter in AWS: monitoring and logging, which moto does not run
+/// and nothing local depends on. The devstack plans around them (their properties are not
+/// even resolved) and `devstack check` lists them; any other type is refused.
+pub(crate) const DEPLOY_ONLY_TYPES: &[&str] =
+    &["AWS::CloudWatch::Alarm", "AWS::CloudWatch::Dashboard", "AWS::Logs::LogGroup", "AWS::SNS::Subscription"];
+
 pub(crate) const EVENT_TYPES: &[&str] = &["HttpApi", "SQS", "DynamoDB", "Schedule", "ScheduleV2"];
 
 /// Transforms other than SAM's (macros rewrite the template in ways we cannot know).
@@ -37,6 +43,9 @@ pub(crate) fn unsupported(resources: &Map<String, Json>) -> Vec<String> {
     let mut out = Vec::new();
     for (id, resource) in resources {
         let kind = resource.get("Type").and_then(Json::as_str).unwrap_or("(no Type)");
+        if DEPLOY_ONLY_TYPES.contains(&kind) {
+            continue;
+        }
         if !RESOURCE_TYPES.contains(&kind) {
             out.push(format!("{id}: {kind}"));
             continue;
