@@ -79,9 +79,9 @@ env: ## write .bazaar/dev.env: every function's environment, for `cargo lambda w
 build: $(STAMP) ## release build of every function for Lambda (arm64)
 	@cargo lambda build --release --arm64
 
-deploy: $(STAMP) ## sam build + sam deploy (AWS credentials and the aarch64 rust target needed)
+deploy: $(STAMP) ## sam build + sam deploy of STAGE (its samconfig profile; AWS credentials and the aarch64 rust target needed)
 	@sam build --beta-features --config-file infra/samconfig.toml
-	@sam deploy --config-file infra/samconfig.toml
+	@sam deploy --config-file infra/samconfig.toml $(if $(filter-out dev,$(STAGE)),--config-env $(STAGE),)
 
 invoke: $(STAMP) ## invoke a function on a running `make dev`: make invoke FN=auth-health EVENT=events/auth/health/get.json
 	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<binary> EVENT=<file>"; exit 2; }
