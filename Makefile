@@ -59,7 +59,7 @@ clippy:
 	@echo "==> cargo clippy (warnings denied)"
 	@cargo clippy --workspace --all-targets -- -D warnings
 
-template-lint: $(STAMP) ## cfn-lint and sam validate --lint on template.yaml (offline)
+template-lint: $(STAMP) ## cfn-lint (informational checks too) and sam validate --lint on template.yaml (offline)
 	@echo "==> cfn-lint template.yaml (informational checks included)"
 	@cfn-lint template.yaml --include-checks I
 	@echo "==> sam validate --lint"
