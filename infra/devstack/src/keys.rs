@@ -92,16 +92,7 @@ pub async fn put_key_parameters(config: &aws_types::SdkConfig, stack: &Stack, ke
         ("JwtSigningKeyParameter", signing.to_string(), ParameterType::SecureString),
         ("JwtPublicKeysParameter", keys.jwks.to_string(), ParameterType::String),
     ] {
-        let name = name(param)?;
-        client
-            .put_parameter()
-            .name(&name)
-            .value(value)
-            .r#type(kind)
-            .overwrite(true)
-            .send()
-            .await
-            .with_context(|| format!("putting SSM parameter {name}"))?;
+        crate::secrets::overwrite(&client, &name(param)?, &value, kind).await?;
     }
     Ok(())
 }
@@ -152,16 +143,7 @@ async fn put_secure(config: &aws_types::SdkConfig, stack: &Stack, parameter: &st
     let Some(name) = stack.parameters.get(parameter) else {
         return Ok(());
     };
-    aws_sdk_ssm::Client::new(config)
-        .put_parameter()
-        .name(name)
-        .value(secret)
-        .r#type(ParameterType::SecureString)
-        .overwrite(true)
-        .send()
-        .await
-        .with_context(|| format!("putting SSM parameter {name}"))?;
-    Ok(())
+    crate::secrets::overwrite(&aws_sdk_ssm::Client::new(config), name, secret, ParameterType::SecureString).await
 }
 
 #[cfg(test)]

@@ -213,7 +213,8 @@ async fn create(ssm: &Client, name: &str, value: &str, kind: ParameterType) -> a
     }
 }
 
-async fn overwrite(ssm: &Client, name: &str, value: &str, kind: ParameterType) -> anyhow::Result<()> {
+/// Writes `name`, replacing any value it had.
+pub(crate) async fn overwrite(ssm: &Client, name: &str, value: &str, kind: ParameterType) -> anyhow::Result<()> {
     ssm.put_parameter()
         .name(name)
         .value(value)
