@@ -22,9 +22,18 @@ RETIRE      ?=
 # Template parameters for `make dev` / `make bench`: PARAMETERS='AuthRateLimitPerIp=10000 EventBatchingWindowSeconds=1'
 PARAMETERS  ?=
 SAMPLES     ?= 20
+RUNS        ?= 20
 PARAMETER_FLAGS = $(foreach p,$(PARAMETERS),--parameter $(p))
 
-.PHONY: help venv dev test fmt lint clippy template-lint unit build deploy invoke outbox schemas env check metrics bench bench-dev secrets rotate-jwt dlq dlq-show dlq-redrive
+# Lambda builds: the architecture (arm64 needs the aarch64-unknown-linux-gnu rustup target),
+# where cargo lambda puts the zips, and the size no zip may pass (bytes).
+ARCH        ?= arm64
+LAMBDA_DIR  ?= target/lambda
+ZIP_LIMIT   ?= 3000000
+# Every function crate: functions/<service>/<name>/ is the package <service>-<name> (tests/layout.rs).
+FUNCTIONS   := $(sort $(subst /,-,$(patsubst functions/%/src/main.rs,%,$(wildcard functions/*/*/src/main.rs))))
+
+.PHONY: help venv dev test fmt lint clippy template-lint unit build zip-sizes deploy invoke outbox schemas env check metrics bench bench-init measure-profiles bench-dev secrets rotate-jwt dlq dlq-show dlq-redrive
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -76,11 +85,38 @@ check: ## plan template.yaml and check its Rules for a stage: make check STAGE=p
 env: ## write .bazaar/dev.env: every function's environment, for `cargo lambda watch --env-file`
 	@cargo run -q -p devstack -- env --out .bazaar/dev.env --moto-port $(MOTO_PORT)
 
-build: $(STAMP) ## release build of every function for Lambda (arm64)
-	@cargo lambda build --release --arm64
+build: $(STAMP) ## release zip of every function, one cargo invocation: make build [ARCH=x86_64] (arm64 needs the aarch64 rust target)
+	@echo "==> cargo lambda build --release, $(words $(FUNCTIONS)) functions for $(ARCH), into $(LAMBDA_DIR)"
+	@rm -f $(LAMBDA_DIR)/ARCH
+	@cargo lambda build --release --$(subst _,-,$(ARCH)) --output-format zip --lambda-dir $(LAMBDA_DIR) $(addprefix -p ,$(FUNCTIONS))
+	@echo $(ARCH) > $(LAMBDA_DIR)/ARCH
+	@$(MAKE) --no-print-directory zip-sizes
 
-deploy: $(STAMP) ## sam build + sam deploy of STAGE (its samconfig profile; AWS credentials and the aarch64 rust target needed)
-	@sam build --beta-features --config-file infra/samconfig.toml
+zip-sizes: ## the size of every function's zip from `make build`; fails above ZIP_LIMIT bytes
+	@over=0; for f in $(FUNCTIONS); do \
+	  z=$(LAMBDA_DIR)/$$f/bootstrap.zip; test -f $$z || { echo "$$z is missing: make build" >&2; exit 1; }; \
+	  s=$$(stat -c %s $$z); echo "$$s $$f"; \
+	  if [ $$s -gt $(ZIP_LIMIT) ]; then echo "$$f: $$s bytes, over the $(ZIP_LIMIT) byte budget" >&2; over=1; fi; \
+	done > $(LAMBDA_DIR)/zip-sizes.txt; \
+	sort -n $(LAMBDA_DIR)/zip-sizes.txt | awk '{ s[NR] = $$1; n[NR] = $$2 } END { \
+	  printf "zips: %d functions, smallest %.2f MB (%s), median %.2f MB, largest %.2f MB (%s)\n", \
+	    NR, s[1] / 1e6, n[1], s[int((NR + 1) / 2)] / 1e6, s[NR] / 1e6, n[NR] }'; \
+	exit $$over
+
+# `sam build` runs build-<LogicalId> here for every function (BuildMethod: makefile, built in
+# source): it unpacks the zip `make build` made, so SAM compiles nothing. The logical id is the
+# crate name in PascalCase plus "Function" (tests/layout.rs holds every function to that).
+build-%Function:
+	@bin=$$(sed -E 's/([a-z0-9])([A-Z])/\1-\2/g' <<< '$*' | tr '[:upper:]' '[:lower:]'); \
+	zip="$(LAMBDA_DIR)/$$bin/bootstrap.zip"; \
+	test -f "$$zip" || { echo "$$bin: $$zip is missing; run make build first" >&2; exit 1; }; \
+	built=$$(cat $(LAMBDA_DIR)/ARCH 2>/dev/null || echo unknown); \
+	test "$$built" = "$(ARCH)" || { echo "$$bin was built for $$built, not $(ARCH): make build ARCH=$(ARCH)" >&2; exit 1; }; \
+	test -n "$${ARTIFACTS_DIR:-}" || { echo "build-$*Function is run by sam build, which sets ARTIFACTS_DIR" >&2; exit 2; }; \
+	python3 -m zipfile -e "$$zip" "$$ARTIFACTS_DIR" && chmod 755 "$$ARTIFACTS_DIR/bootstrap"
+
+deploy: $(STAMP) ## sam build (unpacks `make build`'s zips) + sam deploy of STAGE with its samconfig profile (AWS credentials needed)
+	@sam build --config-file infra/samconfig.toml
 	@sam deploy --config-file infra/samconfig.toml $(if $(filter-out dev,$(STAGE)),--config-env $(STAGE),)
 
 invoke: $(STAMP) ## invoke a function on a running `make dev`: make invoke FN=auth-health EVENT=events/auth/health/get.json
@@ -96,6 +132,13 @@ outbox: ## show what the local system emailed or texted (moto's SES/SNS record)
 bench: $(STAMP) ## saga latency (p50/p90), AWS requests per step and cost per 1M orders, in process on moto: make bench ORDERS=100 SAMPLES=20
 	@cargo build -q -p bazaar-system --bin bench
 	@target/debug/bench $(ORDERS) --samples $(SAMPLES) $(PARAMETER_FLAGS)
+
+bench-init: ## init time and memory of every function as Lambda counts them, from `make build ARCH=x86_64`'s zips: make bench-init RUNS=20
+	@cargo build -q -p bazaar-system --bin coldstart
+	@target/debug/coldstart --runs $(RUNS) --lambda-dir $(LAMBDA_DIR)
+
+measure-profiles: ## build a sample of functions under each candidate release profile and compare (README "Profiles"; ~1 h)
+	@infra/measure-profiles.sh
 
 bench-dev: ## saga latency (p50/p90) of a running `make dev`: make bench-dev SAMPLES=30
 	@cargo build -q -p bazaar-system --bin bench

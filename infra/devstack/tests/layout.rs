@@ -53,7 +53,12 @@ fn function_crates_and_template_functions_match_one_to_one() {
     }
     let crates = function_crates(&root);
     assert!(crates.len() >= 13, "found only {crates:?}");
-    for (name, _) in &crates {
+    for (name, dir) in &crates {
+        // The Makefile lists function packages from the folders: functions/<service>/<name>/
+        // must be the package <service>-<name>.
+        let folder = dir.strip_prefix(root.join("functions")).expect("under functions/");
+        let expected: Vec<String> = folder.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+        assert_eq!(name, &expected.join("-"), "the crate in {} must be named {}", dir.display(), expected.join("-"));
         let resources = by_binary.get(name.as_str()).cloned().unwrap_or_default();
         assert_eq!(
             resources,

@@ -1,0 +1,125 @@
+//! `sam build` compiles nothing: every function's `BuildMethod: makefile` runs the Makefile's
+//! `build-<LogicalId>`, which unpacks the zip `make build` made for that function. Driven with
+//! the real SAM CLI (from .venv, offline) over zips made here, one per template function, so
+//! the test needs no release build.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use bazaar_testkit::{template_path, venv_tool, workspace_root};
+use devstack::template::{PlanOptions, plan};
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("bazaar-sam-build-{name}-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+/// A lambda dir as `make build ARCH=<arch>` leaves it: `<bin>/bootstrap.zip` for every
+/// function, whose bootstrap prints the binary's name, and the `ARCH` marker.
+fn fake_lambda_dir(root: &Path, binaries: &[String], arch: &str) -> PathBuf {
+    let lambda = root.join("lambda");
+    let python = venv_tool("python3");
+    for bin in binaries {
+        let dir = lambda.join(bin);
+        std::fs::create_dir_all(&dir).expect("bin dir");
+        let bootstrap = root.join("bootstrap");
+        std::fs::write(&bootstrap, format!("#!/bin/sh\necho {bin}\n")).expect("bootstrap");
+        let zipped = Command::new(&python)
+            .args(["-m", "zipfile", "-c"])
+            .arg(dir.join("bootstrap.zip"))
+            .arg("bootstrap")
+            .current_dir(root)
+            .status()
+            .expect("python3 -m zipfile");
+        assert!(zipped.success());
+    }
+    std::fs::write(lambda.join("ARCH"), format!("{arch}\n")).expect("ARCH");
+    lambda
+}
+
+fn sam_build(lambda: &Path, build_dir: &Path, arch: &str) -> Output {
+    let venv_bin = workspace_root().join(".venv/bin");
+    let path = format!("{}:{}", venv_bin.display(), std::env::var("PATH").unwrap_or_default());
+    Command::new(venv_tool("sam"))
+        .args(["build", "--config-file", "infra/samconfig.toml", "--build-dir"])
+        .arg(build_dir)
+        .current_dir(workspace_root())
+        .env("PATH", path)
+        .env("SAM_CLI_TELEMETRY", "0")
+        .env("LAMBDA_DIR", lambda)
+        .env("ARCH", arch)
+        .output()
+        .expect("run sam build")
+}
+
+fn functions() -> Vec<(String, String)> {
+    let stack =
+        plan(&template_path(), &PlanOptions { moto_endpoint: "http://127.0.0.1:4566".into(), ..Default::default() })
+            .expect("template plans");
+    stack.functions.iter().map(|f| (f.logical_id.clone(), f.binary.clone())).collect()
+}
+
+#[test]
+fn sam_build_unpacks_the_zips_of_make_build_for_every_function() {
+    let functions = functions();
+    let binaries: Vec<String> = functions.iter().map(|(_, b)| b.clone()).collect();
+    let root = scratch("ok");
+    let lambda = fake_lambda_dir(&root, &binaries, "arm64");
+    let build_dir = root.join("build");
+
+    let out = sam_build(&lambda, &build_dir, "arm64");
+    assert!(
+        out.status.success(),
+        "sam build failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let built = std::fs::read_to_string(build_dir.join("template.yaml")).expect("built template");
+    for (logical_id, bin) in &functions {
+        let bootstrap = build_dir.join(logical_id).join("bootstrap");
+        let text = std::fs::read_to_string(&bootstrap).unwrap_or_else(|e| panic!("{}: {e}", bootstrap.display()));
+        assert_eq!(text, format!("#!/bin/sh\necho {bin}\n"), "{logical_id} got another function's code");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&bootstrap).expect("metadata").permissions().mode();
+            assert_eq!(mode & 0o111, 0o111, "{logical_id}'s bootstrap is not executable ({mode:o})");
+        }
+        assert!(
+            built.contains(&format!("CodeUri: {logical_id}\n")),
+            "the built template does not point {logical_id} at its artifact"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn sam_build_refuses_zips_built_for_another_architecture() {
+    let functions = functions();
+    let binaries: Vec<String> = functions.iter().map(|(_, b)| b.clone()).collect();
+    let root = scratch("arch");
+    let lambda = fake_lambda_dir(&root, &binaries, "x86_64");
+
+    let out = sam_build(&lambda, &root.join("build"), "arm64");
+    assert!(!out.status.success(), "sam build accepted x86_64 zips for an arm64 stack");
+    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(said.contains("was built for x86_64, not arm64: make build ARCH=arm64"), "unclear refusal:\n{said}");
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn sam_build_names_a_function_make_build_did_not_build() {
+    let functions = functions();
+    let mut binaries: Vec<String> = functions.iter().map(|(_, b)| b.clone()).collect();
+    let missing = binaries.remove(binaries.iter().position(|b| b == "orders-place").expect("orders-place"));
+    let root = scratch("missing");
+    let lambda = fake_lambda_dir(&root, &binaries, "arm64");
+
+    let out = sam_build(&lambda, &root.join("build"), "arm64");
+    assert!(!out.status.success(), "sam build succeeded without {missing}'s zip");
+    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(said.contains("orders-place:") && said.contains("run make build first"), "unclear failure:\n{said}");
+    let _ = std::fs::remove_dir_all(&root);
+}
