@@ -47,7 +47,8 @@ for row in "${rows[@]}"; do
   target/debug/coldstart --runs "$RUNS" --lambda-dir "$dir/lambda" $SAMPLE \
     2>&1 | tee -a "$report"
   # Built as the functions are (cargo lambda: same target, linker and flags), so only auth-core relinks.
-  CARGO_TARGET_DIR="$dir/target" cargo lambda build -q --release "--${ARCH/_/-}" -p auth-core --example password_cost
-  "$dir/target/${ARCH}-unknown-linux-gnu/release/examples/password_cost" | tee -a "$report"
+  CARGO_TARGET_DIR="$dir/target" cargo lambda build -q --release "--${ARCH/_/-}" --lambda-dir "$dir/lambda" \
+    -p auth-core --example password_cost
+  "$dir/lambda/password_cost/bootstrap" | tee -a "$report"
 done
 echo "report: $report"

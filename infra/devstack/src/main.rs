@@ -230,7 +230,7 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             dlq_command(action.unwrap_or(DlqAction::List), &stack, &config).await?;
         }
         Command::Secrets { stage } => {
-            let ssm = aws_sdk_ssm::Client::new(&aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await);
+            let ssm = aws_sdk_ssm::Client::new(&bazaar_runtime::sdk_config().await);
             for (name, what) in
                 devstack::secrets::ensure(&ssm, &devstack::secrets::StageSecrets::for_stage(&stage)).await?
             {
@@ -238,7 +238,7 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             }
         }
         Command::RotateJwt { stage, retire } => {
-            let ssm = aws_sdk_ssm::Client::new(&aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await);
+            let ssm = aws_sdk_ssm::Client::new(&bazaar_runtime::sdk_config().await);
             let names = devstack::secrets::StageSecrets::for_stage(&stage);
             if retire {
                 let dropped = devstack::secrets::retire_jwt(&ssm, &names).await?;

@@ -29,6 +29,7 @@ async fn token(ssm: &Client, names: &StageSecrets) -> String {
     header.kid = signing["kid"].as_str().map(str::to_owned);
     let key = EncodingKey::from_rsa_pem(signing["private_key_pem"].as_str().expect("pem").as_bytes()).expect("key");
     let claims = json!({ "sub": "u1", "exp": chrono::Utc::now().timestamp() + 600 });
+    auth_core::jwt_crypto::install();
     jsonwebtoken::encode(&header, &claims, &key).expect("signed")
 }
 
@@ -40,6 +41,7 @@ async fn verifies(ssm: &Client, names: &StageSecrets, token: &str) -> bool {
     let key = DecodingKey::from_jwk(jwk).expect("decoding key");
     let mut validation = Validation::new(Algorithm::RS256);
     validation.required_spec_claims.clear();
+    auth_core::jwt_crypto::install();
     jsonwebtoken::decode::<Value>(token, &key, &validation).is_ok()
 }
 

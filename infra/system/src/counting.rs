@@ -129,6 +129,6 @@ impl HttpConnector for CountingConnector {
 /// `config` with every request counted into `counter`. The system only ever talks to moto
 /// on 127.0.0.1, so the wrapped client is plain HTTP.
 pub fn counting(config: &aws_types::SdkConfig, counter: Arc<Counter>) -> aws_types::SdkConfig {
-    let inner = config.http_client().unwrap_or_else(|| aws_smithy_http_client::Builder::new().build_http());
+    let inner = config.http_client().unwrap_or_else(bazaar_runtime::http_client);
     config.to_builder().http_client(CountingClient { inner, counter }).build()
 }

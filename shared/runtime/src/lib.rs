@@ -18,5 +18,13 @@ pub use problem::Problem;
 /// The AWS SDK configuration every function builds its clients from, once, at init.
 /// `AWS_ENDPOINT_URL` (set only locally) points every client at the emulator.
 pub async fn sdk_config() -> aws_types::SdkConfig {
-    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+    aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(http_client()).load().await
+}
+
+/// The HTTP(S) client of every SDK client: hyper with rustls on ring. The SDK crates are built
+/// without a default client (Cargo.toml), so this is the only TLS stack a function links; the
+/// SDK's default would add aws-lc (about a third of a function's zip).
+pub fn http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+    aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring)).build_https()
 }

@@ -86,6 +86,7 @@ impl Moto {
 /// SDK configuration for a local endpoint, with fixed test credentials and region.
 pub async fn sdk_config(endpoint: &str) -> aws_types::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(bazaar_runtime::http_client())
         .endpoint_url(endpoint)
         .region(aws_types::region::Region::new("us-east-1"))
         .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(

@@ -35,6 +35,10 @@ impl Signer {
         let doc: SigningKeyDoc = serde_json::from_str(json)?;
         anyhow::ensure!(!doc.kid.is_empty(), "signing key has an empty kid");
         let key = EncodingKey::from_rsa_pem(doc.private_key_pem.as_bytes())?;
+        // Refused now, when the key is read, rather than at the first login.
+        ring::signature::RsaKeyPair::from_der(key.as_bytes())
+            .map_err(|e| anyhow::anyhow!("the signing key is not a usable RSA key: {e}"))?;
+        crate::jwt_crypto::install();
         Ok(Signer { kid: doc.kid, key })
     }
 }
@@ -61,6 +65,7 @@ impl KeySet {
             }));
         }
         anyhow::ensure!(!keys.is_empty(), "the JWKS holds no RSA key with a kid");
+        crate::jwt_crypto::install();
         Ok(KeySet { keys, jwks: serde_json::json!({ "keys": public }) })
     }
 

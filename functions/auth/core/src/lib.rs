@@ -5,6 +5,7 @@
 pub mod bootstrap;
 pub mod error;
 pub mod flows;
+pub mod jwt_crypto;
 pub mod keys;
 pub mod model;
 pub mod password;

@@ -50,6 +50,7 @@ pub fn issue_access(
     };
     let mut header = Header::new(Algorithm::RS256);
     header.kid = Some(signer.kid.clone());
+    crate::jwt_crypto::install();
     Ok(jsonwebtoken::encode(&header, &claims, &signer.key)?)
 }
 
@@ -86,6 +87,7 @@ pub fn verify_access(token: &str, keys: &KeySet, issuer: &str, audience: &str) -
     validation.set_issuer(&[issuer]);
     validation.set_audience(&[audience]);
     validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+    crate::jwt_crypto::install();
     jsonwebtoken::decode::<AccessClaims>(token, key, &validation)
         .map(|data| data.claims)
         .map_err(|e| TokenError::Invalid(format!("{:?}", e.kind())))

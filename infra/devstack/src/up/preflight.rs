@@ -101,6 +101,7 @@ pub async fn wait_for_moto(endpoint: &str, timeout: Duration) -> anyhow::Result<
 pub async fn moto_sdk_config(endpoint: &str) -> aws_types::SdkConfig {
     let credentials = aws_credential_types::Credentials::new("test", "test", None, None, "devstack");
     aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(bazaar_runtime::http_client())
         .endpoint_url(endpoint)
         .region(aws_types::region::Region::new(crate::model::REGION))
         .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(credentials))
