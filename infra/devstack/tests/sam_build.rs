@@ -53,11 +53,21 @@ fn sam_build(lambda: &Path, build_dir: &Path, arch: &str) -> Output {
         .expect("run sam build")
 }
 
+/// Every template function: (logical id, binary).
 fn functions() -> Vec<(String, String)> {
     let stack =
         plan(&template_path(), &PlanOptions { moto_endpoint: "http://127.0.0.1:4566".into(), ..Default::default() })
             .expect("template plans");
     stack.functions.iter().map(|f| (f.logical_id.clone(), f.binary.clone())).collect()
+}
+
+fn binaries() -> Vec<String> {
+    functions().into_iter().map(|(_, b)| b).collect()
+}
+
+/// What sam build printed, both streams.
+fn said(out: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
 
 #[test]
@@ -69,12 +79,7 @@ fn sam_build_unpacks_the_zips_of_make_build_for_every_function() {
     let build_dir = root.join("build");
 
     let out = sam_build(&lambda, &build_dir, "arm64");
-    assert!(
-        out.status.success(),
-        "sam build failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "sam build failed:\n{}", said(&out));
 
     let built = std::fs::read_to_string(build_dir.join("template.yaml")).expect("built template");
     for (logical_id, bin) in &functions {
@@ -97,29 +102,26 @@ fn sam_build_unpacks_the_zips_of_make_build_for_every_function() {
 
 #[test]
 fn sam_build_refuses_zips_built_for_another_architecture() {
-    let functions = functions();
-    let binaries: Vec<String> = functions.iter().map(|(_, b)| b.clone()).collect();
     let root = scratch("arch");
-    let lambda = fake_lambda_dir(&root, &binaries, "x86_64");
+    let lambda = fake_lambda_dir(&root, &binaries(), "x86_64");
 
     let out = sam_build(&lambda, &root.join("build"), "arm64");
     assert!(!out.status.success(), "sam build accepted x86_64 zips for an arm64 stack");
-    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let said = said(&out);
     assert!(said.contains("was built for x86_64, not arm64: make build ARCH=arm64"), "unclear refusal:\n{said}");
     let _ = std::fs::remove_dir_all(&root);
 }
 
 #[test]
 fn sam_build_names_a_function_make_build_did_not_build() {
-    let functions = functions();
-    let mut binaries: Vec<String> = functions.iter().map(|(_, b)| b.clone()).collect();
+    let mut binaries = binaries();
     let missing = binaries.remove(binaries.iter().position(|b| b == "orders-place").expect("orders-place"));
     let root = scratch("missing");
     let lambda = fake_lambda_dir(&root, &binaries, "arm64");
 
     let out = sam_build(&lambda, &root.join("build"), "arm64");
     assert!(!out.status.success(), "sam build succeeded without {missing}'s zip");
-    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let said = said(&out);
     assert!(said.contains("orders-place:") && said.contains("run make build first"), "unclear failure:\n{said}");
     let _ = std::fs::remove_dir_all(&root);
 }

@@ -5,8 +5,8 @@
 //! blinded. Only RS256 is provided, the one algorithm Bazaar signs and accepts; anything else
 //! is refused as unsupported, never verified.
 //!
-//! [`install`] makes it the process's provider; the key constructors in [`crate::keys`] and
-//! the token functions call it, so no caller has to remember.
+//! [`install`] makes it the process's provider; [`crate::tokens`] calls it right before it
+//! signs or verifies, so no caller has to remember.
 
 use jsonwebtoken::crypto::{CryptoProvider, JwtSigner, JwtVerifier, KeyUtils};
 use jsonwebtoken::errors::{ErrorKind, Result, new_error};
@@ -28,13 +28,10 @@ pub static PROVIDER: CryptoProvider = CryptoProvider {
     },
 };
 
-/// Makes [`PROVIDER`] the process's jsonwebtoken provider; later calls do nothing.
+/// Makes [`PROVIDER`] the process's jsonwebtoken provider; later calls do nothing (Err: a
+/// provider is already installed, and jsonwebtoken keeps it).
 pub fn install() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        // Err means another provider was installed first; jsonwebtoken keeps that one.
-        let _ = PROVIDER.install_default();
-    });
+    let _ = PROVIDER.install_default();
 }
 
 struct Rs256Signer(RsaKeyPair);

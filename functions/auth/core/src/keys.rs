@@ -38,7 +38,6 @@ impl Signer {
         // Refused now, when the key is read, rather than at the first login.
         ring::signature::RsaKeyPair::from_der(key.as_bytes())
             .map_err(|e| anyhow::anyhow!("the signing key is not a usable RSA key: {e}"))?;
-        crate::jwt_crypto::install();
         Ok(Signer { kid: doc.kid, key })
     }
 }
@@ -65,7 +64,6 @@ impl KeySet {
             }));
         }
         anyhow::ensure!(!keys.is_empty(), "the JWKS holds no RSA key with a kid");
-        crate::jwt_crypto::install();
         Ok(KeySet { keys, jwks: serde_json::json!({ "keys": public }) })
     }
 

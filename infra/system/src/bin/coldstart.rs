@@ -53,6 +53,15 @@ fn parse_args() -> anyhow::Result<Args> {
     Ok(args)
 }
 
+/// One binary: its name (a template function's binary), size in bytes, the environment it
+/// starts with, and every start.
+struct Measured {
+    name: String,
+    size: u64,
+    env: BTreeMap<String, String>,
+    starts: Vec<Start>,
+}
+
 /// One measured start.
 struct Start {
     init: Duration,
@@ -193,18 +202,17 @@ async fn main() -> anyhow::Result<()> {
     let mut binaries = unpack(&args.lambda_dir, &names, &scratch)?;
     binaries.extend(args.binaries.iter().cloned());
 
-    // (binary name, size in bytes, every start)
-    let mut measured: Vec<(String, u64, Vec<Start>)> = Vec::new();
+    let no_env = BTreeMap::new();
+    let mut measured = Vec::new();
     for path in &binaries {
         let name = path.file_name().and_then(|n| n.to_str()).context("binary file name")?.to_string();
         let size = std::fs::metadata(path).with_context(|| format!("{}", path.display()))?.len();
-        measured.push((name, size, Vec::new()));
+        let env = lambda_env(&name, env_of.get(name.as_str()).copied().unwrap_or(&no_env));
+        measured.push(Measured { name, size, env, starts: Vec::new() });
     }
-    let no_env = BTreeMap::new();
     for _ in 0..args.runs {
-        for (path, (name, _, starts)) in binaries.iter().zip(measured.iter_mut()) {
-            let env = lambda_env(name, env_of.get(name.as_str()).copied().unwrap_or(&no_env));
-            starts.push(start_once(path, &env).await?);
+        for (path, m) in binaries.iter().zip(measured.iter_mut()) {
+            m.starts.push(start_once(path, &m.env).await?);
         }
     }
     let _ = std::fs::remove_dir_all(&scratch);
@@ -212,7 +220,7 @@ async fn main() -> anyhow::Result<()> {
     println!("{:<34} {:>10} {:>10} {:>10} {:>10}", "function", "binary MB", "init p50", "init max", "RSS MiB");
     let mut inits = Vec::new();
     let mut rsses = Vec::new();
-    for (name, size, starts) in &measured {
+    for Measured { name, size, starts, .. } in &measured {
         let init_ms: Vec<f64> = starts.iter().map(|s| s.init.as_secs_f64() * 1e3).collect();
         let max = init_ms.iter().copied().fold(0.0, f64::max);
         let p50 = median(init_ms);
