@@ -17,3 +17,15 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     })
     .await
 }
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::post("/orders/{id}/cancel", "cancelOrder", "Cancel an order")
+        .describe(
+            "Cancels a `PENDING` or `AWAITING_PAYMENT` order for its customer or a holder of \
+             `orders:read_all`, and emits `OrderCancelled`; a settled order is a 409.",
+        )
+        .path_param("id", "The order id.")
+        .returns::<OrderView>(200, "The cancelled order.")
+        .problems(&[404, 409])
+}

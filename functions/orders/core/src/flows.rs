@@ -279,8 +279,9 @@ fn resulting_event(
     Ok(Some(item))
 }
 
-/// A page of orders.
-#[derive(Debug, Serialize)]
+/// A page of orders, newest first; `next_cursor` is null on the last page.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "OrderPage")]
 pub struct Page {
     pub items: Vec<OrderView>,
     pub next_cursor: Option<String>,

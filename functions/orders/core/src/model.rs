@@ -4,7 +4,7 @@ use bazaar_events::Money;
 use bazaar_events::orders::OrderLine;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum OrderStatus {
     Pending,
@@ -44,7 +44,8 @@ pub struct Order {
 }
 
 /// The order as the API shows it (the email stays internal: it is for notifications).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "Order")]
 pub struct OrderView {
     pub id: String,
     pub status: OrderStatus,

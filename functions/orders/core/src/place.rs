@@ -18,7 +18,7 @@ pub const MAX_KEY_CHARS: usize = 100;
 pub const KEY_RETENTION_SECONDS: i64 = 7 * 24 * 3600;
 
 /// `POST /orders` body.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlaceRequest {
     pub lines: Vec<LineRequest>,
@@ -26,7 +26,7 @@ pub struct PlaceRequest {
 
 /// One requested line. `quantity` is read as any integer so that 0 or -1 get a 422 naming
 /// the line rather than a generic parse error.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LineRequest {
     pub product_id: String,

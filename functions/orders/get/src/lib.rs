@@ -17,3 +17,12 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     })
     .await
 }
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::get("/orders/{id}", "getOrder", "Get an order")
+        .describe("For its customer or a holder of `orders:read_all`; anyone else gets 404.")
+        .path_param("id", "The order id.")
+        .returns::<OrderView>(200, "The order.")
+        .problems(&[404])
+}

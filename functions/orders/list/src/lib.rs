@@ -53,3 +53,17 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     })
     .await
 }
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::get("/orders", "listOrders", "List orders")
+        .describe("The caller's orders, newest first; with `orders:read_all`, `?all=true` lists everyone's.")
+        .query(
+            "all",
+            "`true` for every customer's orders (needs `orders:read_all`).",
+            serde_json::json!({ "type": "string", "enum": ["true", "false"] }),
+        )
+        .paginated(DEFAULT_LIMIT, MAX_LIMIT)
+        .returns::<orders_core::flows::Page>(200, "One page of orders.")
+        .problems(&[400])
+}

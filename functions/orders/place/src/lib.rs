@@ -25,3 +25,19 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     })
     .await
 }
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::post("/orders", "placeOrder", "Place an order")
+        .describe(
+            "Prices the lines from the catalog and emits `OrderPlaced`; the order is `PENDING` until \
+             stock is reserved and the payment settles. Sending the same `Idempotency-Key` and body again \
+             replays the first answer (with `Idempotent-Replayed: true`); the same key with another body is a 422.",
+        )
+        .header("Idempotency-Key", &format!("1 to {} printable characters, unique per order.", place::MAX_KEY_CHARS), true)
+        .json_body::<PlaceRequest>("The lines to order (1 to 1000 of each product).")
+        .returns::<OrderView>(201, "The order, `PENDING`.")
+        .with_header("Location", "The order's URL.")
+        .with_header("Idempotent-Replayed", "`true` when this is the stored answer to an earlier request.")
+        .problems(&[404, 409, 422])
+}
