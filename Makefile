@@ -23,6 +23,10 @@ RETIRE      ?=
 PARAMETERS  ?=
 SAMPLES     ?= 20
 RUNS        ?= 20
+EXAMPLES    ?= 20
+SEED        ?=
+# The Redoc release GET /docs inlines (vendored in functions/api/docs/assets; make docs-assets).
+REDOC_VERSION ?= 3.0.1
 PARAMETER_FLAGS = $(foreach p,$(PARAMETERS),--parameter $(p))
 
 # Lambda builds: the architecture (arm64 needs the aarch64-unknown-linux-gnu rustup target),
@@ -33,7 +37,7 @@ ZIP_LIMIT   ?= 3000000
 # Every function crate: functions/<service>/<name>/ is the package <service>-<name> (tests/layout.rs).
 FUNCTIONS   := $(sort $(subst /,-,$(patsubst functions/%/src/main.rs,%,$(wildcard functions/*/*/src/main.rs))))
 
-.PHONY: help venv dev test fmt lint clippy template-lint unit build zip-sizes deploy invoke outbox schemas env check metrics bench bench-init measure-profiles bench-dev secrets rotate-jwt dlq dlq-show dlq-redrive
+.PHONY: help venv dev test fmt lint clippy template-lint unit build zip-sizes deploy invoke outbox schemas openapi fuzz docs-assets env check metrics bench bench-init measure-profiles bench-dev secrets rotate-jwt dlq dlq-show dlq-redrive
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -160,6 +164,19 @@ dlq-show: ## print the messages of a DLQ: make dlq-show QUEUE=OrdersOnProductDLQ
 dlq-redrive: ## move a consumer DLQ's messages back to its queue: make dlq-redrive QUEUE=OrdersOnProductDLQ
 	@test -n "$(QUEUE)" || { echo "usage: make dlq-redrive QUEUE=<logical id or name>"; exit 2; }
 	@cargo run -q -p devstack -- dlq redrive "$(QUEUE)" --moto-port $(MOTO_PORT) --stage $(STAGE)
+
+openapi: ## regenerate the committed OpenAPI document (functions/api/openapi/openapi.json) from the handlers' operations
+	@UPDATE_OPENAPI=1 cargo test -q -p bazaar-system --test openapi openapi_document_is_current
+
+fuzz: $(STAMP) ## schemathesis against a running `make dev` (every route, as the seeded admin; EXAMPLES per operation): make fuzz EXAMPLES=20
+	@cargo run -q -p devstack -- fuzz --api http://127.0.0.1:$(API_PORT) --max-examples $(EXAMPLES) $(if $(SEED),--seed $(SEED),)
+
+docs-assets: ## re-vendor Redoc's standalone bundle for GET /docs from npm (REDOC_VERSION)
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	(cd "$$tmp" && npm pack --silent redoc@$(REDOC_VERSION) >/dev/null && tar xzf redoc-$(REDOC_VERSION).tgz); \
+	cp "$$tmp/package/bundles/redoc.standalone.js" functions/api/docs/assets/redoc.standalone.js; \
+	cp "$$tmp/package/LICENSE" functions/api/docs/assets/redoc.LICENSE; \
+	echo "redoc $(REDOC_VERSION) vendored into functions/api/docs/assets"
 
 schemas: ## regenerate the committed JSON Schemas of the event contract
 	@UPDATE_SCHEMAS=1 cargo test -q -p bazaar-events --test schemas_are_current

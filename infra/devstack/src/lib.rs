@@ -4,6 +4,7 @@
 
 pub mod dlq;
 pub mod env;
+pub mod fuzz;
 pub mod gateway;
 pub mod invoke;
 pub mod keys;

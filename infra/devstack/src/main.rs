@@ -46,6 +46,22 @@ enum Command {
         #[arg(long, default_value = ".bazaar")]
         state_dir: PathBuf,
     },
+    /// Fuzz a running API with schemathesis, logged in as the seeded admin: every route of
+    /// its `GET /openapi.json`, no 5xx, every answer as documented (infra/schemathesis.toml).
+    Fuzz {
+        #[arg(long, default_value = "http://127.0.0.1:3000")]
+        api: String,
+        /// Test cases per operation and phase.
+        #[arg(long, default_value_t = 20)]
+        max_examples: u32,
+        #[arg(long, default_value = "examples,coverage,fuzzing")]
+        phases: String,
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Where `devstack up` keeps its state (the admin's password), relative to the workspace root.
+        #[arg(long, default_value = ".bazaar")]
+        state_dir: PathBuf,
+    },
     /// Print the email and SMS moto recorded as sent.
     Outbox {
         #[arg(long, default_value_t = 4566)]
@@ -216,6 +232,20 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             let text = std::fs::read_to_string(&path)
                 .with_context(|| format!("reading {} (is `make dev` running?)", path.display()))?;
             print!("{}", devstack::metrics::render(&devstack::metrics::summarize(&text)));
+        }
+        Command::Fuzz { api, max_examples, phases, seed, state_dir } => {
+            let repo = up::preflight::find_repo(&std::env::current_dir()?)?;
+            let password = devstack::seed::saved_admin_password(&repo.join(&state_dir))
+                .context("no seeded admin password: start `make dev` first")?;
+            let options =
+                devstack::fuzz::FuzzOptions { api, max_examples, phases, seed, report_dir: repo.join("target/fuzz") };
+            let schemathesis = repo.join(".venv/bin/schemathesis");
+            let status =
+                devstack::fuzz::run(&repo, &schemathesis, devstack::seed::ADMIN_EMAIL, &password, &options).await?;
+            if !status.success() {
+                eprintln!("devstack: schemathesis found answers the document does not allow (report in target/fuzz)");
+                return Ok(ExitCode::FAILURE);
+            }
         }
         Command::Outbox { moto_port } => {
             let endpoint = format!("http://127.0.0.1:{moto_port}");

@@ -58,17 +58,8 @@ pub async fn demo_catalog(api: &str, email: &str, password: &str) -> anyhow::Res
     if listed["items"].as_array().is_some_and(|items| !items.is_empty()) {
         return Ok(0);
     }
-    let login: serde_json::Value = http
-        .post(format!("{api}/auth/login"))
-        .json(&serde_json::json!({ "email": email, "password": password }))
-        .send()
-        .await
-        .and_then(reqwest::Response::error_for_status)
-        .context("logging in as the seeded admin")?
-        .json()
-        .await
-        .context("reading the login response")?;
-    let token = login["access_token"].as_str().context("the login response has no access_token")?;
+    let token = login(&http, api, email, password).await?;
+    let token = token.as_str();
     for (name, description, category, amount_minor, stock) in DEMO_PRODUCTS {
         let product = serde_json::json!({
             "name": name, "description": description, "category": category,
@@ -83,6 +74,27 @@ pub async fn demo_catalog(api: &str, email: &str, password: &str) -> anyhow::Res
             .with_context(|| format!("creating the demo product {name}"))?;
     }
     Ok(DEMO_PRODUCTS.len())
+}
+
+/// An access token for `email` from `POST {api}/auth/login`.
+pub async fn login(http: &reqwest::Client, api: &str, email: &str, password: &str) -> anyhow::Result<String> {
+    let login: serde_json::Value = http
+        .post(format!("{api}/auth/login"))
+        .json(&serde_json::json!({ "email": email, "password": password }))
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .with_context(|| format!("logging in as {email}"))?
+        .json()
+        .await
+        .context("reading the login response")?;
+    login["access_token"].as_str().map(str::to_owned).context("the login response has no access_token")
+}
+
+/// The seeded admin's password, as `devstack up` saved it in `state_dir` (`None` before the
+/// first `make dev`).
+pub fn saved_admin_password(state_dir: &Path) -> Option<String> {
+    std::fs::read_to_string(state_dir.join(PASSWORD_FILE)).ok().map(|p| p.trim().to_owned())
 }
 
 /// Reads `state_dir/admin-password`, or generates and saves it (mode 0600).

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod counting;
+pub mod openapi;
 pub mod registry;
 pub mod scheduler;
 pub mod system;

@@ -85,6 +85,67 @@ impl Builder<'_> {
     }
 }
 
+/// Every HTTP function crate, once: the registry serves them and [`crate::openapi`] documents
+/// them (each crate's `operation()`). `$m!(crate, …)` is called with the whole list.
+#[macro_export]
+macro_rules! http_functions {
+    ($m:ident) => {
+        $m!(
+            auth_register,
+            auth_login,
+            auth_refresh,
+            auth_logout,
+            auth_me,
+            auth_users_get,
+            auth_password_forgot,
+            auth_password_reset,
+            auth_jwks,
+            auth_openid_configuration,
+            auth_health,
+            catalog_products_list,
+            catalog_products_get,
+            catalog_products_create,
+            catalog_products_update,
+            catalog_products_delete,
+            catalog_stock_put,
+            orders_place,
+            orders_list,
+            orders_get,
+            orders_cancel,
+            payments_get,
+            payments_complete,
+            payments_cancel,
+            payments_webhook,
+            notifications_templates_get,
+            notifications_templates_put,
+            notifications_preferences_get,
+            notifications_preferences_put,
+            notifications_list,
+            permissions_roles_list,
+            permissions_roles_create,
+            permissions_roles_update,
+            permissions_roles_delete,
+            permissions_user_roles_get,
+            permissions_user_roles_put,
+            permissions_user_roles_delete,
+            reservations_resources_create,
+            reservations_resources_list,
+            reservations_resources_get,
+            reservations_resources_update,
+            reservations_availability,
+            reservations_create,
+            reservations_list,
+            reservations_get,
+            reservations_cancel,
+            reservations_check_in,
+            reports_sales,
+            reports_bookings,
+            api_openapi,
+            api_docs
+        )
+    };
+}
+
 /// Registers an HTTP function (`handler(&Deps, Request) -> Response<Body>`).
 macro_rules! http_fn {
     ($b:ident, $krate:ident) => {{
@@ -133,18 +194,13 @@ impl Registry {
     /// missing here is an error, so the registry cannot silently fall behind the template.
     pub fn build(stack: &Stack, config: &aws_types::SdkConfig, moto_endpoint: &str) -> anyhow::Result<Registry> {
         let mut b = Builder { stack, config, moto_endpoint, handlers: BTreeMap::new() };
-        // auth
-        http_fn!(b, auth_register);
-        http_fn!(b, auth_login);
-        http_fn!(b, auth_refresh);
-        http_fn!(b, auth_logout);
-        http_fn!(b, auth_me);
-        http_fn!(b, auth_users_get);
-        http_fn!(b, auth_password_forgot);
-        http_fn!(b, auth_password_reset);
-        http_fn!(b, auth_jwks);
-        http_fn!(b, auth_openid_configuration);
-        http_fn!(b, auth_health);
+        macro_rules! register_http {
+            ($($krate:ident),* $(,)?) => {
+                $(http_fn!(b, $krate);)*
+            };
+        }
+        crate::http_functions!(register_http);
+        // event consumers, publishers, schedules and the authorizer
         event_fn!(b, auth_publisher);
         {
             let name = "auth-authorizer".to_owned();
@@ -165,41 +221,17 @@ impl Registry {
             });
             b.handlers.insert(name, handler);
         }
-        // catalog
-        http_fn!(b, catalog_products_list);
-        http_fn!(b, catalog_products_get);
-        http_fn!(b, catalog_products_create);
-        http_fn!(b, catalog_products_update);
-        http_fn!(b, catalog_products_delete);
-        http_fn!(b, catalog_stock_put);
         event_fn!(b, catalog_on_order);
         event_fn!(b, catalog_holds_expire);
         event_fn!(b, catalog_publisher);
-        // orders
-        http_fn!(b, orders_place);
-        http_fn!(b, orders_list);
-        http_fn!(b, orders_get);
-        http_fn!(b, orders_cancel);
         event_fn!(b, orders_on_product);
         event_fn!(b, orders_on_stock);
         event_fn!(b, orders_on_payment);
         event_fn!(b, orders_publisher);
-        // payments
         event_fn!(b, payments_on_stock);
         event_fn!(b, payments_on_order);
-        http_fn!(b, payments_get);
-        http_fn!(b, payments_complete);
-        http_fn!(b, payments_cancel);
-        http_fn!(b, payments_webhook);
         event_fn!(b, payments_publisher);
-        // notifications
         event_fn!(b, notifications_on_event);
-        http_fn!(b, notifications_templates_get);
-        http_fn!(b, notifications_templates_put);
-        http_fn!(b, notifications_preferences_get);
-        http_fn!(b, notifications_preferences_put);
-        http_fn!(b, notifications_list);
-        // issue 4: auth's role projection, permissions, reservations, reports, reservation payments
         event_fn!(b, auth_on_roles);
         event_fn!(b, permissions_on_user);
         event_fn!(b, permissions_publisher);
@@ -210,25 +242,6 @@ impl Registry {
         event_fn!(b, reservations_publisher);
         event_fn!(b, reports_on_event);
         event_fn!(b, reports_rebuild);
-        http_fn!(b, permissions_roles_list);
-        http_fn!(b, permissions_roles_create);
-        http_fn!(b, permissions_roles_update);
-        http_fn!(b, permissions_roles_delete);
-        http_fn!(b, permissions_user_roles_get);
-        http_fn!(b, permissions_user_roles_put);
-        http_fn!(b, permissions_user_roles_delete);
-        http_fn!(b, reservations_resources_create);
-        http_fn!(b, reservations_resources_list);
-        http_fn!(b, reservations_resources_get);
-        http_fn!(b, reservations_resources_update);
-        http_fn!(b, reservations_availability);
-        http_fn!(b, reservations_create);
-        http_fn!(b, reservations_list);
-        http_fn!(b, reservations_get);
-        http_fn!(b, reservations_cancel);
-        http_fn!(b, reservations_check_in);
-        http_fn!(b, reports_sales);
-        http_fn!(b, reports_bookings);
 
         let missing: Vec<&str> =
             stack.functions.iter().map(|f| f.binary.as_str()).filter(|n| !b.handlers.contains_key(*n)).collect();

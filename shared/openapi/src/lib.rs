@@ -200,7 +200,14 @@ impl Operation {
         self.param(name, Location::Header, description, required, json!({ "type": "string" }))
     }
 
-    fn param(mut self, name: &'static str, location: Location, description: &str, required: bool, schema: Value) -> Operation {
+    fn param(
+        mut self,
+        name: &'static str,
+        location: Location,
+        description: &str,
+        required: bool,
+        schema: Value,
+    ) -> Operation {
         self.params.push(Param { name, location, description: description.to_owned(), required, schema });
         self
     }
@@ -223,7 +230,13 @@ impl Operation {
     }
 
     /// An answer of another media type.
-    pub fn returns_other(mut self, status: u16, description: &str, media_type: &'static str, schema: Value) -> Operation {
+    pub fn returns_other(
+        mut self,
+        status: u16,
+        description: &str,
+        media_type: &'static str,
+        schema: Value,
+    ) -> Operation {
         self.replies.push(Reply {
             status,
             description: description.to_owned(),
@@ -339,11 +352,15 @@ pub fn document(title: &str, version: &str, description: &str, operations: &[Ope
             operation.insert("parameters".into(), params.into());
         }
         if let Some((schema, description)) = op.body {
-            bodies.push((op.path, method.clone(), json!({
-                "description": description,
-                "required": true,
-                "content": { "application/json": { "schema": schema(&mut requests) } },
-            })));
+            bodies.push((
+                op.path,
+                method.clone(),
+                json!({
+                    "description": description,
+                    "required": true,
+                    "content": { "application/json": { "schema": schema(&mut requests) } },
+                }),
+            ));
         }
         let mut answers = Map::new();
         for reply in &op.replies {
@@ -361,7 +378,9 @@ pub fn document(title: &str, version: &str, description: &str, operations: &[Ope
                 let headers: Map<String, Value> = reply
                     .headers
                     .iter()
-                    .map(|(name, text)| ((*name).to_owned(), json!({ "description": text, "schema": { "type": "string" } })))
+                    .map(|(name, text)| {
+                        ((*name).to_owned(), json!({ "description": text, "schema": { "type": "string" } }))
+                    })
                     .collect();
                 answer["headers"] = headers.into();
             }
@@ -483,8 +502,14 @@ mod tests {
         assert_eq!(schemas["Thing"]["required"], json!(["name", "count"]));
         assert_eq!(schemas["ThingInput"]["required"], json!(["name"]));
         let post = &doc["paths"]["/things"]["post"];
-        assert_eq!(post["requestBody"]["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ThingInput");
-        assert_eq!(post["responses"]["201"]["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/Thing");
+        assert_eq!(
+            post["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/ThingInput"
+        );
+        assert_eq!(
+            post["responses"]["201"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/Thing"
+        );
         assert!(post["responses"]["201"]["headers"]["Location"].is_object());
     }
 
@@ -500,9 +525,12 @@ mod tests {
         let statuses: Vec<&String> = get["responses"].as_object().expect("responses").keys().collect();
         assert_eq!(statuses, ["200", "404", "429", "500"]);
         assert_eq!(get["security"], json!([]));
-        assert_eq!(get["parameters"][0], json!({
-            "name": "id", "in": "path", "required": true, "schema": { "type": "string" }, "description": "Its id",
-        }));
+        assert_eq!(
+            get["parameters"][0],
+            json!({
+                "name": "id", "in": "path", "required": true, "schema": { "type": "string" }, "description": "Its id",
+            })
+        );
         assert_eq!(
             get["responses"]["404"]["content"]["application/problem+json"]["schema"]["$ref"],
             "#/components/schemas/Problem"

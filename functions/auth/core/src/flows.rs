@@ -14,14 +14,23 @@ use crate::tokens::{hash_token, issue_access, new_opaque_token};
 use crate::{AuthError, AuthStore, Email, User, password, roles};
 
 /// `POST /auth/register` body. Unknown fields are refused; `role`/`roles` get a clear 400.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
+    /// The account's email address (trimmed and lower-cased), unique per account.
     pub email: String,
+    /// 12 to 128 characters, with at least one letter and one digit, not containing the
+    /// email's local part.
+    #[schemars(length(min = NewPassword::MIN_LEN, max = NewPassword::MAX_LEN))]
     pub password: String,
+    /// Not settable: any value but `null` is refused with a 400 (`field-not-allowed`); every
+    /// account starts as a customer.
     #[serde(default)]
+    #[schemars(with = "()")]
     pub role: Option<serde_json::Value>,
+    /// Not settable, like `role`.
     #[serde(default)]
+    #[schemars(with = "()")]
     pub roles: Option<serde_json::Value>,
 }
 
@@ -38,7 +47,7 @@ impl std::fmt::Debug for LoginRequest {
 }
 
 /// `POST /auth/login` body.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     pub email: String,
@@ -46,12 +55,18 @@ pub struct LoginRequest {
 }
 
 /// What login and refresh return.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "AuthTokens")]
 pub struct TokenPair {
+    /// An RS256 JWT to send as `Authorization: Bearer <token>`.
     pub access_token: String,
+    /// Always `Bearer`.
     pub token_type: String,
+    /// Seconds the access token is valid for.
     pub expires_in: i64,
+    /// An opaque, single-use token for `POST /auth/refresh` and `POST /auth/logout`.
     pub refresh_token: String,
+    /// Seconds the session (the refresh token and its rotations) lasts.
     pub refresh_expires_in: i64,
 }
 

@@ -11,7 +11,7 @@ use bazaar_aws::ssm::CachedParameter;
 use bazaar_runtime::config::{ConfigError, Env};
 use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet};
 use jsonwebtoken::{DecodingKey, EncodingKey};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::AuthError;
 
@@ -45,7 +45,32 @@ impl Signer {
 /// Every active public key, by key id, and the JWKS to publish.
 pub struct KeySet {
     pub(crate) keys: HashMap<String, DecodingKey>,
-    pub jwks: serde_json::Value,
+    pub jwks: Jwks,
+}
+
+/// The published key set (RFC 7517): the public half of every active signing key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct Jwks {
+    pub keys: Vec<PublicJwk>,
+}
+
+/// One RSA public signing key.
+// Fields in alphabetical order: the order the JWKS has always been written in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct PublicJwk {
+    /// Always `RS256`.
+    pub alg: &'static str,
+    /// The public exponent, base64url.
+    pub e: String,
+    /// The key id access tokens name in their header.
+    pub kid: String,
+    /// Always `RSA`.
+    pub kty: &'static str,
+    /// The modulus, base64url.
+    pub n: String,
+    /// Always `sig`.
+    #[serde(rename = "use")]
+    pub use_: &'static str,
 }
 
 impl KeySet {
@@ -59,12 +84,17 @@ impl KeySet {
                 continue;
             };
             keys.insert(kid.clone(), DecodingKey::from_rsa_components(&rsa.n, &rsa.e)?);
-            public.push(serde_json::json!({
-                "kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid, "n": rsa.n, "e": rsa.e,
-            }));
+            public.push(PublicJwk {
+                alg: "RS256",
+                e: rsa.e.clone(),
+                kid: kid.clone(),
+                kty: "RSA",
+                n: rsa.n.clone(),
+                use_: "sig",
+            });
         }
         anyhow::ensure!(!keys.is_empty(), "the JWKS holds no RSA key with a kid");
-        Ok(KeySet { keys, jwks: serde_json::json!({ "keys": public }) })
+        Ok(KeySet { keys, jwks: Jwks { keys: public } })
     }
 
     pub fn contains(&self, kid: &str) -> bool {

@@ -98,12 +98,16 @@ impl std::fmt::Debug for User {
 }
 
 /// What `GET /auth/me` and `GET /auth/users/{id}` show of an account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "User")]
 pub struct UserView {
     pub id: String,
+    /// Normalised: trimmed and lower-cased.
     pub email: String,
     pub roles: Vec<String>,
+    /// Every permission the roles grant.
     pub permissions: Vec<String>,
+    /// RFC 3339, UTC, to the second.
     pub created_at: String,
 }
 

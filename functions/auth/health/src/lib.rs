@@ -4,8 +4,18 @@ use bazaar_runtime::config::Env;
 use bazaar_runtime::http::{json, respond};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
+use serde::Serialize;
 
 pub struct Deps;
+
+/// The answer: always up, and which build.
+#[derive(Serialize, schemars::JsonSchema)]
+struct Health {
+    /// Always `ok`.
+    status: &'static str,
+    /// The deployed version.
+    version: &'static str,
+}
 
 impl Deps {
     /// Built once at init from the SDK configuration and the function's settings.
@@ -20,7 +30,15 @@ impl Deps {
 
 pub async fn handler(_deps: &Deps, req: Request) -> Response<Body> {
     respond(req, |_req, _cx| async move {
-        json(StatusCode::OK, &serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
+        json(StatusCode::OK, &Health { status: "ok", version: env!("CARGO_PKG_VERSION") })
     })
     .await
+}
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::get("/health", "health", "Liveness")
+        .public()
+        .describe("Anyone may call it: answers 200 while the API is up; no dependency is checked.")
+        .returns::<Health>(200, "Up, with the deployed version.")
 }

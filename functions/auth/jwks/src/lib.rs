@@ -29,8 +29,22 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
             .status(StatusCode::OK)
             .header(header::CONTENT_TYPE, "application/json")
             .header(header::CACHE_CONTROL, "public, max-age=300")
-            .body(Body::Text(keys.jwks.to_string()))
+            .body(Body::Text(serde_json::to_string(&keys.jwks).map_err(anyhow::Error::from)?))
             .map_err(|e| ApiError::Unexpected(e.into()))
     })
     .await
+}
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::get("/.well-known/jwks.json", "getJwks", "The public signing keys")
+        .public()
+        .describe(
+            "Anyone may read it: every active RS256 public key (JWKS, RFC 7517), by `kid`, for clients \
+             that verify access tokens themselves. After a key rotation the previous key stays listed \
+             until the tokens it signed have expired. 503 while the keys cannot be read.",
+        )
+        .returns::<auth_core::keys::Jwks>(200, "The key set.")
+        .with_header("Cache-Control", "`public, max-age=300`: the keys may be cached for five minutes.")
+        .problems(&[503])
 }

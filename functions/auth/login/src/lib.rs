@@ -41,3 +41,17 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     })
     .await
 }
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::post("/auth/login", "login", "Sign in")
+        .public()
+        .describe(
+            "Exchanges an email and password for an RS256 access token and a refresh token (a new \
+             session). A wrong email or password is one and the same 401. Throttled per client IP and, \
+             after repeated failures, per account (429); 503 while the signing key cannot be read.",
+        )
+        .json_body::<flows::LoginRequest>("The account's credentials.")
+        .returns::<flows::TokenPair>(200, "The access and refresh tokens.")
+        .problems(&[401, 503])
+}

@@ -7,9 +7,11 @@ use serde::Deserialize;
 
 pub use auth_core::store::TableDeps as Deps;
 
-#[derive(Deserialize)]
+/// `POST /auth/logout` body.
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct LogoutRequest {
+    /// Any refresh token of the session.
     refresh_token: String,
 }
 
@@ -20,4 +22,16 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
         no_content()
     })
     .await
+}
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::post("/auth/logout", "logout", "Sign out")
+        .public()
+        .describe(
+            "Anyone holding a refresh token may call it: ends the token's session (every rotation of \
+             it). Idempotent: an unknown or already revoked token is a 204 too.",
+        )
+        .json_body::<LogoutRequest>("The refresh token of the session to end.")
+        .returns_empty(204, "The session is over.")
 }

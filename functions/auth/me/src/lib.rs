@@ -17,3 +17,14 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     })
     .await
 }
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::get("/auth/me", "getMe", "The caller's account")
+        .describe(
+            "Any signed-in caller: their own account with the roles and permissions it holds now \
+             (404 when the account no longer exists).",
+        )
+        .returns::<UserView>(200, "The caller's account.")
+        .problems(&[404])
+}

@@ -5,6 +5,7 @@ use bazaar_runtime::config::Env;
 use bazaar_runtime::http::{json, respond};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
+use serde::Serialize;
 
 pub struct Deps {
     pub issuer: String,
@@ -19,6 +20,28 @@ impl Deps {
     pub async fn from_env() -> anyhow::Result<Deps> {
         Self::new(&bazaar_runtime::sdk_config().await, &Env::process())
     }
+}
+
+/// The claims of an access token.
+const CLAIMS: &[&str] = &["sub", "iss", "aud", "exp", "iat", "nbf", "jti", "email", "roles", "permissions"];
+
+/// The discovery document (OpenID Connect Discovery 1.0).
+// Fields in alphabetical order: the order it has always been written in.
+#[derive(Serialize, schemars::JsonSchema)]
+struct OpenIdConfiguration<'a> {
+    claims_supported: &'static [&'static str],
+    id_token_signing_alg_values_supported: &'static [&'static str],
+    /// The `iss` of every access token.
+    issuer: &'a str,
+    /// Where the public signing keys are (`GET /.well-known/jwks.json`).
+    jwks_uri: String,
+    response_types_supported: &'static [&'static str],
+    subject_types_supported: &'static [&'static str],
+    /// `POST /auth/login`.
+    token_endpoint: String,
+    token_endpoint_auth_methods_supported: &'static [&'static str],
+    /// `GET /auth/me`.
+    userinfo_endpoint: String,
 }
 
 /// `https://<host>` of the request (API Gateway sets Host and X-Forwarded-Proto).
@@ -37,18 +60,33 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
         let base = base_url(&req);
         json(
             StatusCode::OK,
-            &serde_json::json!({
-                "issuer": deps.issuer,
-                "jwks_uri": format!("{base}/.well-known/jwks.json"),
-                "token_endpoint": format!("{base}/auth/login"),
-                "userinfo_endpoint": format!("{base}/auth/me"),
-                "response_types_supported": ["token"],
-                "subject_types_supported": ["public"],
-                "id_token_signing_alg_values_supported": ["RS256"],
-                "token_endpoint_auth_methods_supported": ["none"],
-                "claims_supported": ["sub", "iss", "aud", "exp", "iat", "nbf", "jti", "email", "roles", "permissions"],
-            }),
+            &OpenIdConfiguration {
+                claims_supported: CLAIMS,
+                id_token_signing_alg_values_supported: &["RS256"],
+                issuer: &deps.issuer,
+                jwks_uri: format!("{base}/.well-known/jwks.json"),
+                response_types_supported: &["token"],
+                subject_types_supported: &["public"],
+                token_endpoint: format!("{base}/auth/login"),
+                token_endpoint_auth_methods_supported: &["none"],
+                userinfo_endpoint: format!("{base}/auth/me"),
+            },
         )
     })
     .await
+}
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::get(
+        "/.well-known/openid-configuration",
+        "getOpenIdConfiguration",
+        "OpenID discovery document",
+    )
+    .public()
+    .describe(
+        "Anyone may read it: the issuer, the JWKS and the endpoints, for clients that verify access \
+         tokens themselves. The URLs are built from the host (and `X-Forwarded-Proto`) the request came to.",
+    )
+    .returns::<OpenIdConfiguration<'static>>(200, "The discovery document.")
 }

@@ -7,7 +7,7 @@ use bazaar_runtime::config::Env;
 use bazaar_runtime::http::{self, json, respond};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub struct Deps {
     pub store: AuthStore,
@@ -30,10 +30,28 @@ impl Deps {
     }
 }
 
-#[derive(Deserialize)]
+/// `POST /auth/password/forgot` body.
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "ForgotPasswordRequest")]
 struct ForgotRequest {
+    /// The account's email address.
     email: String,
+}
+
+/// The answer, the same whether the account exists or not.
+#[derive(Serialize, schemars::JsonSchema)]
+#[schemars(rename = "PasswordResetAccepted")]
+struct Accepted {
+    /// Always the same sentence.
+    detail: &'static str,
+    /// Always `accepted`.
+    status: &'static str,
+}
+
+impl Accepted {
+    const ANSWER: Accepted =
+        Accepted { detail: "if the account exists, a reset link is on its way", status: "accepted" };
 }
 
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
@@ -41,10 +59,21 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
         flows::throttle_ip(&deps.store, &deps.limits, &cx.source_ip).await?;
         let body: ForgotRequest = http::json_body(&req)?;
         flows::forgot_password(&deps.store, &deps.reset, &body.email, cx.correlation_id.as_str()).await?;
-        json(
-            StatusCode::ACCEPTED,
-            &serde_json::json!({ "status": "accepted", "detail": "if the account exists, a reset link is on its way" }),
-        )
+        json(StatusCode::ACCEPTED, &Accepted::ANSWER)
     })
     .await
+}
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::post("/auth/password/forgot", "forgotPassword", "Request a password reset")
+        .public()
+        .describe(
+            "Anyone may call it: when an account has this email, emits `PasswordResetRequested` (the \
+             notifications service mails the single-use reset link). Answers 202 either way, so accounts \
+             cannot be probed; an invalid email is a 422. Throttled per client IP (429).",
+        )
+        .json_body::<ForgotRequest>("The account's email.")
+        .returns::<Accepted>(202, "Accepted; a reset link is sent if the account exists.")
+        .problems(&[422])
 }

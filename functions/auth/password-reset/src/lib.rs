@@ -2,16 +2,23 @@
 //! every session of the account.
 
 use auth_core::flows;
+use auth_core::model::NewPassword;
 use bazaar_runtime::http::{self, no_content, respond};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 
 pub use auth_core::store::TableDeps as Deps;
 
-#[derive(Deserialize)]
+/// `POST /auth/password/reset` body.
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "ResetPasswordRequest")]
 struct ResetRequest {
+    /// The single-use token of the reset link.
     token: String,
+    /// The new password: 12 to 128 characters, with at least one letter and one digit, not
+    /// containing the email's local part.
+    #[schemars(length(min = NewPassword::MIN_LEN, max = NewPassword::MAX_LEN))]
     password: String,
 }
 
@@ -22,4 +29,18 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
         no_content()
     })
     .await
+}
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::post("/auth/password/reset", "resetPassword", "Reset a password")
+        .public()
+        .describe(
+            "Anyone holding a reset token (from the link `POST /auth/password/forgot` sends) may call it: \
+             sets the new password and ends every session of the account. An unknown, used or expired \
+             token is a 400; a password outside the policy a 422.",
+        )
+        .json_body::<ResetRequest>("The reset token and the new password.")
+        .returns_empty(204, "The password is changed; sign in again.")
+        .problems(&[422])
 }

@@ -31,9 +31,11 @@ impl Deps {
     }
 }
 
-#[derive(Deserialize)]
+/// `POST /auth/refresh` body.
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RefreshRequest {
+    /// The `refresh_token` of the last login or refresh.
     refresh_token: String,
 }
 
@@ -45,4 +47,19 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
         json(StatusCode::OK, &pair)
     })
     .await
+}
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::post("/auth/refresh", "refreshToken", "Refresh the tokens")
+        .public()
+        .describe(
+            "Anyone holding a refresh token may call it: the token is rotated out for a new pair whose \
+             access token carries the account's current roles and permissions. An unknown, expired or \
+             revoked token is a 401; presenting an already rotated token again revokes the whole session. \
+             503 while the signing key cannot be read.",
+        )
+        .json_body::<RefreshRequest>("The refresh token to rotate.")
+        .returns::<flows::TokenPair>(200, "The new access and refresh tokens.")
+        .problems(&[401, 503])
 }

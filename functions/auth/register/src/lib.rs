@@ -32,3 +32,17 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     })
     .await
 }
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::post("/auth/register", "registerUser", "Register an account")
+        .public()
+        .describe(
+            "Anyone may register: creates a `customer` account and emits `UserRegistered`. Roles cannot \
+             be chosen (`role`/`roles` in the body are a 400); an email already registered is a 409, an \
+             invalid email or a password outside the policy a 422. Throttled per client IP (429).",
+        )
+        .json_body::<flows::RegisterRequest>("The new account's email and password.")
+        .returns::<auth_core::model::UserView>(201, "The account, as a `customer`.")
+        .problems(&[409, 422])
+}

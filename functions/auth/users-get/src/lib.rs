@@ -20,3 +20,12 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     })
     .await
 }
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::get("/auth/users/{id}", "getUser", "Get an account")
+        .describe("Any account, with its roles and permissions, for callers holding `users:read` (admins).")
+        .path_param("id", "The account's user id.")
+        .returns::<UserView>(200, "The account.")
+        .problems(&[404])
+}

@@ -18,7 +18,8 @@ use crate::{CatalogError, CatalogStore, Product};
 const MAX_ID_LEN: usize = 64;
 
 /// `GET /products`: one page and the cursor of the next (`null` on the last page).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "ProductPage")]
 pub struct Page {
     pub items: Vec<Product>,
     pub next_cursor: Option<String>,

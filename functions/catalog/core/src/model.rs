@@ -17,7 +17,7 @@ pub const MAX_PRICE_MINOR: i64 = 100_000_000_000;
 pub const MAX_STOCK: i64 = 1_000_000_000;
 
 /// A product as stored and as the API shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Product {
     pub id: String,
     /// The user who created it; only they (holding `catalog:write`) or a holder of
@@ -81,34 +81,49 @@ impl Product {
 }
 
 /// `price` as sent by a client.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "ProductPrice")]
 pub struct PriceBody {
+    /// In the currency's minor unit (cents).
+    #[schemars(range(min = 0, max = MAX_PRICE_MINOR))]
     pub amount_minor: i64,
+    /// An ISO 4217 code: three upper-case letters.
     pub currency: String,
 }
 
 /// `POST /products`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "NewProduct")]
 pub struct NewProductBody {
+    /// 1 to 200 characters once trimmed, without control characters.
     pub name: String,
+    /// At most 2000 characters once trimmed; blank means none.
     #[serde(default)]
     pub description: Option<String>,
+    /// 1 to 100 characters once trimmed, without control characters.
     pub category: String,
     pub price: PriceBody,
+    /// Units available to order (0 when absent).
     #[serde(default)]
+    #[schemars(range(min = 0, max = MAX_STOCK))]
     pub stock: Option<i64>,
 }
 
 /// `PATCH /products/{id}`: absent fields stay; `"description": null` clears it.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "ProductPatch")]
 pub struct PatchBody {
+    /// 1 to 200 characters once trimmed, without control characters.
     #[serde(default)]
     pub name: Option<String>,
+    /// At most 2000 characters once trimmed; null or blank clears it.
     #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "Option<String>")]
     pub description: Option<Option<String>>,
+    /// 1 to 100 characters once trimmed, without control characters.
     #[serde(default)]
     pub category: Option<String>,
     #[serde(default)]
@@ -116,9 +131,12 @@ pub struct PatchBody {
 }
 
 /// `PUT /products/{id}/stock`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "ProductStock")]
 pub struct StockBody {
+    /// Units available to order.
+    #[schemars(range(min = 0, max = MAX_STOCK))]
     pub quantity: i64,
 }
 

@@ -17,3 +17,16 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     })
     .await
 }
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::delete("/products/{id}", "deleteProduct", "Delete a product")
+        .describe(
+            "Its owner with `catalog:write`, or a holder of `catalog:write_all`; another owner's product is a \
+             403. A soft delete: the product becomes inactive (invisible to the API, no longer orderable) and \
+             `ProductChanged` is emitted. A 409 means the product changed meanwhile: retry.",
+        )
+        .path_param("id", "The product id.")
+        .returns_empty(204, "The product is deleted.")
+        .problems(&[404, 409])
+}

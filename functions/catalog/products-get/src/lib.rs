@@ -14,3 +14,13 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     })
     .await
 }
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::get("/products/{id}", "getProduct", "Get a product")
+        .public()
+        .describe("Public. An active product; unknown and deleted ones are a 404.")
+        .path_param("id", "The product id.")
+        .returns::<catalog_core::Product>(200, "The product.")
+        .problems(&[404])
+}

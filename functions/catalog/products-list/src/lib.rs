@@ -39,3 +39,18 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     })
     .await
 }
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::get("/products", "listProducts", "List products")
+        .public()
+        .describe(
+            "Public. Active products in a stable order (creation order), optionally of one category. \
+             A cursor is only valid for the listing it came from (same category): another one is a 400. \
+             A 503 means the cursor key cannot be read right now: retry.",
+        )
+        .query("category", "Only products of this category.", serde_json::json!({ "type": "string" }))
+        .paginated(DEFAULT_LIMIT, MAX_LIMIT)
+        .returns::<flows::Page>(200, "One page of products.")
+        .problems(&[400, 503])
+}

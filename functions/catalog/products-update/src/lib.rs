@@ -19,3 +19,18 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     })
     .await
 }
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::patch("/products/{id}", "updateProduct", "Update a product")
+        .describe(
+            "Its owner with `catalog:write`, or a holder of `catalog:write_all`; another owner's product is a \
+             403. Changes the fields sent (at least one of name, description, category, price; stock has its \
+             own route) and emits `ProductChanged` with the next version. A 409 means the product changed \
+             meanwhile: read it again and retry.",
+        )
+        .path_param("id", "The product id.")
+        .json_body::<catalog_core::model::PatchBody>("The fields to change; `\"description\": null` clears it.")
+        .returns::<catalog_core::Product>(200, "The product as changed.")
+        .problems(&[404, 409, 422])
+}

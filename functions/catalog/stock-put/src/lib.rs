@@ -18,3 +18,17 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     })
     .await
 }
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::put("/products/{id}/stock", "putStock", "Set a product's stock")
+        .describe(
+            "Its owner with `catalog:write`, or a holder of `catalog:write_all`; another owner's product is a \
+             403. Sets the units available to order (held units are not included). Emits no event: stock is \
+             not part of the product's version.",
+        )
+        .path_param("id", "The product id.")
+        .json_body::<catalog_core::model::StockBody>("The units available.")
+        .returns::<catalog_core::Product>(200, "The product with its new stock.")
+        .problems(&[404, 422])
+}

@@ -11,8 +11,8 @@ pub mod templates;
 
 pub use message::Notification;
 pub use prefs::{PhoneNumber, Preferences, PreferencesInput};
-pub use store::{Channel, Claim, Delivery, DeliveryStatus, NotificationsStore, TableDeps};
-pub use templates::{Template, TemplateName};
+pub use store::{Channel, Claim, Delivery, DeliveryPage, DeliveryStatus, NotificationsStore, TableDeps};
+pub use templates::{Template, TemplateName, TemplateSource, TemplateView};
 
 /// The table named by `NOTIFICATIONS_TABLE`, with a client built from `config`.
 pub fn store_from_env(

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// An E.164 phone number (`+` then 7 to 15 digits, no leading zero): the only form SNS
 /// SMS accepts, so nothing else is stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(try_from = "String", into = "String")]
 pub struct PhoneNumber(String);
 
@@ -39,7 +39,8 @@ impl From<PhoneNumber> for String {
 }
 
 /// What the API shows and stores; `sms` implies `phone_number`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "NotificationPreferences")]
 pub struct Preferences {
     pub email: bool,
     pub sms: bool,
@@ -54,8 +55,9 @@ impl Default for Preferences {
 }
 
 /// The body of `PUT /notifications/preferences`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "NotificationPreferencesInput")]
 pub struct PreferencesInput {
     pub email: bool,
     pub sms: bool,

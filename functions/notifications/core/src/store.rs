@@ -30,8 +30,9 @@ pub const STALE_CLAIM_SECONDS: i64 = 120;
 /// Markers outlive any redelivery (SQS keeps a message at most 14 days).
 pub const MARKER_RETENTION_SECONDS: i64 = 15 * 24 * 3600;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[schemars(rename = "NotificationChannel")]
 pub enum Channel {
     Email,
     Sms,
@@ -46,8 +47,9 @@ impl Channel {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[schemars(rename = "NotificationDeliveryStatus")]
 pub enum DeliveryStatus {
     Sending,
     Sent,
@@ -65,7 +67,8 @@ impl DeliveryStatus {
 }
 
 /// One line of a user's delivery log, as stored and as `GET /notifications` shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "NotificationDelivery")]
 pub struct Delivery {
     pub event_id: String,
     pub channel: Channel,
@@ -78,6 +81,14 @@ pub struct Delivery {
     pub sent_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_message_id: Option<String>,
+}
+
+/// A page of the delivery log, newest first; `next_cursor` is null on the last page.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "NotificationPage")]
+pub struct DeliveryPage {
+    pub items: Vec<Delivery>,
+    pub next_cursor: Option<String>,
 }
 
 /// A custom template as stored.

@@ -6,8 +6,9 @@ use minijinja::{Environment, UndefinedBehavior};
 use serde::{Deserialize, Serialize};
 
 /// The templates the service knows; no other name can be read or stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[schemars(rename = "NotificationTemplateName")]
 pub enum TemplateName {
     Welcome,
     PasswordReset,
@@ -39,6 +40,12 @@ impl TemplateName {
             TemplateName::ReservationCancelled => "reservation_cancelled",
             TemplateName::ReservationReminder => "reservation_reminder",
         }
+    }
+
+    /// The `{name}` of the template routes, as the API documents it.
+    pub fn param_description() -> String {
+        let names: Vec<String> = TemplateName::ALL.iter().map(|n| format!("`{}`", n.as_str())).collect();
+        format!("The template: one of {}; any other name is a 404.", names.join(", "))
     }
 
     /// A known name, or `None` (the routes answer 404).
@@ -337,5 +344,48 @@ mod tests {
     fn strict_undefined_fails_rendering() {
         let t = Template { subject: "{{ nope }}".into(), text: "x".into(), html: None, sms: None };
         assert_eq!(t.render(&json!({})).expect_err("strict").part, "subject");
+    }
+}
+
+/// Whether a template is the built-in default or a stored custom one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(rename = "NotificationTemplateSource")]
+pub enum TemplateSource {
+    Custom,
+    Default,
+}
+
+/// A template as `GET`/`PUT /notifications/templates/{name}` answer it (fields in
+/// alphabetical order, as the JSON has always been written).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "NotificationTemplate")]
+pub struct TemplateView {
+    pub html: Option<String>,
+    pub name: TemplateName,
+    pub sms: Option<String>,
+    pub source: TemplateSource,
+    pub subject: String,
+    pub text: String,
+    /// When the custom template was stored; null for the default.
+    pub updated_at: Option<String>,
+}
+
+impl TemplateView {
+    pub fn new(
+        name: TemplateName,
+        source: TemplateSource,
+        template: Template,
+        updated_at: Option<String>,
+    ) -> TemplateView {
+        TemplateView {
+            html: template.html,
+            name,
+            sms: template.sms,
+            source,
+            subject: template.subject,
+            text: template.text,
+            updated_at,
+        }
     }
 }

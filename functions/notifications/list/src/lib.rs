@@ -7,9 +7,8 @@ use bazaar_runtime::config::Env;
 use bazaar_runtime::http::{json, limit_param, query_param, respond};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use notifications_core::NotificationsStore;
 use notifications_core::store::key_belongs_to;
-use serde_json::json as value;
+use notifications_core::{DeliveryPage, NotificationsStore};
 
 pub struct Deps {
     pub store: NotificationsStore,
@@ -29,10 +28,14 @@ impl Deps {
     }
 }
 
+/// Page size when `?limit=` is absent, and the most a page may hold.
+pub const DEFAULT_LIMIT: i32 = 20;
+pub const MAX_LIMIT: i32 = 100;
+
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     respond(req, |req, cx| async move {
         let identity = cx.identity(&req)?;
-        let limit = limit_param(&req, 20, 100)?;
+        let limit = limit_param(&req, DEFAULT_LIMIT, MAX_LIMIT)?;
         let cursors = deps.cursors.key().await?;
         let start = match query_param(&req, "cursor") {
             None => None,
@@ -46,7 +49,19 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
         };
         let (items, last) = deps.store.deliveries(&identity.sub, limit, start).await?;
         let next_cursor = last.map(|k| cursors.seal(&k)).transpose()?;
-        json(StatusCode::OK, &value!({ "items": items, "next_cursor": next_cursor }))
+        json(StatusCode::OK, &DeliveryPage { items, next_cursor })
     })
     .await
+}
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::get("/notifications", "listNotifications", "The caller's delivery log")
+        .describe(
+            "Any signed-in user, for themselves: every email and SMS sent (or attempted) to the caller, \
+             newest first, recipients masked. A cursor from another user's listing is a 400.",
+        )
+        .paginated(DEFAULT_LIMIT, MAX_LIMIT)
+        .returns::<DeliveryPage>(200, "One page of deliveries; `next_cursor` is null on the last page.")
+        .problems(&[400, 503])
 }

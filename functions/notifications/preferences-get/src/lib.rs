@@ -14,3 +14,13 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     })
     .await
 }
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::get("/notifications/preferences", "getPreferences", "The caller's notification channels")
+        .describe(
+            "Any signed-in user, for themselves: which channels notifications use. Email on and SMS off \
+             until the caller sets otherwise.",
+        )
+        .returns::<notifications_core::Preferences>(200, "The caller's preferences.")
+}

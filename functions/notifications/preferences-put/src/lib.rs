@@ -24,3 +24,20 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     })
     .await
 }
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::put(
+        "/notifications/preferences",
+        "putPreferences",
+        "Set the caller's notification channels",
+    )
+    .describe(
+        "Any signed-in user, for themselves: replaces the channels notifications use. `sms: true` needs \
+             an E.164 `phone_number` (`+` then 7 to 15 digits, the first not 0); an invalid number is a 422 \
+             even with SMS off. An empty `phone_number` counts as none.",
+    )
+    .json_body::<PreferencesInput>("The channels to use.")
+    .returns::<notifications_core::Preferences>(200, "The stored preferences.")
+    .problems(&[422])
+}

@@ -5,8 +5,7 @@ use bazaar_runtime::Problem;
 use bazaar_runtime::http::{json, path_param, respond};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use notifications_core::TemplateName;
-use serde_json::json as value;
+use notifications_core::{TemplateName, TemplateSource, TemplateView};
 
 pub use notifications_core::TableDeps as Deps;
 
@@ -15,17 +14,22 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
         cx.identity(&req)?.require("notifications:templates")?;
         let name = TemplateName::parse(&path_param(&req, "name")?).ok_or_else(Problem::not_found)?;
         let body = match deps.store.template(name).await? {
-            Some(stored) => value!({
-                "name": name, "source": "custom", "subject": stored.template.subject, "text": stored.template.text,
-                "html": stored.template.html, "sms": stored.template.sms, "updated_at": stored.updated_at,
-            }),
-            None => {
-                let t = name.default_template();
-                value!({ "name": name, "source": "default", "subject": t.subject, "text": t.text, "html": t.html,
-                         "sms": t.sms, "updated_at": null })
-            }
+            Some(stored) => TemplateView::new(name, TemplateSource::Custom, stored.template, Some(stored.updated_at)),
+            None => TemplateView::new(name, TemplateSource::Default, name.default_template(), None),
         };
         json(StatusCode::OK, &body)
     })
     .await
+}
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::get("/notifications/templates/{name}", "getTemplate", "A notification template")
+        .describe(
+            "Needs `notifications:templates`. The custom template when one was stored (`source: custom`), \
+             else the default shipped with the service (`source: default`).",
+        )
+        .path_param("name", &TemplateName::param_description())
+        .returns::<TemplateView>(200, "The template.")
+        .problems(&[404])
 }

@@ -7,20 +7,30 @@ use bazaar_runtime::http::{json, json_body, path_param, respond};
 use bazaar_runtime::problem::FieldError;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use notifications_core::{Template, TemplateName};
+use notifications_core::templates::{MAX_BODY_CHARS, MAX_SMS_CHARS, MAX_SUBJECT_CHARS};
+use notifications_core::{Template, TemplateName, TemplateSource, TemplateView};
 use serde::Deserialize;
-use serde_json::json as value;
 
 pub use notifications_core::TableDeps as Deps;
 
-#[derive(Debug, Deserialize)]
+/// The body of `PUT /notifications/templates/{name}`: minijinja sources of each part.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct TemplateInput {
+#[schemars(rename = "NotificationTemplateInput")]
+pub struct TemplateInput {
+    /// The email subject.
+    #[schemars(length(min = 1, max = MAX_SUBJECT_CHARS))]
     subject: String,
+    /// The plain-text email body.
+    #[schemars(length(min = 1, max = MAX_BODY_CHARS))]
     text: String,
+    /// The HTML email body; the text body alone when absent.
     #[serde(default)]
+    #[schemars(length(min = 1, max = MAX_BODY_CHARS))]
     html: Option<String>,
+    /// The SMS text; no SMS for this template when absent.
     #[serde(default)]
+    #[schemars(length(min = 1, max = MAX_SMS_CHARS))]
     sms: Option<String>,
 }
 
@@ -37,11 +47,22 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
         })?;
         let stored = deps.store.put_template(name, &template, chrono::Utc::now()).await?;
         tracing::info!(template = name.as_str(), "custom template stored");
-        let body = value!({
-            "name": name, "source": "custom", "subject": stored.template.subject, "text": stored.template.text,
-            "html": stored.template.html, "sms": stored.template.sms, "updated_at": stored.updated_at,
-        });
+        let body = TemplateView::new(name, TemplateSource::Custom, stored.template, Some(stored.updated_at));
         json(StatusCode::OK, &body)
     })
     .await
+}
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::put("/notifications/templates/{name}", "putTemplate", "Replace a notification template")
+        .describe(
+            "Needs `notifications:templates`. Stores a custom template (minijinja sources) once every part \
+             compiles and renders against the variables its events provide; otherwise a 422 naming the part. \
+             Later notifications of this name use it.",
+        )
+        .path_param("name", &TemplateName::param_description())
+        .json_body::<TemplateInput>("The template's parts.")
+        .returns::<TemplateView>(200, "The stored template.")
+        .problems(&[404, 422])
 }

@@ -65,5 +65,5 @@ pub fn operation() -> bazaar_openapi::Operation {
         )
         .paginated(DEFAULT_LIMIT, MAX_LIMIT)
         .returns::<orders_core::flows::Page>(200, "One page of orders.")
-        .problems(&[400])
+        .problems(&[400, 503])
 }

@@ -34,7 +34,11 @@ pub fn operation() -> bazaar_openapi::Operation {
              stock is reserved and the payment settles. Sending the same `Idempotency-Key` and body again \
              replays the first answer (with `Idempotent-Replayed: true`); the same key with another body is a 422.",
         )
-        .header("Idempotency-Key", &format!("1 to {} printable characters, unique per order.", place::MAX_KEY_CHARS), true)
+        .header(
+            "Idempotency-Key",
+            &format!("1 to {} printable characters, unique per order.", place::MAX_KEY_CHARS),
+            true,
+        )
         .json_body::<PlaceRequest>("The lines to order (1 to 1000 of each product).")
         .returns::<OrderView>(201, "The order, `PENDING`.")
         .with_header("Location", "The order's URL.")

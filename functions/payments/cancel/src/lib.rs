@@ -18,3 +18,16 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     })
     .await
 }
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::post("/payments/{id}/cancel", "cancelPayment", "Abandon a pending payment")
+        .describe(
+            "The payer (or a holder of `payments:read_all`) abandons a `PENDING` payment: it becomes `FAILED` \
+             (`cancelled_by_payer`) and `PaymentFailed` is emitted. Anyone else gets 404; a payment no longer \
+             `PENDING` is a 409.",
+        )
+        .path_param("id", "The payment id.")
+        .returns::<PaymentView>(200, "The failed payment.")
+        .problems(&[404, 409])
+}

@@ -36,3 +36,17 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     })
     .await
 }
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::post("/payments/{id}/complete", "completePayment", "Pay a pending payment")
+        .describe(
+            "The payer (or a holder of `payments:read_all`) pays a `PENDING` payment (manual provider mode); \
+             emits `PaymentSucceeded`. Anyone else gets 404. A payment no longer `PENDING` is a 409; after the \
+             payment window closed it is failed as `expired` (emitting `PaymentFailed`) and the answer is a \
+             409 `payment-expired`.",
+        )
+        .path_param("id", "The payment id.")
+        .returns::<PaymentView>(200, "The settled payment.")
+        .problems(&[404, 409])
+}

@@ -22,6 +22,10 @@ pub const ON_STOCK_CONSUMER: &str = "payments-on-stock";
 /// would be an invalid key).
 pub(crate) const MAX_ID_LEN: usize = 128;
 
+/// The longest webhook `event_id` and `provider_ref` accepted, and the longest `reason`.
+const MAX_TOKEN_LEN: usize = 200;
+const MAX_REASON_LEN: usize = 64;
+
 /// The event a settlement emits, as an outbox transaction item.
 fn settlement_event(
     store: &PaymentsStore,
@@ -270,8 +274,10 @@ pub async fn cancel(
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// What the provider reports about a payment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[schemars(rename = "PaymentWebhookOutcome")]
 pub enum WebhookOutcome {
     Succeeded,
     Failed,
@@ -279,14 +285,22 @@ pub enum WebhookOutcome {
 
 /// The body the provider posts to `POST /payments/webhook` (unknown fields are ignored:
 /// providers add fields over time).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "PaymentWebhookNotice")]
 pub struct WebhookNotice {
+    /// The provider's id of this notification: applied once, a repeat is a `duplicate`.
+    #[schemars(pattern(format!("^[!-~]{{1,{MAX_TOKEN_LEN}}}$")))]
     pub event_id: String,
+    #[schemars(pattern(format!("^[!-~]{{1,{MAX_ID_LEN}}}$")))]
     pub payment_id: String,
     pub outcome: WebhookOutcome,
+    /// The provider's reference of the charge (the `event_id` when absent).
     #[serde(default)]
+    #[schemars(pattern(format!("^[!-~]{{1,{MAX_TOKEN_LEN}}}$")))]
     pub provider_ref: Option<String>,
+    /// Why it failed, a snake_case code (`declined` when absent).
     #[serde(default)]
+    #[schemars(pattern(format!("^[a-z0-9_]{{1,{MAX_REASON_LEN}}}$")))]
     pub reason: Option<String>,
 }
 
@@ -294,18 +308,18 @@ impl WebhookNotice {
     fn validate(&self) -> Result<(), PaymentError> {
         let invalid = |field, message: &str| PaymentError::Invalid { field, message: message.to_owned() };
         let token = |v: &str, max: usize| !v.is_empty() && v.len() <= max && v.chars().all(|c| c.is_ascii_graphic());
-        if !token(&self.event_id, 200) {
+        if !token(&self.event_id, MAX_TOKEN_LEN) {
             return Err(invalid("event_id", "must be 1 to 200 visible ASCII characters"));
         }
         if !token(&self.payment_id, MAX_ID_LEN) {
             return Err(invalid("payment_id", "must be a payment id"));
         }
-        if self.provider_ref.as_deref().is_some_and(|r| !token(r, 200)) {
+        if self.provider_ref.as_deref().is_some_and(|r| !token(r, MAX_TOKEN_LEN)) {
             return Err(invalid("provider_ref", "must be 1 to 200 visible ASCII characters"));
         }
         let slug = |r: &str| {
             !r.is_empty()
-                && r.len() <= 64
+                && r.len() <= MAX_REASON_LEN
                 && r.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         };
         if self.reason.as_deref().is_some_and(|r| !slug(r)) {
@@ -327,8 +341,9 @@ impl WebhookNotice {
 }
 
 /// What the webhook answers (always 200: the provider must stop retrying).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "status", rename_all = "snake_case")]
+#[schemars(rename = "PaymentWebhookReply")]
 pub enum WebhookReply {
     /// The notification settled the payment.
     Applied { payment_status: PaymentStatus },

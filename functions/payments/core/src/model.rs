@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 /// Who may read or act on any payment, not only their own.
 pub const READ_ALL: &str = "payments:read_all";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum PaymentStatus {
     /// Waiting for the payer (manual mode) or the provider's webhook.
@@ -89,7 +89,8 @@ impl Payment {
 }
 
 /// `GET /payments/{id}` and friends.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "Payment")]
 pub struct PaymentView {
     pub id: String,
     /// `{"kind": "order" | "reservation", "id": …}`.

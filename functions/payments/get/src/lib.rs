@@ -17,3 +17,12 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     })
     .await
 }
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::get("/payments/{id}", "getPayment", "Get a payment")
+        .describe("For its payer or a holder of `payments:read_all`; anyone else gets 404.")
+        .path_param("id", "The payment id.")
+        .returns::<PaymentView>(200, "The payment.")
+        .problems(&[404])
+}

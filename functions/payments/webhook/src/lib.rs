@@ -53,3 +53,22 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     })
     .await
 }
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::post("/payments/webhook", "paymentWebhook", "Provider notification")
+        .describe(
+            "Called by the payment provider, not by users: no token, but signed. `Bazaar-Signature: \
+             t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<raw body>\">` with the stage's webhook secret, \
+             `t` no further from now than `WEBHOOK_TOLERANCE_SECONDS`; a missing, malformed, stale or \
+             wrong signature is a 401 and changes nothing. A valid notification settles a `PENDING` payment \
+             once per `event_id` (emitting `PaymentSucceeded` or `PaymentFailed`; a success after the \
+             payment window fails it as `expired`). A repeated `event_id` or a payment no longer `PENDING` \
+             is still a 200, so the provider stops retrying; an unknown payment is a 404.",
+        )
+        .public()
+        .header(signature::HEADER, "`t=<unix seconds>,v1=<hex HMAC-SHA256>` of `<t>.<raw body>`; several `v1` may be sent while the secret rotates.", true)
+        .json_body::<WebhookNotice>("The provider's notification (unknown fields are ignored).")
+        .returns::<flows::WebhookReply>(200, "What the notification changed: `applied`, `duplicate`, `ignored` or `expired`.")
+        .problems(&[401, 404, 422, 503])
+}

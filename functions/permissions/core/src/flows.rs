@@ -32,20 +32,26 @@ fn retry_later() -> PermissionsError {
 }
 
 /// `POST /roles`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateRole {
+    /// 2 to 32 characters: a lowercase letter, then lowercase letters, digits or `_`.
     pub name: String,
+    /// Each a permission services know (an unknown one is a 422); duplicates are dropped.
     pub permissions: Vec<String>,
+    /// At most 200 characters, without control characters; trimmed.
     #[serde(default)]
     pub description: Option<String>,
 }
 
 /// `PUT /roles/{name}`. A description left out keeps the current one; `""` clears it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateRole {
+    /// The role's new permissions (all of them); the admin role keeps `roles:manage`.
     pub permissions: Vec<String>,
+    /// At most 200 characters, without control characters; left out keeps the current one,
+    /// `""` clears it.
     #[serde(default)]
     pub description: Option<String>,
 }

@@ -9,5 +9,5 @@ pub mod model;
 pub mod store;
 
 pub use error::PermissionsError;
-pub use model::{Role, RoleView, UserRoles, UserRolesView};
+pub use model::{Role, RoleList, RoleView, UserRoles, UserRolesView};
 pub use store::{PermissionsStore, TableDeps};

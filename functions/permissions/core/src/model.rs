@@ -77,14 +77,26 @@ pub fn default_description(name: &str) -> Option<&'static str> {
 }
 
 /// A role as the API shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Role")]
 pub struct RoleView {
     pub name: String,
+    /// The permissions the role grants, sorted.
     pub permissions: Vec<String>,
+    /// One of the built-in roles (`admin`, `owner`, `front_desk`, `customer`): never deleted.
     pub built_in: bool,
+    /// Null when the role has none.
     pub description: Option<String>,
+    /// How many users hold the role.
     pub members: u64,
+    /// Grows by one with every change of the role (0: a built-in nobody changed yet).
     pub version: u64,
+}
+
+/// `GET /roles`: every role, sorted by name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct RoleList {
+    pub roles: Vec<RoleView>,
 }
 
 impl From<&Role> for RoleView {
@@ -123,11 +135,15 @@ pub struct UserRoles {
 }
 
 /// A user's roles as the API shows them, with the permissions they add up to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "UserRoles")]
 pub struct UserRolesView {
     pub user_id: String,
+    /// The roles the user holds, sorted.
     pub roles: Vec<String>,
+    /// The union of the permissions those roles grant, sorted.
     pub permissions: Vec<String>,
+    /// Grows by one with every change of the user's roles.
     pub version: u64,
 }
 

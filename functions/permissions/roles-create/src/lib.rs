@@ -22,3 +22,17 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     })
     .await
 }
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::post("/roles", "createRole", "Create a role")
+        .describe(
+            "Requires `roles:manage`. Creates a custom role and emits `RoleChanged`. A name already taken \
+             (the built-in roles' included) is a 409; an invalid name, an unknown permission or a too long \
+             description is a 422.",
+        )
+        .json_body::<CreateRole>("The role's name, permissions and description.")
+        .returns::<RoleView>(201, "The role, version 1 (or the next version of a deleted role of that name).")
+        .with_header("Location", "The role's URL.")
+        .problems(&[409, 422])
+}

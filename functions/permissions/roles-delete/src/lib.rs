@@ -17,3 +17,15 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     })
     .await
 }
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::delete("/roles/{name}", "deleteRole", "Delete a role")
+        .describe(
+            "Requires `roles:manage`. Deletes a custom role that nobody holds and emits \
+             `RoleChanged { deleted: true }`. Built-in roles and roles in use are a 409.",
+        )
+        .path_param("name", "The role's name.")
+        .returns_empty(204, "The role is deleted.")
+        .problems(&[404, 409])
+}

@@ -20,3 +20,18 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     })
     .await
 }
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::put("/roles/{name}", "updateRole", "Replace a role's permissions")
+        .describe(
+            "Requires `roles:manage`. Replaces the permissions (and, when sent, the description) of a role, \
+             built-in ones included, and emits `RoleChanged` with the next version; a request that changes \
+             nothing answers with the role as it is. The admin role keeps `roles:manage` (422). A 409 means \
+             the role kept changing concurrently: retry.",
+        )
+        .path_param("name", "The role's name.")
+        .json_body::<UpdateRole>("The role's permissions (all of them) and optionally its description.")
+        .returns::<RoleView>(200, "The role as it is now.")
+        .problems(&[404, 409, 422])
+}

@@ -19,3 +19,16 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     })
     .await
 }
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::delete("/users/{id}/roles/{role}", "revokeUserRole", "Take a role from a user")
+        .describe(
+            "Requires `roles:manage`. Takes the role from the user and emits `UserRolesChanged`. A role the \
+             user does not hold is a 404; the last holder of `admin` cannot lose it (409).",
+        )
+        .path_param("id", "The user's id.")
+        .path_param("role", "The role's name.")
+        .returns::<permissions_core::UserRolesView>(200, "The user's roles and permissions, without the role.")
+        .problems(&[404, 409])
+}

@@ -18,3 +18,15 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     })
     .await
 }
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::get("/users/{id}/roles", "getUserRoles", "Get a user's roles")
+        .describe(
+            "Requires `roles:manage`. The roles a user holds, the permissions they add up to and the \
+             assignment version; a user this service never recorded is a 404.",
+        )
+        .path_param("id", "The user's id.")
+        .returns::<permissions_core::UserRolesView>(200, "The user's roles and permissions.")
+        .problems(&[404])
+}

@@ -19,3 +19,17 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     })
     .await
 }
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::put("/users/{id}/roles/{role}", "grantUserRole", "Give a user a role")
+        .describe(
+            "Requires `roles:manage`. Gives the user the role and emits `UserRolesChanged`; idempotent: a role \
+             already held changes nothing. An unknown user or role is a 404; a 409 means the user's roles kept \
+             changing concurrently: retry.",
+        )
+        .path_param("id", "The user's id.")
+        .path_param("role", "The role's name.")
+        .returns::<permissions_core::UserRolesView>(200, "The user's roles and permissions, the role included.")
+        .problems(&[404, 409])
+}

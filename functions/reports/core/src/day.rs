@@ -58,6 +58,21 @@ impl Serialize for Day {
     }
 }
 
+/// On the wire a day is its text, `YYYY-MM-DD`.
+impl schemars::JsonSchema for Day {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Day".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string", "format": "date" })
+    }
+}
+
 /// `from..=to`, at most [`MAX_DAYS`] days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Period {

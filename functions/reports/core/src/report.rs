@@ -47,12 +47,15 @@ pub enum SalesRow {
 }
 
 /// The booking counters of one resource (on one day, or summed).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct BookingCounts {
+    /// Reservations confirmed.
     pub confirmed: i64,
+    /// Slots of the confirmed reservations.
     pub slots: i64,
     pub cancelled: i64,
     pub checked_in: i64,
+    /// Cancellations that were refunded.
     pub refunds: i64,
 }
 
@@ -78,8 +81,10 @@ pub struct BookingRow {
 }
 
 /// What a report's revenue counts, which differs by scope.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct RevenueBasis {
+    /// `payments` for the whole marketplace, `own_sales_and_bookings` for one owner.
+    #[schemars(extend("enum" = ["payments", "own_sales_and_bookings"]))]
     pub source: &'static str,
     pub description: &'static str,
 }
@@ -102,7 +107,7 @@ impl RevenueBasis {
     }
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct ProductSales {
     pub product_id: String,
     pub name: String,
@@ -111,24 +116,30 @@ pub struct ProductSales {
     pub revenue: Vec<Money>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct SalesDay {
     pub date: Day,
     pub products: Vec<ProductSales>,
     pub revenue: Vec<Money>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct SalesTotals {
     pub revenue: Vec<Money>,
     pub units: i64,
 }
 
 /// `GET /reports/sales`.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
+#[schemars(
+    description = "Sales per UTC day of the period: each product's orders, units and revenue, the day's revenue by \
+                   currency, and totals. Days without any counted event are left out."
+)]
 pub struct SalesReport {
     pub from: Day,
     pub to: Day,
+    /// `all` (the whole marketplace) or `owner` (one owner's own, `owner_id`).
+    #[schemars(extend("enum" = ["all", "owner"]))]
     pub scope: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<String>,
@@ -183,33 +194,43 @@ pub fn sales_report(period: Period, scope: &Scope, rows: Vec<SalesRow>) -> Sales
     }
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+/// One resource's bookings on one day.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct ResourceBookings {
     pub resource_id: String,
     pub resource_name: String,
     #[serde(flatten)]
     pub counts: BookingCounts,
+    /// Amounts of confirmed reservations by currency (refunds are counted, not subtracted).
     pub revenue: Vec<Money>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct BookingsDay {
     pub date: Day,
     pub resources: Vec<ResourceBookings>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+/// The period's bookings, summed over days and resources.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct BookingTotals {
     #[serde(flatten)]
     pub counts: BookingCounts,
+    /// Amounts of confirmed reservations by currency (refunds are counted, not subtracted).
     pub revenue: Vec<Money>,
 }
 
 /// `GET /reports/bookings`.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
+#[schemars(
+    description = "Bookings per local day of the period and resource, with totals. Days without any counted event \
+                   are left out."
+)]
 pub struct BookingsReport {
     pub from: Day,
     pub to: Day,
+    /// `all` (the whole marketplace) or `owner` (one owner's own, `owner_id`).
+    #[schemars(extend("enum" = ["all", "owner"]))]
     pub scope: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<String>,

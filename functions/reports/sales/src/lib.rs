@@ -7,6 +7,7 @@
 use bazaar_runtime::http::{self, json, respond};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
+use reports_core::day::MAX_DAYS;
 use reports_core::{query, report};
 
 pub use reports_core::TableDeps as Deps;
@@ -25,4 +26,25 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
         json(StatusCode::OK, &report::sales_report(period, &scope, rows))
     })
     .await
+}
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    let day = serde_json::json!({ "type": "string", "format": "date" });
+    bazaar_openapi::Operation::get("/reports/sales", "getSalesReport", "Get the sales report")
+        .describe(
+            "Per UTC day of `from`..`to` (both included): each product's orders, units and \
+             revenue, the day's revenue by currency, and totals. `reports:read` reads the caller's own scope \
+             (`?owner=` is then a 403); `reports:read_all` reads the whole marketplace or, with `?owner=`, one \
+             owner's. `revenue_basis` says what the revenue counts. An unknown query parameter is a 400.",
+        )
+        .required_query("from", "The first day, `YYYY-MM-DD`.", day.clone())
+        .required_query(
+            "to",
+            &format!("The last day, `YYYY-MM-DD`: not before `from`, at most {MAX_DAYS} days in all (else 422)."),
+            day,
+        )
+        .query("owner", "An owner's user id (needs `reports:read_all`).", serde_json::json!({ "type": "string" }))
+        .returns::<report::SalesReport>(200, "The report.")
+        .problems(&[400, 422])
 }

@@ -20,3 +20,21 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     })
     .await
 }
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::get("/resources/{id}/availability", "getAvailability", "Get a resource's availability")
+        .public()
+        .describe(
+            "Public. Every slot of one local date in the resource's time zone (23 or 25 hours long on \
+             daylight-saving days), each available unless booked, already begun, or the resource is inactive.",
+        )
+        .path_param("id", "The resource id.")
+        .required_query(
+            "date",
+            "The local date, `YYYY-MM-DD`, in the resource's time zone.",
+            serde_json::json!({ "type": "string", "format": "date" }),
+        )
+        .returns::<flows::resources::Availability>(200, "The day's slots.")
+        .problems(&[400, 404])
+}

@@ -42,3 +42,17 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     })
     .await
 }
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::post("/reservations/{id}/cancel", "cancelReservation", "Cancel a reservation")
+        .describe(
+            "Its customer before the start, or the resource's manager until the end, cancels a `PENDING` or \
+             `CONFIRMED` reservation: the slots are freed and `ReservationCancelled` (with the refund decision) \
+             is emitted once. One who may only read it gets 403; one who may not see it, 404; a reservation \
+             already cancelled, checked in or past its window is a 409.",
+        )
+        .path_param("id", "The reservation id.")
+        .returns::<ReservationView>(200, "The cancelled reservation.")
+        .problems(&[404, 409])
+}

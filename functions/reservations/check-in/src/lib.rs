@@ -20,3 +20,15 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     })
     .await
 }
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::post("/reservations/{id}/check-in", "checkInReservation", "Check a customer in")
+        .describe(
+            "Needs `reservations:check_in`. A `CONFIRMED` reservation, on its local date in its resource's zone \
+             only, becomes `CHECKED_IN` and `ReservationCheckedIn` is emitted; any other state or day is a 409.",
+        )
+        .path_param("id", "The reservation id.")
+        .returns::<ReservationView>(200, "The checked-in reservation.")
+        .problems(&[404, 409])
+}

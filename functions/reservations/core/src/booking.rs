@@ -22,11 +22,17 @@ pub const DEFAULT_HOLD_SECONDS: i64 = 900;
 
 /// `POST /reservations` body. Times are RFC 3339 with an offset; they are read by hand so
 /// that a malformed time is a 422 naming its field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(
+    rename = "NewReservation",
+    description = "Consecutive slots of one opening interval of one local day of a resource."
+)]
 pub struct ReserveRequest {
     pub resource_id: String,
+    /// The first slot's start: RFC 3339 with an offset, e.g. `2026-11-22T09:00:00+01:00`.
     pub start: String,
+    /// The last slot's end: RFC 3339 with an offset, e.g. `2026-11-22T10:00:00+01:00`.
     pub end: String,
 }
 

@@ -14,10 +14,13 @@ pub const MINUTES_PER_DAY: u32 = 24 * 60;
 
 /// One opening interval as the API spells it: `"09:00"` to `"17:00"` (`"24:00"` closes at
 /// midnight).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "OpeningInterval")]
 pub struct IntervalText {
+    /// `HH:MM`, local time, from `00:00` to `23:59`.
     pub open: String,
+    /// `HH:MM`, local time, after `open`, up to `24:00` (midnight).
     pub close: String,
 }
 
@@ -28,7 +31,11 @@ impl IntervalText {
 }
 
 /// Opening hours per weekday; a missing day is closed.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(
+    description = "Opening hours per weekday (`mon` … `sun`), local times in the resource's zone; a missing day is \
+                   closed. The intervals of a day are sorted and do not overlap."
+)]
 #[serde(deny_unknown_fields)]
 pub struct OpeningHours {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

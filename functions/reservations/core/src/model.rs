@@ -6,7 +6,7 @@ use bazaar_events::reservations::Booking;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ReservationStatus {
     Pending,
@@ -94,21 +94,33 @@ impl Reservation {
 }
 
 /// The reservation as the API shows it (the email stays internal: it is for notifications).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(
+    rename = "Reservation",
+    description = "A reservation. What it says about its resource (name, owner, zone, price) was taken at booking."
+)]
 pub struct ReservationView {
     pub id: String,
     pub status: ReservationStatus,
     pub resource_id: String,
     pub resource_name: String,
+    /// The resource's owner.
     pub owner_id: String,
     pub customer_id: String,
+    /// The first slot's start.
     pub start: DateTime<Utc>,
+    /// The last slot's end.
     pub end: DateTime<Utc>,
+    /// The resource's IANA time zone.
     pub time_zone: String,
+    /// `YYYY-MM-DD`, the day of `start` in `time_zone`.
     pub local_date: String,
+    /// How many slots it holds.
     pub slots: u32,
     pub amount: Money,
+    /// The payment that settles it.
     pub payment_id: String,
+    /// No payment is accepted after this; unpaid, the reservation then expires.
     pub expires_at: DateTime<Utc>,
     pub created_at: String,
     pub updated_at: String,

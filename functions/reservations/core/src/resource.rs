@@ -24,10 +24,15 @@ pub const MAX_DESCRIPTION_CHARS: usize = 2000;
 pub const MAX_PRICE_MINOR: i64 = 100_000_000;
 
 /// A price as the API takes it (unknown fields refused).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "ResourcePrice")]
 pub struct MoneyInput {
+    /// In the currency's minor unit (cents).
+    #[schemars(range(min = 0, max = MAX_PRICE_MINOR))]
     pub amount_minor: i64,
+    /// An ISO 4217 code: three upper-case letters.
+    #[schemars(pattern(r"^[A-Z]{3}$"))]
     pub currency: String,
 }
 
@@ -38,38 +43,59 @@ impl From<&Money> for MoneyInput {
 }
 
 /// `POST /resources` body.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "NewResource")]
 pub struct CreateResource {
+    /// 1 to 100 characters once trimmed.
     pub name: String,
+    #[schemars(schema_with = "kind_schema")]
     pub kind: String,
+    /// An IANA time zone such as `Europe/Berlin`; the opening hours are local times there.
     pub time_zone: String,
     pub opening_hours: OpeningHours,
+    /// The length of one bookable slot; every opening interval lasts a whole number of them.
+    #[schemars(range(min = MIN_SLOT_MINUTES, max = MAX_SLOT_MINUTES))]
     pub slot_minutes: i64,
     pub price_per_slot: MoneyInput,
+    /// Only 1 is supported (the default).
     #[serde(default)]
+    #[schemars(range(min = 1, max = 1))]
     pub capacity: Option<i64>,
+    /// At most 2000 characters once trimmed; blank means none.
     #[serde(default)]
     pub description: Option<String>,
 }
 
 /// `PATCH /resources/{id}` body: only the fields present change (`"description": null`
 /// removes the description).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "ResourcePatch")]
 pub struct UpdateResource {
+    /// 1 to 100 characters once trimmed.
     #[serde(default)]
     pub name: Option<String>,
+    /// At most 2000 characters once trimmed; null or blank removes it.
     #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "Option<String>")]
     pub description: Option<Option<String>>,
     #[serde(default)]
     pub opening_hours: Option<OpeningHours>,
+    /// The new slot length; the opening hours must still last a whole number of slots.
     #[serde(default)]
+    #[schemars(range(min = MIN_SLOT_MINUTES, max = MAX_SLOT_MINUTES))]
     pub slot_minutes: Option<i64>,
     #[serde(default)]
     pub price_per_slot: Option<MoneyInput>,
+    /// `false` stops new bookings (existing reservations stay).
     #[serde(default)]
     pub active: Option<bool>,
+}
+
+/// `kind`: one of [`KINDS`].
+fn kind_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({ "type": "string", "enum": KINDS })
 }
 
 impl UpdateResource {
@@ -84,11 +110,13 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Optio
 }
 
 /// A bookable resource as stored (`RESOURCE#<id>` / `RESOURCE`) and shown.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(description = "A bookable resource (room, artist, desk, …) with its opening hours and price per slot.")]
 pub struct Resource {
     pub id: String,
     pub owner_id: String,
     pub name: String,
+    #[schemars(schema_with = "kind_schema")]
     pub kind: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,

@@ -49,3 +49,25 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     })
     .await
 }
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::post("/reservations", "createReservation", "Book slots of a resource")
+        .describe(
+            "Any signed-in user. Books consecutive slots of one opening interval of the resource's local day; \
+             the reservation is `PENDING` until paid (it expires unpaid at `expires_at`) and \
+             `ReservationRequested` is emitted. A slot already booked is a 409 (`slot-taken`). Sending the same \
+             `Idempotency-Key` and body again replays the first answer (with `Idempotent-Replayed: true`); the \
+             same key with another body is a 422.",
+        )
+        .header(
+            "Idempotency-Key",
+            &format!("1 to {} printable characters, unique per booking.", booking::MAX_KEY_CHARS),
+            true,
+        )
+        .json_body::<ReserveRequest>("The resource and the range of slots.")
+        .returns::<ReservationView>(201, "The reservation, `PENDING`.")
+        .with_header("Location", "The reservation's URL.")
+        .with_header("Idempotent-Replayed", "`true` when this is the stored answer to an earlier request.")
+        .problems(&[400, 409, 422])
+}

@@ -17,3 +17,15 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     })
     .await
 }
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::get("/reservations/{id}", "getReservation", "Get a reservation")
+        .describe(
+            "For its customer, the resource's manager (`reservations:manage` on one's own resource, or \
+             `reservations:manage_all`) or a holder of `reservations:read_all`; anyone else gets 404.",
+        )
+        .path_param("id", "The reservation id.")
+        .returns::<ReservationView>(200, "The reservation.")
+        .problems(&[404])
+}

@@ -45,3 +45,32 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     })
     .await
 }
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::get("/reservations", "listReservations", "List reservations")
+        .describe(
+            "`scope=mine` (the default): the caller's bookings; `date` and `resource` are refused there. \
+             `scope=owned` (`reservations:manage`): bookings of the caller's resources, optionally of one \
+             `resource` (404 unless the caller's) and then of one `date`. `scope=all` (`reservations:read_all`): \
+             by `date`, by `resource`, or both (one of them is required).",
+        )
+        .query(
+            "scope",
+            "Whose reservations: `mine` (default), `owned` or `all`.",
+            serde_json::json!({ "type": "string", "enum": ["mine", "owned", "all"] }),
+        )
+        .query(
+            "resource",
+            "A resource id (with `scope=owned` or `scope=all`).",
+            serde_json::json!({ "type": "string" }),
+        )
+        .query(
+            "date",
+            "A local date `YYYY-MM-DD` in the resource's zone (with `scope=owned` and a `resource`, or `scope=all`).",
+            serde_json::json!({ "type": "string", "format": "date" }),
+        )
+        .paginated(DEFAULT_LIMIT, MAX_LIMIT)
+        .returns::<reservations_core::flows::Page<reservations_core::ReservationView>>(200, "One page of reservations.")
+        .problems(&[400, 404, 503])
+}

@@ -15,3 +15,13 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     })
     .await
 }
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::get("/resources/{id}", "getResource", "Get a resource")
+        .public()
+        .describe("Public. One resource, active or not.")
+        .path_param("id", "The resource id.")
+        .returns::<reservations_core::Resource>(200, "The resource.")
+        .problems(&[404])
+}

@@ -39,3 +39,21 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     })
     .await
 }
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::get("/resources", "listResources", "List resources")
+        .public()
+        .describe(
+            "Public. The active resources in creation order, or with `?owner=` every resource (active or not) \
+             of that owner.",
+        )
+        .query(
+            "owner",
+            "A user id: that owner's resources, inactive ones included.",
+            serde_json::json!({ "type": "string" }),
+        )
+        .paginated(DEFAULT_LIMIT, MAX_LIMIT)
+        .returns::<flows::Page<reservations_core::Resource>>(200, "One page of resources.")
+        .problems(&[400, 503])
+}

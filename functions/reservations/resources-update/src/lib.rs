@@ -24,3 +24,18 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     })
     .await
 }
+
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::patch("/resources/{id}", "updateResource", "Update a resource")
+        .describe(
+            "Its owner with `reservations:manage`, or a holder of `reservations:manage_all`; another owner's \
+             resource is a 404. Only the fields present change, and the result is validated as a whole (a new \
+             slot length must still divide the opening intervals). A body that changes nothing is a 400. \
+             Reservations already made keep what they were booked with.",
+        )
+        .path_param("id", "The resource id.")
+        .json_body::<UpdateResource>("The fields to change.")
+        .returns::<reservations_core::Resource>(200, "The resource, one version later.")
+        .problems(&[400, 404, 409, 422])
+}

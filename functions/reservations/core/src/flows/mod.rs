@@ -22,7 +22,8 @@ pub use crate::resource::{MANAGE, MANAGE_ALL};
 pub(crate) const ATTEMPTS: usize = 8;
 
 /// A page of a listing.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "{T}Page", description = "One page of a listing; `next_cursor` is null on the last page.")]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,

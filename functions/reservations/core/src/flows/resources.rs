@@ -88,17 +88,22 @@ pub async fn list_resources(
 }
 
 /// One slot of a day as `GET /resources/{id}/availability` shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "AvailabilitySlot")]
 pub struct SlotView {
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
+    /// Local wall-clock start, `HH:MM`.
     pub local_start: String,
+    /// False when booked, already begun, or the resource is inactive.
     pub available: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Every slot of one local day of a resource.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Availability {
     pub resource_id: String,
+    /// `YYYY-MM-DD`, the local date in `time_zone`.
     pub date: String,
     pub time_zone: String,
     pub slot_minutes: u32,
