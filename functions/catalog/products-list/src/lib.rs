@@ -1,10 +1,12 @@
 //! `GET /products` (public): active products in a stable order, `?limit=`, `?cursor=`, `?category=`.
 
 use bazaar_aws::cursor::CursorSecret;
+use bazaar_runtime::Problem;
 use bazaar_runtime::config::Env;
 use bazaar_runtime::http::{self, json, respond};
 use catalog_core::CatalogStore;
 use catalog_core::flows::{self, ListQuery};
+use catalog_core::model::MAX_CATEGORY_CHARS;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
@@ -29,9 +31,16 @@ impl Deps {
 
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     respond(req, |req, _cx| async move {
+        let category = http::query_param(&req, "category");
+        // No product has a longer category; refused before DynamoDB sees an oversized key.
+        if category.as_ref().is_some_and(|c| c.chars().count() > MAX_CATEGORY_CHARS) {
+            return Err(
+                Problem::bad_request(format!("category must be at most {MAX_CATEGORY_CHARS} characters")).into()
+            );
+        }
         let query = ListQuery {
             limit: http::limit_param(&req, DEFAULT_LIMIT, MAX_LIMIT)?,
-            category: http::query_param(&req, "category"),
+            category,
             cursor: http::query_param(&req, "cursor"),
         };
         let page = flows::list(&deps.store, &*deps.cursor.key().await?, query).await?;
@@ -49,7 +58,11 @@ pub fn operation() -> bazaar_openapi::Operation {
              A cursor is only valid for the listing it came from (same category): another one is a 400. \
              A 503 means the cursor key cannot be read right now: retry.",
         )
-        .query("category", "Only products of this category.", serde_json::json!({ "type": "string" }))
+        .query(
+            "category",
+            "Only products of this category.",
+            serde_json::json!({ "type": "string", "maxLength": MAX_CATEGORY_CHARS }),
+        )
         .paginated(DEFAULT_LIMIT, MAX_LIMIT)
         .returns::<flows::Page>(200, "One page of products.")
         .problems(&[400, 503])

@@ -228,6 +228,8 @@ async fn listing_refuses_bad_limits_and_foreign_or_tampered_cursors() {
     let tampered = String::from_utf8(tampered).expect("ascii");
     assert_problem(&catalog_products_list::handler(&deps, list_products(&[("cursor", &tampered)])).await, 400);
     assert_problem(&catalog_products_list::handler(&deps, list_products(&[("cursor", "garbage")])).await, 400);
+    let long = "c".repeat(5_000);
+    assert_problem(&catalog_products_list::handler(&deps, list_products(&[("category", &long)])).await, 400);
     let other_listing = [("cursor", cursor.as_str()), ("category", "c")];
     assert_problem(&catalog_products_list::handler(&deps, list_products(&other_listing)).await, 400);
     let r = catalog_products_list::handler(&deps, list_products(&[("cursor", &cursor)])).await;
