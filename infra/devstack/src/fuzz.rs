@@ -38,6 +38,9 @@ pub fn command(root: &Path, schemathesis: &Path, token: &str, options: &FuzzOpti
         .args(["--max-examples", &options.max_examples.to_string()])
         .args(["--phases", &options.phases])
         .args(["--workers", "2"])
+        // Locally, cargo lambda watch starts a function on its first request and argon2 runs in
+        // a debug build: a slow answer is not a wrong one (schemathesis waits 10 s by default).
+        .args(["--request-timeout", "60"])
         .args(["--report", "junit"])
         .arg("--report-dir")
         .arg(&options.report_dir)
