@@ -1,4 +1,4 @@
-//! `make fuzz` (and the bounded run in `make test`): schemathesis against a running API's
+//! `make fuzz`: schemathesis against a running API's
 //! own `GET /openapi.json`, logged in as the seeded admin, with infra/schemathesis.toml's
 //! checks: no 5xx, every answer as the document declares it.
 
