@@ -1,4 +1,4 @@
-//! `make fuzz`: schemathesis against a running API's
+//! `make fuzz` (and the bounded run in `make test`): schemathesis against a running API's
 //! own `GET /openapi.json`, logged in as the seeded admin, with infra/schemathesis.toml's
 //! checks: no 5xx, every answer as the document declares it.
 
@@ -20,15 +20,23 @@ pub struct FuzzOptions {
     pub phases: String,
     /// Reproducible runs.
     pub seed: Option<u64>,
-    /// Where schemathesis writes its JUnit report.
+    /// Where schemathesis writes its JUnit report (relative to the repo root, or absolute).
+    /// It is also schemathesis' working directory; keep it under `target/`, see [`command`].
     pub report_dir: PathBuf,
 }
 
 /// The schemathesis invocation for `options`, with `token` in its environment.
+///
+/// It runs in the report directory, not in the repo: schemathesis and Hypothesis write their
+/// caches (`.schemathesis/`, `.hypothesis/`) into the working directory, and `cargo lambda
+/// watch` restarts every running function on a change in the tree it watches (anything the
+/// root .gitignore does not name), losing the invocations in flight: their requests then
+/// never get an answer. `target/` is ignored.
 pub fn command(root: &Path, schemathesis: &Path, token: &str, options: &FuzzOptions) -> Command {
     let api = options.api.trim_end_matches('/');
+    let work_dir = root.join(&options.report_dir);
     let mut cmd = Command::new(schemathesis);
-    cmd.current_dir(root)
+    cmd.current_dir(&work_dir)
         .arg("--no-color")
         .arg("--config-file")
         .arg(root.join("infra/schemathesis.toml"))
@@ -43,7 +51,7 @@ pub fn command(root: &Path, schemathesis: &Path, token: &str, options: &FuzzOpti
         .args(["--request-timeout", "60"])
         .args(["--report", "junit"])
         .arg("--report-dir")
-        .arg(&options.report_dir)
+        .arg(&work_dir)
         .env(TOKEN_VAR, token);
     if let Some(seed) = options.seed {
         cmd.args(["--seed", &seed.to_string()]);
@@ -63,6 +71,8 @@ pub async fn run(
     let http = reqwest::Client::new();
     let token = crate::seed::login(&http, options.api.trim_end_matches('/'), email, password).await?;
     let mut cmd = command(root, schemathesis, &token, options);
+    let work_dir = root.join(&options.report_dir);
+    std::fs::create_dir_all(&work_dir).with_context(|| format!("creating {}", work_dir.display()))?;
     tokio::task::spawn_blocking(move || cmd.status())
         .await?
         .with_context(|| format!("running {} (make venv installs it)", schemathesis.display()))
@@ -86,6 +96,8 @@ mod tests {
         assert!(args.iter().all(|a| !a.contains("secret-token")), "{args:?}");
         assert!(args.contains(&"http://127.0.0.1:3000/openapi.json".to_owned()), "{args:?}");
         assert!(args.windows(2).any(|w| w == ["--seed", "7"]), "{args:?}");
+        assert_eq!(cmd.get_current_dir(), Some(Path::new("/repo/target/fuzz")), "outside the watched tree");
+        assert!(args.windows(2).any(|w| w == ["--report-dir", "/repo/target/fuzz"]), "{args:?}");
         let env: Vec<_> = cmd.get_envs().collect();
         assert!(env.iter().any(|(k, v)| *k == TOKEN_VAR && v.is_some_and(|v| v == "secret-token")));
     }

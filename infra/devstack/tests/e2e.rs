@@ -134,7 +134,7 @@ fn the_whole_auth_flow_runs_through_the_local_cloud() {
     the_functions_metrics_add_up(&stack);
     readme_examples_work_as_written(&stack);
     every_sample_event_invokes(&stack);
-    rt.block_on(the_api_is_described(&stack));
+    rt.block_on(the_api_is_described_and_holds_under_the_fuzzer(&stack));
 }
 
 async fn flow(stack: &Devstack) {
@@ -409,8 +409,11 @@ fn invoke(cargo_lambda: &Path, function: &str, file: &Path, port: u16) -> std::p
         .expect("cargo lambda invoke")
 }
 
-/// `GET /openapi.json` serves the committed document and `GET /docs` the page rendering it.
-async fn the_api_is_described(stack: &Devstack) {
+/// `GET /openapi.json` serves the committed document and `GET /docs` the page rendering it;
+/// then the bounded fuzz run of `make test`: schemathesis on every route, as the seeded
+/// admin, finds no 5xx and no answer the document does not declare. Last, as it leaves
+/// the data in a state no other step expects.
+async fn the_api_is_described_and_holds_under_the_fuzzer(stack: &Devstack) {
     let http = reqwest::Client::new();
     let root = workspace_root();
     let served = http.get(format!("{}/openapi.json", stack.api)).send().await.expect("GET /openapi.json");
@@ -425,4 +428,20 @@ async fn the_api_is_described(stack: &Devstack) {
     assert_eq!(docs.headers()["content-encoding"], "gzip", "through the gateway, still gzipped");
     let page = http.get(format!("{}/docs", stack.api)).send().await.expect("GET /docs").text().await.expect("page");
     assert!(page.contains(r#"<redoc spec-url="openapi.json">"#), "the page renders the served document");
+    let password = devstack::seed::saved_admin_password(&stack._state.0).expect("the seeded admin's password");
+    let options = devstack::fuzz::FuzzOptions {
+        api: stack.api.clone(),
+        max_examples: FUZZ_EXAMPLES,
+        phases: "examples,coverage,fuzzing".into(),
+        seed: Some(20261202),
+        report_dir: root.join("target/fuzz"),
+    };
+    let schemathesis = venv_tool("schemathesis");
+    let status = devstack::fuzz::run(&root, &schemathesis, devstack::seed::ADMIN_EMAIL, &password, &options)
+        .await
+        .expect("schemathesis runs");
+    assert!(status.success(), "schemathesis found answers the document does not allow (above; report in target/fuzz)");
 }
+
+/// Test cases per operation and phase in `make test`'s bounded run (`make fuzz` runs more).
+const FUZZ_EXAMPLES: u32 = 5;
