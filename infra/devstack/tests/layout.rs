@@ -84,3 +84,68 @@ fn every_function_has_sample_events() {
         assert!(count.unwrap_or(0) > 0, "{name}: no sample events in {}", events.display());
     }
 }
+
+/// Whether any of these Rust sources holds a test.
+fn holds_tests(files: &[std::path::PathBuf]) -> bool {
+    files.iter().any(|f| {
+        let text = std::fs::read_to_string(f).unwrap_or_default();
+        text.contains("#[test]") || text.contains("#[tokio::test")
+    })
+}
+
+fn rust_files(dir: &Path, skip: &[std::path::PathBuf], out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if skip.contains(&path) {
+            continue;
+        }
+        if path.is_dir() {
+            rust_files(&path, skip, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// Every test harness is a binary linked with its crate's SDK clients: `make test` builds one
+/// only for a library or binary whose sources hold tests (`test = false` on the others), and
+/// none for doctests (the project has none; documentation examples are ```text).
+#[test]
+fn only_targets_with_tests_build_test_harnesses() {
+    let root = workspace_root();
+    let output = std::process::Command::new(env!("CARGO"))
+        .args(["metadata", "--no-deps", "--format-version", "1", "--offline"])
+        .current_dir(&root)
+        .output()
+        .expect("cargo metadata");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).expect("metadata JSON");
+    let mut checked = 0;
+    for target in
+        metadata["packages"].as_array().expect("packages").iter().flat_map(|p| p["targets"].as_array()).flatten()
+    {
+        let kind = target["kind"][0].as_str().unwrap_or_default();
+        let src = std::path::PathBuf::from(target["src_path"].as_str().expect("src_path"));
+        let name = target["name"].as_str().unwrap_or_default();
+        let tests = match kind {
+            "lib" => {
+                let dir = src.parent().expect("src/");
+                let mut files = Vec::new();
+                rust_files(dir, &[dir.join("main.rs"), dir.join("bin")], &mut files);
+                assert_eq!(target["doctest"], false, "{name}: set `doctest = false` under [lib]");
+                holds_tests(&files)
+            }
+            "bin" => holds_tests(std::slice::from_ref(&src)),
+            _ => continue,
+        };
+        assert_eq!(
+            target["test"].as_bool(),
+            Some(tests),
+            "{name} ({kind}, {}): `test` must be {tests}: its sources {} tests",
+            src.display(),
+            if tests { "hold" } else { "hold no" }
+        );
+        checked += 1;
+    }
+    assert!(checked > 150, "checked only {checked} targets");
+}
