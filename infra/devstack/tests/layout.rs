@@ -149,3 +149,40 @@ fn only_targets_with_tests_build_test_harnesses() {
     }
     assert!(checked > 150, "checked only {checked} targets");
 }
+
+/// `package version features` for every dependency outside the workspace that the
+/// workspace's build with these edge kinds resolves.
+fn resolved_features(edges: &str) -> BTreeMap<String, String> {
+    let root = workspace_root();
+    let output = std::process::Command::new(env!("CARGO"))
+        .args(["tree", "--workspace", "--offline", "--prefix", "none", "-e", edges, "-f", "{p}|{f}"])
+        .current_dir(&root)
+        .output()
+        .expect("cargo tree");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter(|l| !l.contains(&*root.to_string_lossy()))
+        .filter_map(|l| l.trim_end_matches(" (*)").split_once('|'))
+        .map(|(package, features)| (package.to_owned(), features.to_owned()))
+        .collect()
+}
+
+/// A dependency the tests turn more features on in than the binaries is compiled twice by
+/// `make test` (once for the binaries, once for the test harnesses), with everything that
+/// depends on it: for uuid or sha2, the whole AWS SDK. So a dev-dependency may add packages
+/// of its own but change no feature of one the binaries use.
+#[test]
+fn dev_dependencies_change_no_feature_of_the_binaries_dependencies() {
+    let binaries = resolved_features("normal,build");
+    let tests = resolved_features("normal,build,dev");
+    assert!(binaries.keys().any(|p| p.starts_with("aws-sdk-dynamodb ")), "{binaries:?}");
+    let changed: Vec<String> = binaries
+        .iter()
+        .filter_map(|(package, features)| {
+            let with_tests = tests.get(package)?;
+            (with_tests != features).then(|| format!("{package}: [{features}] in binaries, [{with_tests}] in tests"))
+        })
+        .collect();
+    assert!(changed.is_empty(), "turn the same features on in a normal dependency:\n{}", changed.join("\n"));
+}
