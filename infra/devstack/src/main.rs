@@ -130,6 +130,10 @@ struct UpArgs {
     /// Override a template parameter, e.g. `--parameter PaymentSuccessRate=1.0` (repeatable).
     #[arg(long = "parameter", value_name = "KEY=VALUE", value_parser = parse_parameter)]
     parameters: Vec<(String, String)>,
+    /// Run the functions as built, without rebuilding and restarting them when a file
+    /// changes (`cargo lambda watch --ignore-changes`); the end-to-end test uses it.
+    #[arg(long)]
+    no_reload: bool,
     #[command(flatten)]
     template: TemplateArg,
 }
@@ -213,6 +217,7 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
                 state_dir: args.state_dir,
                 template: args.template.template,
                 parameters: args.parameters.into_iter().collect(),
+                reload: !args.no_reload,
             };
             up::run(options).await?;
         }

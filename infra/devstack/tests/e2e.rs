@@ -46,6 +46,9 @@ impl Devstack {
             .args(["up", "--stage", "e2e"])
             .args(["--api-port", &api_port.to_string(), "--moto-port", &moto_port.to_string()])
             .args(["--lambda-port", &lambda_port.to_string()])
+            // Nothing is rebuilt mid-test: a restart would drop the requests in flight (the
+            // test's own log, written into a clone of the repo, counts as a change).
+            .arg("--no-reload")
             // Every simulated payment succeeds, so the saga's happy path is deterministic.
             .args(["--parameter", "PaymentSuccessRate=1.0"])
             .arg("--state-dir")

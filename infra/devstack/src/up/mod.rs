@@ -34,6 +34,10 @@ pub struct UpOptions {
     pub template: PathBuf,
     /// Template parameter overrides (besides `Stage`).
     pub parameters: BTreeMap<String, String>,
+    /// Whether cargo lambda watch rebuilds and restarts the functions when a file of the
+    /// repo changes. A restart drops the invocations in flight (their callers never get an
+    /// answer), so a test run, which changes no code, turns it off.
+    pub reload: bool,
 }
 
 /// The exact prefix end-to-end tests wait for.
@@ -95,7 +99,7 @@ async fn start_and_serve(options: &UpOptions, children: &mut Children) -> anyhow
 
     step(6, "starting cargo lambda watch");
     let env_file = state_dir.join("dev.env");
-    children.push(start_lambda_watch(&repo, &tools, options.lambda_port, &env_file)?);
+    children.push(start_lambda_watch(&repo, &tools, options.lambda_port, &env_file, options.reload)?);
     preflight::wait_for_port(options.lambda_port, Duration::from_secs(120), "cargo lambda watch").await?;
 
     step(7, "starting the API gateway, event sources and schedules");
@@ -231,15 +235,24 @@ async fn build_functions(repo: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn start_lambda_watch(repo: &Path, tools: &Tools, port: u16, env_file: &Path) -> anyhow::Result<Supervised> {
+fn start_lambda_watch(
+    repo: &Path,
+    tools: &Tools,
+    port: u16,
+    env_file: &Path,
+    reload: bool,
+) -> anyhow::Result<Supervised> {
     // cargo finds the `lambda` subcommand on PATH: put the venv's bin first.
     let path = std::env::var("PATH").unwrap_or_default();
     let path = format!("{}:{path}", tools.bin_dir.display());
-    let args = ["lambda", "watch", "-A", "127.0.0.1", "-P", &port.to_string(), "--env-file"]
+    let mut args: Vec<String> = ["lambda", "watch", "-A", "127.0.0.1", "-P", &port.to_string(), "--env-file"]
         .iter()
         .map(|s| (*s).to_owned())
         .chain([env_file.display().to_string()])
         .collect();
+    if !reload {
+        args.push("--ignore-changes".into());
+    }
     Supervised::spawn(Spec {
         name: "cargo lambda watch",
         program: Path::new("cargo"),
