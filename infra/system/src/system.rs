@@ -66,11 +66,11 @@ pub struct System {
 
 impl System {
     pub async fn start(options: SystemOptions) -> anyhow::Result<System> {
-        // `RUST_LOG=info cargo test -p bazaar-system` shows what every function logged.
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-            .with_test_writer()
-            .try_init();
+        // A failing test shows the warnings the functions logged (a message that failed and
+        // why); `RUST_LOG=info cargo test -p bazaar-system` shows everything they logged.
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
         let moto = Moto::shared();
         let stage = unique_stage();
         let mut overrides = BTreeMap::from([

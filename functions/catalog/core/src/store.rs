@@ -455,11 +455,21 @@ impl CatalogStore {
         cause: Option<(&str, &str)>,
         now: DateTime<Utc>,
     ) -> anyhow::Result<Release> {
-        let Some(hold) = self.hold(order_id).await? else {
-            return match cause {
-                Some((event_id, correlation)) => self.void(order_id, event_id, correlation, now).await,
-                None => Ok(Release::NoHold),
-            };
+        // Twice at most: a hold that `OrderPlaced` creates between the read and the void is
+        // read (consistently) and released on the second pass, rather than failing the
+        // message and waiting for its redelivery.
+        let mut attempts = 0;
+        let hold = loop {
+            attempts += 1;
+            if let Some(hold) = self.hold(order_id).await? {
+                break hold;
+            }
+            let Some((event_id, correlation)) = cause else { return Ok(Release::NoHold) };
+            match self.void(order_id, event_id, correlation, now).await? {
+                Some(voided) => return Ok(voided),
+                None if attempts < 2 => continue,
+                None => anyhow::bail!("order {order_id}: a hold appeared while voiding it, and then was gone"),
+            }
         };
         if hold.status != HoldStatus::Held {
             return Ok(Release::NotHeld);
@@ -498,14 +508,14 @@ impl CatalogStore {
     }
 
     /// The order ended before any hold existed: a `VOID` hold (with the inbox marker) makes
-    /// a late `OrderPlaced` of it reserve nothing.
+    /// a late `OrderPlaced` of it reserve nothing. `None`: a hold appeared meanwhile.
     async fn void(
         &self,
         order_id: &str,
         event_id: &str,
         correlation: &str,
         now: DateTime<Utc>,
-    ) -> anyhow::Result<Release> {
+    ) -> anyhow::Result<Option<Release>> {
         let hold = Hold {
             order_id: order_id.to_owned(),
             customer_id: String::new(),
@@ -520,9 +530,9 @@ impl CatalogStore {
         let ttl = now.timestamp() + inbox::RETENTION_SECONDS;
         let items = vec![inbox::mark(&self.table, CONSUMER, event_id)?, self.hold_put(&hold, Some(ttl))?];
         match self.transact(items).await {
-            Ok(()) => Ok(Release::NoHold),
-            Err(e) if dynamo::condition_failed_at(&e, 0) => Ok(Release::AlreadyProcessed),
-            // A hold appeared meanwhile: fail, so the redelivery releases it.
+            Ok(()) => Ok(Some(Release::NoHold)),
+            Err(e) if dynamo::condition_failed_at(&e, 0) => Ok(Some(Release::AlreadyProcessed)),
+            Err(e) if dynamo::condition_failed_at(&e, 1) => Ok(None),
             Err(e) => Err(aws("voiding hold", e)),
         }
     }

@@ -163,6 +163,27 @@ async fn a_cancellation_that_overtakes_its_order_placed_leaves_the_stock_alone()
     assert_eq!(app.store().hold(&order).await.expect("read").expect("hold").status, HoldStatus::Void);
 }
 
+/// An order's `OrderPlaced` and `OrderCancelled` handled at the same time (one batch, applied
+/// concurrently): whichever wins, no message fails, and every unit held is given back.
+#[tokio::test]
+async fn a_cancellation_racing_its_order_placed_fails_no_message_and_returns_every_unit() {
+    let app = TestApp::spawn().await;
+    let a = product_id(&app, 100).await;
+    let mut messages = Vec::new();
+    for i in 0..20 {
+        let order = new_order_id();
+        let placed = delivered(&order_placed(&order, &[(&a, 1)]));
+        let cancelled = delivered(&order_cancelled(&order, CancelReason::CustomerRequest));
+        messages.push((format!("placed-{i}"), placed));
+        messages.push((format!("cancelled-{i}"), cancelled));
+    }
+    let failed = app.deliver(&batch(messages)).await;
+    assert!(failed.is_empty(), "{failed:?}");
+    assert_eq!(app.stock_of(&a).await, 100);
+    let (reserved, released) = (app.events::<StockReserved>().await, app.events::<StockReleased>().await);
+    assert_eq!(reserved.len(), released.len(), "every hold made was released");
+}
+
 #[tokio::test]
 async fn a_poison_message_fails_alone_and_the_other_nine_are_applied() {
     let app = TestApp::spawn().await;
