@@ -15,6 +15,21 @@ pub use http::{ApiError, RequestCx};
 pub use identity::Identity;
 pub use problem::Problem;
 
+/// The `main` of an event function crate (a consumer, publisher, schedule or the authorizer)
+/// whose library exposes `Deps::from_env` and `handler(&Deps, LambdaEvent<E>)`: the twin of
+/// [`http_main!`]. Logging, dependencies built once at init, then the runtime.
+#[macro_export]
+macro_rules! event_main {
+    ($krate:ident) => {
+        #[tokio::main]
+        async fn main() -> Result<(), lambda_runtime::Error> {
+            $crate::logging::init();
+            let deps = $krate::Deps::from_env().await?;
+            lambda_runtime::run(lambda_runtime::service_fn(|event| $krate::handler(&deps, event))).await
+        }
+    };
+}
+
 /// The AWS SDK configuration every function builds its clients from, once, at init.
 /// `AWS_ENDPOINT_URL` (set only locally) points every client at the emulator.
 pub async fn sdk_config() -> aws_types::SdkConfig {
