@@ -71,8 +71,9 @@ pub async fn run(
     let http = reqwest::Client::new();
     let token = crate::seed::login(&http, options.api.trim_end_matches('/'), email, password).await?;
     let mut cmd = command(root, schemathesis, &token, options);
-    let work_dir = root.join(&options.report_dir);
-    std::fs::create_dir_all(&work_dir).with_context(|| format!("creating {}", work_dir.display()))?;
+    if let Some(work_dir) = cmd.get_current_dir() {
+        std::fs::create_dir_all(work_dir).with_context(|| format!("creating {}", work_dir.display()))?;
+    }
     tokio::task::spawn_blocking(move || cmd.status())
         .await?
         .with_context(|| format!("running {} (make venv installs it)", schemathesis.display()))

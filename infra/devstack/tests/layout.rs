@@ -85,6 +85,17 @@ fn every_function_has_sample_events() {
     }
 }
 
+/// The output of a cargo command run in the workspace root; it must succeed.
+fn cargo(args: &[&str]) -> Vec<u8> {
+    let output = std::process::Command::new(env!("CARGO"))
+        .args(args)
+        .current_dir(workspace_root())
+        .output()
+        .unwrap_or_else(|e| panic!("cargo {args:?}: {e}"));
+    assert!(output.status.success(), "cargo {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    output.stdout
+}
+
 /// Whether any of these Rust sources holds a test.
 fn holds_tests(files: &[std::path::PathBuf]) -> bool {
     files.iter().any(|f| {
@@ -112,14 +123,9 @@ fn rust_files(dir: &Path, skip: &[std::path::PathBuf], out: &mut Vec<std::path::
 /// none for doctests (the project has none; documentation examples are ```text).
 #[test]
 fn only_targets_with_tests_build_test_harnesses() {
-    let root = workspace_root();
-    let output = std::process::Command::new(env!("CARGO"))
-        .args(["metadata", "--no-deps", "--format-version", "1", "--offline"])
-        .current_dir(&root)
-        .output()
-        .expect("cargo metadata");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).expect("metadata JSON");
+    let metadata: serde_json::Value =
+        serde_json::from_slice(&cargo(&["metadata", "--no-deps", "--format-version", "1", "--offline"]))
+            .expect("metadata JSON");
     let mut checked = 0;
     for target in
         metadata["packages"].as_array().expect("packages").iter().flat_map(|p| p["targets"].as_array()).flatten()
@@ -154,13 +160,8 @@ fn only_targets_with_tests_build_test_harnesses() {
 /// workspace's build with these edge kinds resolves.
 fn resolved_features(edges: &str) -> BTreeMap<String, String> {
     let root = workspace_root();
-    let output = std::process::Command::new(env!("CARGO"))
-        .args(["tree", "--workspace", "--offline", "--prefix", "none", "-e", edges, "-f", "{p}|{f}"])
-        .current_dir(&root)
-        .output()
-        .expect("cargo tree");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8_lossy(&output.stdout)
+    let tree = cargo(&["tree", "--workspace", "--offline", "--prefix", "none", "-e", edges, "-f", "{p}|{f}"]);
+    String::from_utf8_lossy(&tree)
         .lines()
         .filter(|l| !l.contains(&*root.to_string_lossy()))
         .filter_map(|l| l.trim_end_matches(" (*)").split_once('|'))
