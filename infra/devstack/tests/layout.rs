@@ -96,6 +96,56 @@ fn cargo(args: &[&str]) -> Vec<u8> {
     output.stdout
 }
 
+/// The function list is template.yaml's: infra/system's build.rs derives the in-process
+/// registry from it, and the crates that must name every function in their manifests
+/// (cargo has no other way) are checked against the function crates here: bazaar-system
+/// depends on every one, each `<service>-tests` (where a service has tests/) on every one of its service.
+#[test]
+fn the_system_and_each_services_tests_depend_on_exactly_their_function_crates() {
+    let metadata: serde_json::Value =
+        serde_json::from_slice(&cargo(&["metadata", "--no-deps", "--format-version", "1", "--offline"]))
+            .expect("metadata JSON");
+    let functions = function_crates(&workspace_root());
+    let depends_on = |package: &str, kind: Option<&str>| -> Vec<String> {
+        let package = metadata["packages"]
+            .as_array()
+            .expect("packages")
+            .iter()
+            .find(|p| p["name"] == package)
+            .unwrap_or_else(|| panic!("no package {package}"));
+        let mut names: Vec<String> = package["dependencies"]
+            .as_array()
+            .expect("dependencies")
+            .iter()
+            .filter(|d| d["kind"].as_str() == kind)
+            .filter_map(|d| d["name"].as_str())
+            .filter(|d| functions.iter().any(|(f, _)| f == d))
+            .map(str::to_owned)
+            .collect();
+        names.sort();
+        names
+    };
+    let all: Vec<String> = functions.iter().map(|(name, _)| name.clone()).collect();
+    assert_eq!(depends_on("bazaar-system", None), all, "infra/system/Cargo.toml must depend on every function crate");
+    let mut services: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (name, dir) in &functions {
+        let service = dir.parent().and_then(|p| p.file_name()).expect("service").to_string_lossy().into_owned();
+        services.entry(service).or_default().push(name.clone());
+    }
+    let root = workspace_root();
+    for (service, crates) in
+        services.iter().filter(|(service, _)| root.join("functions").join(service).join("tests").exists())
+    {
+        let tests = format!("{service}-tests");
+        assert_eq!(
+            &depends_on(&tests, Some("dev")),
+            crates,
+            "functions/{service}/tests/Cargo.toml must list every function crate of {service} as a dev-dependency"
+        );
+    }
+    assert!(services.len() >= 9, "found only {services:?}");
+}
+
 /// Whether any of these Rust sources holds a test.
 fn holds_tests(files: &[std::path::PathBuf]) -> bool {
     files.iter().any(|f| {

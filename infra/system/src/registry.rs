@@ -85,67 +85,6 @@ impl Builder<'_> {
     }
 }
 
-/// Every HTTP function crate, once: the registry serves them and [`crate::openapi`] documents
-/// them (each crate's `operation()`). `$m!(crate, …)` is called with the whole list.
-#[macro_export]
-macro_rules! http_functions {
-    ($m:ident) => {
-        $m!(
-            auth_register,
-            auth_login,
-            auth_refresh,
-            auth_logout,
-            auth_me,
-            auth_users_get,
-            auth_password_forgot,
-            auth_password_reset,
-            auth_jwks,
-            auth_openid_configuration,
-            auth_health,
-            catalog_products_list,
-            catalog_products_get,
-            catalog_products_create,
-            catalog_products_update,
-            catalog_products_delete,
-            catalog_stock_put,
-            orders_place,
-            orders_list,
-            orders_get,
-            orders_cancel,
-            payments_get,
-            payments_complete,
-            payments_cancel,
-            payments_webhook,
-            notifications_templates_get,
-            notifications_templates_put,
-            notifications_preferences_get,
-            notifications_preferences_put,
-            notifications_list,
-            permissions_roles_list,
-            permissions_roles_create,
-            permissions_roles_update,
-            permissions_roles_delete,
-            permissions_user_roles_get,
-            permissions_user_roles_put,
-            permissions_user_roles_delete,
-            reservations_resources_create,
-            reservations_resources_list,
-            reservations_resources_get,
-            reservations_resources_update,
-            reservations_availability,
-            reservations_create,
-            reservations_list,
-            reservations_get,
-            reservations_cancel,
-            reservations_check_in,
-            reports_sales,
-            reports_bookings,
-            api_openapi,
-            api_docs
-        )
-    };
-}
-
 /// Registers an HTTP function (`handler(&Deps, Request) -> Response<Body>`).
 macro_rules! http_fn {
     ($b:ident, $krate:ident) => {{
@@ -189,59 +128,42 @@ macro_rules! event_fn {
     }};
 }
 
+/// Registers a Lambda authorizer (its error is a `Diagnostic`, passed on as it is).
+macro_rules! authorizer_fn {
+    ($b:ident, $krate:ident) => {{
+        let name = stringify!($krate).replace('_', "-");
+        let deps = Arc::new($krate::Deps::new($b.config, &$b.env(&name)?).with_context(|| name.clone())?);
+        let handler: Handler = Box::new(move |payload: Value| {
+            let deps = deps.clone();
+            async move {
+                let event = lambda_runtime::LambdaEvent::new(
+                    serde_json::from_value(payload)?,
+                    lambda_runtime::Context::default(),
+                );
+                Ok(match $krate::handler(&deps, event).await {
+                    Ok(out) => InvokeOutcome::Ok(serde_json::to_value(out)?),
+                    Err(d) => error_outcome(d.error_type, d.error_message),
+                })
+            }
+            .boxed()
+        });
+        $b.handlers.insert(name, handler);
+    }};
+}
+
 impl Registry {
     /// Builds every function of `stack` against `config`. A function of the template
     /// missing here is an error, so the registry cannot silently fall behind the template.
     pub fn build(stack: &Stack, config: &aws_types::SdkConfig, moto_endpoint: &str) -> anyhow::Result<Registry> {
         let mut b = Builder { stack, config, moto_endpoint, handlers: BTreeMap::new() };
-        macro_rules! register_http {
-            ($($krate:ident),* $(,)?) => {
-                $(http_fn!(b, $krate);)*
+        macro_rules! register {
+            ($register:ident, $($krate:ident),* $(,)?) => {
+                $($register!(b, $krate);)*
             };
         }
-        crate::http_functions!(register_http);
-        // event consumers, publishers, schedules and the authorizer
-        event_fn!(b, auth_publisher);
-        {
-            let name = "auth-authorizer".to_owned();
-            let deps = Arc::new(auth_authorizer::Deps::new(b.config, &b.env(&name)?)?);
-            let handler: Handler = Box::new(move |payload: Value| {
-                let deps = deps.clone();
-                async move {
-                    let event = lambda_runtime::LambdaEvent::new(
-                        serde_json::from_value(payload)?,
-                        lambda_runtime::Context::default(),
-                    );
-                    Ok(match auth_authorizer::handler(&deps, event).await {
-                        Ok(out) => InvokeOutcome::Ok(serde_json::to_value(out)?),
-                        Err(d) => error_outcome(d.error_type, d.error_message),
-                    })
-                }
-                .boxed()
-            });
-            b.handlers.insert(name, handler);
-        }
-        event_fn!(b, catalog_on_order);
-        event_fn!(b, catalog_holds_expire);
-        event_fn!(b, catalog_publisher);
-        event_fn!(b, orders_on_product);
-        event_fn!(b, orders_on_stock);
-        event_fn!(b, orders_on_payment);
-        event_fn!(b, orders_publisher);
-        event_fn!(b, payments_on_stock);
-        event_fn!(b, payments_on_order);
-        event_fn!(b, payments_publisher);
-        event_fn!(b, notifications_on_event);
-        event_fn!(b, auth_on_roles);
-        event_fn!(b, permissions_on_user);
-        event_fn!(b, permissions_publisher);
-        event_fn!(b, payments_on_reservation);
-        event_fn!(b, reservations_on_payment);
-        event_fn!(b, reservations_expire);
-        event_fn!(b, reservations_remind);
-        event_fn!(b, reservations_publisher);
-        event_fn!(b, reports_on_event);
-        event_fn!(b, reports_rebuild);
+        http_functions!(register, http_fn);
+        event_functions!(register, event_fn);
+        authorizer_functions!(register, authorizer_fn);
 
         let missing: Vec<&str> =
             stack.functions.iter().map(|f| f.binary.as_str()).filter(|n| !b.handlers.contains_key(*n)).collect();
