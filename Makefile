@@ -25,6 +25,8 @@ SAMPLES     ?= 20
 RUNS        ?= 20
 EXAMPLES    ?= 20
 SEED        ?=
+# Test binaries `make test` runs side by side (infra/run-tests.py; each starts its own moto).
+TEST_JOBS   ?= 3
 # The Redoc release GET /docs inlines (vendored in functions/api/docs/assets; make docs-assets).
 REDOC_VERSION ?= 3.0.1
 PARAMETER_FLAGS = $(foreach p,$(PARAMETERS),--parameter $(p))
@@ -37,7 +39,7 @@ ZIP_LIMIT   ?= 3000000
 # Every function crate: functions/<service>/<name>/ is the package <service>-<name> (tests/layout.rs).
 FUNCTIONS   := $(sort $(subst /,-,$(patsubst functions/%/src/main.rs,%,$(wildcard functions/*/*/src/main.rs))))
 
-.PHONY: help venv dev test fmt lint clippy template-lint unit build zip-sizes deploy invoke outbox schemas openapi fuzz docs-assets env check metrics bench bench-init measure-profiles bench-dev secrets rotate-jwt dlq dlq-show dlq-redrive
+.PHONY: help venv dev test test-tools test-build fmt lint clippy template-lint unit build zip-sizes deploy invoke outbox schemas openapi fuzz docs-assets env check metrics bench bench-init measure-profiles bench-dev secrets rotate-jwt dlq dlq-show dlq-redrive
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -64,11 +66,17 @@ dev: $(STAMP) ## run the whole system locally: moto + cargo lambda watch + devst
 # crates, not the dependencies.
 LINTED = RUSTC_WORKSPACE_WRAPPER="$$(rustc --print sysroot)/bin/clippy-driver" CLIPPY_ARGS=-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__
 
-test: $(STAMP) fmt-check template-lint ## every check and test: fmt, clippy, template lint, unit, integration, end-to-end
+test: fmt-check ## every check and test: fmt, clippy, template lint, unit, integration, end-to-end
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-tools test-build
+	@echo "==> running every test binary (unit, integration against moto, end-to-end through the devstack)"
+	@$(LINTED) $(VENV)/bin/python infra/run-tests.py --jobs $(TEST_JOBS)
+
+# The venv and the template lint (network and Python) run beside the build (CPU).
+test-tools: $(STAMP) template-lint
+
+test-build:
 	@echo "==> building every crate, binary and test harness once, linted by clippy (warnings denied)"
 	@$(LINTED) cargo build --workspace --all-targets
-	@echo "==> cargo test (unit, integration against moto, end-to-end through the devstack)"
-	@$(LINTED) cargo test --workspace --no-fail-fast
 
 fmt: ## format the code
 	@cargo fmt --all

@@ -11,7 +11,7 @@ use bazaar_system::{Api, System, SystemOptions, eventually, system::ADMIN_EMAIL,
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-const SETTLE: Duration = Duration::from_secs(60);
+const SETTLE: Duration = Duration::from_secs(120);
 
 async fn system(rate: &str) -> System {
     System::start(SystemOptions::default().payment_success_rate(rate)).await.expect("system starts")
