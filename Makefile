@@ -69,14 +69,15 @@ LINTED = RUSTC_WORKSPACE_WRAPPER="$$(rustc --print sysroot)/bin/clippy-driver" C
 test: fmt-check ## every check and test: fmt, clippy, template lint, unit, integration, end-to-end
 	@$(MAKE) --no-print-directory -j2 --output-sync=target test-tools test-build
 	@echo "==> running every test binary (unit, integration against moto, end-to-end through the devstack)"
-	@$(LINTED) $(VENV)/bin/python infra/run-tests.py --jobs $(TEST_JOBS)
+	@MAKEFLAGS= $(LINTED) $(VENV)/bin/python infra/run-tests.py --jobs $(TEST_JOBS)
 
 # The venv and the template lint (network and Python) run beside the build (CPU).
 test-tools: $(STAMP) template-lint
 
+# cargo schedules its own jobs (all cores): it gets no share of make's -j2 jobserver.
 test-build:
 	@echo "==> building every crate, binary and test harness once, linted by clippy (warnings denied)"
-	@$(LINTED) cargo build --workspace --all-targets
+	@MAKEFLAGS= $(LINTED) cargo build --workspace --all-targets
 
 fmt: ## format the code
 	@cargo fmt --all
