@@ -168,6 +168,33 @@ fn rust_files(dir: &Path, skip: &[std::path::PathBuf], out: &mut Vec<std::path::
     }
 }
 
+/// Domain code speaks in domain errors: in a service's core, `Problem` (problem+json, the
+/// wire) appears only in `error.rs`, the one mapping of the service's errors to HTTP.
+#[test]
+fn cores_build_problems_only_in_their_error_mapping() {
+    let root = workspace_root();
+    let mut checked = 0;
+    for service in std::fs::read_dir(root.join("functions")).expect("functions/").flatten() {
+        let src = service.path().join("core/src");
+        if !src.exists() {
+            continue;
+        }
+        let mut files = Vec::new();
+        rust_files(&src, &[src.join("error.rs")], &mut files);
+        for file in files {
+            let text = std::fs::read_to_string(&file).expect("source");
+            let words = text.split(|c: char| !(c.is_alphanumeric() || c == '_'));
+            assert!(
+                !words.into_iter().any(|w| w == "Problem" || w == "ApiError"),
+                "{}: return the service's error type; only error.rs maps it to a Problem",
+                file.display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 40, "checked only {checked} files");
+}
+
 /// Every test harness is a binary linked with its crate's SDK clients: `make test` builds one
 /// only for a library or binary whose sources hold tests (`test = false` on the others), and
 /// none for doctests (the project has none; documentation examples are ```text).

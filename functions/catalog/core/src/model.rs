@@ -3,10 +3,11 @@
 
 use bazaar_events::Money;
 use bazaar_events::catalog::ProductChanged;
-use bazaar_runtime::Problem;
 use bazaar_runtime::problem::FieldError;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::error::CatalogError;
 
 pub const MAX_NAME_CHARS: usize = 200;
 pub const MAX_DESCRIPTION_CHARS: usize = 2000;
@@ -156,7 +157,7 @@ pub struct NewProduct {
 }
 
 impl NewProduct {
-    pub fn parse(body: NewProductBody) -> Result<NewProduct, Problem> {
+    pub fn parse(body: NewProductBody) -> Result<NewProduct, CatalogError> {
         let mut errors = Vec::new();
         let name = text(&mut errors, "name", &body.name, MAX_NAME_CHARS);
         let category = text(&mut errors, "category", &body.category, MAX_CATEGORY_CHARS);
@@ -167,7 +168,7 @@ impl NewProduct {
             (Some(name), Some(category), Some(price), Some(stock)) if errors.is_empty() => {
                 Ok(NewProduct { name, description, category, price, stock })
             }
-            _ => Err(Problem::validation(errors)),
+            _ => Err(CatalogError::Invalid(errors)),
         }
     }
 
@@ -198,9 +199,9 @@ pub struct ProductPatch {
 }
 
 impl ProductPatch {
-    pub fn parse(body: PatchBody) -> Result<ProductPatch, Problem> {
+    pub fn parse(body: PatchBody) -> Result<ProductPatch, CatalogError> {
         if body.name.is_none() && body.description.is_none() && body.category.is_none() && body.price.is_none() {
-            return Err(Problem::invalid_field("body", "send at least one of name, description, category, price"));
+            return Err(CatalogError::invalid("body", "send at least one of name, description, category, price"));
         }
         let mut errors = Vec::new();
         let patch = ProductPatch {
@@ -209,14 +210,14 @@ impl ProductPatch {
             category: body.category.and_then(|c| text(&mut errors, "category", &c, MAX_CATEGORY_CHARS)),
             price: body.price.and_then(|p| price(&mut errors, "price", p)),
         };
-        if errors.is_empty() { Ok(patch) } else { Err(Problem::validation(errors)) }
+        if errors.is_empty() { Ok(patch) } else { Err(CatalogError::Invalid(errors)) }
     }
 }
 
 /// Units to set as available: 0..=[`MAX_STOCK`].
-pub fn parse_stock(body: StockBody) -> Result<u32, Problem> {
+pub fn parse_stock(body: StockBody) -> Result<u32, CatalogError> {
     let mut errors = Vec::new();
-    quantity(&mut errors, "quantity", body.quantity).ok_or_else(|| Problem::validation(errors))
+    quantity(&mut errors, "quantity", body.quantity).ok_or_else(|| CatalogError::Invalid(errors))
 }
 
 fn error(errors: &mut Vec<FieldError>, field: &str, message: impl Into<String>) {
@@ -280,8 +281,12 @@ mod tests {
         serde_json::from_value(json).expect("parses")
     }
 
-    fn fields(p: &Problem) -> Vec<&str> {
-        p.errors.iter().map(|e| e.field.as_str()).collect()
+    /// The fields an `Invalid` error names (panics on any other error).
+    fn fields(e: &CatalogError) -> Vec<&str> {
+        match e {
+            CatalogError::Invalid(errors) => errors.iter().map(|e| e.field.as_str()).collect(),
+            other => panic!("not a validation error: {other:?}"),
+        }
     }
 
     #[test]
@@ -305,7 +310,6 @@ mod tests {
             "name": "", "category": "x", "price": {"amount_minor": -1, "currency": "eur"}, "stock": -3
         })))
         .expect_err("invalid");
-        assert_eq!(problem.status, 422);
         assert_eq!(fields(&problem), ["name", "price.amount_minor", "price.currency", "stock"]);
     }
 
@@ -320,7 +324,7 @@ mod tests {
     #[test]
     fn a_patch_needs_a_field_and_null_clears_the_description() {
         let empty: PatchBody = serde_json::from_str("{}").expect("parses");
-        assert_eq!(ProductPatch::parse(empty).expect_err("empty").status, 422);
+        assert_eq!(fields(&ProductPatch::parse(empty).expect_err("empty")), ["body"]);
         let clear: PatchBody = serde_json::from_str(r#"{"description": null}"#).expect("parses");
         let patch = ProductPatch::parse(clear).expect("valid");
         assert_eq!(patch.description, Some(None));
@@ -352,7 +356,7 @@ mod tests {
     #[test]
     fn stock_must_be_within_range() {
         assert_eq!(parse_stock(StockBody { quantity: 0 }).expect("zero"), 0);
-        assert_eq!(parse_stock(StockBody { quantity: -1 }).expect_err("negative").status, 422);
+        assert_eq!(fields(&parse_stock(StockBody { quantity: -1 }).expect_err("negative")), ["quantity"]);
         assert!(parse_stock(StockBody { quantity: MAX_STOCK + 1 }).is_err());
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod day;
 pub mod delta;
+pub mod error;
 pub mod event;
 pub mod query;
 pub mod report;
@@ -14,5 +15,6 @@ pub mod store;
 
 pub use day::{Day, Period};
 pub use delta::{Delta, Key, Scope, apply};
+pub use error::ReportsError;
 pub use event::ReportEvent;
 pub use store::{ReportsStore, TableDeps};

@@ -2,10 +2,10 @@
 //! reads one's own `OWNER#<sub>` scope, `reports:read_all` reads `ALL` or, with
 //! `?owner=`, any owner's.
 
-use bazaar_runtime::{Identity, Problem};
+use bazaar_runtime::Identity;
 
 use crate::day::PeriodError;
-use crate::{Day, Period, Scope};
+use crate::{Day, Period, ReportsError, Scope};
 
 pub const READ: &str = "reports:read";
 pub const READ_ALL: &str = "reports:read_all";
@@ -14,33 +14,32 @@ pub const READ_ALL: &str = "reports:read_all";
 /// with only `reports:read`, their own (403 when asking for `?owner=`); with neither, 403.
 /// `reports:read_all` alone suffices: reading the whole marketplace includes reading
 /// (a custom auditor role may hold just that).
-pub fn scope(identity: &Identity, owner: Option<&str>) -> Result<Scope, Problem> {
+pub fn scope(identity: &Identity, owner: Option<&str>) -> Result<Scope, ReportsError> {
     if identity.has_permission(READ_ALL) {
         return Ok(owner.map_or(Scope::All, |o| Scope::Owner(o.to_owned())));
     }
-    identity.require(READ)?;
     match owner {
-        Some(_) => Err(Problem::forbidden()),
-        None => Ok(Scope::Owner(identity.sub.clone())),
+        None if identity.has_permission(READ) => Ok(Scope::Owner(identity.sub.clone())),
+        _ => Err(ReportsError::Forbidden),
     }
 }
 
 /// `?from=&to=`: 400 when either is missing or not a `YYYY-MM-DD` date, 422 when `to` is
 /// before `from` or the period is longer than 366 days.
-pub fn period(from: Option<&str>, to: Option<&str>) -> Result<Period, Problem> {
+pub fn period(from: Option<&str>, to: Option<&str>) -> Result<Period, ReportsError> {
     let day = |name: &str, value: Option<&str>| {
-        let value = value.ok_or_else(|| Problem::bad_request(format!("{name} is required (YYYY-MM-DD)")))?;
-        Day::parse(value).map_err(|_| Problem::bad_request(format!("{name} must be a date written YYYY-MM-DD")))
+        let value = value.ok_or_else(|| ReportsError::BadRequest(format!("{name} is required (YYYY-MM-DD)")))?;
+        Day::parse(value).map_err(|_| ReportsError::BadRequest(format!("{name} must be a date written YYYY-MM-DD")))
     };
     let (from, to) = (day("from", from)?, day("to", to)?);
-    Period::new(from, to).map_err(|e: PeriodError| Problem::invalid_field("to", e.to_string()))
+    Period::new(from, to).map_err(|e: PeriodError| ReportsError::Invalid { field: "to", message: e.to_string() })
 }
 
 /// 400 when the query string has a parameter the route does not know (a misspelt
 /// `?resource=` would otherwise silently report everything).
-pub fn only_known<'a>(params: impl IntoIterator<Item = &'a str>, known: &[&str]) -> Result<(), Problem> {
+pub fn only_known<'a>(params: impl IntoIterator<Item = &'a str>, known: &[&str]) -> Result<(), ReportsError> {
     match params.into_iter().find(|p| !known.contains(p)) {
-        Some(p) => Err(Problem::bad_request(format!("unknown query parameter {p:?}; known: {}", known.join(", ")))),
+        Some(p) => Err(ReportsError::BadRequest(format!("unknown query parameter {p:?}; known: {}", known.join(", ")))),
         None => Ok(()),
     }
 }
@@ -60,21 +59,26 @@ mod tests {
 
     #[test]
     fn scopes_follow_permissions_not_roles() {
-        assert_eq!(scope(&who(&[]), None).expect_err("no read").status, 403);
+        assert_eq!(scope(&who(&[]), None).expect_err("no read"), ReportsError::Forbidden);
         assert_eq!(scope(&who(&[READ_ALL]), None).expect("read_all alone"), Scope::All);
         assert_eq!(scope(&who(&[READ]), None).expect("own"), Scope::Owner("me".into()));
-        assert_eq!(scope(&who(&[READ]), Some("other")).expect_err("not theirs").status, 403);
-        assert_eq!(scope(&who(&["orders:read_all"]), Some("me")).expect_err("no reports permission").status, 403);
+        assert_eq!(scope(&who(&[READ]), Some("other")).expect_err("not theirs"), ReportsError::Forbidden);
+        assert_eq!(
+            scope(&who(&["orders:read_all"]), Some("me")).expect_err("no reports permission"),
+            ReportsError::Forbidden
+        );
         assert_eq!(scope(&who(&[READ, READ_ALL]), None).expect("all"), Scope::All);
         assert_eq!(scope(&who(&[READ, READ_ALL]), Some("o-1")).expect("one"), Scope::Owner("o-1".into()));
     }
 
     #[test]
     fn periods_are_validated_with_400_for_syntax_and_422_for_range() {
-        assert_eq!(period(None, Some("2026-01-01")).expect_err("missing").status, 400);
-        assert_eq!(period(Some("2026-01-01"), Some("01/02/2026")).expect_err("malformed").status, 400);
-        assert_eq!(period(Some("2026-01-02"), Some("2026-01-01")).expect_err("reversed").status, 422);
-        assert_eq!(period(Some("2026-01-01"), Some("2027-01-02")).expect_err("long").status, 422);
+        let bad_request = |r: Result<Period, ReportsError>| matches!(r, Err(ReportsError::BadRequest(_)));
+        let invalid = |r: Result<Period, ReportsError>| matches!(r, Err(ReportsError::Invalid { field: "to", .. }));
+        assert!(bad_request(period(None, Some("2026-01-01"))), "missing");
+        assert!(bad_request(period(Some("2026-01-01"), Some("01/02/2026"))), "malformed");
+        assert!(invalid(period(Some("2026-01-02"), Some("2026-01-01"))), "reversed");
+        assert!(invalid(period(Some("2026-01-01"), Some("2027-01-02"))), "long");
         let p = period(Some("2026-01-01"), Some("2026-12-31")).expect("a year");
         assert_eq!(p.days().count(), 365);
     }
@@ -82,6 +86,9 @@ mod tests {
     #[test]
     fn unknown_parameters_are_refused() {
         assert!(only_known(["from", "to"], &["from", "to", "owner"]).is_ok());
-        assert_eq!(only_known(["from", "resouce"], &["from", "to", "resource"]).expect_err("typo").status, 400);
+        assert!(matches!(
+            only_known(["from", "resouce"], &["from", "to", "resource"]),
+            Err(ReportsError::BadRequest(_))
+        ));
     }
 }

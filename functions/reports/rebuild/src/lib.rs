@@ -98,7 +98,7 @@ pub async fn handler(deps: &Deps, event: LambdaEvent<Value>) -> Result<Value, la
 /// The period of a payload, checked before anything is touched.
 pub fn parse(payload: Value) -> Result<Period, RebuildError> {
     let request: RebuildRequest = serde_json::from_value(payload).map_err(|e| RebuildError::Invalid(e.to_string()))?;
-    period(Some(&request.from), Some(&request.to)).map_err(|p| RebuildError::Invalid(p.detail.unwrap_or(p.title)))
+    period(Some(&request.from), Some(&request.to)).map_err(|e| RebuildError::Invalid(e.to_string()))
 }
 
 /// The replay window of `period`: from its first midnight to the midnight after it,
