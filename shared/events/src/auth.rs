@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::Event;
+events!("bazaar.auth": UserRegistered = 1, PasswordResetRequested = 1);
 
 /// A new account exists (self-registered customers and seeded admins alike).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -12,12 +12,6 @@ pub struct UserRegistered {
     pub user_id: String,
     pub email: String,
     pub roles: Vec<String>,
-}
-
-impl Event for UserRegistered {
-    const SOURCE: &'static str = "bazaar.auth";
-    const DETAIL_TYPE: &'static str = "UserRegistered";
-    const VERSION: u32 = 1;
 }
 
 /// A user asked to reset their password. `reset_url` carries the single-use token so
@@ -28,10 +22,4 @@ pub struct PasswordResetRequested {
     pub email: String,
     pub reset_url: String,
     pub expires_at: DateTime<Utc>,
-}
-
-impl Event for PasswordResetRequested {
-    const SOURCE: &'static str = "bazaar.auth";
-    const DETAIL_TYPE: &'static str = "PasswordResetRequested";
-    const VERSION: u32 = 1;
 }

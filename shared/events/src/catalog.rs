@@ -4,7 +4,9 @@ use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::{Event, Money};
+use crate::Money;
+
+events!("bazaar.catalog": ProductChanged = 1, StockReserved = 1, StockRejected = 1, StockReleased = 1);
 
 /// A product was created, edited or deleted. `version` grows with every change, so a
 /// projection applies an event only when it is newer than what it holds (events may
@@ -21,12 +23,6 @@ pub struct ProductChanged {
     /// False once the product is deleted: it can no longer be ordered.
     pub active: bool,
     pub version: u64,
-}
-
-impl Event for ProductChanged {
-    const SOURCE: &'static str = "bazaar.catalog";
-    const DETAIL_TYPE: &'static str = "ProductChanged";
-    const VERSION: u32 = 1;
 }
 
 /// One product and quantity of an order, as the catalog reserves it.
@@ -48,12 +44,6 @@ pub struct StockReserved {
     pub hold_expires_at: DateTime<Utc>,
 }
 
-impl Event for StockReserved {
-    const SOURCE: &'static str = "bazaar.catalog";
-    const DETAIL_TYPE: &'static str = "StockReserved";
-    const VERSION: u32 = 1;
-}
-
 /// A line the catalog could not reserve.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ShortLine {
@@ -71,12 +61,6 @@ pub struct StockRejected {
     pub short: Vec<ShortLine>,
 }
 
-impl Event for StockRejected {
-    const SOURCE: &'static str = "bazaar.catalog";
-    const DETAIL_TYPE: &'static str = "StockRejected";
-    const VERSION: u32 = 1;
-}
-
 /// Why a hold was given back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -92,10 +76,4 @@ pub struct StockReleased {
     pub order_id: String,
     pub lines: Vec<StockLine>,
     pub reason: ReleaseReason,
-}
-
-impl Event for StockReleased {
-    const SOURCE: &'static str = "bazaar.catalog";
-    const DETAIL_TYPE: &'static str = "StockReleased";
-    const VERSION: u32 = 1;
 }

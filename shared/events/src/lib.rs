@@ -7,6 +7,18 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use uuid::Uuid;
 
+/// `impl Event` for a service's events: `events!("bazaar.<service>": Name = version, …)`.
+/// An event's detail-type is its type's name.
+macro_rules! events {
+    ($source:literal: $($event:ident = $version:literal),+ $(,)?) => {
+        $(impl $crate::Event for $event {
+            const SOURCE: &'static str = $source;
+            const DETAIL_TYPE: &'static str = stringify!($event);
+            const VERSION: u32 = $version;
+        })+
+    };
+}
+
 pub mod auth;
 pub mod catalog;
 mod money;

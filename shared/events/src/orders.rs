@@ -4,7 +4,9 @@ use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::{Event, Money};
+use crate::Money;
+
+events!("bazaar.orders": OrderPlaced = 1, OrderPaid = 1, OrderCancelled = 1);
 
 /// One line of a placed order, priced from the orders service's product projection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -30,12 +32,6 @@ pub struct OrderPlaced {
     pub placed_at: DateTime<Utc>,
 }
 
-impl Event for OrderPlaced {
-    const SOURCE: &'static str = "bazaar.orders";
-    const DETAIL_TYPE: &'static str = "OrderPlaced";
-    const VERSION: u32 = 1;
-}
-
 /// The order's payment succeeded: it is `PAID`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct OrderPaid {
@@ -45,12 +41,6 @@ pub struct OrderPaid {
     pub payment_id: String,
     pub lines: Vec<OrderLine>,
     pub total: Money,
-}
-
-impl Event for OrderPaid {
-    const SOURCE: &'static str = "bazaar.orders";
-    const DETAIL_TYPE: &'static str = "OrderPaid";
-    const VERSION: u32 = 1;
 }
 
 /// Why an order ended without being paid.
@@ -74,10 +64,4 @@ pub struct OrderCancelled {
     pub customer_email: String,
     pub reason: CancelReason,
     pub total: Money,
-}
-
-impl Event for OrderCancelled {
-    const SOURCE: &'static str = "bazaar.orders";
-    const DETAIL_TYPE: &'static str = "OrderCancelled";
-    const VERSION: u32 = 1;
 }

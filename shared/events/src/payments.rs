@@ -4,9 +4,11 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::Money;
 use crate::orders::OrderCancelled;
 use crate::reservations::ReservationCancelled;
-use crate::{Event, Money};
+
+events!("bazaar.payments": PaymentSucceeded = 2, PaymentFailed = 2, PaymentRefunded = 1, CancellationSettled = 1);
 
 /// The namespace of payment ids: an order has exactly one payment, whose id is derived
 /// from the order id, so every service can name it and creating it twice is impossible.
@@ -72,12 +74,6 @@ pub struct PaymentSucceeded {
     pub provider_ref: String,
 }
 
-impl Event for PaymentSucceeded {
-    const SOURCE: &'static str = "bazaar.payments";
-    const DETAIL_TYPE: &'static str = "PaymentSucceeded";
-    const VERSION: u32 = 2;
-}
-
 /// The payment was declined or cancelled; nothing was charged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct PaymentFailed {
@@ -87,12 +83,6 @@ pub struct PaymentFailed {
     pub amount: Money,
     /// A short machine-readable reason: `declined`, `cancelled_by_payer`, `provider_error`.
     pub reason: String,
-}
-
-impl Event for PaymentFailed {
-    const SOURCE: &'static str = "bazaar.payments";
-    const DETAIL_TYPE: &'static str = "PaymentFailed";
-    const VERSION: u32 = 2;
 }
 
 /// A succeeded payment was refunded in full: its order was cancelled, or its reservation
@@ -105,12 +95,6 @@ pub struct PaymentRefunded {
     pub amount: Money,
     /// The provider's reference of the refund.
     pub provider_ref: String,
-}
-
-impl Event for PaymentRefunded {
-    const SOURCE: &'static str = "bazaar.payments";
-    const DETAIL_TYPE: &'static str = "PaymentRefunded";
-    const VERSION: u32 = 1;
 }
 
 /// Where the payer's money ended up once payments settled a cancellation.
@@ -160,12 +144,6 @@ pub struct CancellationSettled {
     pub money: MoneyOutcome,
     /// The cancellation as its service announced it.
     pub cancellation: Cancellation,
-}
-
-impl Event for CancellationSettled {
-    const SOURCE: &'static str = "bazaar.payments";
-    const DETAIL_TYPE: &'static str = "CancellationSettled";
-    const VERSION: u32 = 1;
 }
 
 #[cfg(test)]

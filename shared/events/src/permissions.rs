@@ -6,7 +6,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::Event;
+events!("bazaar.permissions": RoleChanged = 1, UserRolesChanged = 1);
 
 pub const ADMIN: &str = "admin";
 pub const OWNER: &str = "owner";
@@ -70,12 +70,6 @@ pub struct RoleChanged {
     pub version: u64,
 }
 
-impl Event for RoleChanged {
-    const SOURCE: &'static str = "bazaar.permissions";
-    const DETAIL_TYPE: &'static str = "RoleChanged";
-    const VERSION: u32 = 1;
-}
-
 /// A user's set of roles changed. Carries the whole set (sorted), not the difference, and a
 /// per-user `version` that grows with every change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -83,12 +77,6 @@ pub struct UserRolesChanged {
     pub user_id: String,
     pub roles: Vec<String>,
     pub version: u64,
-}
-
-impl Event for UserRolesChanged {
-    const SOURCE: &'static str = "bazaar.permissions";
-    const DETAIL_TYPE: &'static str = "UserRolesChanged";
-    const VERSION: u32 = 1;
 }
 
 #[cfg(test)]

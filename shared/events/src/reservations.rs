@@ -4,7 +4,9 @@ use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::{Event, Money};
+use crate::Money;
+
+events!("bazaar.reservations": ReservationRequested = 1, ReservationConfirmed = 1, ReservationCancelled = 1, ReservationCheckedIn = 1, ReservationReminderDue = 1);
 
 /// What every reservation event says about the reservation: enough for payments,
 /// notifications and reports to act without reading the reservations service's tables.
@@ -39,23 +41,11 @@ pub struct ReservationRequested {
     pub expires_at: DateTime<Utc>,
 }
 
-impl Event for ReservationRequested {
-    const SOURCE: &'static str = "bazaar.reservations";
-    const DETAIL_TYPE: &'static str = "ReservationRequested";
-    const VERSION: u32 = 1;
-}
-
 /// The reservation was paid: it is `CONFIRMED`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ReservationConfirmed {
     pub reservation: Booking,
     pub payment_id: String,
-}
-
-impl Event for ReservationConfirmed {
-    const SOURCE: &'static str = "bazaar.reservations";
-    const DETAIL_TYPE: &'static str = "ReservationConfirmed";
-    const VERSION: u32 = 1;
 }
 
 /// Why a reservation ended without taking place.
@@ -84,12 +74,6 @@ pub struct ReservationCancelled {
     pub refund: bool,
 }
 
-impl Event for ReservationCancelled {
-    const SOURCE: &'static str = "bazaar.reservations";
-    const DETAIL_TYPE: &'static str = "ReservationCancelled";
-    const VERSION: u32 = 1;
-}
-
 /// The front desk checked the customer in: `CHECKED_IN`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ReservationCheckedIn {
@@ -99,21 +83,9 @@ pub struct ReservationCheckedIn {
     pub checked_in_by: String,
 }
 
-impl Event for ReservationCheckedIn {
-    const SOURCE: &'static str = "bazaar.reservations";
-    const DETAIL_TYPE: &'static str = "ReservationCheckedIn";
-    const VERSION: u32 = 1;
-}
-
 /// A confirmed reservation takes place tomorrow (in the resource's time zone): remind the
 /// customer. Emitted once per reservation by the scheduled reminder.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ReservationReminderDue {
     pub reservation: Booking,
-}
-
-impl Event for ReservationReminderDue {
-    const SOURCE: &'static str = "bazaar.reservations";
-    const DETAIL_TYPE: &'static str = "ReservationReminderDue";
-    const VERSION: u32 = 1;
 }
