@@ -383,7 +383,8 @@ fn every_sample_event_invokes(stack: &Devstack) {
     let cargo_lambda = venv_tool("cargo-lambda");
     let functions = std::fs::read_dir(root.join("events")).expect("events/").flatten().flat_map(|service| {
         let prefix = service.file_name().to_string_lossy().into_owned();
-        std::fs::read_dir(service.path()).expect("service").flatten().map(move |dir| (prefix.clone(), dir))
+        let dirs = std::fs::read_dir(service.path()).expect("service").flatten().filter(|e| e.path().is_dir());
+        dirs.map(move |dir| (prefix.clone(), dir))
     });
     for (service, dir) in functions {
         let function = format!("{service}-{}", dir.file_name().to_string_lossy());

@@ -1,7 +1,5 @@
 //! Every sample event in events/payments is accepted by its function's handler, with the
-//! outcome the sample is named for. A new sample without an expectation fails this test.
-
-use std::collections::BTreeMap;
+//! outcome the sample is named for. The outcomes are events/payments/outcomes.json; a sample without one fails this test.
 
 use bazaar_events::Money;
 use bazaar_events::payments::Subject;
@@ -9,29 +7,6 @@ use bazaar_testkit::samples;
 use payments_core::{Payment, PaymentStatus};
 
 use crate::support::*;
-
-/// `<function>/<case>.json` → expected outcome: the HTTP status; for consumers and the
-/// publisher 200 = no failed message/record, 207 = some reported failed.
-fn expectations() -> BTreeMap<&'static str, u16> {
-    BTreeMap::from([
-        ("cancel/no-identity.json", 401),
-        ("cancel/unknown-payment.json", 404),
-        ("complete/unknown-payment.json", 404),
-        ("get/as-admin-unknown-payment.json", 404),
-        ("get/no-identity.json", 401),
-        ("on-order/cancelled-after-payment-and-poison.json", 207),
-        ("on-order/cancelled-before-payment.json", 200),
-        ("on-reservation/cancelled-pending.json", 200),
-        ("on-reservation/cancelled-with-refund.json", 200),
-        ("on-reservation/reservation-requested.json", 200),
-        ("on-stock/poison-and-valid.json", 207),
-        ("on-stock/stock-reserved.json", 200),
-        ("publisher/outbox-insert.json", 200),
-        ("webhook/malformed-signature.json", 401),
-        ("webhook/no-signature.json", 401),
-        ("webhook/stale-signature.json", 401),
-    ])
-}
 
 async fn run(app: &TestApp, name: &str, json: &str) -> u16 {
     let response = match samples::function(name) {
@@ -73,7 +48,7 @@ const UNPAID_ORDER: &str = "5e6f7a8b-0001-4c2d-8e3f-4a5b6c7d8e01";
 #[tokio::test]
 async fn every_sample_event_gets_the_outcome_it_is_named_for() {
     let app = TestApp::spawn().await;
-    let expected = expectations();
+    let expected = samples::outcomes("payments");
     let found = samples::load("payments");
     samples::assert_covered(&found, &expected);
     // The cancellation samples act on real payments: the request sample creates the pending
