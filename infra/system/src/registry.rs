@@ -85,70 +85,73 @@ impl Builder<'_> {
     }
 }
 
-/// Registers an HTTP function (`handler(&Deps, Request) -> Response<Body>`).
+impl Builder<'_> {
+    /// Registers `binary` as `call(deps, payload)`, its `deps` built once.
+    fn add<D, F, Fut>(&mut self, binary: String, deps: D, call: F)
+    where
+        D: Send + Sync + 'static,
+        F: Fn(Arc<D>, Value) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = anyhow::Result<InvokeOutcome>> + Send + 'static,
+    {
+        let deps = Arc::new(deps);
+        self.handlers.insert(binary, Box::new(move |payload| call(deps.clone(), payload).boxed()));
+    }
+}
+
+/// A non-HTTP payload as the Lambda runtime hands it over, or the runtime's unmarshal error.
+fn lambda_event<T: serde::de::DeserializeOwned>(
+    payload: Value,
+) -> Result<lambda_runtime::LambdaEvent<T>, InvokeOutcome> {
+    serde_json::from_value(payload)
+        .map(|event| lambda_runtime::LambdaEvent::new(event, lambda_runtime::Context::default()))
+        .map_err(|e| error_outcome("Runtime.UnmarshalError", e.to_string()))
+}
+
+/// Builds `$krate`'s `Deps` from the environment the template gives it and registers
+/// `$call(deps, payload)` under its binary name.
+macro_rules! register_fn {
+    ($b:ident, $krate:ident, $call:expr) => {{
+        let name = stringify!($krate).replace('_', "-");
+        let deps = $krate::Deps::new($b.config, &$b.env(&name)?).with_context(|| name.clone())?;
+        $b.add(name, deps, $call);
+    }};
+}
+
+/// An HTTP function (`handler(&Deps, Request) -> Response<Body>`).
 macro_rules! http_fn {
-    ($b:ident, $krate:ident) => {{
-        let name = stringify!($krate).replace('_', "-");
-        let deps = Arc::new($krate::Deps::new($b.config, &$b.env(&name)?).with_context(|| name.clone())?);
-        let handler: Handler = Box::new(move |payload: Value| {
-            let deps = deps.clone();
-            async move {
-                let request =
-                    lambda_http::request::from_str(&payload.to_string()).context("an API Gateway v2 event")?;
-                let response = $krate::handler(&deps, request).await;
-                Ok(InvokeOutcome::Ok(http_response(response)))
-            }
-            .boxed()
-        });
-        $b.handlers.insert(name, handler);
-    }};
+    ($b:ident, $krate:ident) => {
+        register_fn!($b, $krate, |deps: Arc<$krate::Deps>, payload: Value| async move {
+            let request = lambda_http::request::from_str(&payload.to_string()).context("an API Gateway v2 event")?;
+            Ok(InvokeOutcome::Ok(http_response($krate::handler(&deps, request).await)))
+        })
+    };
 }
 
-/// Registers an event function (`handler(&Deps, LambdaEvent<E>) -> Result<R, E>`).
+/// An event function (`handler(&Deps, LambdaEvent<E>) -> Result<R, E>`); `|e| outcome`
+/// turns its error into the invoke's function error.
 macro_rules! event_fn {
-    ($b:ident, $krate:ident) => {{
-        let name = stringify!($krate).replace('_', "-");
-        let deps = Arc::new($krate::Deps::new($b.config, &$b.env(&name)?).with_context(|| name.clone())?);
-        let handler: Handler = Box::new(move |payload: Value| {
-            let deps = deps.clone();
-            async move {
-                let event = match serde_json::from_value(payload) {
-                    Ok(event) => event,
-                    Err(e) => return Ok(error_outcome("Runtime.UnmarshalError", e.to_string())),
-                };
-                let event = lambda_runtime::LambdaEvent::new(event, lambda_runtime::Context::default());
-                Ok(match $krate::handler(&deps, event).await {
-                    Ok(out) => InvokeOutcome::Ok(serde_json::to_value(out)?),
-                    Err(e) => error_outcome("Error", e.to_string()),
-                })
-            }
-            .boxed()
-        });
-        $b.handlers.insert(name, handler);
-    }};
+    ($b:ident, $krate:ident) => {
+        event_fn!($b, $krate, |e| error_outcome("Error", e.to_string()))
+    };
+    ($b:ident, $krate:ident, |$e:ident| $error:expr) => {
+        register_fn!($b, $krate, |deps: Arc<$krate::Deps>, payload: Value| async move {
+            let event = match lambda_event(payload) {
+                Ok(event) => event,
+                Err(unmarshal) => return Ok(unmarshal),
+            };
+            Ok(match $krate::handler(&deps, event).await {
+                Ok(out) => InvokeOutcome::Ok(serde_json::to_value(out)?),
+                Err($e) => $error,
+            })
+        })
+    };
 }
 
-/// Registers a Lambda authorizer (its error is a `Diagnostic`, passed on as it is).
+/// A Lambda authorizer: its error is a `Diagnostic`, passed on as it is.
 macro_rules! authorizer_fn {
-    ($b:ident, $krate:ident) => {{
-        let name = stringify!($krate).replace('_', "-");
-        let deps = Arc::new($krate::Deps::new($b.config, &$b.env(&name)?).with_context(|| name.clone())?);
-        let handler: Handler = Box::new(move |payload: Value| {
-            let deps = deps.clone();
-            async move {
-                let event = lambda_runtime::LambdaEvent::new(
-                    serde_json::from_value(payload)?,
-                    lambda_runtime::Context::default(),
-                );
-                Ok(match $krate::handler(&deps, event).await {
-                    Ok(out) => InvokeOutcome::Ok(serde_json::to_value(out)?),
-                    Err(d) => error_outcome(d.error_type, d.error_message),
-                })
-            }
-            .boxed()
-        });
-        $b.handlers.insert(name, handler);
-    }};
+    ($b:ident, $krate:ident) => {
+        event_fn!($b, $krate, |d| error_outcome(d.error_type, d.error_message))
+    };
 }
 
 impl Registry {
