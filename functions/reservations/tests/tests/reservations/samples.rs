@@ -6,7 +6,6 @@
 
 use std::collections::BTreeMap;
 
-use bazaar_aws::outbox;
 use bazaar_events::reservations::ReservationRequested;
 use bazaar_events::{Envelope, Money};
 use bazaar_testkit::samples;
@@ -117,7 +116,7 @@ async fn seed(app: &TestApp, id: &str, status: ReservationStatus, start: DateTim
     let record = IdempotencyRecord { body_hash: "seed".into(), reservation_id: r.id.clone(), expires_at: 0 };
     let event = Envelope::new(ReservationRequested { reservation: r.booking(), expires_at: r.hold_expires_at }, "seed");
     let store = app.store();
-    let item = outbox::put_event(&app.table, &event).expect("event");
+    let item = store.event(&event).expect("event");
     let stored = store.reserve(&r, &format!("seed-{id}"), &record, item).await.expect("seeded");
     assert_eq!(stored, Reserve::Created);
 }
