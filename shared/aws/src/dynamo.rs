@@ -21,6 +21,11 @@ pub fn from_item<T: DeserializeOwned>(item: Item) -> anyhow::Result<T> {
     Ok(serde_dynamo::from_item(item)?)
 }
 
+/// The string attribute `name` of `item`, if it is one.
+pub fn string<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
+    item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str)
+}
+
 pub fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
 }

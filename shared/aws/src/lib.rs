@@ -15,3 +15,5 @@ pub mod outbox;
 pub mod publisher;
 #[cfg(feature = "ssm")]
 pub mod ssm;
+#[cfg(feature = "dynamodb")]
+pub mod table;

@@ -7,10 +7,9 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::{ConditionCheck, ReturnValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, ReturnValue, Update};
 use bazaar_aws::dynamo::{self, Item, n, s, to_item};
-use bazaar_aws::outbox;
+use bazaar_aws::table::{Table, Write, failed};
 use bazaar_events::Envelope;
 use bazaar_events::auth::{PasswordResetRequested, UserRegistered};
 use bazaar_events::permissions::{RoleChanged, UserRolesChanged};
@@ -66,13 +65,12 @@ fn user_pk(id: &str) -> String {
 
 #[derive(Clone)]
 pub struct AuthStore {
-    client: Client,
-    table: String,
+    table: Table,
 }
 
 impl AuthStore {
-    pub fn new(client: Client, table: impl Into<String>) -> Self {
-        AuthStore { client, table: table.into() }
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
+        AuthStore { table: Table::new(client, table) }
     }
 
     /// The store of a deployed function: the table named by `AUTH_TABLE`.
@@ -80,29 +78,11 @@ impl AuthStore {
         config: &aws_types::SdkConfig,
         env: &bazaar_runtime::config::Env,
     ) -> Result<Self, bazaar_runtime::config::ConfigError> {
-        Ok(AuthStore::new(Client::new(config), crate::settings::table_from_env(env)?))
-    }
-
-    pub fn table(&self) -> &str {
-        &self.table
-    }
-
-    fn put(&self, item: Item, condition: Option<&str>) -> anyhow::Result<TransactWriteItem> {
-        dynamo::put_in_transaction(&self.table, item, condition)
+        Ok(AuthStore::new(aws_sdk_dynamodb::Client::new(config), crate::settings::table_from_env(env)?))
     }
 
     async fn get<T: serde::de::DeserializeOwned>(&self, pk: String, sk: &str) -> anyhow::Result<Option<T>> {
-        Ok(dynamo::get_item::<Keyed<T>>(&self.client, &self.table, pk, sk).await?.map(|k| k.value))
-    }
-
-    async fn transact(
-        &self,
-        items: Vec<TransactWriteItem>,
-    ) -> Result<
-        (),
-        aws_sdk_dynamodb::error::SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError>,
-    > {
-        self.client.transact_write_items().set_transact_items(Some(items)).send().await.map(|_| ())
+        Ok(self.table.get::<Keyed<T>>(pk, sk).await?.map(|k| k.value))
     }
 
     /// Creates the account, its email lock and its `UserRegistered` event atomically;
@@ -113,19 +93,17 @@ impl AuthStore {
         profile.insert("gsi1pk".into(), s("USERS"));
         profile.insert("gsi1sk".into(), s(format!("{}#{}", user.created_at, user.user_id)));
         let items = vec![
-            self.put(
+            self.table.put(
                 keyed(format!("EMAIL#{}", user.email.as_str()), "EMAIL", &email_lock)?,
                 Some("attribute_not_exists(pk)"),
             )?,
-            self.put(profile, Some("attribute_not_exists(pk)"))?,
-            outbox::put_event(&self.table, event)?,
+            self.table.put(profile, Some("attribute_not_exists(pk)"))?,
+            self.table.outbox(event)?,
         ];
-        match self.transact(items).await {
+        match self.table.commit(items).await {
             Ok(()) => Ok(()),
-            Err(e) if dynamo::condition_failed_at(&e, 0) => Err(AuthError::EmailTaken),
-            Err(e) => {
-                Err(anyhow::anyhow!("registering user: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e)).into())
-            }
+            Err(e) if e.condition_failed_at(0) => Err(AuthError::EmailTaken),
+            Err(e) => Err(e.context("registering user").into()),
         }
     }
 
@@ -147,18 +125,16 @@ impl AuthStore {
     /// Stores a new session (family) with its first refresh token.
     pub async fn start_session(&self, family: &Family, token: &RefreshRecord) -> anyhow::Result<()> {
         let items = vec![
-            self.put(
+            self.table.put(
                 keyed(format!("FAMILY#{}", family.family_id), "FAMILY", family)?,
                 Some("attribute_not_exists(pk)"),
             )?,
-            self.put(
+            self.table.put(
                 keyed(format!("REFRESH#{}", token.token_hash), "TOKEN", token)?,
                 Some("attribute_not_exists(pk)"),
             )?,
         ];
-        self.transact(items)
-            .await
-            .map_err(|e| anyhow::anyhow!("starting session: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e)))
+        self.table.commit(items).await.map_err(|e| e.context("starting session"))
     }
 
     pub async fn refresh_record(&self, token_hash: &str) -> anyhow::Result<Option<RefreshRecord>> {
@@ -173,7 +149,7 @@ impl AuthStore {
     /// active and its family not revoked. `false`: another request used `old` first.
     pub async fn rotate(&self, old: &RefreshRecord, new: &RefreshRecord) -> anyhow::Result<bool> {
         let mark = Update::builder()
-            .table_name(&self.table)
+            .table_name(self.table.name())
             .key("pk", s(format!("REFRESH#{}", old.token_hash)))
             .key("sk", s("TOKEN"))
             .update_expression("SET #status = :rotated")
@@ -183,44 +159,42 @@ impl AuthStore {
             .expression_attribute_values(":active", s("active"))
             .build()?;
         let family_alive = ConditionCheck::builder()
-            .table_name(&self.table)
+            .table_name(self.table.name())
             .key("pk", s(format!("FAMILY#{}", old.family_id)))
             .key("sk", s("FAMILY"))
             .condition_expression("revoked = :no")
-            .expression_attribute_values(":no", aws_sdk_dynamodb::types::AttributeValue::Bool(false))
+            .expression_attribute_values(":no", AttributeValue::Bool(false))
             .build()?;
         let items = vec![
-            TransactWriteItem::builder().update(mark).build(),
-            TransactWriteItem::builder().condition_check(family_alive).build(),
-            self.put(keyed(format!("REFRESH#{}", new.token_hash), "TOKEN", new)?, Some("attribute_not_exists(pk)"))?,
+            Write::from(mark),
+            Write::from(family_alive),
+            self.table
+                .put(keyed(format!("REFRESH#{}", new.token_hash), "TOKEN", new)?, Some("attribute_not_exists(pk)"))?,
         ];
-        match self.transact(items).await {
+        match self.table.commit(items).await {
             Ok(()) => Ok(true),
-            Err(e) if !dynamo::cancellation_reasons(&e).is_empty() => Ok(false),
-            Err(e) => {
-                Err(anyhow::anyhow!("rotating refresh token: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e)))
-            }
+            Err(e) if e.cancelled() => Ok(false),
+            Err(e) => Err(e.context("rotating refresh token")),
         }
     }
 
     /// Ends a session: every refresh token of the family stops working.
     pub async fn revoke_family(&self, family_id: &str) -> anyhow::Result<()> {
         let result = self
-            .client
+            .table
+            .client()
             .update_item()
-            .table_name(&self.table)
+            .table_name(self.table.name())
             .key("pk", s(format!("FAMILY#{family_id}")))
             .key("sk", s("FAMILY"))
             .update_expression("SET revoked = :yes")
             .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":yes", aws_sdk_dynamodb::types::AttributeValue::Bool(true))
+            .expression_attribute_values(":yes", AttributeValue::Bool(true))
             .send()
             .await;
         match result {
             // No such family: nothing to revoke.
-            Err(e) if !dynamo::is_condition_failure(&e) => {
-                Err(anyhow::anyhow!("revoking session: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e)))
-            }
+            Err(e) if !dynamo::is_condition_failure(&e) => Err(failed("revoking session", e)),
             _ => Ok(()),
         }
     }
@@ -229,9 +203,10 @@ impl AuthStore {
     pub async fn hit(&self, key: &str, window_seconds: i64, now: i64) -> anyhow::Result<(u64, i64)> {
         let (window, end) = window_of(now, window_seconds);
         let out = self
-            .client
+            .table
+            .client()
             .update_item()
-            .table_name(&self.table)
+            .table_name(self.table.name())
             .key("pk", s(format!("RATE#{key}")))
             .key("sk", s(window.to_string()))
             .update_expression("ADD #count :one SET expires_at = :expires")
@@ -241,7 +216,7 @@ impl AuthStore {
             .return_values(ReturnValue::UpdatedNew)
             .send()
             .await
-            .map_err(|e| anyhow::anyhow!("counting: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+            .map_err(|e| failed("counting", e))?;
         let count = out
             .attributes()
             .and_then(|a| a.get("count"))
@@ -269,15 +244,13 @@ impl AuthStore {
         event: &Envelope<PasswordResetRequested>,
     ) -> anyhow::Result<()> {
         let items = vec![
-            self.put(
+            self.table.put(
                 keyed(format!("RESET#{}", record.token_hash), "TOKEN", record)?,
                 Some("attribute_not_exists(pk)"),
             )?,
-            outbox::put_event(&self.table, event)?,
+            self.table.outbox(event)?,
         ];
-        self.transact(items)
-            .await
-            .map_err(|e| anyhow::anyhow!("storing reset token: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e)))
+        self.table.commit(items).await.map_err(|e| e.context("storing reset token"))
     }
 
     pub async fn reset_record(&self, token_hash: &str) -> anyhow::Result<Option<ResetRecord>> {
@@ -288,7 +261,7 @@ impl AuthStore {
     /// password hash, ending every existing session. `false` if the token was not usable.
     pub async fn complete_reset(&self, record: &ResetRecord, password_hash: &str, now: i64) -> anyhow::Result<bool> {
         let consume = Update::builder()
-            .table_name(&self.table)
+            .table_name(self.table.name())
             .key("pk", s(format!("RESET#{}", record.token_hash)))
             .key("sk", s("TOKEN"))
             .update_expression("SET used_at = :now")
@@ -296,7 +269,7 @@ impl AuthStore {
             .expression_attribute_values(":now", n(now))
             .build()?;
         let set_password = Update::builder()
-            .table_name(&self.table)
+            .table_name(self.table.name())
             .key("pk", s(user_pk(&record.user_id)))
             .key("sk", s("PROFILE"))
             .update_expression("SET password_hash = :hash ADD session_generation :one")
@@ -304,14 +277,11 @@ impl AuthStore {
             .expression_attribute_values(":hash", s(password_hash))
             .expression_attribute_values(":one", n(1))
             .build()?;
-        let items = vec![
-            TransactWriteItem::builder().update(consume).build(),
-            TransactWriteItem::builder().update(set_password).build(),
-        ];
-        match self.transact(items).await {
+        let items = vec![Write::from(consume), Write::from(set_password)];
+        match self.table.commit(items).await {
             Ok(()) => Ok(true),
-            Err(e) if !dynamo::cancellation_reasons(&e).is_empty() => Ok(false),
-            Err(e) => Err(anyhow::anyhow!("resetting password: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e))),
+            Err(e) if e.cancelled() => Ok(false),
+            Err(e) => Err(e.context("resetting password")),
         }
     }
 
@@ -335,9 +305,10 @@ impl AuthStore {
     /// one (redelivered or out-of-order events change nothing). True when applied.
     pub async fn apply_role_changed(&self, event: &RoleChanged) -> anyhow::Result<bool> {
         let result = self
-            .client
+            .table
+            .client()
             .put_item()
-            .table_name(&self.table)
+            .table_name(self.table.name())
             .set_item(Some(keyed(role_pk(&event.role), "ROLE", &RoleRecord::from(event))?))
             .condition_expression("attribute_not_exists(pk) OR version < :v")
             .expression_attribute_values(":v", n(event.version))
@@ -346,7 +317,7 @@ impl AuthStore {
         match result {
             Ok(_) => Ok(true),
             Err(e) if dynamo::is_condition_failure(&e) => Ok(false),
-            Err(e) => Err(anyhow::anyhow!("projecting role: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e))),
+            Err(e) => Err(failed("projecting role", e)),
         }
     }
 
@@ -355,9 +326,10 @@ impl AuthStore {
     pub async fn apply_user_roles(&self, event: &UserRolesChanged) -> anyhow::Result<bool> {
         let roles = event.roles.iter().map(|r| s(r.as_str())).collect();
         let result = self
-            .client
+            .table
+            .client()
             .update_item()
-            .table_name(&self.table)
+            .table_name(self.table.name())
             .key("pk", s(user_pk(&event.user_id)))
             .key("sk", s("PROFILE"))
             .update_expression("SET #roles = :roles, roles_version = :v")
@@ -365,16 +337,14 @@ impl AuthStore {
                 "attribute_exists(pk) AND (attribute_not_exists(roles_version) OR roles_version < :v)",
             )
             .expression_attribute_names("#roles", "roles")
-            .expression_attribute_values(":roles", aws_sdk_dynamodb::types::AttributeValue::L(roles))
+            .expression_attribute_values(":roles", AttributeValue::L(roles))
             .expression_attribute_values(":v", n(event.version))
             .send()
             .await;
         match result {
             Ok(_) => Ok(true),
             Err(e) if dynamo::is_condition_failure(&e) => Ok(false),
-            Err(e) => {
-                Err(anyhow::anyhow!("projecting user roles: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e)))
-            }
+            Err(e) => Err(failed("projecting user roles", e)),
         }
     }
 }

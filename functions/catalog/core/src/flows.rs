@@ -2,7 +2,7 @@
 //! Function crates parse the request and call these; the wire mapping is in `error`.
 
 use bazaar_aws::cursor::CursorKey;
-use bazaar_aws::dynamo::Item;
+use bazaar_aws::dynamo::{self, Item};
 use bazaar_events::Envelope;
 use bazaar_events::catalog::ReleaseReason;
 use bazaar_runtime::Identity;
@@ -138,8 +138,8 @@ pub fn open_cursor(key: &CursorKey, cursor: &str, category: Option<&str>) -> Res
     let invalid = || CatalogError::BadRequest("the cursor is not valid for this listing".into());
     let item = key.open(cursor).map_err(|_| invalid())?;
     let (_, attr, value) = list_partition(category);
-    let same_listing = item.get(attr).and_then(|v| v.as_s().ok()).is_some_and(|v| *v == value);
-    let is_product = item.get("pk").and_then(|v| v.as_s().ok()).is_some_and(|v| v.starts_with("PRODUCT#"));
+    let same_listing = dynamo::string(&item, attr) == Some(value.as_str());
+    let is_product = dynamo::string(&item, "pk").is_some_and(|v| v.starts_with("PRODUCT#"));
     if same_listing && is_product { Ok(item) } else { Err(invalid()) }
 }
 

@@ -7,12 +7,10 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, ReturnValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, ReturnValue, Update};
 use bazaar_aws::dynamo::{self, Item, from_item, n, s, to_item};
-use bazaar_aws::{inbox, outbox};
+use bazaar_aws::inbox;
+use bazaar_aws::table::{Cancelled, Table, Write, failed};
 use bazaar_events::Envelope;
 use bazaar_events::catalog::{ProductChanged, ReleaseReason, StockLine, StockRejected, StockReleased, StockReserved};
 use bazaar_events::orders::OrderPlaced;
@@ -29,8 +27,6 @@ pub const ALL_PRODUCTS: &str = "PRODUCTS";
 pub const FINISHED_HOLD_RETENTION_SECONDS: i64 = 30 * 24 * 3600;
 /// A transaction that lost a race with another one on the same item is retried this often.
 const CONFLICT_RETRIES: u32 = 3;
-
-type TxError = SdkError<TransactWriteItemsError>;
 
 pub fn product_pk(id: &str) -> String {
     format!("PRODUCT#{id}")
@@ -55,11 +51,6 @@ fn list_sort_key(p: &Product) -> String {
 
 fn timestamp(at: DateTime<Utc>) -> AttributeValue {
     s(at.to_rfc3339_opts(SecondsFormat::AutoSi, true))
-}
-
-/// An AWS SDK error with its whole chain (the SDK's own Display says only "service error").
-fn aws<E: std::error::Error>(what: &str, e: E) -> anyhow::Error {
-    anyhow::anyhow!("{what}: {}", DisplayErrorContext(e))
 }
 
 /// What happened to an `OrderPlaced`.
@@ -98,13 +89,12 @@ pub enum Settlement {
 
 #[derive(Clone)]
 pub struct CatalogStore {
-    client: Client,
-    table: String,
+    table: Table,
 }
 
 impl CatalogStore {
-    pub fn new(client: Client, table: impl Into<String>) -> Self {
-        CatalogStore { client, table: table.into() }
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
+        CatalogStore { table: Table::new(client, table) }
     }
 
     /// The store of a deployed function: the table named by `CATALOG_TABLE`.
@@ -112,25 +102,17 @@ impl CatalogStore {
         config: &aws_types::SdkConfig,
         env: &bazaar_runtime::config::Env,
     ) -> Result<Self, bazaar_runtime::config::ConfigError> {
-        Ok(CatalogStore::new(Client::new(config), env.required("CATALOG_TABLE")?))
-    }
-
-    pub fn table(&self) -> &str {
-        &self.table
-    }
-
-    pub fn client(&self) -> &Client {
-        &self.client
+        Ok(CatalogStore { table: Table::from_env(config, env, "CATALOG_TABLE")? })
     }
 
     /// Runs a transaction, retrying one that lost a race (`TransactionConflict`) with
     /// another writer of the same item; condition failures are returned at once.
-    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), TxError> {
+    async fn transact(&self, writes: Vec<Write>) -> Result<(), Cancelled> {
         let mut attempt = 0;
         loop {
-            match self.client.transact_write_items().set_transact_items(Some(items.clone())).send().await {
-                Ok(_) => return Ok(()),
-                Err(e) if attempt < CONFLICT_RETRIES && is_conflict_only(&e) => {
+            match self.table.commit(writes.clone()).await {
+                Ok(()) => return Ok(()),
+                Err(e) if attempt < CONFLICT_RETRIES && e.conflict_only() => {
                     attempt += 1;
                     tokio::time::sleep(Duration::from_millis(25 << attempt)).await;
                 }
@@ -139,25 +121,11 @@ impl CatalogStore {
         }
     }
 
-    async fn get_item(&self, pk: String, sk: &str) -> anyhow::Result<Option<Item>> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", s(pk))
-            .key("sk", s(sk))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| aws("GetItem", e))?;
-        Ok(out.item)
-    }
-
     // ───────────────────────────── products ─────────────────────────────
 
     /// A product, deleted ones included.
     pub async fn product(&self, id: &str) -> anyhow::Result<Option<Product>> {
-        self.get_item(product_pk(id), PRODUCT_SK).await?.map(from_item).transpose()
+        self.table.get(product_pk(id), PRODUCT_SK).await
     }
 
     fn product_item(&self, p: &Product) -> anyhow::Result<Item> {
@@ -176,13 +144,9 @@ impl CatalogStore {
 
     /// Stores a new product with its `ProductChanged` event.
     pub async fn create(&self, p: &Product, event: &Envelope<ProductChanged>) -> anyhow::Result<()> {
-        let put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(self.product_item(p)?))
-            .condition_expression("attribute_not_exists(pk)")
-            .build()?;
-        let items = vec![TransactWriteItem::builder().put(put).build(), outbox::put_event(&self.table, event)?];
-        self.transact(items).await.map_err(|e| aws("creating product", e))
+        let writes =
+            vec![self.table.put(self.product_item(p)?, Some("attribute_not_exists(pk)"))?, self.table.outbox(event)?];
+        self.transact(writes).await.map_err(|e| e.context("creating product"))
     }
 
     /// Writes `next` (an edit or the deletion of `prev`) with its `ProductChanged` event, only
@@ -196,7 +160,7 @@ impl CatalogStore {
     ) -> Result<(), CatalogError> {
         let item = to_item(next)?;
         let mut update = Update::builder()
-            .table_name(&self.table)
+            .table_name(self.table.name())
             .key("pk", s(product_pk(&prev.id)))
             .key("sk", s(PRODUCT_SK))
             .condition_expression("#version = :prev AND #active = :yes")
@@ -221,23 +185,23 @@ impl CatalogStore {
             format!("SET {} REMOVE gsi1pk, gsi1sk, gsi2pk, gsi2sk", set.join(", "))
         };
         let update = update.update_expression(expression).build().map_err(anyhow::Error::from)?;
-        let items = vec![TransactWriteItem::builder().update(update).build(), outbox::put_event(&self.table, event)?];
-        match self.transact(items).await {
+        match self.transact(vec![Write::from(update), self.table.outbox(event)?]).await {
             Ok(()) => Ok(()),
-            Err(e) if dynamo::condition_failed_at(&e, 0) => match self.product(&prev.id).await? {
+            Err(e) if e.condition_failed_at(0) => match self.product(&prev.id).await? {
                 Some(p) if p.active => Err(CatalogError::Conflict("the product changed meanwhile; retry".into())),
                 _ => Err(CatalogError::NotFound),
             },
-            Err(e) => Err(aws("saving product", e).into()),
+            Err(e) => Err(e.context("saving product").into()),
         }
     }
 
     /// Sets the units available of an active product.
     pub async fn set_stock(&self, id: &str, quantity: u32, now: DateTime<Utc>) -> Result<Product, CatalogError> {
         let out = self
-            .client
+            .table
+            .client()
             .update_item()
-            .table_name(&self.table)
+            .table_name(self.table.name())
             .key("pk", s(product_pk(id)))
             .key("sk", s(PRODUCT_SK))
             .update_expression("SET #stock = :q, #updated_at = :now")
@@ -254,7 +218,7 @@ impl CatalogStore {
         match out {
             Ok(out) => Ok(from_item(out.attributes.unwrap_or_default())?),
             Err(e) if dynamo::is_condition_failure(&e) => Err(CatalogError::NotFound),
-            Err(e) => Err(aws("setting stock", e).into()),
+            Err(e) => Err(failed("setting stock", e).into()),
         }
     }
 
@@ -267,36 +231,26 @@ impl CatalogStore {
         start: Option<Item>,
     ) -> anyhow::Result<(Vec<Product>, Option<Item>)> {
         let (index, attr, value) = list_partition(category);
-        let out = self
-            .client
+        let query = self
+            .table
             .query()
-            .table_name(&self.table)
             .index_name(index)
             .key_condition_expression("#p = :p")
             .expression_attribute_names("#p", attr)
             .expression_attribute_values(":p", s(value))
             .limit(limit)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(|e| aws("listing products", e))?;
-        let products = out
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(from_item::<Product>)
-            .filter(|p| p.as_ref().map_or(true, |p| p.active))
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        Ok((products, out.last_evaluated_key))
+            .set_exclusive_start_key(start);
+        let (products, last) = self.table.page::<Product>(query, "listing products").await?;
+        Ok((products.into_iter().filter(|p| p.active).collect(), last))
     }
 
     // ────────────────────────────── holds ──────────────────────────────
 
     pub async fn hold(&self, order_id: &str) -> anyhow::Result<Option<Hold>> {
-        self.get_item(hold_pk(order_id), HOLD_SK).await?.map(from_item).transpose()
+        self.table.get(hold_pk(order_id), HOLD_SK).await
     }
 
-    fn hold_put(&self, hold: &Hold, ttl: Option<i64>) -> anyhow::Result<TransactWriteItem> {
+    fn hold_put(&self, hold: &Hold, ttl: Option<i64>) -> anyhow::Result<Write> {
         let mut item = to_item(hold)?;
         item.insert("pk".into(), s(hold_pk(&hold.order_id)));
         item.insert("sk".into(), s(HOLD_SK));
@@ -307,12 +261,7 @@ impl CatalogStore {
         if let Some(ttl) = ttl {
             item.insert("expires_at".into(), n(ttl));
         }
-        let put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .build()?;
-        Ok(TransactWriteItem::builder().put(put).build())
+        self.table.put(item, Some("attribute_not_exists(pk)"))
     }
 
     /// Moves a `HELD` hold to `status` (only if it is still held) and drops it from the
@@ -325,7 +274,7 @@ impl CatalogStore {
         now: DateTime<Utc>,
     ) -> anyhow::Result<Update> {
         let mut update = Update::builder()
-            .table_name(&self.table)
+            .table_name(self.table.name())
             .key("pk", s(hold_pk(order_id)))
             .key("sk", s(HOLD_SK))
             .condition_expression("#status = :held")
@@ -380,10 +329,10 @@ impl CatalogStore {
             },
             correlation,
         );
-        let mut items = vec![inbox::mark(&self.table, CONSUMER, &event_id)?];
+        let mut items = vec![self.table.inbox_mark(CONSUMER, &event_id)?];
         for line in &lines {
             let take = Update::builder()
-                .table_name(&self.table)
+                .table_name(self.table.name())
                 .key("pk", s(product_pk(&line.product_id)))
                 .key("sk", s(PRODUCT_SK))
                 .update_expression("SET #stock = #stock - :q")
@@ -393,17 +342,17 @@ impl CatalogStore {
                 .expression_attribute_values(":q", n(line.quantity))
                 .expression_attribute_values(":yes", AttributeValue::Bool(true))
                 .build()?;
-            items.push(TransactWriteItem::builder().update(take).build());
+            items.push(Write::from(take));
         }
         let hold_index = items.len();
         items.push(self.hold_put(&hold, None)?);
-        items.push(outbox::put_event(&self.table, &reserved)?);
+        items.push(self.table.outbox(&reserved)?);
         match self.transact(items).await {
             Ok(()) => Ok(Reservation::Reserved(lines)),
-            Err(e) if dynamo::condition_failed_at(&e, 0) => Ok(Reservation::AlreadyProcessed),
-            Err(e) if dynamo::condition_failed_at(&e, hold_index) => Ok(Reservation::HoldExists),
-            Err(e) if (1..hold_index).any(|i| dynamo::condition_failed_at(&e, i)) => self.reject(placed, &lines).await,
-            Err(e) => Err(aws("reserving stock", e)),
+            Err(e) if e.condition_failed_at(0) => Ok(Reservation::AlreadyProcessed),
+            Err(e) if e.condition_failed_at(hold_index) => Ok(Reservation::HoldExists),
+            Err(e) if (1..hold_index).any(|i| e.condition_failed_at(i)) => self.reject(placed, &lines).await,
+            Err(e) => Err(e.context("reserving stock")),
         }
     }
 
@@ -426,21 +375,21 @@ impl CatalogStore {
         };
         let event = Envelope::new(rejected.clone(), placed.metadata.correlation_id.clone());
         let no_hold = ConditionCheck::builder()
-            .table_name(&self.table)
+            .table_name(self.table.name())
             .key("pk", s(hold_pk(&placed.data.order_id)))
             .key("sk", s(HOLD_SK))
             .condition_expression("attribute_not_exists(pk)")
             .build()?;
         let items = vec![
-            inbox::mark(&self.table, CONSUMER, &placed.metadata.event_id.to_string())?,
-            TransactWriteItem::builder().condition_check(no_hold).build(),
-            outbox::put_event(&self.table, &event)?,
+            self.table.inbox_mark(CONSUMER, &placed.metadata.event_id.to_string())?,
+            Write::from(no_hold),
+            self.table.outbox(&event)?,
         ];
         match self.transact(items).await {
             Ok(()) => Ok(Reservation::Rejected(rejected)),
-            Err(e) if dynamo::condition_failed_at(&e, 0) => Ok(Reservation::AlreadyProcessed),
-            Err(e) if dynamo::condition_failed_at(&e, 1) => Ok(Reservation::HoldExists),
-            Err(e) => Err(aws("rejecting reservation", e)),
+            Err(e) if e.condition_failed_at(0) => Ok(Reservation::AlreadyProcessed),
+            Err(e) if e.condition_failed_at(1) => Ok(Reservation::HoldExists),
+            Err(e) => Err(e.context("rejecting reservation")),
         }
     }
 
@@ -481,14 +430,14 @@ impl CatalogStore {
         );
         let mut items = Vec::new();
         if let Some((event_id, _)) = cause {
-            items.push(inbox::mark(&self.table, CONSUMER, event_id)?);
+            items.push(self.table.inbox_mark(CONSUMER, event_id)?);
         }
         let hold_index = items.len();
         let finish = self.finish_hold(order_id, HoldStatus::Released, Some(reason), now)?;
-        items.push(TransactWriteItem::builder().update(finish).build());
+        items.push(Write::from(finish));
         for line in &hold.lines {
             let give = Update::builder()
-                .table_name(&self.table)
+                .table_name(self.table.name())
                 .key("pk", s(product_pk(&line.product_id)))
                 .key("sk", s(PRODUCT_SK))
                 .update_expression("ADD #stock :q")
@@ -496,14 +445,14 @@ impl CatalogStore {
                 .expression_attribute_names("#stock", "stock")
                 .expression_attribute_values(":q", n(line.quantity))
                 .build()?;
-            items.push(TransactWriteItem::builder().update(give).build());
+            items.push(Write::from(give));
         }
-        items.push(outbox::put_event(&self.table, &event)?);
+        items.push(self.table.outbox(&event)?);
         match self.transact(items).await {
             Ok(()) => Ok(Release::Released(hold.lines)),
-            Err(e) if cause.is_some() && dynamo::condition_failed_at(&e, 0) => Ok(Release::AlreadyProcessed),
-            Err(e) if dynamo::condition_failed_at(&e, hold_index) => Ok(Release::NotHeld),
-            Err(e) => Err(aws("releasing hold", e)),
+            Err(e) if cause.is_some() && e.condition_failed_at(0) => Ok(Release::AlreadyProcessed),
+            Err(e) if e.condition_failed_at(hold_index) => Ok(Release::NotHeld),
+            Err(e) => Err(e.context("releasing hold")),
         }
     }
 
@@ -528,62 +477,38 @@ impl CatalogStore {
             updated_at: now,
         };
         let ttl = now.timestamp() + inbox::RETENTION_SECONDS;
-        let items = vec![inbox::mark(&self.table, CONSUMER, event_id)?, self.hold_put(&hold, Some(ttl))?];
+        let items = vec![self.table.inbox_mark(CONSUMER, event_id)?, self.hold_put(&hold, Some(ttl))?];
         match self.transact(items).await {
             Ok(()) => Ok(Some(Release::NoHold)),
-            Err(e) if dynamo::condition_failed_at(&e, 0) => Ok(Some(Release::AlreadyProcessed)),
-            Err(e) if dynamo::condition_failed_at(&e, 1) => Ok(None),
-            Err(e) => Err(aws("voiding hold", e)),
+            Err(e) if e.condition_failed_at(0) => Ok(Some(Release::AlreadyProcessed)),
+            Err(e) if e.condition_failed_at(1) => Ok(None),
+            Err(e) => Err(e.context("voiding hold")),
         }
     }
 
     /// The order was paid: its hold becomes `SETTLED` (the units are sold), once.
     pub async fn settle(&self, order_id: &str, event_id: &str, now: DateTime<Utc>) -> anyhow::Result<Settlement> {
         let finish = self.finish_hold(order_id, HoldStatus::Settled, None, now)?;
-        let items =
-            vec![inbox::mark(&self.table, CONSUMER, event_id)?, TransactWriteItem::builder().update(finish).build()];
+        let items = vec![self.table.inbox_mark(CONSUMER, event_id)?, Write::from(finish)];
         match self.transact(items).await {
             Ok(()) => Ok(Settlement::Settled),
-            Err(e) if dynamo::condition_failed_at(&e, 0) => Ok(Settlement::AlreadyProcessed),
-            Err(e) if dynamo::condition_failed_at(&e, 1) => Ok(Settlement::NotHeld),
-            Err(e) => Err(aws("settling hold", e)),
+            Err(e) if e.condition_failed_at(0) => Ok(Settlement::AlreadyProcessed),
+            Err(e) if e.condition_failed_at(1) => Ok(Settlement::NotHeld),
+            Err(e) => Err(e.context("settling hold")),
         }
     }
 
     /// Up to `max` held holds whose expiry sorts before `cutoff` (oldest first).
     pub async fn expired_holds(&self, cutoff: &str, max: usize) -> anyhow::Result<Vec<Hold>> {
-        let mut holds = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name("gsi1")
-                .key_condition_expression("gsi1pk = :p AND gsi1sk < :cutoff")
-                .expression_attribute_values(":p", s(HELD_PARTITION))
-                .expression_attribute_values(":cutoff", s(cutoff))
-                .limit(i32::try_from(max.saturating_sub(holds.len()).clamp(1, 100)).unwrap_or(100))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| aws("querying expired holds", e))?;
-            for item in out.items.unwrap_or_default() {
-                holds.push(from_item::<Hold>(item)?);
-            }
-            start = out.last_evaluated_key;
-            if start.is_none() || holds.len() >= max {
-                return Ok(holds);
-            }
-        }
+        let query = self
+            .table
+            .query()
+            .index_name("gsi1")
+            .key_condition_expression("gsi1pk = :p AND gsi1sk < :cutoff")
+            .expression_attribute_values(":p", s(HELD_PARTITION))
+            .expression_attribute_values(":cutoff", s(cutoff));
+        self.table.query_all(query, Some(max), "querying expired holds").await
     }
-}
-
-/// A transaction cancelled only because another transaction touched the same item.
-fn is_conflict_only(e: &TxError) -> bool {
-    let reasons = dynamo::cancellation_reasons(e);
-    reasons.iter().any(|r| r.as_deref() == Some("TransactionConflict"))
-        && !reasons.iter().any(|r| r.as_deref() == Some("ConditionalCheckFailed"))
 }
 
 /// How a unit enum is spelled on the wire and in the table (its serde name).

@@ -13,11 +13,3 @@ pub use message::Notification;
 pub use prefs::{PhoneNumber, Preferences, PreferencesInput};
 pub use store::{Channel, Claim, Delivery, DeliveryPage, DeliveryStatus, NotificationsStore, TableDeps};
 pub use templates::{Template, TemplateName, TemplateSource, TemplateView};
-
-/// The table named by `NOTIFICATIONS_TABLE`, with a client built from `config`.
-pub fn store_from_env(
-    config: &aws_types::SdkConfig,
-    env: &bazaar_runtime::config::Env,
-) -> anyhow::Result<NotificationsStore> {
-    Ok(NotificationsStore::new(aws_sdk_dynamodb::Client::new(config), env.required("NOTIFICATIONS_TABLE")?))
-}

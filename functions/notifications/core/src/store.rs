@@ -13,10 +13,10 @@
 //! email is worse than a rare duplicate); everywhere else delivery is exactly once.
 
 use anyhow::Context as _;
-use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValuesOnConditionCheckFailure, Update};
 use bazaar_aws::dynamo::{self, Item, from_item, n, s, to_item};
+use bazaar_aws::table::{Table, Write};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -169,40 +169,30 @@ fn keyed<T: Serialize>(pk: String, sk: &str, value: &T) -> anyhow::Result<Item> 
 
 #[derive(Clone)]
 pub struct NotificationsStore {
-    client: Client,
-    table: String,
+    table: Table,
 }
 
 impl NotificationsStore {
-    pub fn new(client: Client, table: impl Into<String>) -> NotificationsStore {
-        NotificationsStore { client, table: table.into() }
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> NotificationsStore {
+        NotificationsStore { table: Table::new(client, table) }
     }
 
-    pub fn table(&self) -> &str {
-        &self.table
-    }
-
-    async fn get(&self, pk: String, sk: &str) -> anyhow::Result<Option<Item>> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", s(pk))
-            .key("sk", s(sk))
-            .consistent_read(true)
-            .send()
-            .await
-            .context("reading the notifications table")?;
-        Ok(out.item)
+    /// The table named by `NOTIFICATIONS_TABLE`, with a client built from `config`.
+    pub fn from_env(
+        config: &aws_types::SdkConfig,
+        env: &bazaar_runtime::config::Env,
+    ) -> Result<NotificationsStore, bazaar_runtime::config::ConfigError> {
+        Ok(NotificationsStore { table: Table::from_env(config, env, "NOTIFICATIONS_TABLE")? })
     }
 
     async fn put(&self, item: Item) -> anyhow::Result<()> {
-        self.client.put_item().table_name(&self.table).set_item(Some(item)).send().await.context("writing")?;
+        let table = &self.table;
+        table.client().put_item().table_name(table.name()).set_item(Some(item)).send().await.context("writing")?;
         Ok(())
     }
 
     pub async fn template(&self, name: TemplateName) -> anyhow::Result<Option<StoredTemplate>> {
-        self.get(template_pk(name), "TEMPLATE").await?.map(from_item).transpose()
+        self.table.get(template_pk(name), "TEMPLATE").await
     }
 
     pub async fn put_template(
@@ -218,7 +208,7 @@ impl NotificationsStore {
 
     /// The user's preferences, the defaults when they never set any.
     pub async fn preferences(&self, user_id: &str) -> anyhow::Result<Preferences> {
-        let stored: Option<StoredPrefs> = self.get(prefs_pk(user_id), "PREFS").await?.map(from_item).transpose()?;
+        let stored: Option<StoredPrefs> = self.table.get(prefs_pk(user_id), "PREFS").await?;
         Ok(stored.map(|p| p.prefs).unwrap_or_default())
     }
 
@@ -239,9 +229,10 @@ impl NotificationsStore {
             expires_at: now.timestamp() + MARKER_RETENTION_SECONDS,
         };
         let result = self
-            .client
+            .table
+            .client()
             .put_item()
-            .table_name(&self.table)
+            .table_name(self.table.name())
             .set_item(Some(to_item(&marker)?))
             .condition_expression("attribute_not_exists(pk) OR (#status = :sending AND claimed_at < :stale)")
             .expression_attribute_names("#status", "status")
@@ -257,11 +248,11 @@ impl NotificationsStore {
                     Some(PutItemError::ConditionalCheckFailedException(c)) => c.item().cloned(),
                     _ => None,
                 };
-                let old = match old {
-                    Some(item) => Some(item),
-                    None => self.get(pk, "SENT").await?,
+                let old: Option<Marker> = match old {
+                    Some(item) => Some(from_item(item)?),
+                    None => self.table.get(pk, "SENT").await?,
                 };
-                let status = old.map(from_item::<Marker>).transpose()?.map(|m| m.status);
+                let status = old.map(|m| m.status);
                 Ok(match status {
                     Some(DeliveryStatus::Sending) | None => Claim::Busy,
                     Some(done) => Claim::Done(done),
@@ -281,7 +272,7 @@ impl NotificationsStore {
         delivery: &Delivery,
     ) -> anyhow::Result<()> {
         let update = Update::builder()
-            .table_name(&self.table)
+            .table_name(self.table.name())
             .key("pk", s(&claim.pk))
             .key("sk", s("SENT"))
             .update_expression("SET #status = :status")
@@ -291,24 +282,23 @@ impl NotificationsStore {
             .expression_attribute_values(":token", s(&claim.token))
             .build()?;
         let sk = delivery_sk(occurred_at, &delivery.event_id, delivery.channel);
-        let put =
-            Put::builder().table_name(&self.table).set_item(Some(keyed(user_pk(user_id), &sk, delivery)?)).build()?;
-        self.client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().update(update).build())
-            .transact_items(TransactWriteItem::builder().put(put).build())
-            .send()
+        let put = Put::builder()
+            .table_name(self.table.name())
+            .set_item(Some(keyed(user_pk(user_id), &sk, delivery)?))
+            .build()?;
+        self.table
+            .commit(vec![Write::from(update), Write::from(put)])
             .await
-            .context("recording a delivery")?;
-        Ok(())
+            .map_err(|e| e.context("recording a delivery"))
     }
 
     /// Gives a claim back after a transient failure, so a retry can send at once.
     pub async fn release(&self, claim: &ClaimToken) -> anyhow::Result<()> {
         let result = self
-            .client
+            .table
+            .client()
             .delete_item()
-            .table_name(&self.table)
+            .table_name(self.table.name())
             .key("pk", s(&claim.pk))
             .key("sk", s("SENT"))
             .condition_expression("claim_token = :token")
@@ -330,21 +320,16 @@ impl NotificationsStore {
         limit: i32,
         start: Option<Item>,
     ) -> anyhow::Result<(Vec<Delivery>, Option<Item>)> {
-        let out = self
-            .client
+        let query = self
+            .table
             .query()
-            .table_name(&self.table)
             .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
             .expression_attribute_values(":pk", s(user_pk(user_id)))
             .expression_attribute_values(":prefix", s("DELIVERY#"))
             .scan_index_forward(false)
             .limit(limit)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .context("querying the delivery log")?;
-        let items = out.items.unwrap_or_default().into_iter().map(from_item).collect::<anyhow::Result<Vec<_>>>()?;
-        Ok((items, out.last_evaluated_key.filter(|k| !k.is_empty())))
+            .set_exclusive_start_key(start);
+        self.table.page(query, "querying the delivery log").await
     }
 }
 
@@ -363,7 +348,7 @@ pub struct TableDeps {
 
 impl TableDeps {
     pub fn new(config: &aws_types::SdkConfig, env: &bazaar_runtime::config::Env) -> anyhow::Result<TableDeps> {
-        Ok(TableDeps { store: crate::store_from_env(config, env)? })
+        Ok(TableDeps { store: NotificationsStore::from_env(config, env)? })
     }
 
     pub async fn from_env() -> anyhow::Result<TableDeps> {

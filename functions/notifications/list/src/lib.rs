@@ -18,7 +18,7 @@ pub struct Deps {
 impl Deps {
     pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Deps> {
         Ok(Deps {
-            store: notifications_core::store_from_env(config, env)?,
+            store: notifications_core::NotificationsStore::from_env(config, env)?,
             cursors: CursorSecret::from_env(config, env)?,
         })
     }

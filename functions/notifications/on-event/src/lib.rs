@@ -39,7 +39,7 @@ pub struct Deps {
 impl Deps {
     pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Deps> {
         Ok(Deps {
-            store: notifications_core::store_from_env(config, env)?,
+            store: notifications_core::NotificationsStore::from_env(config, env)?,
             ses: aws_sdk_sesv2::Client::new(config),
             sns: aws_sdk_sns::Client::new(config),
             from: env.required("NOTIFICATIONS_FROM_ADDRESS")?,

@@ -2,7 +2,7 @@
 //! the message, call one of these, and render the result.
 
 use bazaar_aws::cursor::CursorKey;
-use bazaar_aws::{inbox, outbox};
+use bazaar_aws::table::Write;
 use bazaar_events::Envelope;
 use bazaar_events::orders::{OrderCancelled, OrderPaid, OrderPlaced};
 use bazaar_events::payments::payment_id_for_order;
@@ -56,7 +56,7 @@ pub async fn place_order(
         let products = store.products(&ids).await?;
         let (lines, total) = place::price(&lines, &products)?;
         let (order, record, event) = new_order(identity, lines, total, &hash, correlation_id);
-        if store.place(&order, key, &record, outbox::put_event(store.table(), &event)?).await? {
+        if store.place(&order, key, &record, store.event(&event)?).await? {
             metrics::count(Metric::OrdersPlaced, 1);
             tracing::info!(order_id = %order.id, lines = order.lines.len(), "order placed");
             return Ok(Placed { order, replayed: false });
@@ -191,7 +191,7 @@ pub async fn apply_event(
             tracing::info!(order_id, ?trigger, status = order.status.as_str(), "event does not apply; ignored");
             return Ok(Applied::Ignored);
         };
-        let marker = inbox::mark(store.table(), consumer, event_id)?;
+        let marker = store.inbox_mark(consumer, event_id)?;
         match move_order(store, &order, to, trigger, Some(marker), correlation_id).await?.0 {
             Transition::Applied => {
                 tracing::info!(order_id, from = order.status.as_str(), to = to.as_str(), "order moved");
@@ -213,7 +213,7 @@ async fn move_order(
     order: &Order,
     to: OrderStatus,
     trigger: Trigger,
-    marker: Option<aws_sdk_dynamodb::types::TransactWriteItem>,
+    marker: Option<Write>,
     correlation_id: &str,
 ) -> anyhow::Result<(Transition, Option<Order>)> {
     let now = timestamp(Utc::now());
@@ -223,7 +223,7 @@ async fn move_order(
     if let Some(reason) = trigger.status_reason() {
         moved.status_reason = Some(reason.to_owned());
     }
-    let event = resulting_event(store.table(), &moved, trigger, correlation_id)?;
+    let event = resulting_event(store, &moved, trigger, correlation_id)?;
     let change =
         StatusChange { order_id: &order.id, from: order.status, to, reason: trigger.status_reason(), updated_at: &now };
     let outcome = store.transition(&change, marker, event).await?;
@@ -241,39 +241,33 @@ async fn move_order(
 /// The event a move announces: `OrderPaid` on PAID, `OrderCancelled` when the order ends
 /// unpaid, nothing for AWAITING_PAYMENT.
 fn resulting_event(
-    table: &str,
+    store: &OrdersStore,
     order: &Order,
     trigger: Trigger,
     correlation_id: &str,
-) -> anyhow::Result<Option<aws_sdk_dynamodb::types::TransactWriteItem>> {
+) -> anyhow::Result<Option<Write>> {
     let item = match (order.status, trigger.cancel_reason()) {
-        (OrderStatus::Paid, _) => outbox::put_event(
-            table,
-            &Envelope::new(
-                OrderPaid {
-                    order_id: order.id.clone(),
-                    customer_id: order.customer_id.clone(),
-                    customer_email: order.customer_email.clone(),
-                    payment_id: order.payment_id.clone(),
-                    lines: order.lines.clone(),
-                    total: order.total.clone(),
-                },
-                correlation_id,
-            ),
-        )?,
-        (OrderStatus::Cancelled | OrderStatus::Rejected, Some(reason)) => outbox::put_event(
-            table,
-            &Envelope::new(
-                OrderCancelled {
-                    order_id: order.id.clone(),
-                    customer_id: order.customer_id.clone(),
-                    customer_email: order.customer_email.clone(),
-                    reason,
-                    total: order.total.clone(),
-                },
-                correlation_id,
-            ),
-        )?,
+        (OrderStatus::Paid, _) => store.event(&Envelope::new(
+            OrderPaid {
+                order_id: order.id.clone(),
+                customer_id: order.customer_id.clone(),
+                customer_email: order.customer_email.clone(),
+                payment_id: order.payment_id.clone(),
+                lines: order.lines.clone(),
+                total: order.total.clone(),
+            },
+            correlation_id,
+        ))?,
+        (OrderStatus::Cancelled | OrderStatus::Rejected, Some(reason)) => store.event(&Envelope::new(
+            OrderCancelled {
+                order_id: order.id.clone(),
+                customer_id: order.customer_id.clone(),
+                customer_email: order.customer_email.clone(),
+                reason,
+                total: order.total.clone(),
+            },
+            correlation_id,
+        ))?,
         _ => return Ok(None),
     };
     Ok(Some(item))
@@ -301,7 +295,7 @@ pub async fn list_orders(
         Some(cursor) => {
             let key = cursors.open(cursor).map_err(|_| OrdersError::BadRequest("the cursor is not valid".into()))?;
             let (attr, value) = scope.partition();
-            let same_listing = key.get(attr).and_then(|v| v.as_s().ok()).is_some_and(|v| *v == value);
+            let same_listing = bazaar_aws::dynamo::string(&key, attr) == Some(value.as_str());
             if !same_listing {
                 return Err(OrdersError::BadRequest("the cursor belongs to another listing".into()));
             }

@@ -6,10 +6,10 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::DisplayErrorContext;
-use aws_sdk_dynamodb::types::{KeysAndAttributes, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{KeysAndAttributes, Update};
 use bazaar_aws::dynamo::{self, Item, from_item, n, s, to_item};
+use bazaar_aws::table::{Table, Write, failed};
+use bazaar_events::{Envelope, Event};
 use bazaar_runtime::config::Env;
 
 use crate::model::IdempotencyRecord;
@@ -35,13 +35,6 @@ fn product_pk(id: &str) -> String {
 
 fn idempotency_pk(sub: &str, key: &str) -> String {
     format!("IDEMPOTENCY#{sub}#{key}")
-}
-
-fn unexpected<E: std::error::Error + Send + Sync + 'static, R: std::fmt::Debug + Send + Sync + 'static>(
-    what: &str,
-    e: aws_sdk_dynamodb::error::SdkError<E, R>,
-) -> anyhow::Error {
-    anyhow::anyhow!("{what}: {}", DisplayErrorContext(e))
 }
 
 /// Which orders a listing reads.
@@ -92,30 +85,28 @@ pub enum Transition {
 
 #[derive(Clone)]
 pub struct OrdersStore {
-    client: Client,
-    table: String,
+    table: Table,
 }
 
 impl OrdersStore {
-    pub fn new(client: Client, table: impl Into<String>) -> Self {
-        OrdersStore { client, table: table.into() }
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
+        OrdersStore { table: Table::new(client, table) }
     }
 
     /// The store of a deployed function: the table named by `ORDERS_TABLE`.
     pub fn from_env(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Self> {
-        Ok(OrdersStore::new(Client::new(config), env.required("ORDERS_TABLE")?))
+        Ok(OrdersStore { table: Table::from_env(config, env, "ORDERS_TABLE")? })
     }
 
-    pub fn table(&self) -> &str {
-        &self.table
+    /// The write that stores `event` in the outbox, for [`OrdersStore::place`] or
+    /// [`OrdersStore::transition`].
+    pub fn event<T: Event>(&self, event: &Envelope<T>) -> anyhow::Result<Write> {
+        self.table.outbox(event)
     }
 
-    pub fn client(&self) -> &Client {
-        &self.client
-    }
-
-    async fn get<T: serde::de::DeserializeOwned>(&self, pk: String, sk: &str) -> anyhow::Result<Option<T>> {
-        dynamo::get_item(&self.client, &self.table, pk, sk).await
+    /// The inbox marker of `event_id` for `consumer`, for [`OrdersStore::transition`].
+    pub fn inbox_mark(&self, consumer: &str, event_id: &str) -> anyhow::Result<Write> {
+        self.table.inbox_mark(consumer, event_id)
     }
 
     // ── product projection ──
@@ -127,9 +118,10 @@ impl OrdersStore {
         item.insert("pk".into(), s(product_pk(&product.product_id)));
         item.insert("sk".into(), s(PRODUCT_SK));
         let result = self
-            .client
+            .table
+            .client()
             .put_item()
-            .table_name(&self.table)
+            .table_name(self.table.name())
             .set_item(Some(item))
             .condition_expression("attribute_not_exists(pk) OR version < :v")
             .expression_attribute_values(":v", n(product.version))
@@ -138,12 +130,12 @@ impl OrdersStore {
         match result {
             Ok(_) => Ok(true),
             Err(e) if dynamo::is_condition_failure(&e) => Ok(false),
-            Err(e) => Err(unexpected("storing product", e)),
+            Err(e) => Err(failed("storing product", e)),
         }
     }
 
     pub async fn product(&self, id: &str) -> anyhow::Result<Option<Product>> {
-        self.get(product_pk(id), PRODUCT_SK).await
+        self.table.get(product_pk(id), PRODUCT_SK).await
     }
 
     /// The projected products among `ids` (at most 100 distinct ids), by id.
@@ -163,18 +155,20 @@ impl OrdersStore {
         let mut request = Some(KeysAndAttributes::builder().set_keys(Some(keys)).consistent_read(true).build()?);
         for attempt in 0..8 {
             let Some(keys) = request.take() else { break };
+            let table = self.table.name();
             let out = self
-                .client
+                .table
+                .client()
                 .batch_get_item()
-                .request_items(&self.table, keys)
+                .request_items(table, keys)
                 .send()
                 .await
-                .map_err(|e| unexpected("BatchGetItem", e))?;
-            for item in out.responses.unwrap_or_default().remove(&self.table).unwrap_or_default() {
+                .map_err(|e| failed("BatchGetItem", e))?;
+            for item in out.responses.unwrap_or_default().remove(table).unwrap_or_default() {
                 let product: Product = from_item(item)?;
                 found.insert(product.product_id.clone(), product);
             }
-            request = out.unprocessed_keys.unwrap_or_default().remove(&self.table).filter(|k| !k.keys().is_empty());
+            request = out.unprocessed_keys.unwrap_or_default().remove(table).filter(|k| !k.keys().is_empty());
             if request.is_some() {
                 tokio_sleep(attempt).await;
             }
@@ -198,11 +192,11 @@ impl OrdersStore {
     }
 
     pub async fn order(&self, id: &str) -> anyhow::Result<Option<Order>> {
-        self.get(order_pk(id), ORDER_SK).await
+        self.table.get(order_pk(id), ORDER_SK).await
     }
 
     pub async fn idempotency(&self, sub: &str, key: &str) -> anyhow::Result<Option<IdempotencyRecord>> {
-        self.get(idempotency_pk(sub, key), IDEMPOTENCY_SK).await
+        self.table.get(idempotency_pk(sub, key), IDEMPOTENCY_SK).await
     }
 
     /// Stores the order, its idempotency record and its `OrderPlaced` event in one
@@ -213,25 +207,21 @@ impl OrdersStore {
         order: &Order,
         key: &str,
         record: &IdempotencyRecord,
-        event: TransactWriteItem,
+        event: Write,
     ) -> anyhow::Result<bool> {
         let mut idem = to_item(record)?;
         idem.insert("pk".into(), s(idempotency_pk(&order.customer_id, key)));
         idem.insert("sk".into(), s(IDEMPOTENCY_SK));
-        let items = vec![
-            self.put(idem, "attribute_not_exists(pk)")?,
-            self.put(Self::order_item(order)?, "attribute_not_exists(pk)")?,
+        let writes = vec![
+            self.table.put(idem, Some("attribute_not_exists(pk)"))?,
+            self.table.put(Self::order_item(order)?, Some("attribute_not_exists(pk)"))?,
             event,
         ];
-        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
-            Ok(_) => Ok(true),
-            Err(e) if dynamo::condition_failed_at(&e, 0) || conflicted(&e) => Ok(false),
-            Err(e) => Err(unexpected("placing order", e)),
+        match self.table.commit(writes).await {
+            Ok(()) => Ok(true),
+            Err(e) if e.condition_failed_at(0) || e.conflicted() => Ok(false),
+            Err(e) => Err(e.context("placing order")),
         }
-    }
-
-    fn put(&self, item: Item, condition: &str) -> anyhow::Result<TransactWriteItem> {
-        dynamo::put_in_transaction(&self.table, item, Some(condition))
     }
 
     /// Moves `order` from `from` to `to` only if it is still in `from`, together with the
@@ -239,12 +229,12 @@ impl OrdersStore {
     pub async fn transition(
         &self,
         change: &StatusChange<'_>,
-        inbox: Option<TransactWriteItem>,
-        event: Option<TransactWriteItem>,
+        inbox: Option<Write>,
+        event: Option<Write>,
     ) -> anyhow::Result<Transition> {
         let StatusChange { order_id, from, to, reason, updated_at } = *change;
         let mut update = Update::builder()
-            .table_name(&self.table)
+            .table_name(self.table.name())
             .key("pk", s(order_pk(order_id)))
             .key("sk", s(ORDER_SK))
             .condition_expression("#status = :from")
@@ -259,14 +249,14 @@ impl OrdersStore {
             None => update.update_expression("SET #status = :to, updated_at = :now"),
         };
         let has_inbox = inbox.is_some();
-        let mut items = vec![TransactWriteItem::builder().update(update.build()?).build()];
-        items.extend(inbox);
-        items.extend(event);
-        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
-            Ok(_) => Ok(Transition::Applied),
-            Err(e) if has_inbox && dynamo::condition_failed_at(&e, 1) => Ok(Transition::AlreadyProcessed),
-            Err(e) if dynamo::condition_failed_at(&e, 0) || conflicted(&e) => Ok(Transition::StatusChanged),
-            Err(e) => Err(unexpected("changing order status", e)),
+        let mut writes = vec![Write::from(update.build()?)];
+        writes.extend(inbox);
+        writes.extend(event);
+        match self.table.commit(writes).await {
+            Ok(()) => Ok(Transition::Applied),
+            Err(e) if has_inbox && e.condition_failed_at(1) => Ok(Transition::AlreadyProcessed),
+            Err(e) if e.condition_failed_at(0) || e.conflicted() => Ok(Transition::StatusChanged),
+            Err(e) => Err(e.context("changing order status")),
         }
     }
 
@@ -278,35 +268,18 @@ impl OrdersStore {
         start: Option<Item>,
     ) -> anyhow::Result<(Vec<Order>, Option<Item>)> {
         let (attr, value) = scope.partition();
-        let out = self
-            .client
+        let query = self
+            .table
             .query()
-            .table_name(&self.table)
             .index_name(scope.index())
             .key_condition_expression("#pk = :pk")
             .expression_attribute_names("#pk", attr)
             .expression_attribute_values(":pk", s(value))
             .scan_index_forward(false)
             .limit(limit)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(|e| unexpected("listing orders", e))?;
-        let orders =
-            out.items.unwrap_or_default().into_iter().map(from_item).collect::<anyhow::Result<Vec<Order>>>()?;
-        Ok((orders, out.last_evaluated_key.filter(|k| !k.is_empty())))
+            .set_exclusive_start_key(start);
+        self.table.page(query, "listing orders").await
     }
-}
-
-/// Whether a transaction was cancelled because another one touched the same items at once
-/// (DynamoDB's `TransactionConflict`): the caller re-reads and retries.
-fn conflicted<R>(
-    err: &aws_sdk_dynamodb::error::SdkError<
-        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
-        R,
-    >,
-) -> bool {
-    dynamo::cancellation_reasons(err).iter().flatten().any(|code| code == "TransactionConflict")
 }
 
 /// Backs off before retrying unprocessed keys: 20 ms, 40 ms, … .

@@ -5,7 +5,7 @@
 //! exactly one `CancellationSettled` tells where the payer's money ended, written in the same
 //! transaction as the change (or, when nothing changes, with the inbox marker alone).
 
-use aws_sdk_dynamodb::types::TransactWriteItem;
+use bazaar_aws::table::Write;
 use bazaar_events::payments::{Cancellation, CancellationSettled, MoneyOutcome, PaymentRefunded, Subject};
 use bazaar_events::{Envelope, Money};
 use chrono::{DateTime, Utc};
@@ -92,12 +92,7 @@ impl CancelRequest {
     }
 
     /// `CancellationSettled` for `payment` ending in `money`, as an outbox item.
-    fn settled(
-        &self,
-        store: &PaymentsStore,
-        payment: &Payment,
-        money: MoneyOutcome,
-    ) -> anyhow::Result<TransactWriteItem> {
+    fn settled(&self, store: &PaymentsStore, payment: &Payment, money: MoneyOutcome) -> anyhow::Result<Write> {
         store.event(&Envelope::new(
             CancellationSettled {
                 payment_id: payment.payment_id.clone(),
@@ -147,7 +142,7 @@ async fn attempt(
     payment_id: &str,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Option<Cancelled>> {
-    let marker = store.inbox_marker(request.consumer, &request.event_id)?;
+    let marker = store.inbox_mark(request.consumer, &request.event_id)?;
     let Some(payment) = store.payment(payment_id).await? else {
         let tombstone = tombstone(subject, &request.payer, &request.amount, now);
         let settled = request.settled(store, &tombstone, MoneyOutcome::NothingCharged)?;
@@ -190,7 +185,7 @@ async fn refund(
     store: &PaymentsStore,
     request: &CancelRequest,
     payment: &Payment,
-    marker: TransactWriteItem,
+    marker: Write,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Option<Cancelled>> {
     let refund_ref = simulate::refund_ref();

@@ -1,7 +1,7 @@
 //! The payments use cases, one function each, over the store. Handlers parse the request
 //! or message, call one of these, and render the result.
 
-use aws_sdk_dynamodb::types::TransactWriteItem;
+use bazaar_aws::table::Write;
 use bazaar_events::catalog::StockReserved;
 use bazaar_events::payments::{PaymentFailed, PaymentSucceeded, Subject};
 use bazaar_events::{Envelope, Money};
@@ -32,7 +32,7 @@ fn settlement_event(
     payment: &Payment,
     settlement: &Settlement,
     correlation_id: &str,
-) -> anyhow::Result<TransactWriteItem> {
+) -> anyhow::Result<Write> {
     match settlement {
         Settlement::Succeeded { provider_ref } => store.event(&Envelope::new(
             PaymentSucceeded {
@@ -137,7 +137,7 @@ pub async fn create_payment<T: bazaar_events::Event>(
         }
         None => (payment, None),
     };
-    let marker = store.inbox_marker(consumer, &event.metadata.event_id.to_string())?;
+    let marker = store.inbox_mark(consumer, &event.metadata.event_id.to_string())?;
     if store.create(&payment, Some(marker), outbox.into_iter().collect()).await? {
         count_status(payment.status);
         tracing::info!(
@@ -202,8 +202,8 @@ pub(crate) async fn settle(
     store: &PaymentsStore,
     payment: &Payment,
     settlement: Settlement,
-    marker: Option<TransactWriteItem>,
-    extra: Vec<TransactWriteItem>,
+    marker: Option<Write>,
+    extra: Vec<Write>,
     correlation_id: &str,
     now: DateTime<Utc>,
     window_seconds: Option<i64>,

@@ -5,12 +5,9 @@
 //! a provider notification already applied · `PROCESSED#…` inbox markers ·
 //! `OUTBOX#<event_id>/EVENT` events for the publisher.
 
-use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem};
-use bazaar_aws::dynamo::{self, Item, s, to_item};
-use bazaar_aws::{inbox, outbox};
+use aws_sdk_dynamodb::types::{ConditionCheck, Put};
+use bazaar_aws::dynamo::{s, to_item};
+use bazaar_aws::table::{Table, Write};
 use bazaar_events::{Envelope, Event};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -61,13 +58,12 @@ pub enum SettleWrite {
 
 #[derive(Clone)]
 pub struct PaymentsStore {
-    client: Client,
-    table: String,
+    table: Table,
 }
 
 impl PaymentsStore {
-    pub fn new(client: Client, table: impl Into<String>) -> Self {
-        PaymentsStore { client, table: table.into() }
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
+        PaymentsStore { table: Table::new(client, table) }
     }
 
     /// The table named by `PAYMENTS_TABLE`, with a client built from `config`.
@@ -75,28 +71,16 @@ impl PaymentsStore {
         config: &aws_types::SdkConfig,
         env: &bazaar_runtime::config::Env,
     ) -> Result<Self, bazaar_runtime::config::ConfigError> {
-        Ok(PaymentsStore::new(Client::new(config), crate::settings::table(env)?))
+        Ok(PaymentsStore::new(aws_sdk_dynamodb::Client::new(config), crate::settings::table(env)?))
     }
 
-    pub fn table(&self) -> &str {
-        &self.table
-    }
-
-    fn put(&self, item: Item, condition: &str) -> anyhow::Result<TransactWriteItem> {
-        dynamo::put_in_transaction(&self.table, item, Some(condition))
-    }
-
-    /// The transaction item that stores `envelope` in the outbox.
-    pub fn event<T: Event>(&self, envelope: &Envelope<T>) -> anyhow::Result<TransactWriteItem> {
-        outbox::put_event(&self.table, envelope)
-    }
-
-    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), SdkError<TransactWriteItemsError>> {
-        self.client.transact_write_items().set_transact_items(Some(items)).send().await.map(|_| ())
+    /// The write that stores `envelope` in the outbox.
+    pub fn event<T: Event>(&self, envelope: &Envelope<T>) -> anyhow::Result<Write> {
+        self.table.outbox(envelope)
     }
 
     async fn get<T: serde::de::DeserializeOwned>(&self, pk: String, sk: &str) -> anyhow::Result<Option<T>> {
-        Ok(dynamo::get_item::<Keyed<T>>(&self.client, &self.table, pk, sk).await?.map(|k| k.value))
+        Ok(self.table.get::<Keyed<T>>(pk, sk).await?.map(|k| k.value))
     }
 
     pub async fn payment(&self, payment_id: &str) -> anyhow::Result<Option<Payment>> {
@@ -113,31 +97,31 @@ impl PaymentsStore {
     pub async fn create(
         &self,
         payment: &Payment,
-        inbox_marker: Option<TransactWriteItem>,
-        events: Vec<TransactWriteItem>,
+        inbox_marker: Option<Write>,
+        events: Vec<Write>,
     ) -> anyhow::Result<bool> {
         let item = to_item(&Keyed { pk: payment_pk(&payment.payment_id), sk: "PAYMENT".to_owned(), value: payment })?;
-        let mut items = vec![self.put(item, "attribute_not_exists(pk)")?];
+        let mut items = vec![self.table.put(item, Some("attribute_not_exists(pk)"))?];
         let guarded = if inbox_marker.is_some() { 2 } else { 1 };
         items.extend(inbox_marker);
         items.extend(events);
-        match self.transact(items).await {
+        match self.table.commit(items).await {
             Ok(()) => Ok(true),
-            Err(e) if (0..guarded).any(|i| dynamo::condition_failed_at(&e, i)) => Ok(false),
-            Err(e) => Err(anyhow::anyhow!("creating payment: {}", DisplayErrorContext(e))),
+            Err(e) if (0..guarded).any(|i| e.condition_failed_at(i)) => Ok(false),
+            Err(e) => Err(e.context("creating payment")),
         }
     }
 
     /// The inbox marker of `event_id` for `consumer`.
-    pub fn inbox_marker(&self, consumer: &str, event_id: &str) -> anyhow::Result<TransactWriteItem> {
-        inbox::mark(&self.table, consumer, event_id)
+    pub fn inbox_mark(&self, consumer: &str, event_id: &str) -> anyhow::Result<Write> {
+        self.table.inbox_mark(consumer, event_id)
     }
 
     /// The marker that records a provider notification as applied (fails the transaction
     /// when it was applied before).
-    pub fn webhook_marker(&self, record: &WebhookRecord) -> anyhow::Result<TransactWriteItem> {
+    pub fn webhook_marker(&self, record: &WebhookRecord) -> anyhow::Result<Write> {
         let item = to_item(&Keyed { pk: webhook_pk(&record.event_id), sk: "WEBHOOK".to_owned(), value: record })?;
-        self.put(item, "attribute_not_exists(pk)")
+        self.table.put(item, Some("attribute_not_exists(pk)"))
     }
 
     /// Writes `next` only if the stored payment is still in status `from`, with its events
@@ -147,18 +131,18 @@ impl PaymentsStore {
         &self,
         next: &Payment,
         from: PaymentStatus,
-        events: Vec<TransactWriteItem>,
-        marker: Option<TransactWriteItem>,
+        events: Vec<Write>,
+        marker: Option<Write>,
     ) -> anyhow::Result<SettleWrite> {
         let item = to_item(&Keyed { pk: payment_pk(&next.payment_id), sk: "PAYMENT".to_owned(), value: next })?;
         let put = Put::builder()
-            .table_name(&self.table)
+            .table_name(self.table.name())
             .set_item(Some(item))
             .condition_expression("#status = :from")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":from", s(from.as_str()))
             .build()?;
-        self.guarded(TransactWriteItem::builder().put(put).build(), marker, events).await
+        self.guarded(Write::from(put), marker, events).await
     }
 
     /// Records `marker` with `events` while the payment `payment_id` is still in `status`,
@@ -167,37 +151,32 @@ impl PaymentsStore {
         &self,
         payment_id: &str,
         status: PaymentStatus,
-        marker: TransactWriteItem,
-        events: Vec<TransactWriteItem>,
+        marker: Write,
+        events: Vec<Write>,
     ) -> anyhow::Result<SettleWrite> {
         let check = ConditionCheck::builder()
-            .table_name(&self.table)
+            .table_name(self.table.name())
             .key("pk", s(payment_pk(payment_id)))
             .key("sk", s("PAYMENT"))
             .condition_expression("#status = :status")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":status", s(status.as_str()))
             .build()?;
-        self.guarded(TransactWriteItem::builder().condition_check(check).build(), Some(marker), events).await
+        self.guarded(Write::from(check), Some(marker), events).await
     }
 
     /// One transaction of `guard` (a status condition on the payment), the marker and the
     /// events, read back as what a conditional status change did.
-    async fn guarded(
-        &self,
-        guard: TransactWriteItem,
-        marker: Option<TransactWriteItem>,
-        events: Vec<TransactWriteItem>,
-    ) -> anyhow::Result<SettleWrite> {
+    async fn guarded(&self, guard: Write, marker: Option<Write>, events: Vec<Write>) -> anyhow::Result<SettleWrite> {
         let marked = marker.is_some();
         let mut items = vec![guard];
         items.extend(marker);
         items.extend(events);
-        match self.transact(items).await {
+        match self.table.commit(items).await {
             Ok(()) => Ok(SettleWrite::Applied),
-            Err(e) if marked && dynamo::condition_failed_at(&e, 1) => Ok(SettleWrite::Duplicate),
-            Err(e) if dynamo::condition_failed_at(&e, 0) => Ok(SettleWrite::NotPending),
-            Err(e) => Err(anyhow::anyhow!("changing payment: {}", DisplayErrorContext(e))),
+            Err(e) if marked && e.condition_failed_at(1) => Ok(SettleWrite::Duplicate),
+            Err(e) if e.condition_failed_at(0) => Ok(SettleWrite::NotPending),
+            Err(e) => Err(e.context("changing payment")),
         }
     }
 }

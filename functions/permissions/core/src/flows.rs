@@ -2,7 +2,6 @@
 //! request or the message, call one of these, and render the result. Every write is
 //! conditional on what was read; a lost race re-reads and tries again a few times.
 
-use bazaar_aws::{inbox, outbox};
 use bazaar_events::Envelope;
 use bazaar_events::permissions::{ADMIN, RoleChanged, UserRolesChanged, is_built_in};
 use bazaar_runtime::problem::FieldError;
@@ -136,7 +135,7 @@ pub async fn create_role(
             updated_at: Some(now),
         };
         let event = role_changed(&role, correlation_id);
-        let items = vec![store.create_role(&role, tombstone)?, outbox::put_event(store.table(), &event)?];
+        let items = vec![store.create_role(&role, tombstone)?, store.event(&event)?];
         if store.transact(items).await? == Outcome::Written {
             tracing::info!(role = %role.name, version = role.version, "role created");
             return Ok(role);
@@ -172,7 +171,7 @@ pub async fn update_role(
         next.version = current.version + 1;
         next.updated_at = Some(now());
         let event = role_changed(&next, correlation_id);
-        let items = vec![store.update_role(&next, current.version)?, outbox::put_event(store.table(), &event)?];
+        let items = vec![store.update_role(&next, current.version)?, store.event(&event)?];
         if store.transact(items).await? == Outcome::Written {
             tracing::info!(role = %name, version = next.version, "role updated");
             // Read back for the members count, which assignments change independently.
@@ -202,8 +201,7 @@ pub async fn delete_role(store: &PermissionsStore, name: &str, correlation_id: &
         gone.permissions.clear();
         gone.version = role.version + 1;
         let event = role_changed(&gone, correlation_id);
-        let items =
-            vec![store.delete_role(name, role.version, gone.version, &now)?, outbox::put_event(store.table(), &event)?];
+        let items = vec![store.delete_role(name, role.version, gone.version, &now)?, store.event(&event)?];
         if store.transact(items).await? == Outcome::Written {
             tracing::info!(role = %name, version = gone.version, "role deleted");
             return Ok(());
@@ -317,7 +315,7 @@ async fn change_user(
     let items = vec![
         store.update_user(after, before.version, now)?,
         store.membership(role, change, now)?,
-        outbox::put_event(store.table(), &event)?,
+        store.event(&event)?,
     ];
     store.transact(items).await
 }
@@ -356,7 +354,7 @@ pub async fn register_user(
         anyhow::ensure!(known.len() <= MAX_REGISTERED_ROLES, "UserRegistered with {} roles", known.len());
         let now = now();
         let user = UserRoles { user_id: user_id.to_owned(), roles: known.clone(), version: 0 };
-        let mut items = vec![inbox::mark(store.table(), consumer, event_id)?, store.create_user(&user, &now)?];
+        let mut items = vec![store.inbox_mark(consumer, event_id)?, store.create_user(&user, &now)?];
         for role in &roles {
             items.push(store.membership(role, Membership::Join, &now)?);
         }

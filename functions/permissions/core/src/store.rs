@@ -8,12 +8,11 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
-use bazaar_aws::dynamo::{self, from_item, n, s, to_item};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, Update};
+use bazaar_aws::dynamo::{n, s, to_item};
+use bazaar_aws::table::{Table, Write};
 use bazaar_events::permissions::ADMIN;
+use bazaar_events::{Envelope, Event};
 use bazaar_runtime::config::Env;
 
 use crate::model::{Role, UserRoles};
@@ -28,13 +27,6 @@ pub fn role_sk(name: &str) -> String {
 
 pub fn user_pk(id: &str) -> String {
     format!("USER#{id}")
-}
-
-fn unexpected<E: std::error::Error + Send + Sync + 'static, R: std::fmt::Debug + Send + Sync + 'static>(
-    what: &str,
-    e: SdkError<E, R>,
-) -> anyhow::Error {
-    anyhow::anyhow!("{what}: {}", DisplayErrorContext(e))
 }
 
 fn list(values: &[String]) -> AttributeValue {
@@ -72,79 +64,61 @@ pub enum Membership {
 
 #[derive(Clone)]
 pub struct PermissionsStore {
-    client: Client,
-    table: String,
+    table: Table,
 }
 
 impl PermissionsStore {
-    pub fn new(client: Client, table: impl Into<String>) -> Self {
-        PermissionsStore { client, table: table.into() }
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
+        PermissionsStore { table: Table::new(client, table) }
     }
 
     /// The store of a deployed function: the table named by `PERMISSIONS_TABLE`.
     pub fn from_env(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Self> {
-        Ok(PermissionsStore::new(Client::new(config), env.required("PERMISSIONS_TABLE")?))
-    }
-
-    pub fn table(&self) -> &str {
-        &self.table
-    }
-
-    pub fn client(&self) -> &Client {
-        &self.client
+        Ok(PermissionsStore { table: Table::from_env(config, env, "PERMISSIONS_TABLE")? })
     }
 
     // ── reads (all strongly consistent: every read precedes a conditional write) ──
 
     /// Every stored role by name, tombstones included.
     pub async fn roles(&self) -> anyhow::Result<BTreeMap<String, Role>> {
-        let mut roles = BTreeMap::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk")
-                .expression_attribute_values(":pk", s(ROLES_PK))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| unexpected("listing roles", e))?;
-            for item in out.items.unwrap_or_default() {
-                let role: Role = from_item(item)?;
-                roles.insert(role.name.clone(), role);
-            }
-            start = out.last_evaluated_key.filter(|k| !k.is_empty());
-            if start.is_none() {
-                return Ok(roles);
-            }
-        }
-    }
-
-    async fn get<T: serde::de::DeserializeOwned>(&self, pk: String, sk: String) -> anyhow::Result<Option<T>> {
-        dynamo::get_item(&self.client, &self.table, pk, sk).await
+        let query = self
+            .table
+            .query()
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", s(ROLES_PK))
+            .consistent_read(true);
+        let roles: Vec<Role> = self.table.query_all(query, None, "listing roles").await?;
+        Ok(roles.into_iter().map(|role| (role.name.clone(), role)).collect())
     }
 
     /// The stored role `name` (a tombstone too), `None` when never written.
     pub async fn role(&self, name: &str) -> anyhow::Result<Option<Role>> {
-        self.get(ROLES_PK.to_owned(), role_sk(name)).await
+        self.table.get(ROLES_PK, role_sk(name)).await
     }
 
     pub async fn user(&self, id: &str) -> anyhow::Result<Option<UserRoles>> {
-        self.get(user_pk(id), USER_SK.to_owned()).await
+        self.table.get(user_pk(id), USER_SK).await
     }
 
     // ── transaction items ──
 
+    /// The write that stores `event` in the outbox.
+    pub fn event<T: Event>(&self, event: &Envelope<T>) -> anyhow::Result<Write> {
+        self.table.outbox(event)
+    }
+
+    /// The inbox marker of `event_id` for `consumer`.
+    pub fn inbox_mark(&self, consumer: &str, event_id: &str) -> anyhow::Result<Write> {
+        self.table.inbox_mark(consumer, event_id)
+    }
+
     /// Stores a new custom role: only if the name was never used, or still holds the
     /// tombstone at `tombstone_version` that was read.
-    pub fn create_role(&self, role: &Role, tombstone_version: Option<u64>) -> anyhow::Result<TransactWriteItem> {
+    pub fn create_role(&self, role: &Role, tombstone_version: Option<u64>) -> anyhow::Result<Write> {
         let mut item = to_item(role)?;
         item.insert("pk".into(), s(ROLES_PK));
         item.insert("sk".into(), s(role_sk(&role.name)));
-        let mut put = Put::builder().table_name(&self.table).set_item(Some(item));
+        let mut put = Put::builder().table_name(self.table.name()).set_item(Some(item));
         put = match tombstone_version {
             None => put.condition_expression("attribute_not_exists(pk)"),
             Some(v) => put
@@ -154,13 +128,13 @@ impl PermissionsStore {
                 .expression_attribute_values(":true", AttributeValue::Bool(true))
                 .expression_attribute_values(":expected", n(v)),
         };
-        Ok(TransactWriteItem::builder().put(put.build()?).build())
+        Ok(Write::from(put.build()?))
     }
 
     /// Writes `role`'s permissions, description and version, only if the stored role is
     /// still at `expected` (a built-in role read at version 0 may have no item yet). The
     /// members count is left to [`PermissionsStore::membership`].
-    pub fn update_role(&self, role: &Role, expected: u64) -> anyhow::Result<TransactWriteItem> {
+    pub fn update_role(&self, role: &Role, expected: u64) -> anyhow::Result<Write> {
         let now = role.updated_at.clone().unwrap_or_default();
         let condition = if role.built_in && expected == 0 {
             "attribute_not_exists(pk) OR (#version = :expected AND #deleted = :false)"
@@ -168,7 +142,7 @@ impl PermissionsStore {
             "#version = :expected AND #deleted = :false"
         };
         let update = Update::builder()
-            .table_name(&self.table)
+            .table_name(self.table.name())
             .key("pk", s(ROLES_PK))
             .key("sk", s(role_sk(&role.name)))
             .update_expression(
@@ -198,14 +172,14 @@ impl PermissionsStore {
             .expression_attribute_values(":zero", n(0))
             .expression_attribute_values(":now", s(now))
             .build()?;
-        Ok(TransactWriteItem::builder().update(update).build())
+        Ok(Write::from(update))
     }
 
     /// Turns role `name` into a tombstone at `version`, only if it is still at `expected`
     /// and nobody holds it (so an assignment racing the delete cannot be lost).
-    pub fn delete_role(&self, name: &str, expected: u64, version: u64, now: &str) -> anyhow::Result<TransactWriteItem> {
+    pub fn delete_role(&self, name: &str, expected: u64, version: u64, now: &str) -> anyhow::Result<Write> {
         let update = Update::builder()
-            .table_name(&self.table)
+            .table_name(self.table.name())
             .key("pk", s(ROLES_PK))
             .key("sk", s(role_sk(name)))
             .update_expression(
@@ -229,15 +203,15 @@ impl PermissionsStore {
             .expression_attribute_values(":zero", n(0))
             .expression_attribute_values(":now", s(now))
             .build()?;
-        Ok(TransactWriteItem::builder().update(update).build())
+        Ok(Write::from(update))
     }
 
     /// Moves `role`'s members count by one. Joining a custom role requires it to exist (not
     /// deleted); joining a built-in role creates its item with the defaults if there is
     /// none. Leaving requires a holder left to remove, and for `admin` one to remain.
-    pub fn membership(&self, role: &Role, change: Membership, now: &str) -> anyhow::Result<TransactWriteItem> {
+    pub fn membership(&self, role: &Role, change: Membership, now: &str) -> anyhow::Result<Write> {
         let update = Update::builder()
-            .table_name(&self.table)
+            .table_name(self.table.name())
             .key("pk", s(ROLES_PK))
             .key("sk", s(role_sk(&role.name)))
             .expression_attribute_names("#members", "members");
@@ -281,28 +255,23 @@ impl PermissionsStore {
                 .expression_attribute_values(":minus_one", n(-1))
                 .expression_attribute_values(":floor", n(if role.name == ADMIN { 1 } else { 0 })),
         };
-        Ok(TransactWriteItem::builder().update(update.build()?).build())
+        Ok(Write::from(update.build()?))
     }
 
     /// Stores a user's first role set, only if the user has none stored yet.
-    pub fn create_user(&self, user: &UserRoles, now: &str) -> anyhow::Result<TransactWriteItem> {
+    pub fn create_user(&self, user: &UserRoles, now: &str) -> anyhow::Result<Write> {
         let mut item = to_item(user)?;
         item.insert("pk".into(), s(user_pk(&user.user_id)));
         item.insert("sk".into(), s(USER_SK));
         item.insert("created_at".into(), s(now));
         item.insert("updated_at".into(), s(now));
-        let put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .build()?;
-        Ok(TransactWriteItem::builder().put(put).build())
+        self.table.put(item, Some("attribute_not_exists(pk)"))
     }
 
     /// Replaces a user's roles and version, only if the stored version is still `expected`.
-    pub fn update_user(&self, user: &UserRoles, expected: u64, now: &str) -> anyhow::Result<TransactWriteItem> {
+    pub fn update_user(&self, user: &UserRoles, expected: u64, now: &str) -> anyhow::Result<Write> {
         let update = Update::builder()
-            .table_name(&self.table)
+            .table_name(self.table.name())
             .key("pk", s(user_pk(&user.user_id)))
             .key("sk", s(USER_SK))
             .update_expression("SET #roles = :roles, #version = :version, #updated_at = :now")
@@ -313,36 +282,22 @@ impl PermissionsStore {
             .expression_attribute_values(":expected", n(expected))
             .expression_attribute_values(":now", s(now))
             .build()?;
-        Ok(TransactWriteItem::builder().update(update).build())
+        Ok(Write::from(update))
     }
 
     /// Runs one transaction; a cancellation for conditions or conflicts is an outcome,
     /// anything else an error.
-    pub async fn transact(&self, items: Vec<TransactWriteItem>) -> anyhow::Result<Outcome> {
-        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
-            Ok(_) => Ok(Outcome::Written),
-            Err(e) => outcome_of(e),
+    pub async fn transact(&self, writes: Vec<Write>) -> anyhow::Result<Outcome> {
+        let Err(e) = self.table.commit(writes).await else { return Ok(Outcome::Written) };
+        let failed = e.failed_conditions();
+        if !failed.is_empty() {
+            return Ok(Outcome::ConditionFailed(failed));
         }
+        if e.conflicted() {
+            return Ok(Outcome::Conflict);
+        }
+        Err(e.context("TransactWriteItems"))
     }
-}
-
-fn outcome_of<R: std::fmt::Debug + Send + Sync + 'static>(
-    e: SdkError<TransactWriteItemsError, R>,
-) -> anyhow::Result<Outcome> {
-    let reasons = dynamo::cancellation_reasons(&e);
-    let failed: Vec<usize> = reasons
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r.as_deref() == Some("ConditionalCheckFailed"))
-        .map(|(i, _)| i)
-        .collect();
-    if !failed.is_empty() {
-        return Ok(Outcome::ConditionFailed(failed));
-    }
-    if reasons.iter().flatten().any(|code| code == "TransactionConflict") {
-        return Ok(Outcome::Conflict);
-    }
-    Err(unexpected("TransactWriteItems", e))
 }
 
 /// `#attr` → `attr` for every attribute an expression names (several are reserved words).
@@ -372,11 +327,11 @@ mod tests {
 
     fn store() -> PermissionsStore {
         let config = aws_sdk_dynamodb::Config::builder().behavior_version_latest().build();
-        PermissionsStore::new(Client::from_conf(config), "t")
+        PermissionsStore::new(aws_sdk_dynamodb::Client::from_conf(config), "t")
     }
 
-    fn update(item: &TransactWriteItem) -> &Update {
-        item.update().expect("an update")
+    fn update(write: &Write) -> &Update {
+        write.as_sdk().update().expect("an update")
     }
 
     #[test]
@@ -386,7 +341,7 @@ mod tests {
         let admin_leave = store().membership(&admin, Membership::Leave, "now").expect("item");
         let owner_leave = store().membership(&owner, Membership::Leave, "now").expect("item");
         assert_eq!(update(&admin_leave).condition_expression(), Some("#members > :floor"));
-        let floor = |i: &TransactWriteItem| update(i).expression_attribute_values().expect("values")[":floor"].clone();
+        let floor = |i: &Write| update(i).expression_attribute_values().expect("values")[":floor"].clone();
         assert_eq!(floor(&admin_leave), n(1));
         assert_eq!(floor(&owner_leave), n(0));
     }

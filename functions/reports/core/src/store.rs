@@ -13,11 +13,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
-use bazaar_aws::dynamo::{self, Item, from_item, n, s, to_item};
+use aws_sdk_dynamodb::types::{Delete, Update};
+use bazaar_aws::dynamo::{self, Item, n, s, to_item};
+use bazaar_aws::table::{Table, Write, failed};
 use bazaar_runtime::config::Env;
 use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
@@ -78,18 +76,6 @@ enum Outcome {
     MarkerCondition,
 }
 
-fn unexpected<E, R>(what: &str, e: SdkError<E, R>) -> anyhow::Error
-where
-    E: std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    anyhow::anyhow!("{what}: {}", DisplayErrorContext(e))
-}
-
-fn conflicted<R>(err: &SdkError<TransactWriteItemsError, R>) -> bool {
-    dynamo::cancellation_reasons(err).iter().flatten().any(|code| code == "TransactionConflict")
-}
-
 /// 25 ms, 50 ms, … with a little jitter, so conflicting writers do not retry in step.
 async fn backoff(attempt: u32) {
     let jitter =
@@ -100,26 +86,17 @@ async fn backoff(attempt: u32) {
 
 #[derive(Clone)]
 pub struct ReportsStore {
-    client: Client,
-    table: String,
+    table: Table,
 }
 
 impl ReportsStore {
-    pub fn new(client: Client, table: impl Into<String>) -> Self {
-        ReportsStore { client, table: table.into() }
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
+        ReportsStore { table: Table::new(client, table) }
     }
 
     /// The store of a deployed function: the table named by `REPORTS_TABLE`.
     pub fn from_env(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Self> {
-        Ok(ReportsStore::new(Client::new(config), env.required("REPORTS_TABLE")?))
-    }
-
-    pub fn table(&self) -> &str {
-        &self.table
-    }
-
-    pub fn client(&self) -> &Client {
-        &self.client
+        Ok(ReportsStore { table: Table::from_env(config, env, "REPORTS_TABLE")? })
     }
 
     // ── writing ──
@@ -144,12 +121,7 @@ impl ReportsStore {
                 chunks: count,
                 deltas: serde_json::to_string(&stored)?,
             };
-            let put = Put::builder()
-                .table_name(&self.table)
-                .set_item(Some(to_item(&marker)?))
-                .condition_expression("attribute_not_exists(pk)")
-                .build()?;
-            let mut items = vec![TransactWriteItem::builder().put(put).build()];
+            let mut items = vec![self.table.put(to_item(&marker)?, Some("attribute_not_exists(pk)"))?];
             for delta in chunk {
                 items.push(self.update(&delta.key.pk(), &delta.key.sk(), &delta.labels, &delta.add, 1)?);
             }
@@ -169,9 +141,9 @@ impl ReportsStore {
         labels: &BTreeMap<&'static str, String>,
         add: &BTreeMap<String, i64>,
         sign: i64,
-    ) -> anyhow::Result<TransactWriteItem> {
+    ) -> anyhow::Result<Write> {
         let mut update = Update::builder()
-            .table_name(&self.table)
+            .table_name(self.table.name())
             .key("pk", s(pk))
             .key("sk", s(sk))
             .expression_attribute_names("#events", attr::EVENTS)
@@ -194,22 +166,21 @@ impl ReportsStore {
         if !sets.is_empty() {
             expression = format!("SET {} {expression}", sets.join(", "));
         }
-        Ok(TransactWriteItem::builder().update(update.update_expression(expression).build()?).build())
+        Ok(Write::from(update.update_expression(expression).build()?))
     }
 
     /// Runs a transaction whose first item is a marker, retrying lost conflicts.
-    async fn transact(&self, items: Vec<TransactWriteItem>, what: &str) -> anyhow::Result<Outcome> {
+    async fn transact(&self, items: Vec<Write>, what: &str) -> anyhow::Result<Outcome> {
         let mut attempt = 0;
         loop {
-            let result = self.client.transact_write_items().set_transact_items(Some(items.clone())).send().await;
-            match result {
-                Ok(_) => return Ok(Outcome::Done),
-                Err(e) if dynamo::condition_failed_at(&e, 0) => return Ok(Outcome::MarkerCondition),
-                Err(e) if conflicted(&e) && attempt + 1 < ATTEMPTS => {
+            match self.table.commit(items.clone()).await {
+                Ok(()) => return Ok(Outcome::Done),
+                Err(e) if e.condition_failed_at(0) => return Ok(Outcome::MarkerCondition),
+                Err(e) if e.conflicted() && attempt + 1 < ATTEMPTS => {
                     attempt += 1;
                     backoff(attempt).await;
                 }
-                Err(e) => return Err(unexpected(what, e)),
+                Err(e) => return Err(e.context(what)),
             }
         }
     }
@@ -226,25 +197,16 @@ impl ReportsStore {
         let mut cleared = Cleared::default();
         let mut touched = BTreeSet::new();
         for day in period.days() {
+            let query = self
+                .table
+                .query()
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", s(marker_pk(day)))
+                .consistent_read(true);
             let mut start = None;
             loop {
-                let out = self
-                    .client
-                    .query()
-                    .table_name(&self.table)
-                    .key_condition_expression("pk = :pk")
-                    .expression_attribute_values(":pk", s(marker_pk(day)))
-                    .consistent_read(true)
-                    .set_exclusive_start_key(start)
-                    .send()
-                    .await
-                    .map_err(|e| unexpected("reading markers", e))?;
-                let markers = out
-                    .items
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(from_item)
-                    .collect::<anyhow::Result<Vec<Marker>>>()?;
+                let page = query.clone().set_exclusive_start_key(start);
+                let (markers, last) = self.table.page::<Marker>(page, "reading markers").await?;
                 let reversed: Vec<Option<Vec<(String, String)>>> = futures::stream::iter(markers)
                     .map(|m| async move { self.reverse(&m).await })
                     .buffer_unordered(CLEAR_CONCURRENCY)
@@ -254,7 +216,7 @@ impl ReportsStore {
                     cleared.markers += 1;
                     touched.extend(keys);
                 }
-                start = out.last_evaluated_key.filter(|k| !k.is_empty());
+                start = last;
                 if start.is_none() {
                     break;
                 }
@@ -274,12 +236,12 @@ impl ReportsStore {
     async fn reverse(&self, marker: &Marker) -> anyhow::Result<Option<Vec<(String, String)>>> {
         let deltas: Vec<StoredDelta> = serde_json::from_str(&marker.deltas)?;
         let delete = Delete::builder()
-            .table_name(&self.table)
+            .table_name(self.table.name())
             .key("pk", s(&marker.pk))
             .key("sk", s(&marker.sk))
             .condition_expression("attribute_exists(pk)")
             .build()?;
-        let mut items = vec![TransactWriteItem::builder().delete(delete).build()];
+        let mut items = vec![Write::from(delete)];
         for d in &deltas {
             items.push(self.update(&d.pk, &d.sk, &BTreeMap::new(), &d.add, -1)?);
         }
@@ -291,9 +253,10 @@ impl ReportsStore {
 
     async fn delete_if_empty(&self, pk: &str, sk: &str) -> anyhow::Result<bool> {
         let result = self
-            .client
+            .table
+            .client()
             .delete_item()
-            .table_name(&self.table)
+            .table_name(self.table.name())
             .key("pk", s(pk))
             .key("sk", s(sk))
             .condition_expression("#events <= :zero")
@@ -304,7 +267,7 @@ impl ReportsStore {
         match result {
             Ok(_) => Ok(true),
             Err(e) if dynamo::is_condition_failure(&e) => Ok(false),
-            Err(e) => Err(unexpected("deleting an emptied item", e)),
+            Err(e) => Err(failed("deleting an emptied item", e)),
         }
     }
 
@@ -313,31 +276,20 @@ impl ReportsStore {
     /// Every item of partition `pk` with `lo <= sk <= hi` (one Query, every page), except
     /// items no event counts in any more.
     async fn range(&self, pk: String, lo: String, hi: String) -> anyhow::Result<Vec<Item>> {
+        let query = self
+            .table
+            .query()
+            .key_condition_expression("pk = :pk AND sk BETWEEN :lo AND :hi")
+            .expression_attribute_values(":pk", s(&pk))
+            .expression_attribute_values(":lo", s(&lo))
+            .expression_attribute_values(":hi", s(&hi));
         let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND sk BETWEEN :lo AND :hi")
-                .expression_attribute_values(":pk", s(&pk))
-                .expression_attribute_values(":lo", s(&lo))
-                .expression_attribute_values(":hi", s(&hi))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| unexpected("reading a report", e))?;
-            for item in out.items.unwrap_or_default() {
-                if number(&item, attr::EVENTS)? > 0 {
-                    items.push(item);
-                }
-            }
-            start = out.last_evaluated_key.filter(|k| !k.is_empty());
-            if start.is_none() {
-                return Ok(items);
+        for item in self.table.query_items(query, None, "reading a report").await? {
+            if number(&item, attr::EVENTS)? > 0 {
+                items.push(item);
             }
         }
+        Ok(items)
     }
 
     /// The sales and revenue items of `scope` in `period`.

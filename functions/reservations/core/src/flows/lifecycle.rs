@@ -1,8 +1,7 @@
 //! Moving reservations: the one place a transition is turned into a conditional write with
 //! its event, and the flows driven by events and the clock (payments, expiry, reminders).
 
-use aws_sdk_dynamodb::types::TransactWriteItem;
-use bazaar_aws::{inbox, outbox};
+use bazaar_aws::table::Write;
 use bazaar_events::Envelope;
 use bazaar_events::reservations::{
     ReservationCancelled, ReservationCheckedIn, ReservationConfirmed, ReservationReminderDue,
@@ -43,7 +42,7 @@ pub async fn apply_move(
     store: &ReservationsStore,
     current: &Reservation,
     m: &Move<'_>,
-    marker: Option<TransactWriteItem>,
+    marker: Option<Write>,
 ) -> anyhow::Result<(Transition, Option<Reservation>)> {
     let status = next_status(current.status, m.trigger).ok_or_else(|| {
         anyhow::anyhow!("{:?} does not apply to a {} reservation", m.trigger, current.status.as_str())
@@ -59,7 +58,7 @@ pub async fn apply_move(
         to.checked_in_at = Some(m.now);
         to.checked_in_by = m.by.map(str::to_owned);
     }
-    let event = announce(store.table(), current, &to, m)?;
+    let event = announce(store, current, &to, m)?;
     let outcome = store.transition(current, &to, marker, event).await?;
     if outcome == Transition::Applied {
         match to.status {
@@ -73,22 +72,22 @@ pub async fn apply_move(
 
 /// The event a move announces.
 fn announce(
-    table: &str,
+    store: &ReservationsStore,
     from: &Reservation,
     to: &Reservation,
     m: &Move<'_>,
-) -> anyhow::Result<Option<TransactWriteItem>> {
+) -> anyhow::Result<Option<Write>> {
     let reservation = to.booking();
     let item = match (to.status, m.trigger.cancel_reason()) {
-        (ReservationStatus::Confirmed, _) => outbox::put_event(
-            table,
-            &Envelope::new(ReservationConfirmed { reservation, payment_id: to.payment_id.clone() }, m.correlation_id),
-        )?,
+        (ReservationStatus::Confirmed, _) => store.event(&Envelope::new(
+            ReservationConfirmed { reservation, payment_id: to.payment_id.clone() },
+            m.correlation_id,
+        ))?,
         (ReservationStatus::Cancelled, Some(reason)) => {
             let was_confirmed = from.status == ReservationStatus::Confirmed;
             let refund = machine::refund(was_confirmed, reason, to.start, m.now, m.refund_cutoff);
             let event = ReservationCancelled { reservation, reason, was_confirmed, refund };
-            outbox::put_event(table, &Envelope::new(event, m.correlation_id))?
+            store.event(&Envelope::new(event, m.correlation_id))?
         }
         (ReservationStatus::CheckedIn, _) => {
             let event = ReservationCheckedIn {
@@ -96,7 +95,7 @@ fn announce(
                 checked_in_at: m.now,
                 checked_in_by: m.by.unwrap_or_default().to_owned(),
             };
-            outbox::put_event(table, &Envelope::new(event, m.correlation_id))?
+            store.event(&Envelope::new(event, m.correlation_id))?
         }
         _ => return Ok(None),
     };
@@ -144,7 +143,7 @@ pub async fn apply_payment(
             }
             return Ok(Applied::Ignored);
         }
-        let marker = inbox::mark(store.table(), consumer, event_id)?;
+        let marker = store.inbox_mark(consumer, event_id)?;
         let m = Move { trigger, now, by: None, refund_cutoff: Duration::zero(), correlation_id };
         match apply_move(store, &current, &m, Some(marker)).await?.0 {
             Transition::Applied => {
@@ -216,7 +215,7 @@ async fn remind_one(store: &ReservationsStore, id: String, now: DateTime<Utc>) -
         to.version = current.version + 1;
         to.updated_at = timestamp(now);
         let event = Envelope::new(ReservationReminderDue { reservation: to.booking() }, current.correlation_id.clone());
-        let event = outbox::put_event(store.table(), &event)?;
+        let event = store.event(&event)?;
         if store.transition(&current, &to, None, Some(event)).await? == Transition::Applied {
             tracing::info!(reservation_id = %id, "reminder due");
             return Ok(true);

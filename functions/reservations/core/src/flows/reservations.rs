@@ -1,7 +1,6 @@
 //! Reservations over HTTP: book (idempotently), read, list, cancel, check in.
 
 use bazaar_aws::cursor::CursorKey;
-use bazaar_aws::outbox;
 use bazaar_events::Envelope;
 use bazaar_events::payments::Subject;
 use bazaar_events::reservations::ReservationRequested;
@@ -85,7 +84,7 @@ pub async fn create_reservation(
         let plan = booking::plan(&resource, start, end, now, settings.max_slots)?;
         let (reservation, record, event) =
             new_reservation(identity, &resource, &plan, &hash, settings, now, correlation_id);
-        match store.reserve(&reservation, key, &record, outbox::put_event(store.table(), &event)?).await? {
+        match store.reserve(&reservation, key, &record, store.event(&event)?).await? {
             Reserve::Created => {
                 bazaar_runtime::metrics::count(bazaar_runtime::metrics::Metric::BookingsRequested, 1);
                 tracing::info!(reservation_id = %reservation.id, resource_id = %resource.id, slots = plan.slots.len(), "reservation requested");

@@ -79,7 +79,7 @@ pub async fn list_resources(
     let listing = owner.map_or(ResourceListing::Active, ResourceListing::Owner);
     let (attr, value) = listing.partition();
     let start = open_cursor(cursors, cursor, |key| {
-        let text = |a: &str| key.get(a).and_then(|v| v.as_s().ok()).cloned();
+        let text = |a: &str| bazaar_aws::dynamo::string(key, a);
         text(attr).is_some_and(|v| v == value) && text("pk").is_some_and(|pk| pk.starts_with("RESOURCE#"))
     })?;
     let (items, last) = store.list_resources(&listing, limit, start).await?;

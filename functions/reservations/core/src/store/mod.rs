@@ -14,11 +14,10 @@
 
 use std::collections::HashSet;
 
-use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
-use bazaar_aws::dynamo::{self, Item, from_item, n, s, to_item};
+use aws_sdk_dynamodb::types::{Delete, Put};
+use bazaar_aws::dynamo::{self, Item, n, s, to_item};
+use bazaar_aws::table::{Table, Write, failed};
+use bazaar_events::{Envelope, Event};
 use bazaar_runtime::config::Env;
 use chrono::DateTime;
 
@@ -41,13 +40,6 @@ const SLOT_RETENTION_SECONDS: i64 = 7 * 24 * 3600;
 
 fn idempotency_pk(sub: &str, key: &str) -> String {
     format!("IDEMPOTENCY#{sub}#{key}")
-}
-
-fn aws<E: std::error::Error + Send + Sync + 'static, R: std::fmt::Debug + Send + Sync + 'static>(
-    what: &str,
-    e: SdkError<E, R>,
-) -> anyhow::Error {
-    anyhow::anyhow!("{what}: {}", DisplayErrorContext(e))
 }
 
 /// How a booking transaction ended.
@@ -78,45 +70,30 @@ pub fn plausible_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= 200
 }
 
-type TxError<R> = SdkError<TransactWriteItemsError, R>;
-
-/// A transaction cancelled only because another one touched the same items at once.
-fn conflicted<R>(e: &TxError<R>) -> bool {
-    let reasons = dynamo::cancellation_reasons(e);
-    reasons.iter().any(|r| r.as_deref() == Some("TransactionConflict"))
-        && !reasons.iter().any(|r| r.as_deref() == Some("ConditionalCheckFailed"))
-}
-
 #[derive(Clone)]
 pub struct ReservationsStore {
-    client: Client,
-    table: String,
+    table: Table,
 }
 
 impl ReservationsStore {
-    pub fn new(client: Client, table: impl Into<String>) -> Self {
-        ReservationsStore { client, table: table.into() }
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
+        ReservationsStore { table: Table::new(client, table) }
     }
 
     /// The store of a deployed function: the table named by `RESERVATIONS_TABLE`.
     pub fn from_env(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Self> {
-        Ok(ReservationsStore::new(Client::new(config), env.required("RESERVATIONS_TABLE")?))
+        Ok(ReservationsStore { table: Table::from_env(config, env, "RESERVATIONS_TABLE")? })
     }
 
-    pub fn table(&self) -> &str {
-        &self.table
+    /// The write that stores `event` in the outbox, for [`ReservationsStore::reserve`] or
+    /// [`ReservationsStore::transition`].
+    pub fn event<T: Event>(&self, event: &Envelope<T>) -> anyhow::Result<Write> {
+        self.table.outbox(event)
     }
 
-    pub fn client(&self) -> &Client {
-        &self.client
-    }
-
-    async fn get<T: serde::de::DeserializeOwned>(&self, pk: String, sk: &str) -> anyhow::Result<Option<T>> {
-        dynamo::get_item(&self.client, &self.table, pk, sk).await
-    }
-
-    fn put(&self, item: Item, condition: &str) -> anyhow::Result<TransactWriteItem> {
-        dynamo::put_in_transaction(&self.table, item, Some(condition))
+    /// The inbox marker of `event_id` for `consumer`, for [`ReservationsStore::transition`].
+    pub fn inbox_mark(&self, consumer: &str, event_id: &str) -> anyhow::Result<Write> {
+        self.table.inbox_mark(consumer, event_id)
     }
 
     // ── resources ──
@@ -139,27 +116,29 @@ impl ReservationsStore {
         if !plausible_id(id) {
             return Ok(None);
         }
-        self.get(resource_pk(id), RESOURCE_SK).await
+        self.table.get(resource_pk(id), RESOURCE_SK).await
     }
 
     pub async fn create_resource(&self, r: &Resource) -> anyhow::Result<()> {
-        self.client
+        self.table
+            .client()
             .put_item()
-            .table_name(&self.table)
+            .table_name(self.table.name())
             .set_item(Some(Self::resource_item(r)?))
             .condition_expression("attribute_not_exists(pk)")
             .send()
             .await
-            .map_err(|e| aws("creating resource", e))?;
+            .map_err(|e| failed("creating resource", e))?;
         Ok(())
     }
 
     /// Replaces the resource if it is still at `expected_version`; `false` when it changed.
     pub async fn replace_resource(&self, r: &Resource, expected_version: u64) -> anyhow::Result<bool> {
         let result = self
-            .client
+            .table
+            .client()
             .put_item()
-            .table_name(&self.table)
+            .table_name(self.table.name())
             .set_item(Some(Self::resource_item(r)?))
             .condition_expression("version = :v")
             .expression_attribute_values(":v", n(expected_version))
@@ -168,7 +147,7 @@ impl ReservationsStore {
         match result {
             Ok(_) => Ok(true),
             Err(e) if dynamo::is_condition_failure(&e) => Ok(false),
-            Err(e) => Err(aws("updating resource", e)),
+            Err(e) => Err(failed("updating resource", e)),
         }
     }
 
@@ -179,21 +158,16 @@ impl ReservationsStore {
         start: Option<Item>,
     ) -> anyhow::Result<(Vec<Resource>, Option<Item>)> {
         let (attr, value) = listing.partition();
-        let out = self
-            .client
+        let query = self
+            .table
             .query()
-            .table_name(&self.table)
             .index_name(listing.index())
             .key_condition_expression("#pk = :pk")
             .expression_attribute_names("#pk", attr)
             .expression_attribute_values(":pk", s(value))
             .limit(limit)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(|e| aws("listing resources", e))?;
-        let items = out.items.unwrap_or_default().into_iter().map(from_item).collect::<anyhow::Result<Vec<_>>>()?;
-        Ok((items, out.last_evaluated_key.filter(|k| !k.is_empty())))
+            .set_exclusive_start_key(start);
+        self.table.page(query, "listing resources").await
     }
 
     // ── slots ──
@@ -201,36 +175,20 @@ impl ReservationsStore {
     /// The starts (key times) of the locked slots of `resource_id` in `[from, to]`: one
     /// Query on the resource's slot partition.
     pub async fn taken_slots(&self, resource_id: &str, from: &str, to: &str) -> anyhow::Result<HashSet<String>> {
-        let mut taken = HashSet::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
-                .expression_attribute_values(":pk", s(slot_pk(resource_id)))
-                .expression_attribute_values(":from", s(from))
-                .expression_attribute_values(":to", s(to))
-                .projection_expression("sk")
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| aws("querying slot locks", e))?;
-            for item in out.items.unwrap_or_default() {
-                if let Some(sk) = item.get("sk").and_then(|v| v.as_s().ok()) {
-                    taken.insert(sk.clone());
-                }
-            }
-            start = out.last_evaluated_key.filter(|k| !k.is_empty());
-            if start.is_none() {
-                return Ok(taken);
-            }
-        }
+        let query = self
+            .table
+            .query()
+            .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
+            .expression_attribute_values(":pk", s(slot_pk(resource_id)))
+            .expression_attribute_values(":from", s(from))
+            .expression_attribute_values(":to", s(to))
+            .projection_expression("sk")
+            .consistent_read(true);
+        let locks = self.table.query_items(query, None, "querying slot locks").await?;
+        Ok(locks.iter().filter_map(|lock| dynamo::string(lock, "sk").map(str::to_owned)).collect())
     }
 
-    fn slot_lock(&self, r: &Reservation, slot_start: &str) -> anyhow::Result<TransactWriteItem> {
+    fn slot_lock(&self, r: &Reservation, slot_start: &str) -> anyhow::Result<Write> {
         let expires = DateTime::parse_from_rfc3339(slot_start)?.timestamp() + SLOT_RETENTION_SECONDS;
         let item = Item::from([
             ("pk".to_owned(), s(slot_pk(&r.resource_id))),
@@ -238,18 +196,18 @@ impl ReservationsStore {
             ("reservation_id".to_owned(), s(&r.id)),
             ("expires_at".to_owned(), n(expires)),
         ]);
-        self.put(item, "attribute_not_exists(pk)")
+        self.table.put(item, Some("attribute_not_exists(pk)"))
     }
 
-    fn slot_release(&self, r: &Reservation, slot_start: &str) -> anyhow::Result<TransactWriteItem> {
+    fn slot_release(&self, r: &Reservation, slot_start: &str) -> anyhow::Result<Write> {
         let delete = Delete::builder()
-            .table_name(&self.table)
+            .table_name(self.table.name())
             .key("pk", s(slot_pk(&r.resource_id)))
             .key("sk", s(slot_start))
             .condition_expression("attribute_not_exists(pk) OR reservation_id = :rid")
             .expression_attribute_values(":rid", s(&r.id))
             .build()?;
-        Ok(TransactWriteItem::builder().delete(delete).build())
+        Ok(Write::from(delete))
     }
 
     // ── reservations ──
@@ -283,11 +241,11 @@ impl ReservationsStore {
         if !plausible_id(id) {
             return Ok(None);
         }
-        self.get(reservation_pk(id), RESERVATION_SK).await
+        self.table.get(reservation_pk(id), RESERVATION_SK).await
     }
 
     pub async fn idempotency(&self, sub: &str, key: &str) -> anyhow::Result<Option<IdempotencyRecord>> {
-        self.get(idempotency_pk(sub, key), IDEMPOTENCY_SK).await
+        self.table.get(idempotency_pk(sub, key), IDEMPOTENCY_SK).await
     }
 
     /// Stores the reservation, its idempotency record, its event and one lock per slot in
@@ -297,28 +255,28 @@ impl ReservationsStore {
         r: &Reservation,
         key: &str,
         record: &IdempotencyRecord,
-        event: TransactWriteItem,
+        event: Write,
     ) -> anyhow::Result<Reserve> {
         let mut idem = to_item(record)?;
         idem.insert("pk".into(), s(idempotency_pk(&r.customer_id, key)));
         idem.insert("sk".into(), s(IDEMPOTENCY_SK));
         let mut items = vec![
-            self.put(idem, "attribute_not_exists(pk)")?,
-            self.put(Self::reservation_item(r)?, "attribute_not_exists(pk)")?,
+            self.table.put(idem, Some("attribute_not_exists(pk)"))?,
+            self.table.put(Self::reservation_item(r)?, Some("attribute_not_exists(pk)"))?,
             event,
         ];
         let first_slot = items.len();
         for slot in &r.slot_starts {
             items.push(self.slot_lock(r, slot)?);
         }
-        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
-            Ok(_) => Ok(Reserve::Created),
-            Err(e) if dynamo::condition_failed_at(&e, 0) => Ok(Reserve::KeyTaken),
-            Err(e) if (first_slot..first_slot + r.slot_starts.len()).any(|i| dynamo::condition_failed_at(&e, i)) => {
+        match self.table.commit(items).await {
+            Ok(()) => Ok(Reserve::Created),
+            Err(e) if e.condition_failed_at(0) => Ok(Reserve::KeyTaken),
+            Err(e) if (first_slot..first_slot + r.slot_starts.len()).any(|i| e.condition_failed_at(i)) => {
                 Ok(Reserve::SlotTaken)
             }
-            Err(e) if conflicted(&e) => Ok(Reserve::Conflict),
-            Err(e) => Err(aws("booking slots", e)),
+            Err(e) if e.conflict_only() => Ok(Reserve::Conflict),
+            Err(e) => Err(e.context("booking slots")),
         }
     }
 
@@ -329,12 +287,12 @@ impl ReservationsStore {
         &self,
         from: &Reservation,
         to: &Reservation,
-        inbox: Option<TransactWriteItem>,
-        event: Option<TransactWriteItem>,
+        inbox: Option<Write>,
+        event: Option<Write>,
     ) -> anyhow::Result<Transition> {
         anyhow::ensure!(to.version == from.version + 1 && to.id == from.id, "a transition moves one version on");
         let put = Put::builder()
-            .table_name(&self.table)
+            .table_name(self.table.name())
             .set_item(Some(Self::reservation_item(to)?))
             .condition_expression("#status = :from AND version = :v")
             .expression_attribute_names("#status", "status")
@@ -342,7 +300,7 @@ impl ReservationsStore {
             .expression_attribute_values(":v", n(from.version))
             .build()?;
         let has_inbox = inbox.is_some();
-        let mut items = vec![TransactWriteItem::builder().put(put).build()];
+        let mut items = vec![Write::from(put)];
         items.extend(inbox);
         items.extend(event);
         let releases = to.status == ReservationStatus::Cancelled && from.status != ReservationStatus::Cancelled;
@@ -351,11 +309,11 @@ impl ReservationsStore {
                 items.push(self.slot_release(from, slot)?);
             }
         }
-        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
-            Ok(_) => Ok(Transition::Applied),
-            Err(e) if has_inbox && dynamo::condition_failed_at(&e, 1) => Ok(Transition::AlreadyProcessed),
-            Err(e) if dynamo::condition_failed_at(&e, 0) || conflicted(&e) => Ok(Transition::Changed),
-            Err(e) => Err(aws("changing reservation", e)),
+        match self.table.commit(items).await {
+            Ok(()) => Ok(Transition::Applied),
+            Err(e) if has_inbox && e.condition_failed_at(1) => Ok(Transition::AlreadyProcessed),
+            Err(e) if e.condition_failed_at(0) || e.conflict_only() => Ok(Transition::Changed),
+            Err(e) => Err(e.context("changing reservation")),
         }
     }
 
@@ -368,9 +326,8 @@ impl ReservationsStore {
     ) -> anyhow::Result<(Vec<Reservation>, Option<Item>)> {
         let (attr, value) = listing.partition();
         let mut query = self
-            .client
+            .table
             .query()
-            .table_name(&self.table)
             .index_name(listing.index())
             .expression_attribute_names("#pk", attr)
             .expression_attribute_values(":pk", s(value))
@@ -385,39 +342,21 @@ impl ReservationsStore {
                 .expression_attribute_values(":lo", s(lo))
                 .expression_attribute_values(":hi", s(hi)),
         };
-        let out = query.send().await.map_err(|e| aws("listing reservations", e))?;
-        let items = out.items.unwrap_or_default().into_iter().map(from_item).collect::<anyhow::Result<Vec<_>>>()?;
-        Ok((items, out.last_evaluated_key.filter(|k| !k.is_empty())))
+        self.table.page(query, "listing reservations").await
     }
 
     /// Up to `max` reservations of sparse gsi4 partition `partition` whose sort key lies in
     /// `[from, to)`, oldest first.
     pub async fn due(&self, partition: &str, from: &str, to: &str, max: usize) -> anyhow::Result<Vec<Reservation>> {
-        let mut found = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name("gsi4")
-                .key_condition_expression("gsi4pk = :p AND gsi4sk BETWEEN :from AND :to")
-                .expression_attribute_values(":p", s(partition))
-                .expression_attribute_values(":from", s(from))
-                .expression_attribute_values(":to", s(to))
-                .limit(i32::try_from(max.saturating_sub(found.len()).clamp(1, 100)).unwrap_or(100))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| aws("querying due reservations", e))?;
-            for item in out.items.unwrap_or_default() {
-                found.push(from_item::<Reservation>(item)?);
-            }
-            start = out.last_evaluated_key.filter(|k| !k.is_empty());
-            if start.is_none() || found.len() >= max {
-                return Ok(found);
-            }
-        }
+        let query = self
+            .table
+            .query()
+            .index_name("gsi4")
+            .key_condition_expression("gsi4pk = :p AND gsi4sk BETWEEN :from AND :to")
+            .expression_attribute_values(":p", s(partition))
+            .expression_attribute_values(":from", s(from))
+            .expression_attribute_values(":to", s(to));
+        self.table.query_all(query, Some(max), "querying due reservations").await
     }
 }
 

@@ -4,7 +4,6 @@
 //! Mon–Sat 08:00–20:00, hourly), and reservations of customer `…0001`: `…b1` (PENDING,
 //! 2030-01-15 10:00), `…b2` (CONFIRMED, today) and `…b3` (CONFIRMED, 2030-01-15 09:00).
 
-use bazaar_aws::outbox;
 use bazaar_events::reservations::ReservationRequested;
 use bazaar_events::{Envelope, Money};
 use bazaar_testkit::samples;
@@ -72,7 +71,7 @@ async fn seed(app: &TestApp, id: &str, status: ReservationStatus, start: DateTim
     let record = IdempotencyRecord { body_hash: "seed".into(), reservation_id: r.id.clone(), expires_at: 0 };
     let event = Envelope::new(ReservationRequested { reservation: r.booking(), expires_at: r.hold_expires_at }, "seed");
     let store = app.store();
-    let item = outbox::put_event(&app.table, &event).expect("event");
+    let item = store.event(&event).expect("event");
     let stored = store.reserve(&r, &format!("seed-{id}"), &record, item).await.expect("seeded");
     assert_eq!(stored, Reserve::Created);
 }

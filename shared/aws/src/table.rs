@@ -1,0 +1,206 @@
+//! One service's DynamoDB table: the client and the table's name, and the operations every
+//! store repeats (consistent typed reads, query paging, transactions whose failures are
+//! read by index, the outbox and inbox items). Stores wrap a [`Table`]; use cases see only
+//! stores and opaque [`Write`]s, never an SDK type.
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem, Update};
+use bazaar_events::{Envelope, Event};
+use bazaar_runtime::config::{ConfigError, Env};
+use serde::de::DeserializeOwned;
+
+use crate::dynamo::{self, Item, from_item};
+
+/// An SDK error with its whole chain (the SDK's own Display says only "service error").
+pub fn failed<E: std::error::Error>(what: &str, e: E) -> anyhow::Error {
+    anyhow::anyhow!("{what}: {}", DisplayErrorContext(e))
+}
+
+#[derive(Clone, Debug)]
+pub struct Table {
+    client: Client,
+    name: String,
+}
+
+impl Table {
+    pub fn new(client: Client, name: impl Into<String>) -> Table {
+        Table { client, name: name.into() }
+    }
+
+    /// The table named by the environment variable `var`, with a client built from `config`.
+    pub fn from_env(config: &aws_types::SdkConfig, env: &Env, var: &'static str) -> Result<Table, ConfigError> {
+        Ok(Table::new(Client::new(config), env.required(var)?))
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The item `pk`/`sk` (consistent read) as a `T`; `None` when absent.
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        pk: impl Into<String>,
+        sk: impl Into<String>,
+    ) -> anyhow::Result<Option<T>> {
+        dynamo::get_item(&self.client, &self.name, pk, sk).await
+    }
+
+    /// A Query on this table, for the caller to shape and hand to [`Table::page`] or
+    /// [`Table::query_all`].
+    pub fn query(&self) -> QueryFluentBuilder {
+        self.client.query().table_name(&self.name)
+    }
+
+    /// One page of `query` as `T`s, and the key to continue from (`None` on the last page).
+    pub async fn page<T: DeserializeOwned>(
+        &self,
+        query: QueryFluentBuilder,
+        what: &str,
+    ) -> anyhow::Result<(Vec<T>, Option<Item>)> {
+        let out = query.send().await.map_err(|e| failed(what, e))?;
+        let items = out.items.unwrap_or_default().into_iter().map(from_item).collect::<anyhow::Result<Vec<T>>>()?;
+        Ok((items, out.last_evaluated_key.filter(|k| !k.is_empty())))
+    }
+
+    /// Every item of `query` as a `T`, page after page; with `max`, up to `max` of them.
+    pub async fn query_all<T: DeserializeOwned>(
+        &self,
+        query: QueryFluentBuilder,
+        max: Option<usize>,
+        what: &str,
+    ) -> anyhow::Result<Vec<T>> {
+        self.query_items(query, max, what).await?.into_iter().map(from_item).collect()
+    }
+
+    /// [`Table::query_all`] as raw items. With `max`, each page asks for what is still
+    /// missing (at most 100).
+    pub async fn query_items(
+        &self,
+        query: QueryFluentBuilder,
+        max: Option<usize>,
+        what: &str,
+    ) -> anyhow::Result<Vec<Item>> {
+        let mut found = Vec::new();
+        let mut start = None;
+        loop {
+            let mut page = query.clone().set_exclusive_start_key(start);
+            if let Some(max) = max {
+                page = page.limit(i32::try_from(max.saturating_sub(found.len()).clamp(1, 100)).unwrap_or(100));
+            }
+            let out = page.send().await.map_err(|e| failed(what, e))?;
+            found.extend(out.items.unwrap_or_default());
+            start = out.last_evaluated_key.filter(|k| !k.is_empty());
+            if start.is_none() || max.is_some_and(|max| found.len() >= max) {
+                return Ok(found);
+            }
+        }
+    }
+
+    /// A Put of `item` for a transaction, guarded by `condition` if any.
+    pub fn put(&self, item: Item, condition: Option<&str>) -> anyhow::Result<Write> {
+        dynamo::put_in_transaction(&self.name, item, condition).map(Write)
+    }
+
+    /// The write that stores `envelope` in this table's outbox.
+    pub fn outbox<T: Event>(&self, envelope: &Envelope<T>) -> anyhow::Result<Write> {
+        crate::outbox::put_event(&self.name, envelope).map(Write)
+    }
+
+    /// The write that records `event_id` as processed by `consumer`; it fails the
+    /// transaction at its index when the event was processed before.
+    pub fn inbox_mark(&self, consumer: &str, event_id: &str) -> anyhow::Result<Write> {
+        crate::inbox::mark(&self.name, consumer, event_id).map(Write)
+    }
+
+    /// Commits `writes` in one transaction (all or nothing).
+    pub async fn commit(&self, writes: Vec<Write>) -> Result<(), Cancelled> {
+        let items = writes.into_iter().map(|w| w.0).collect();
+        self.client.transact_write_items().set_transact_items(Some(items)).send().await.map(|_| ()).map_err(Cancelled)
+    }
+}
+
+/// One item of a transaction, built by a store and committed with [`Table::commit`].
+#[derive(Clone, Debug)]
+pub struct Write(TransactWriteItem);
+
+impl Write {
+    /// The SDK item, for tests that check what a store builds.
+    pub fn as_sdk(&self) -> &TransactWriteItem {
+        &self.0
+    }
+}
+
+impl From<Put> for Write {
+    fn from(put: Put) -> Write {
+        Write(TransactWriteItem::builder().put(put).build())
+    }
+}
+
+impl From<Update> for Write {
+    fn from(update: Update) -> Write {
+        Write(TransactWriteItem::builder().update(update).build())
+    }
+}
+
+impl From<Delete> for Write {
+    fn from(delete: Delete) -> Write {
+        Write(TransactWriteItem::builder().delete(delete).build())
+    }
+}
+
+impl From<ConditionCheck> for Write {
+    fn from(check: ConditionCheck) -> Write {
+        Write(TransactWriteItem::builder().condition_check(check).build())
+    }
+}
+
+/// Why a commit failed, read by the index of the write that caused it.
+#[derive(Debug)]
+pub struct Cancelled(SdkError<TransactWriteItemsError>);
+
+impl Cancelled {
+    /// Whether the condition of write `index` did not hold.
+    pub fn condition_failed_at(&self, index: usize) -> bool {
+        dynamo::condition_failed_at(&self.0, index)
+    }
+
+    /// The indexes of the writes whose conditions did not hold.
+    pub fn failed_conditions(&self) -> Vec<usize> {
+        let reasons = dynamo::cancellation_reasons(&self.0);
+        reasons
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.as_deref() == Some("ConditionalCheckFailed"))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// Whether the transaction was cancelled at all (for any write, for any reason), as
+    /// opposed to failing as a request.
+    pub fn cancelled(&self) -> bool {
+        !dynamo::cancellation_reasons(&self.0).is_empty()
+    }
+
+    /// Whether another transaction touched the same items at once (DynamoDB's
+    /// `TransactionConflict`): the caller re-reads and retries.
+    pub fn conflicted(&self) -> bool {
+        dynamo::cancellation_reasons(&self.0).iter().flatten().any(|code| code == "TransactionConflict")
+    }
+
+    /// A conflict with no failed condition besides: the same transaction may simply run again.
+    pub fn conflict_only(&self) -> bool {
+        self.conflicted() && self.failed_conditions().is_empty()
+    }
+
+    /// The failure as an error, `what` saying which commit it was.
+    pub fn context(self, what: &str) -> anyhow::Error {
+        failed(what, self.0)
+    }
+}
