@@ -2,7 +2,7 @@
 //! watch, the gateway, the pollers) on free ports, then real HTTP calls, the README's curl
 //! examples, `cargo lambda invoke` with every sample event, and the outbox reaching the bus.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write as _};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -130,14 +130,29 @@ async fn call(
 
 #[test]
 fn the_whole_auth_flow_runs_through_the_local_cloud() {
+    let started = Instant::now();
     let stack = Devstack::up();
     let rt = tokio::runtime::Runtime::new().expect("runtime");
+    // Each step's time goes straight to stderr (past the test harness's capture), so every
+    // run shows where the end-to-end spends its time.
+    let mut last = started;
+    let mut step = |name: &str| {
+        let (took, all) = (last.elapsed().as_secs_f64(), started.elapsed().as_secs_f64());
+        let _ = writeln!(std::io::stderr(), "e2e: {name} took {took:.1} s ({all:.1} s in all)");
+        last = Instant::now();
+    };
+    step("devstack up");
     rt.block_on(flow(&stack));
+    step("auth flow");
     rt.block_on(order_saga(&stack));
+    step("order saga");
     the_functions_metrics_add_up(&stack);
     readme_examples_work_as_written(&stack);
+    step("metrics and README examples");
     every_sample_event_invokes(&stack);
+    step("every sample event");
     rt.block_on(the_api_is_described_and_holds_under_the_fuzzer(&stack));
+    step("openapi, docs and fuzz");
 }
 
 async fn flow(stack: &Devstack) {
@@ -381,26 +396,46 @@ fn the_functions_metrics_add_up(stack: &Devstack) {
 fn every_sample_event_invokes(stack: &Devstack) {
     let root = workspace_root();
     let cargo_lambda = venv_tool("cargo-lambda");
-    let functions = std::fs::read_dir(root.join("events")).expect("events/").flatten().flat_map(|service| {
-        let prefix = service.file_name().to_string_lossy().into_owned();
-        let dirs = std::fs::read_dir(service.path()).expect("service").flatten().filter(|e| e.path().is_dir());
-        dirs.map(move |dir| (prefix.clone(), dir))
-    });
-    for (service, dir) in functions {
-        let function = format!("{service}-{}", dir.file_name().to_string_lossy());
-        for file in std::fs::read_dir(dir.path()).expect("dir").flatten() {
-            let out = invoke(&cargo_lambda, &function, &file.path(), stack.lambda_port);
-            let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-            let name = file.path().display().to_string();
-            assert!(!text.contains("failed to deserialize"), "{name}: {text}");
-            if function == "auth-authorizer" {
-                assert!(text.contains("Unauthorized"), "{name}: {text}");
-            } else if function == "reports-rebuild" && name.ends_with("bad-payload.json") {
-                assert!(!out.status.success() && text.contains("invalid rebuild request"), "{name}: {text}");
-            } else {
-                assert!(out.status.success(), "{name}: {text}");
-            }
+    let functions: Vec<(String, std::path::PathBuf)> = std::fs::read_dir(root.join("events"))
+        .expect("events/")
+        .flatten()
+        .flat_map(|service| {
+            let prefix = service.file_name().to_string_lossy().into_owned();
+            let dirs = std::fs::read_dir(service.path()).expect("service").flatten().filter(|e| e.path().is_dir());
+            dirs.map(move |dir| (format!("{prefix}-{}", dir.file_name().to_string_lossy()), dir.path()))
+        })
+        .collect();
+    // A few functions at a time (each one's samples in turn): a `cargo lambda invoke` is a
+    // process start and a round trip, and there are some 175 samples.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| {
+                while let Some((function, dir)) = functions.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                {
+                    for file in std::fs::read_dir(dir).expect("dir").flatten() {
+                        check_sample_invocation(&cargo_lambda, function, &file.path(), stack.lambda_port);
+                    }
+                }
+            });
         }
+    });
+}
+
+/// One sample through the real Lambda runtime: it deserializes, and only the authorizer's
+/// deliberately bad tokens (its "Unauthorized") and the report rebuild's deliberately bad
+/// request end in an error.
+fn check_sample_invocation(cargo_lambda: &Path, function: &str, file: &Path, port: u16) {
+    let out = invoke(cargo_lambda, function, file, port);
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let name = file.display().to_string();
+    assert!(!text.contains("failed to deserialize"), "{name}: {text}");
+    if function == "auth-authorizer" {
+        assert!(text.contains("Unauthorized"), "{name}: {text}");
+    } else if function == "reports-rebuild" && name.ends_with("bad-payload.json") {
+        assert!(!out.status.success() && text.contains("invalid rebuild request"), "{name}: {text}");
+    } else {
+        assert!(out.status.success(), "{name}: {text}");
     }
 }
 

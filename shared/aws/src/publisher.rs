@@ -25,10 +25,6 @@ impl Deps {
     pub fn new(config: &aws_types::SdkConfig, env: &bazaar_runtime::config::Env) -> anyhow::Result<Deps> {
         Ok(Deps { events: Client::new(config), bus: env.required("EVENT_BUS_NAME")? })
     }
-
-    pub async fn from_env() -> anyhow::Result<Deps> {
-        Self::new(&bazaar_runtime::sdk_config().await, &bazaar_runtime::config::Env::process())
-    }
 }
 
 /// A publisher function's handler: the stream batch in, the failed records out.

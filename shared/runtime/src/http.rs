@@ -184,15 +184,16 @@ where
     .await
 }
 
-/// The `main` of an HTTP function crate whose library exposes `Deps::from_env` and
-/// `handler(&Deps, Request)`: logging, dependencies built once at init, then the runtime.
+/// The `main` of an HTTP function crate whose library exposes `Deps::new(&SdkConfig, &Env)`
+/// and `handler(&Deps, Request)`: logging, dependencies built once at init, then the
+/// runtime. `http_main!(krate, without_aws)` for a function that calls no AWS service.
 #[macro_export]
 macro_rules! http_main {
-    ($krate:ident) => {
+    ($krate:ident $(, $without_aws:ident)?) => {
         #[tokio::main]
         async fn main() -> Result<(), lambda_http::Error> {
             $crate::logging::init();
-            let deps = $krate::Deps::from_env().await?;
+            let deps = $crate::init_deps!($krate $(, $without_aws)?)?;
             $crate::http::run(|req| $krate::handler(&deps, req)).await
         }
     };

@@ -16,18 +16,49 @@ pub use identity::Identity;
 pub use problem::Problem;
 
 /// The `main` of an event function crate (a consumer, publisher, schedule or the authorizer)
-/// whose library exposes `Deps::from_env` and `handler(&Deps, LambdaEvent<E>)`: the twin of
-/// [`http_main!`]. Logging, dependencies built once at init, then the runtime.
+/// whose library exposes `Deps::new(&SdkConfig, &Env)` and `handler(&Deps, LambdaEvent<E>)`:
+/// the twin of [`http_main!`]. Logging, dependencies built once at init, then the runtime.
 #[macro_export]
 macro_rules! event_main {
-    ($krate:ident) => {
+    ($krate:ident $(, $without_aws:ident)?) => {
         #[tokio::main]
         async fn main() -> Result<(), lambda_runtime::Error> {
             $crate::logging::init();
-            let deps = $krate::Deps::from_env().await?;
+            let deps = $crate::init_deps!($krate $(, $without_aws)?)?;
             lambda_runtime::run(lambda_runtime::service_fn(|event| $krate::handler(&deps, event))).await
         }
     };
+}
+
+/// A function's `Deps`, built at init from the SDK configuration and the process's
+/// environment (the template's variables). `without_aws`, for a function that calls no AWS
+/// service, skips loading the SDK configuration (credentials, TLS roots): `new` gets an
+/// empty one.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! init_deps {
+    ($krate:ident) => {
+        $krate::Deps::new(&$crate::sdk_config().await, &$crate::config::Env::process())
+    };
+    ($krate:ident, without_aws) => {
+        $krate::Deps::new(&$crate::no_sdk_config(), &$crate::config::Env::process())
+    };
+}
+
+/// The `Deps` of a function that needs nothing built at init (`pub use
+/// bazaar_runtime::NoDeps as Deps;`, with `http_main!(krate, without_aws)`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoDeps;
+
+impl NoDeps {
+    pub fn new(_config: &aws_types::SdkConfig, _env: &config::Env) -> anyhow::Result<NoDeps> {
+        Ok(NoDeps)
+    }
+}
+
+/// An empty SDK configuration, for the `Deps::new` of a function that calls no AWS service.
+pub fn no_sdk_config() -> aws_types::SdkConfig {
+    aws_types::SdkConfig::builder().build()
 }
 
 /// The AWS SDK configuration every function builds its clients from, once, at init.

@@ -2,28 +2,16 @@
 //! at build time) rendering `GET /openapi.json`. Sent gzipped to clients that accept it.
 
 use bazaar_runtime::ApiError;
-use bazaar_runtime::config::Env;
 use bazaar_runtime::http::{self, respond};
 use lambda_http::http::{StatusCode, header};
 use lambda_http::{Body, Request, Response};
 
+/// Needs nothing built at init: the page is in the binary.
+pub use bazaar_runtime::NoDeps as Deps;
+
 /// The page, and the same gzipped (build.rs).
 pub const PAGE: &str = include_str!(concat!(env!("OUT_DIR"), "/docs.html"));
 pub const PAGE_GZIP: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/docs.html.gz"));
-
-pub struct Deps;
-
-impl Deps {
-    /// Needs nothing: the page is in the binary.
-    pub fn new(_config: &aws_types::SdkConfig, _env: &Env) -> anyhow::Result<Deps> {
-        Ok(Deps)
-    }
-
-    /// No SDK configuration is loaded: this function calls no AWS service.
-    pub async fn from_env() -> anyhow::Result<Deps> {
-        Ok(Deps)
-    }
-}
 
 /// Whether `Accept-Encoding` allows gzip (`gzip`, `gzip;q=0.5`, `*`; not `gzip;q=0`).
 pub fn accepts_gzip(accept_encoding: Option<&str>) -> bool {

@@ -1,1 +1,1 @@
-bazaar_runtime::http_main!(api_docs);
+bazaar_runtime::http_main!(api_docs, without_aws);

@@ -3,27 +3,15 @@
 //! checks the committed copy, `make openapi` regenerates it), and embedded at build time.
 
 use bazaar_runtime::ApiError;
-use bazaar_runtime::config::Env;
 use bazaar_runtime::http::respond;
 use lambda_http::http::{StatusCode, header};
 use lambda_http::{Body, Request, Response};
 
+/// Needs nothing built at init: the document is in the binary.
+pub use bazaar_runtime::NoDeps as Deps;
+
 /// The committed document, as served.
 pub const DOCUMENT: &str = include_str!("../openapi.json");
-
-pub struct Deps;
-
-impl Deps {
-    /// Needs nothing: the document is in the binary.
-    pub fn new(_config: &aws_types::SdkConfig, _env: &Env) -> anyhow::Result<Deps> {
-        Ok(Deps)
-    }
-
-    /// No SDK configuration is loaded: this function calls no AWS service.
-    pub async fn from_env() -> anyhow::Result<Deps> {
-        Ok(Deps)
-    }
-}
 
 pub async fn handler(_deps: &Deps, req: Request) -> Response<Body> {
     respond(req, |_req, _cx| async move {

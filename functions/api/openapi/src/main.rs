@@ -1,1 +1,1 @@
-bazaar_runtime::http_main!(api_openapi);
+bazaar_runtime::http_main!(api_openapi, without_aws);

@@ -29,10 +29,6 @@ impl Deps {
             audience: env.required("JWT_AUDIENCE")?,
         })
     }
-
-    pub async fn from_env() -> anyhow::Result<Deps> {
-        Self::new(&bazaar_runtime::sdk_config().await, &Env::process())
-    }
 }
 
 /// The error API Gateway maps to 401: its message must be exactly "Unauthorized".

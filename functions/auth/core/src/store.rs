@@ -363,10 +363,6 @@ impl TableDeps {
     pub fn new(config: &aws_types::SdkConfig, env: &bazaar_runtime::config::Env) -> anyhow::Result<TableDeps> {
         Ok(TableDeps { store: AuthStore::from_env(config, env)? })
     }
-
-    pub async fn from_env() -> anyhow::Result<TableDeps> {
-        Self::new(&bazaar_runtime::sdk_config().await, &bazaar_runtime::config::Env::process())
-    }
 }
 
 /// The fixed window containing `now`: its start and end (epoch seconds).

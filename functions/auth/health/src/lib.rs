@@ -1,12 +1,12 @@
 //! `GET /health`: liveness of the API (no dependency is called).
 
-use bazaar_runtime::config::Env;
 use bazaar_runtime::http::{json, respond};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
-pub struct Deps;
+/// Needs nothing built at init: health calls no AWS service.
+pub use bazaar_runtime::NoDeps as Deps;
 
 /// The answer: always up, and which build.
 #[derive(Serialize, schemars::JsonSchema)]
@@ -15,17 +15,6 @@ struct Health {
     status: &'static str,
     /// The deployed version.
     version: &'static str,
-}
-
-impl Deps {
-    /// Built once at init from the SDK configuration and the function's settings.
-    pub fn new(_config: &aws_types::SdkConfig, _env: &Env) -> anyhow::Result<Deps> {
-        Ok(Deps)
-    }
-
-    pub async fn from_env() -> anyhow::Result<Deps> {
-        Self::new(&bazaar_runtime::sdk_config().await, &Env::process())
-    }
 }
 
 pub async fn handler(_deps: &Deps, req: Request) -> Response<Body> {

@@ -1,1 +1,1 @@
-bazaar_runtime::http_main!(auth_health);
+bazaar_runtime::http_main!(auth_health, without_aws);

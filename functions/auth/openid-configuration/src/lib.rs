@@ -16,10 +16,6 @@ impl Deps {
     pub fn new(_config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Deps> {
         Ok(Deps { issuer: env.required("JWT_ISSUER")? })
     }
-
-    pub async fn from_env() -> anyhow::Result<Deps> {
-        Self::new(&bazaar_runtime::sdk_config().await, &Env::process())
-    }
 }
 
 /// The claims of an access token.

@@ -24,10 +24,6 @@ impl Deps {
             reset: ResetSettings::from_env(env)?,
         })
     }
-
-    pub async fn from_env() -> anyhow::Result<Deps> {
-        Self::new(&bazaar_runtime::sdk_config().await, &Env::process())
-    }
 }
 
 /// `POST /auth/password/forgot` body.

@@ -25,10 +25,6 @@ impl Deps {
             tokens: TokenSettings::from_env(env)?,
         })
     }
-
-    pub async fn from_env() -> anyhow::Result<Deps> {
-        Self::new(&bazaar_runtime::sdk_config().await, &Env::process())
-    }
 }
 
 /// `POST /auth/refresh` body.

@@ -25,10 +25,6 @@ impl Deps {
             max_per_run: env.parsed_or("HOLD_EXPIRY_MAX_PER_RUN", 500)?,
         })
     }
-
-    pub async fn from_env() -> anyhow::Result<Deps> {
-        Self::new(&bazaar_runtime::sdk_config().await, &Env::process())
-    }
 }
 
 /// The scheduled event's content is not used: the clock decides what expired.

@@ -32,10 +32,6 @@ impl Deps {
             hold_ttl_seconds: env.parsed_or("STOCK_HOLD_TTL_SECONDS", 900)?,
         })
     }
-
-    pub async fn from_env() -> anyhow::Result<Deps> {
-        Self::new(&bazaar_runtime::sdk_config().await, &Env::process())
-    }
 }
 
 pub async fn handler(deps: &Deps, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, lambda_runtime::Error> {

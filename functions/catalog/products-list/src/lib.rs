@@ -23,10 +23,6 @@ impl Deps {
     pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Deps> {
         Ok(Deps { store: CatalogStore::from_env(config, env)?, cursor: CursorSecret::from_env(config, env)? })
     }
-
-    pub async fn from_env() -> anyhow::Result<Deps> {
-        Self::new(&bazaar_runtime::sdk_config().await, &Env::process())
-    }
 }
 
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {

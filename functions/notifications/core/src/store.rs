@@ -350,10 +350,6 @@ impl TableDeps {
     pub fn new(config: &aws_types::SdkConfig, env: &bazaar_runtime::config::Env) -> anyhow::Result<TableDeps> {
         Ok(TableDeps { store: NotificationsStore::from_env(config, env)? })
     }
-
-    pub async fn from_env() -> anyhow::Result<TableDeps> {
-        Self::new(&bazaar_runtime::sdk_config().await, &bazaar_runtime::config::Env::process())
-    }
 }
 
 #[cfg(test)]

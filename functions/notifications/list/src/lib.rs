@@ -22,10 +22,6 @@ impl Deps {
             cursors: CursorSecret::from_env(config, env)?,
         })
     }
-
-    pub async fn from_env() -> anyhow::Result<Deps> {
-        Self::new(&bazaar_runtime::sdk_config().await, &Env::process())
-    }
 }
 
 /// Page size when `?limit=` is absent, and the most a page may hold.

@@ -298,8 +298,4 @@ impl TableDeps {
     pub fn new(config: &aws_types::SdkConfig, env: &bazaar_runtime::config::Env) -> anyhow::Result<TableDeps> {
         Ok(TableDeps { store: OrdersStore::from_env(config, env)? })
     }
-
-    pub async fn from_env() -> anyhow::Result<TableDeps> {
-        Self::new(&bazaar_runtime::sdk_config().await, &bazaar_runtime::config::Env::process())
-    }
 }

@@ -22,10 +22,6 @@ impl Deps {
     pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Deps> {
         Ok(Deps { store: OrdersStore::from_env(config, env)?, cursors: CursorSecret::from_env(config, env)? })
     }
-
-    pub async fn from_env() -> anyhow::Result<Deps> {
-        Self::new(&bazaar_runtime::sdk_config().await, &Env::process())
-    }
 }
 
 /// `?all=`: absent or `false` → the caller's orders; `true` → every order (403 without

@@ -18,4 +18,4 @@ pub mod store;
 
 pub use error::PaymentError;
 pub use model::{Payment, PaymentStatus, PaymentView};
-pub use store::{PaymentsStore, TableDeps};
+pub use store::{PaymentsStore, ProviderDeps, TableDeps};

@@ -191,8 +191,20 @@ impl TableDeps {
     pub fn new(config: &aws_types::SdkConfig, env: &bazaar_runtime::config::Env) -> anyhow::Result<TableDeps> {
         Ok(TableDeps { store: PaymentsStore::from_env(config, env)? })
     }
+}
 
-    pub async fn from_env() -> anyhow::Result<TableDeps> {
-        Self::new(&bazaar_runtime::sdk_config().await, &bazaar_runtime::config::Env::process())
+/// What a function that creates payments depends on: the table and the provider's
+/// settings (payments-on-stock and payments-on-reservation re-export this as their `Deps`).
+pub struct ProviderDeps {
+    pub store: PaymentsStore,
+    pub settings: crate::settings::ProviderSettings,
+}
+
+impl ProviderDeps {
+    pub fn new(config: &aws_types::SdkConfig, env: &bazaar_runtime::config::Env) -> anyhow::Result<ProviderDeps> {
+        Ok(ProviderDeps {
+            store: PaymentsStore::from_env(config, env)?,
+            settings: crate::settings::ProviderSettings::from_env(env)?,
+        })
     }
 }

@@ -33,10 +33,6 @@ impl Deps {
             window_seconds: settings::window_seconds(env)?,
         })
     }
-
-    pub async fn from_env() -> anyhow::Result<Deps> {
-        Self::new(&bazaar_runtime::sdk_config().await, &Env::process())
-    }
 }
 
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {

@@ -315,10 +315,6 @@ impl TableDeps {
     pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<TableDeps> {
         Ok(TableDeps { store: PermissionsStore::from_env(config, env)? })
     }
-
-    pub async fn from_env() -> anyhow::Result<TableDeps> {
-        Self::new(&bazaar_runtime::sdk_config().await, &Env::process())
-    }
 }
 
 #[cfg(test)]

@@ -332,8 +332,4 @@ impl TableDeps {
     pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<TableDeps> {
         Ok(TableDeps { store: ReportsStore::from_env(config, env)? })
     }
-
-    pub async fn from_env() -> anyhow::Result<TableDeps> {
-        Self::new(&bazaar_runtime::sdk_config().await, &Env::process())
-    }
 }

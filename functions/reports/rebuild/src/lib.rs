@@ -50,10 +50,6 @@ impl Deps {
             margin: Duration::minutes(env.parsed_or("REPLAY_MARGIN_MINUTES", 60i64)?),
         })
     }
-
-    pub async fn from_env() -> anyhow::Result<Deps> {
-        Self::new(&bazaar_runtime::sdk_config().await, &Env::process())
-    }
 }
 
 /// The invocation payload.

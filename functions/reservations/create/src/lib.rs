@@ -24,10 +24,6 @@ impl Deps {
             settings: BookingSettings::from_env(env)?,
         })
     }
-
-    pub async fn from_env() -> anyhow::Result<Deps> {
-        Self::new(&bazaar_runtime::sdk_config().await, &Env::process())
-    }
 }
 
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {

@@ -52,7 +52,8 @@ pub struct Supervised {
 }
 
 impl Supervised {
-    /// Starts the command in a new process group behind the guard.
+    /// Starts the command in a new process group behind the guard, without the package
+    /// variables cargo sets for a test it runs (see [`is_package_variable`]).
     pub fn spawn(spec: Spec<'_>) -> anyhow::Result<Supervised> {
         let mut command = Command::new("sh");
         command
@@ -64,6 +65,11 @@ impl Supervised {
             .envs(spec.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::piped())
             .process_group(0);
+        for (name, _) in std::env::vars_os() {
+            if name.to_str().is_some_and(is_package_variable) {
+                command.env_remove(&name);
+            }
+        }
         if let Some(dir) = spec.cwd {
             command.current_dir(dir);
         }
@@ -141,9 +147,37 @@ impl Children {
     }
 }
 
+/// A variable cargo sets for one package's test or build script (`CARGO_MANIFEST_DIR`,
+/// `CARGO_PKG_NAME`, …). A devstack started by a test inherits them, and a `cargo build` that
+/// sees them finds ring's build script stale (it tracks `CARGO_MANIFEST_DIR`) and rebuilds
+/// every function; no child needs them.
+pub fn is_package_variable(name: &str) -> bool {
+    name.starts_with("CARGO_PKG_")
+        || [
+            "CARGO_MANIFEST_DIR",
+            "CARGO_MANIFEST_PATH",
+            "CARGO_CRATE_NAME",
+            "CARGO_BIN_NAME",
+            "CARGO_PRIMARY_PACKAGE",
+            "CARGO_TARGET_TMPDIR",
+        ]
+        .contains(&name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn children_lose_cargos_package_variables_but_keep_its_settings() {
+        for name in ["CARGO_MANIFEST_DIR", "CARGO_PKG_NAME", "CARGO_PKG_VERSION", "CARGO_CRATE_NAME"] {
+            assert!(is_package_variable(name), "{name}");
+        }
+        for name in ["CARGO_INCREMENTAL", "CARGO_HOME", "CARGO_TARGET_DIR", "CARGO", "RUSTC_WORKSPACE_WRAPPER", "PATH"]
+        {
+            assert!(!is_package_variable(name), "{name}");
+        }
+    }
 
     fn sleeper() -> Supervised {
         Supervised::spawn(Spec {
