@@ -26,6 +26,16 @@ pub enum ApiError {
     Unexpected(#[from] anyhow::Error),
 }
 
+impl ApiError {
+    /// The HTTP status this error is answered with (500 for an unexpected one).
+    pub fn status(&self) -> u16 {
+        match self {
+            ApiError::Problem(p) => p.status,
+            ApiError::Unexpected(_) => 500,
+        }
+    }
+}
+
 impl From<Problem> for ApiError {
     fn from(p: Problem) -> Self {
         ApiError::Problem(p)

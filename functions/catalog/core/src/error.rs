@@ -56,10 +56,7 @@ mod tests {
     use super::*;
 
     fn status(e: CatalogError) -> u16 {
-        match ApiError::from(e) {
-            ApiError::Problem(p) => p.status,
-            ApiError::Unexpected(e) => panic!("unexpected: {e}"),
-        }
+        ApiError::from(e).status()
     }
 
     #[test]

@@ -30,10 +30,7 @@ mod tests {
     use super::*;
 
     fn status(e: ReportsError) -> u16 {
-        match ApiError::from(e) {
-            ApiError::Problem(p) => p.status,
-            ApiError::Unexpected(e) => panic!("unexpected: {e}"),
-        }
+        ApiError::from(e).status()
     }
 
     #[test]
