@@ -77,7 +77,7 @@ test-tools: $(STAMP) template-lint
 # cargo schedules its own jobs (all cores): it gets no share of make's -j2 jobserver.
 test-build:
 	@echo "==> building every crate, binary and test harness once, linted by clippy (warnings denied)"
-	@MAKEFLAGS= $(LINTED) cargo build --workspace --all-targets
+	@MAKEFLAGS= $(LINTED) cargo build --workspace --lib --bins --tests --examples
 
 fmt: ## format the code
 	@cargo fmt --all
@@ -88,7 +88,7 @@ fmt-check:
 
 clippy:
 	@echo "==> cargo clippy (warnings denied)"
-	@cargo clippy --workspace --all-targets -- -D warnings
+	@cargo clippy --workspace --lib --bins --tests --examples -- -D warnings
 
 template-lint: $(STAMP) ## cfn-lint (informational checks too) and sam validate --lint on template.yaml (offline)
 	@echo "==> cfn-lint template.yaml (informational checks included)"
