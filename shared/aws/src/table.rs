@@ -204,3 +204,81 @@ impl Cancelled {
         failed(what, self.0)
     }
 }
+
+/// What [`store!`](crate::store!) expands to names, from the calling crate.
+#[doc(hidden)]
+pub mod __private {
+    pub use anyhow::Result;
+    pub use aws_sdk_dynamodb::Client;
+    pub use aws_types::SdkConfig;
+    pub use bazaar_events::{Envelope, Event};
+    pub use bazaar_runtime::config::{ConfigError, Env};
+}
+
+/// A service's store over its one [`Table`]:
+/// `store!(/// docs… pub OrdersStore = "ORDERS_TABLE", outbox, table_deps);` declares
+/// `OrdersStore` with `new(client, table name)` (tests, over a table of their own) and
+/// `from_env(config, env)` (a deployed function: the table the environment variable names).
+/// `outbox` adds `event` (the outbox write of an event) and `inbox_mark` (a consumer's
+/// marker of an event applied), for the store's own transactions; `table_deps` declares
+/// `TableDeps { store }`, what a function that needs only this table depends on (its crate
+/// re-exports it as its `Deps`).
+#[macro_export]
+macro_rules! store {
+    ($(#[$doc:meta])* pub $name:ident = $var:literal $(, $extra:ident)* $(,)?) => {
+        $(#[$doc])*
+        #[derive(Clone)]
+        pub struct $name {
+            table: $crate::table::Table,
+        }
+
+        impl $name {
+            /// The store over table `table`, with `client`.
+            pub fn new(client: $crate::table::__private::Client, table: impl Into<String>) -> Self {
+                $name { table: $crate::table::Table::new(client, table) }
+            }
+
+            #[doc = concat!("The store of a deployed function: the table named by `", $var, "`.")]
+            pub fn from_env(
+                config: &$crate::table::__private::SdkConfig,
+                env: &$crate::table::__private::Env,
+            ) -> Result<Self, $crate::table::__private::ConfigError> {
+                Ok($name { table: $crate::table::Table::from_env(config, env, $var)? })
+            }
+        }
+        $($crate::store!(@$extra $name);)*
+    };
+    (@outbox $name:ident) => {
+        impl $name {
+            /// The write that stores `event` in this table's outbox, for one of the store's
+            /// transactions.
+            pub fn event<T: $crate::table::__private::Event>(
+                &self,
+                event: &$crate::table::__private::Envelope<T>,
+            ) -> $crate::table::__private::Result<$crate::table::Write> {
+                self.table.outbox(event)
+            }
+
+            /// The inbox marker of `event_id` for `consumer`, for one of the store's transactions.
+            pub fn inbox_mark(&self, consumer: &str, event_id: &str) -> $crate::table::__private::Result<$crate::table::Write> {
+                self.table.inbox_mark(consumer, event_id)
+            }
+        }
+    };
+    (@table_deps $name:ident) => {
+        /// What a function that needs only this service's table depends on: its crate
+        /// re-exports this as its `Deps`.
+        pub struct TableDeps {
+            pub store: $name,
+        }
+
+        impl TableDeps {
+            pub fn new(
+                config: &$crate::table::__private::SdkConfig,
+                env: &$crate::table::__private::Env,
+            ) -> $crate::table::__private::Result<TableDeps> {
+                Ok(TableDeps { store: $name::from_env(config, env)? })
+            }
+        }
+    };
+}

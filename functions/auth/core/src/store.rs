@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, ReturnValue, Update};
 use bazaar_aws::dynamo::{self, Item, n, s, to_item};
-use bazaar_aws::table::{Table, Write, failed};
+use bazaar_aws::table::{Write, failed};
 use bazaar_events::Envelope;
 use bazaar_events::auth::{PasswordResetRequested, UserRegistered};
 use bazaar_events::permissions::{RoleChanged, UserRolesChanged};
@@ -63,24 +63,12 @@ fn user_pk(id: &str) -> String {
     format!("USER#{id}")
 }
 
-#[derive(Clone)]
-pub struct AuthStore {
-    table: Table,
-}
+bazaar_aws::store!(
+    /// The auth table, holding the items this module lists.
+    pub AuthStore = "AUTH_TABLE", table_deps
+);
 
 impl AuthStore {
-    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
-        AuthStore { table: Table::new(client, table) }
-    }
-
-    /// The store of a deployed function: the table named by `AUTH_TABLE`.
-    pub fn from_env(
-        config: &aws_types::SdkConfig,
-        env: &bazaar_runtime::config::Env,
-    ) -> Result<Self, bazaar_runtime::config::ConfigError> {
-        Ok(AuthStore::new(aws_sdk_dynamodb::Client::new(config), crate::settings::table_from_env(env)?))
-    }
-
     async fn get<T: serde::de::DeserializeOwned>(&self, pk: String, sk: &str) -> anyhow::Result<Option<T>> {
         Ok(self.table.get::<Keyed<T>>(pk, sk).await?.map(|k| k.value))
     }
@@ -351,18 +339,6 @@ impl AuthStore {
 
 fn role_pk(role: &str) -> String {
     format!("ROLE#{role}")
-}
-
-/// What a function that needs only the auth table depends on (logout, me, users-get,
-/// password-reset): their crates re-export it as their `Deps`.
-pub struct TableDeps {
-    pub store: AuthStore,
-}
-
-impl TableDeps {
-    pub fn new(config: &aws_types::SdkConfig, env: &bazaar_runtime::config::Env) -> anyhow::Result<TableDeps> {
-        Ok(TableDeps { store: AuthStore::from_env(config, env)? })
-    }
 }
 
 /// The fixed window containing `now`: its start and end (epoch seconds).

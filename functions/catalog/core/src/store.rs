@@ -10,7 +10,7 @@ use std::time::Duration;
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, ReturnValue, Update};
 use bazaar_aws::dynamo::{self, Item, from_item, n, s, to_item};
 use bazaar_aws::inbox;
-use bazaar_aws::table::{Cancelled, Table, Write, failed};
+use bazaar_aws::table::{Cancelled, Write, failed};
 use bazaar_events::Envelope;
 use bazaar_events::catalog::{ProductChanged, ReleaseReason, StockLine, StockRejected, StockReleased, StockReserved};
 use bazaar_events::orders::OrderPlaced;
@@ -87,24 +87,12 @@ pub enum Settlement {
     NotHeld,
 }
 
-#[derive(Clone)]
-pub struct CatalogStore {
-    table: Table,
-}
+bazaar_aws::store!(
+    /// The catalog table, holding the items this module lists.
+    pub CatalogStore = "CATALOG_TABLE", table_deps
+);
 
 impl CatalogStore {
-    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
-        CatalogStore { table: Table::new(client, table) }
-    }
-
-    /// The store of a deployed function: the table named by `CATALOG_TABLE`.
-    pub fn from_env(
-        config: &aws_types::SdkConfig,
-        env: &bazaar_runtime::config::Env,
-    ) -> Result<Self, bazaar_runtime::config::ConfigError> {
-        Ok(CatalogStore { table: Table::from_env(config, env, "CATALOG_TABLE")? })
-    }
-
     /// Runs a transaction, retrying one that lost a race (`TransactionConflict`) with
     /// another writer of the same item; condition failures are returned at once.
     async fn transact(&self, writes: Vec<Write>) -> Result<(), Cancelled> {
@@ -516,17 +504,5 @@ fn wire_name<T: serde::Serialize>(value: T) -> anyhow::Result<String> {
     match serde_json::to_value(value)? {
         serde_json::Value::String(name) => Ok(name),
         other => anyhow::bail!("not a unit variant: {other}"),
-    }
-}
-
-/// What a function that needs only the catalog table depends on: its crate re-exports this
-/// as its `Deps` (the same shape auth's functions use).
-pub struct TableDeps {
-    pub store: CatalogStore,
-}
-
-impl TableDeps {
-    pub fn new(config: &aws_types::SdkConfig, env: &bazaar_runtime::config::Env) -> anyhow::Result<TableDeps> {
-        Ok(TableDeps { store: CatalogStore::from_env(config, env)? })
     }
 }

@@ -16,7 +16,7 @@ use anyhow::Context as _;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValuesOnConditionCheckFailure, Update};
 use bazaar_aws::dynamo::{self, Item, from_item, n, s, to_item};
-use bazaar_aws::table::{Table, Write};
+use bazaar_aws::table::Write;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -167,24 +167,12 @@ fn keyed<T: Serialize>(pk: String, sk: &str, value: &T) -> anyhow::Result<Item> 
     to_item(&Keyed { pk, sk, value })
 }
 
-#[derive(Clone)]
-pub struct NotificationsStore {
-    table: Table,
-}
+bazaar_aws::store!(
+    /// The notifications table, holding the items this module lists.
+    pub NotificationsStore = "NOTIFICATIONS_TABLE", table_deps
+);
 
 impl NotificationsStore {
-    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> NotificationsStore {
-        NotificationsStore { table: Table::new(client, table) }
-    }
-
-    /// The table named by `NOTIFICATIONS_TABLE`, with a client built from `config`.
-    pub fn from_env(
-        config: &aws_types::SdkConfig,
-        env: &bazaar_runtime::config::Env,
-    ) -> Result<NotificationsStore, bazaar_runtime::config::ConfigError> {
-        Ok(NotificationsStore { table: Table::from_env(config, env, "NOTIFICATIONS_TABLE")? })
-    }
-
     async fn put(&self, item: Item) -> anyhow::Result<()> {
         let table = &self.table;
         table.client().put_item().table_name(table.name()).set_item(Some(item)).send().await.context("writing")?;
@@ -338,18 +326,6 @@ impl NotificationsStore {
 pub fn key_belongs_to(key: &Item, user_id: &str) -> bool {
     let is = |name: &str, f: &dyn Fn(&str) -> bool| matches!(key.get(name), Some(AttributeValue::S(v)) if f(v));
     key.len() == 2 && is("pk", &|v| v == user_pk(user_id)) && is("sk", &|v| v.starts_with("DELIVERY#"))
-}
-
-/// What a function that needs only the notifications table depends on: its crate re-exports this
-/// as its `Deps` (the same shape auth's functions use).
-pub struct TableDeps {
-    pub store: NotificationsStore,
-}
-
-impl TableDeps {
-    pub fn new(config: &aws_types::SdkConfig, env: &bazaar_runtime::config::Env) -> anyhow::Result<TableDeps> {
-        Ok(TableDeps { store: NotificationsStore::from_env(config, env)? })
-    }
 }
 
 #[cfg(test)]

@@ -8,9 +8,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{KeysAndAttributes, Update};
 use bazaar_aws::dynamo::{self, Item, from_item, n, s, to_item};
-use bazaar_aws::table::{Table, Write, failed};
-use bazaar_events::{Envelope, Event};
-use bazaar_runtime::config::Env;
+use bazaar_aws::table::{Write, failed};
 
 use crate::model::IdempotencyRecord;
 use crate::{Order, OrderStatus, Product};
@@ -83,32 +81,12 @@ pub enum Transition {
     AlreadyProcessed,
 }
 
-#[derive(Clone)]
-pub struct OrdersStore {
-    table: Table,
-}
+bazaar_aws::store!(
+    /// The orders table, holding the items this module lists.
+    pub OrdersStore = "ORDERS_TABLE", outbox, table_deps
+);
 
 impl OrdersStore {
-    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
-        OrdersStore { table: Table::new(client, table) }
-    }
-
-    /// The store of a deployed function: the table named by `ORDERS_TABLE`.
-    pub fn from_env(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Self> {
-        Ok(OrdersStore { table: Table::from_env(config, env, "ORDERS_TABLE")? })
-    }
-
-    /// The write that stores `event` in the outbox, for [`OrdersStore::place`] or
-    /// [`OrdersStore::transition`].
-    pub fn event<T: Event>(&self, event: &Envelope<T>) -> anyhow::Result<Write> {
-        self.table.outbox(event)
-    }
-
-    /// The inbox marker of `event_id` for `consumer`, for [`OrdersStore::transition`].
-    pub fn inbox_mark(&self, consumer: &str, event_id: &str) -> anyhow::Result<Write> {
-        self.table.inbox_mark(consumer, event_id)
-    }
-
     // ── product projection ──
 
     /// Stores `product` unless the projection already holds this or a newer version.
@@ -286,16 +264,4 @@ impl OrdersStore {
 async fn tokio_sleep(attempt: u32) {
     let ms = 20u64 << attempt.min(6);
     tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
-}
-
-/// What a function that needs only the orders table depends on: its crate re-exports this
-/// as its `Deps` (the same shape auth's functions use).
-pub struct TableDeps {
-    pub store: OrdersStore,
-}
-
-impl TableDeps {
-    pub fn new(config: &aws_types::SdkConfig, env: &bazaar_runtime::config::Env) -> anyhow::Result<TableDeps> {
-        Ok(TableDeps { store: OrdersStore::from_env(config, env)? })
-    }
 }

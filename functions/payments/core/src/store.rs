@@ -7,8 +7,7 @@
 
 use aws_sdk_dynamodb::types::{ConditionCheck, Put};
 use bazaar_aws::dynamo::{s, to_item};
-use bazaar_aws::table::{Table, Write};
-use bazaar_events::{Envelope, Event};
+use bazaar_aws::table::Write;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -56,29 +55,12 @@ pub enum SettleWrite {
     Duplicate,
 }
 
-#[derive(Clone)]
-pub struct PaymentsStore {
-    table: Table,
-}
+bazaar_aws::store!(
+    /// The payments table, holding the items this module lists.
+    pub PaymentsStore = "PAYMENTS_TABLE", outbox, table_deps
+);
 
 impl PaymentsStore {
-    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
-        PaymentsStore { table: Table::new(client, table) }
-    }
-
-    /// The table named by `PAYMENTS_TABLE`, with a client built from `config`.
-    pub fn from_env(
-        config: &aws_types::SdkConfig,
-        env: &bazaar_runtime::config::Env,
-    ) -> Result<Self, bazaar_runtime::config::ConfigError> {
-        Ok(PaymentsStore::new(aws_sdk_dynamodb::Client::new(config), crate::settings::table(env)?))
-    }
-
-    /// The write that stores `envelope` in the outbox.
-    pub fn event<T: Event>(&self, envelope: &Envelope<T>) -> anyhow::Result<Write> {
-        self.table.outbox(envelope)
-    }
-
     async fn get<T: serde::de::DeserializeOwned>(&self, pk: String, sk: &str) -> anyhow::Result<Option<T>> {
         Ok(self.table.get::<Keyed<T>>(pk, sk).await?.map(|k| k.value))
     }
@@ -110,11 +92,6 @@ impl PaymentsStore {
             Err(e) if (0..guarded).any(|i| e.condition_failed_at(i)) => Ok(false),
             Err(e) => Err(e.context("creating payment")),
         }
-    }
-
-    /// The inbox marker of `event_id` for `consumer`.
-    pub fn inbox_mark(&self, consumer: &str, event_id: &str) -> anyhow::Result<Write> {
-        self.table.inbox_mark(consumer, event_id)
     }
 
     /// The marker that records a provider notification as applied (fails the transaction
@@ -178,18 +155,6 @@ impl PaymentsStore {
             Err(e) if e.condition_failed_at(0) => Ok(SettleWrite::NotPending),
             Err(e) => Err(e.context("changing payment")),
         }
-    }
-}
-
-/// What a function that needs only the payments table depends on: its crate re-exports this
-/// as its `Deps` (the same shape auth's functions use).
-pub struct TableDeps {
-    pub store: PaymentsStore,
-}
-
-impl TableDeps {
-    pub fn new(config: &aws_types::SdkConfig, env: &bazaar_runtime::config::Env) -> anyhow::Result<TableDeps> {
-        Ok(TableDeps { store: PaymentsStore::from_env(config, env)? })
     }
 }
 

@@ -10,10 +10,8 @@ use std::collections::BTreeMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, Put, Update};
 use bazaar_aws::dynamo::{n, s, to_item};
-use bazaar_aws::table::{Table, Write};
+use bazaar_aws::table::Write;
 use bazaar_events::permissions::ADMIN;
-use bazaar_events::{Envelope, Event};
-use bazaar_runtime::config::Env;
 
 use crate::model::{Role, UserRoles};
 
@@ -62,21 +60,12 @@ pub enum Membership {
     Leave,
 }
 
-#[derive(Clone)]
-pub struct PermissionsStore {
-    table: Table,
-}
+bazaar_aws::store!(
+    /// The permissions table, holding the items this module lists.
+    pub PermissionsStore = "PERMISSIONS_TABLE", outbox, table_deps
+);
 
 impl PermissionsStore {
-    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
-        PermissionsStore { table: Table::new(client, table) }
-    }
-
-    /// The store of a deployed function: the table named by `PERMISSIONS_TABLE`.
-    pub fn from_env(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Self> {
-        Ok(PermissionsStore { table: Table::from_env(config, env, "PERMISSIONS_TABLE")? })
-    }
-
     // ── reads (all strongly consistent: every read precedes a conditional write) ──
 
     /// Every stored role by name, tombstones included.
@@ -101,16 +90,6 @@ impl PermissionsStore {
     }
 
     // ── transaction items ──
-
-    /// The write that stores `event` in the outbox.
-    pub fn event<T: Event>(&self, event: &Envelope<T>) -> anyhow::Result<Write> {
-        self.table.outbox(event)
-    }
-
-    /// The inbox marker of `event_id` for `consumer`.
-    pub fn inbox_mark(&self, consumer: &str, event_id: &str) -> anyhow::Result<Write> {
-        self.table.inbox_mark(consumer, event_id)
-    }
 
     /// Stores a new custom role: only if the name was never used, or still holds the
     /// tombstone at `tombstone_version` that was read.
@@ -303,18 +282,6 @@ impl PermissionsStore {
 /// `#attr` → `attr` for every attribute an expression names (several are reserved words).
 fn names(attrs: &[&str]) -> std::collections::HashMap<String, String> {
     attrs.iter().map(|a| (format!("#{a}"), (*a).to_owned())).collect()
-}
-
-/// What every permissions function depends on: the table. Its crates re-export this as
-/// their `Deps`.
-pub struct TableDeps {
-    pub store: PermissionsStore,
-}
-
-impl TableDeps {
-    pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<TableDeps> {
-        Ok(TableDeps { store: PermissionsStore::from_env(config, env)? })
-    }
 }
 
 #[cfg(test)]

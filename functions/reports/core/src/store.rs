@@ -15,8 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_dynamodb::types::{Delete, Update};
 use bazaar_aws::dynamo::{self, Item, n, s, to_item};
-use bazaar_aws::table::{Table, Write, failed};
-use bazaar_runtime::config::Env;
+use bazaar_aws::table::{Write, failed};
 use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 
@@ -84,21 +83,12 @@ async fn backoff(attempt: u32) {
     tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
 }
 
-#[derive(Clone)]
-pub struct ReportsStore {
-    table: Table,
-}
+bazaar_aws::store!(
+    /// The reports table, holding the items this module lists.
+    pub ReportsStore = "REPORTS_TABLE", table_deps
+);
 
 impl ReportsStore {
-    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
-        ReportsStore { table: Table::new(client, table) }
-    }
-
-    /// The store of a deployed function: the table named by `REPORTS_TABLE`.
-    pub fn from_env(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Self> {
-        Ok(ReportsStore { table: Table::from_env(config, env, "REPORTS_TABLE")? })
-    }
-
     // ── writing ──
 
     /// Adds `deltas` (the [`crate::apply`] of `event`) exactly once: one transaction per
@@ -319,17 +309,5 @@ impl ReportsStore {
         let rows = self.range(scope.pk(), lo, hi).await?.iter().map(booking_row).collect::<anyhow::Result<Vec<_>>>()?;
         // A resource id holding `#<day>` could fall inside another's range: keep only its own.
         Ok(rows.into_iter().filter(|r| resource.is_none_or(|id| r.resource_id == id)).collect())
-    }
-}
-
-/// What a function that needs only the reports table depends on: its crate re-exports
-/// this as its `Deps`.
-pub struct TableDeps {
-    pub store: ReportsStore,
-}
-
-impl TableDeps {
-    pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<TableDeps> {
-        Ok(TableDeps { store: ReportsStore::from_env(config, env)? })
     }
 }

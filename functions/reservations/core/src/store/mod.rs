@@ -16,8 +16,7 @@ use std::collections::HashSet;
 
 use aws_sdk_dynamodb::types::{Delete, Put};
 use bazaar_aws::dynamo::{self, Item, n, s, to_item};
-use bazaar_aws::table::{Table, Write, failed};
-use bazaar_events::{Envelope, Event};
+use bazaar_aws::table::{Write, failed};
 use bazaar_runtime::config::Env;
 use chrono::DateTime;
 
@@ -70,32 +69,12 @@ pub fn plausible_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= 200
 }
 
-#[derive(Clone)]
-pub struct ReservationsStore {
-    table: Table,
-}
+bazaar_aws::store!(
+    /// The reservations table, holding the items this module lists.
+    pub ReservationsStore = "RESERVATIONS_TABLE", outbox
+);
 
 impl ReservationsStore {
-    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
-        ReservationsStore { table: Table::new(client, table) }
-    }
-
-    /// The store of a deployed function: the table named by `RESERVATIONS_TABLE`.
-    pub fn from_env(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Self> {
-        Ok(ReservationsStore { table: Table::from_env(config, env, "RESERVATIONS_TABLE")? })
-    }
-
-    /// The write that stores `event` in the outbox, for [`ReservationsStore::reserve`] or
-    /// [`ReservationsStore::transition`].
-    pub fn event<T: Event>(&self, event: &Envelope<T>) -> anyhow::Result<Write> {
-        self.table.outbox(event)
-    }
-
-    /// The inbox marker of `event_id` for `consumer`, for [`ReservationsStore::transition`].
-    pub fn inbox_mark(&self, consumer: &str, event_id: &str) -> anyhow::Result<Write> {
-        self.table.inbox_mark(consumer, event_id)
-    }
-
     // ── resources ──
 
     fn resource_item(r: &Resource) -> anyhow::Result<Item> {
