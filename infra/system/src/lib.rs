@@ -2,11 +2,6 @@
 //! function's handler behind the devstack's gateway and event-source pollers. Used by the
 //! saga tests and by `make bench` (the AWS requests each step of the saga makes).
 
-// `http_functions!`, `event_functions!` and `authorizer_functions!`: template.yaml's function
-// list (build.rs), in scope for every module below. The registry serves them all;
-// [`openapi`] documents the HTTP ones (each crate's `operation()`).
-include!(concat!(env!("OUT_DIR"), "/functions.rs"));
-
 pub mod api;
 pub mod counting;
 pub mod openapi;

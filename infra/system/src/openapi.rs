@@ -23,14 +23,14 @@ itself answers a refused token (401/403) or its throttle (429) with `{\"message\
 **Pagination.** List routes take `limit` and `cursor` and return `items` with `next_cursor` \
 (null on the last page): pass it back as `cursor` for the next page.";
 
-/// Every HTTP operation, in template.yaml's order (`http_functions!`, build.rs).
+/// Every HTTP operation, in template.yaml's order (devstack's `http_functions!`).
 pub fn operations() -> Vec<Operation> {
     macro_rules! collect {
         ($($krate:ident),* $(,)?) => {
             vec![$($krate::operation()),*]
         };
     }
-    http_functions!(collect)
+    devstack::http_functions!(collect)
 }
 
 /// The document, as `GET /openapi.json` serves it.

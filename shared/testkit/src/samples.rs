@@ -1,15 +1,14 @@
 //! The sample events under `events/<service>/<function>/*.json`, and what each should come
 //! to: `events/<service>/outcomes.json` maps `<function>/<case>.json` to an HTTP status
 //! (an HTTP function's answer; an authorizer's 200 authorized, 403 refused, 401
-//! "Unauthorized"; a consumer's, publisher's or schedule's 200 handled without failures,
-//! 500 some failed). Each service's tests run every sample through its function's handler;
-//! this module finds the samples and outcomes and does the comparing.
+//! "Unauthorized"; a consumer's or publisher's 200 handled without failures, 207 some
+//! records failed; a schedule's 200, or 500 failed: `devstack::registry::status`). Each
+//! service's tests run every sample through its function's handler, in process; this
+//! module finds the samples and outcomes and does the comparing.
 
 use std::collections::BTreeMap;
 
 use lambda_http::Request;
-use lambda_runtime::{Context, LambdaEvent};
-use serde::de::DeserializeOwned;
 
 /// Every sample of `service` as (`<function>/<case>.json`, its JSON), sorted by name.
 pub fn load(service: &str) -> Vec<(String, String)> {
@@ -35,49 +34,60 @@ pub fn outcomes(service: &str) -> BTreeMap<String, u16> {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// The function a sample named `<function>/<case>.json` is for.
-pub fn function(name: &str) -> &str {
-    name.split('/').next().unwrap_or_default()
-}
-
 /// An HTTP function's sample: an API Gateway v2 request.
 pub fn request(json: &str) -> Request {
     lambda_http::request::from_str(json).expect("an API Gateway v2 event")
 }
 
-/// Any other function's sample, as the Lambda runtime hands it over.
-pub fn event<T: DeserializeOwned>(json: &str) -> LambdaEvent<T> {
-    LambdaEvent::new(serde_json::from_str(json).expect("sample event"), Context::default())
+/// The binary sample `<function>/<case>.json` of `service` is for (`<service>-<function>`).
+pub fn binary(service: &str, name: &str) -> String {
+    format!("{service}-{}", name.split('/').next().unwrap_or_default())
 }
 
-/// A batch's outcome: 200 when no item failed, else `failed` (the status the service's
-/// expectations use for partial failure).
-pub fn batch_outcome(failures: usize, failed: u16) -> u16 {
-    if failures == 0 { 200 } else { failed }
+/// Sample `name` of `service`: its binary and its JSON (for a sample that seeds what
+/// others need).
+pub fn sample(service: &str, name: &str) -> (String, String) {
+    let path = crate::workspace_root().join("events").join(service).join(name);
+    (binary(service, name), std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
 }
 
-/// Asserts that every sample has an expectation and every expectation a sample.
-pub fn assert_covered(found: &[(String, String)], expected: &BTreeMap<String, u16>) {
-    let names: Vec<&String> = found.iter().map(|(n, _)| n).collect();
-    assert_eq!(names, expected.keys().collect::<Vec<_>>(), "the samples and outcomes.json differ");
-}
-
-/// Asserts that `run` gives every sample the outcome `expected` names for it, in order.
-pub async fn assert_outcomes(
-    found: &[(String, String)],
-    expected: &BTreeMap<String, u16>,
-    run: impl AsyncFn(&str, &str) -> u16,
-) {
-    for (name, json) in found {
-        assert_eq!(run(name, json).await, expected[name], "{name}");
-    }
-}
-
-/// The whole check for a service whose samples need no setup: every sample is expected,
-/// every expectation has a sample, and each sample gets its expected outcome from `run`.
+/// Asserts that every sample of `service` has an expected outcome and every expected outcome
+/// a sample, and that `run(binary, json)` gives each sample its outcome, in name order.
 pub async fn check(service: &str, run: impl AsyncFn(&str, &str) -> u16) {
     let found = load(service);
     let expected = outcomes(service);
-    assert_covered(&found, &expected);
-    assert_outcomes(&found, &expected, run).await;
+    let names: Vec<&String> = found.iter().map(|(n, _)| n).collect();
+    assert_eq!(names, expected.keys().collect::<Vec<_>>(), "the samples and outcomes.json of {service} differ");
+    for (name, json) in &found {
+        assert_eq!(run(&binary(service, name), json).await, expected[name], "{name}");
+    }
+}
+
+/// `samples_test!(service, app)`: the test that every sample of `service` gets its outcome,
+/// each run in process by its function's handler with the environment the template gives it
+/// (`devstack::registry!`). `app` is the service's test app (its `stack` and `config`,
+/// provisioned into the shared moto). `samples_test!(service, app, |app, functions| setup)`
+/// runs `setup` first, and `…, then after` runs `after` once every sample has run.
+#[macro_export]
+macro_rules! samples_test {
+    ($service:ident, $app:expr) => {
+        $crate::samples_test!($service, $app, |app, functions| {});
+    };
+    ($service:ident, $app:expr, |$a:ident, $f:ident| $setup:block $(, then $after:block)?) => {
+        #[tokio::test]
+        async fn every_sample_event_gets_the_outcome_it_is_named_for() {
+            let $a = $app;
+            let moto = &$crate::Moto::shared().endpoint;
+            let $f = devstack::registry!($service, &$a.stack, &$a.config, moto).expect("functions");
+            $setup
+            let service = stringify!($service);
+            $crate::samples::check(service, async |binary, json| $f.sample_status(binary, json).await).await;
+            $($after)?
+        }
+    };
+}
+
+/// Any other function's sample, as the Lambda runtime hands it over.
+pub fn event<T: serde::de::DeserializeOwned>(json: &str) -> lambda_runtime::LambdaEvent<T> {
+    lambda_runtime::LambdaEvent::new(serde_json::from_str(json).expect("sample event"), Default::default())
 }

@@ -1,42 +1,13 @@
-//! Every sample event in events/payments is accepted by its function's handler, with the
-//! outcome the sample is named for. The outcomes are events/payments/outcomes.json; a sample without one fails this test.
+//! Every sample event in events/payments is accepted by its function's handler, in process
+//! with the environment the template gives it, with the outcome events/payments/outcomes.json
+//! names for it; a sample without one fails this test.
 
 use bazaar_events::Money;
 use bazaar_events::payments::Subject;
 use bazaar_testkit::samples;
 use payments_core::{Payment, PaymentStatus};
 
-use crate::support::*;
-
-async fn run(app: &TestApp, name: &str, json: &str) -> u16 {
-    let response = match samples::function(name) {
-        "get" => payments_get::handler(&app.get(), samples::request(json)).await,
-        "complete" => payments_complete::handler(&app.complete(), samples::request(json)).await,
-        "cancel" => payments_cancel::handler(&app.cancel(), samples::request(json)).await,
-        "webhook" => payments_webhook::handler(&app.webhook(), samples::request(json)).await,
-        "on-reservation" => {
-            let r =
-                payments_on_reservation::handler(&app.on_reservation(), samples::event(json)).await.expect("handled");
-            return samples::batch_outcome(r.batch_item_failures.len(), 207);
-        }
-        "on-order" => {
-            let r = payments_on_order::handler(&app.on_order(), samples::event(json)).await.expect("handled");
-            return samples::batch_outcome(r.batch_item_failures.len(), 207);
-        }
-        "on-stock" => {
-            let event = samples::event(json);
-            let r = payments_on_stock::handler(&app.on_stock(), event).await.expect("handled");
-            return samples::batch_outcome(r.batch_item_failures.len(), 207);
-        }
-        "publisher" => {
-            let event = samples::event(json);
-            let r = payments_publisher::handler(&app.publisher(), event).await.expect("handled");
-            return samples::batch_outcome(r.batch_item_failures.len(), 207);
-        }
-        other => panic!("no handler for sample folder {other}"),
-    };
-    outcome(name, &response)
-}
+use crate::support::TestApp;
 
 /// The reservation of the requested and cancelled-pending samples, and that of the refund sample.
 const REQUESTED_RESERVATION: &str = "9b1f0c2d-3e4f-4a5b-8c6d-7e8f9a0b1c01";
@@ -45,17 +16,11 @@ const PAID_RESERVATION: &str = "9b1f0c2d-3e4f-4a5b-8c6d-7e8f9a0b1c02";
 const PAID_ORDER: &str = "5e6f7a8b-0002-4c2d-8e3f-4a5b6c7d8e02";
 const UNPAID_ORDER: &str = "5e6f7a8b-0001-4c2d-8e3f-4a5b6c7d8e01";
 
-#[tokio::test]
-async fn every_sample_event_gets_the_outcome_it_is_named_for() {
-    let app = TestApp::spawn().await;
-    let expected = samples::outcomes("payments");
-    let found = samples::load("payments");
-    samples::assert_covered(&found, &expected);
+bazaar_testkit::samples_test!(payments, TestApp::spawn().await, |app, functions| {
     // The cancellation samples act on real payments: the request sample creates the pending
     // one (manual mode), and the refund sample's reservation was paid.
-    let (seed_name, seed) =
-        found.iter().find(|(n, _)| n == "on-reservation/reservation-requested.json").expect("seed sample");
-    assert_eq!(run(&app, seed_name, seed).await, 200);
+    let (binary, seed) = samples::sample("payments", "on-reservation/reservation-requested.json");
+    assert_eq!(functions.sample_status(&binary, &seed).await, 200);
     let now = chrono::Utc::now();
     for subject in [Subject::reservation(PAID_RESERVATION), Subject::order(PAID_ORDER)] {
         app.insert_payment(&Payment {
@@ -73,13 +38,11 @@ async fn every_sample_event_gets_the_outcome_it_is_named_for() {
         })
         .await;
     }
-
-    samples::assert_outcomes(&found, &expected, async |name, json| run(&app, name, json).await).await;
-
+}, then {
     let status = async |id: &str| app.payment(&Subject::reservation(id).payment_id()).await.expect("payment").status;
     assert_eq!(status(REQUESTED_RESERVATION).await, PaymentStatus::Failed, "the pending payment was cancelled");
     assert_eq!(status(PAID_RESERVATION).await, PaymentStatus::Refunded, "the paid one was refunded");
     let order_status = async |id: &str| app.payment(&Subject::order(id).payment_id()).await.expect("payment").status;
     assert_eq!(order_status(PAID_ORDER).await, PaymentStatus::Refunded, "the paid order was refunded");
     assert_eq!(order_status(UNPAID_ORDER).await, PaymentStatus::Failed, "the unpaid one was tombstoned");
-}
+});

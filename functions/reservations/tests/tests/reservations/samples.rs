@@ -1,12 +1,12 @@
-//! Every sample event in events/reservations is accepted by its function's handler, with
-//! the outcome the sample is named for. The outcomes are events/reservations/outcomes.json; a sample without one fails this test.
+//! Every sample event in events/reservations is accepted by its function's handler, in
+//! process with the environment the template gives it, with the outcome
+//! events/reservations/outcomes.json names for it; a sample without one fails this test.
 //! The samples refer to fixtures seeded here: resource `…a1` of owner `…0002` (Berlin,
 //! Mon–Sat 08:00–20:00, hourly), and reservations of customer `…0001`: `…b1` (PENDING,
 //! 2030-01-15 10:00), `…b2` (CONFIRMED, today) and `…b3` (CONFIRMED, 2030-01-15 09:00).
 
 use bazaar_events::reservations::ReservationRequested;
 use bazaar_events::{Envelope, Money};
-use bazaar_testkit::samples;
 use chrono::{DateTime, Duration, Utc};
 use reservations_core::hours::{IntervalText, OpeningHours};
 use reservations_core::model::{IdempotencyRecord, key_time};
@@ -76,56 +76,9 @@ async fn seed(app: &TestApp, id: &str, status: ReservationStatus, start: DateTim
     assert_eq!(stored, Reserve::Created);
 }
 
-async fn run(app: &TestApp, name: &str, json: &str) -> u16 {
-    let response = match samples::function(name) {
-        "resources-create" => {
-            reservations_resources_create::handler(&app.resources_create(), samples::request(json)).await
-        }
-        "resources-list" => reservations_resources_list::handler(&app.resources_list(), samples::request(json)).await,
-        "resources-get" => reservations_resources_get::handler(&app.resources_get(), samples::request(json)).await,
-        "resources-update" => {
-            reservations_resources_update::handler(&app.resources_update(), samples::request(json)).await
-        }
-        "availability" => reservations_availability::handler(&app.availability_deps(), samples::request(json)).await,
-        "create" => reservations_create::handler(&app.create(), samples::request(json)).await,
-        "list" => reservations_list::handler(&app.list(), samples::request(json)).await,
-        "get" => reservations_get::handler(&app.get(), samples::request(json)).await,
-        "cancel" => reservations_cancel::handler(&app.cancel(), samples::request(json)).await,
-        "check-in" => reservations_check_in::handler(&app.check_in(), samples::request(json)).await,
-        "on-payment" => {
-            let r = reservations_on_payment::handler(&app.payment_deps(), samples::event(json)).await.expect("handled");
-            return samples::batch_outcome(r.batch_item_failures.len(), 500);
-        }
-        "expire" => {
-            return if reservations_expire::handler(&app.expire(), samples::event(json)).await.is_ok() {
-                200
-            } else {
-                500
-            };
-        }
-        "remind" => {
-            return if reservations_remind::handler(&app.remind(), samples::event(json)).await.is_ok() {
-                200
-            } else {
-                500
-            };
-        }
-        "publisher" => {
-            let r = reservations_publisher::handler(&app.publisher(), samples::event(json)).await.expect("handled");
-            return samples::batch_outcome(r.batch_item_failures.len(), 500);
-        }
-        other => panic!("no handler for sample folder {other}"),
-    };
-    outcome(name, &response)
-}
-
-#[tokio::test]
-async fn every_sample_event_gets_the_outcome_it_is_named_for() {
-    let app = TestApp::spawn().await;
+bazaar_testkit::samples_test!(reservations, TestApp::spawn().await, |app, functions| {
     app.store().create_resource(&fixture_resource()).await.expect("fixture resource");
     seed(&app, "b1", ReservationStatus::Pending, utc("2030-01-15T10:00:00+01:00")).await;
     seed(&app, "b2", ReservationStatus::Confirmed, at(today(), 12)).await;
     seed(&app, "b3", ReservationStatus::Confirmed, utc("2030-01-15T09:00:00+01:00")).await;
-
-    samples::check("reservations", async |name, json| run(&app, name, json).await).await;
-}
+});

@@ -11,7 +11,7 @@ use auth_core::AuthStore;
 use auth_core::keys::{PublicKeySource, SigningKeySource};
 use auth_core::settings::{RateLimits, ResetSettings, TokenSettings};
 use bazaar_runtime::Identity;
-pub use bazaar_testkit::apigw::{Req, assert_problem, body_json, outcome, text};
+pub use bazaar_testkit::apigw::{Req, assert_problem, body_json, text};
 use bazaar_testkit::{Moto, template_path, unique_stage};
 use devstack::model::Stack;
 use lambda_http::Request;
@@ -55,6 +55,9 @@ impl TestApp {
             ("JwtSigningKeyParameter".to_owned(), signing_parameter.clone()),
             ("JwtPublicKeysParameter".to_owned(), public_parameter.clone()),
             ("JwtIssuer".to_owned(), ISSUER.to_owned()),
+            ("AuthRateLimitPerIp".to_owned(), limits.per_ip.to_string()),
+            ("AuthRateLimitWindowSeconds".to_owned(), limits.window_seconds.to_string()),
+            ("LoginFailuresPerAccount".to_owned(), limits.login_failures_per_account.to_string()),
         ]);
         let opts = devstack::template::PlanOptions { overrides, moto_endpoint: moto.endpoint.clone() };
         let stack = devstack::template::plan(&template_path(), &opts).expect("template plans");

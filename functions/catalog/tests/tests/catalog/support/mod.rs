@@ -13,7 +13,7 @@ use bazaar_events::payments::PaymentFailed;
 use bazaar_events::{Envelope, Event, Money};
 use bazaar_runtime::Identity;
 use bazaar_runtime::config::Env;
-pub use bazaar_testkit::apigw::{Req, assert_problem, body_json, outcome, text};
+pub use bazaar_testkit::apigw::{Req, assert_problem, body_json, text};
 pub use bazaar_testkit::events::{batch, batch_of, delivered, failed_ids};
 use bazaar_testkit::{Moto, template_path, unique_stage};
 use catalog_core::CatalogStore;
@@ -81,10 +81,6 @@ impl TestApp {
     pub fn holds_expire(&self) -> catalog_holds_expire::Deps {
         catalog_holds_expire::Deps::new(&self.config, &self.env("CatalogHoldsExpireFunction")).expect("deps")
     }
-    pub fn publisher(&self) -> catalog_publisher::Deps {
-        catalog_publisher::Deps::new(&self.config, &self.env("CatalogPublisherFunction")).expect("deps")
-    }
-
     /// Creates a product through the handler as an admin; returns its JSON.
     pub async fn product(&self, name: &str, category: &str, amount_minor: i64, stock: u32) -> Value {
         self.product_of(&admin(), name, category, amount_minor, stock).await

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use aws_lambda_events::sqs::SqsEvent;
 use bazaar_runtime::Identity;
 use bazaar_runtime::config::Env;
-pub use bazaar_testkit::apigw::{Req, body_json, outcome, problem as assert_problem, text};
+pub use bazaar_testkit::apigw::{Req, body_json, problem as assert_problem, text};
 pub use bazaar_testkit::events::{batch_of as batch, delivered as delivered_body, failed_ids};
 use bazaar_testkit::{Moto, template_path, unique_stage};
 use devstack::model::Stack;

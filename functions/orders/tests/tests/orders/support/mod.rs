@@ -9,7 +9,7 @@ use bazaar_events::catalog::ProductChanged;
 use bazaar_events::{Envelope, Event, Money};
 use bazaar_runtime::Identity;
 use bazaar_runtime::config::Env;
-pub use bazaar_testkit::apigw::{Req, assert_problem, body_json, outcome, text};
+pub use bazaar_testkit::apigw::{Req, assert_problem, body_json, text};
 pub use bazaar_testkit::events::{delivered, failed_ids, lambda_batch_of as sqs};
 use bazaar_testkit::{Moto, template_path, unique_stage};
 use devstack::model::Stack;
@@ -69,10 +69,6 @@ impl TestApp {
     pub fn on_payment(&self) -> orders_on_payment::Deps {
         orders_on_payment::Deps::new(&self.config, &self.env("OrdersOnPaymentFunction")).expect("deps")
     }
-    pub fn publisher(&self) -> orders_publisher::Deps {
-        orders_publisher::Deps::new(&self.config, &self.env("OrdersPublisherFunction")).expect("deps")
-    }
-
     pub fn store(&self) -> OrdersStore {
         OrdersStore::new(aws_sdk_dynamodb::Client::new(&self.config), &self.table)
     }

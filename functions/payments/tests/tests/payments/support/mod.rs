@@ -15,7 +15,7 @@ use bazaar_events::reservations::{Booking, ReservationCancelReason, ReservationC
 use bazaar_events::{Envelope, Event, Money};
 use bazaar_runtime::Identity;
 use bazaar_runtime::config::Env;
-pub use bazaar_testkit::apigw::{Req, assert_problem, body_json, outcome, text};
+pub use bazaar_testkit::apigw::{Req, assert_problem, body_json, text};
 use bazaar_testkit::events::batch;
 pub use bazaar_testkit::events::delivered;
 use bazaar_testkit::{Moto, template_path, unique_stage};

@@ -16,7 +16,7 @@ use bazaar_events::permissions::{RoleChanged, UserRolesChanged};
 use bazaar_events::{Envelope, Event};
 use bazaar_runtime::Identity;
 use bazaar_runtime::config::Env;
-pub use bazaar_testkit::apigw::{Req, assert_problem, body_json, outcome, text};
+pub use bazaar_testkit::apigw::{Req, assert_problem, body_json, text};
 pub use bazaar_testkit::events::{delivered, failed_ids, lambda_batch_of as sqs};
 use bazaar_testkit::{Moto, template_path, unique_stage};
 use devstack::model::{KeyAttr, Stack, Table};

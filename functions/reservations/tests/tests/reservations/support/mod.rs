@@ -12,7 +12,7 @@ use bazaar_events::payments::{PaymentFailed, PaymentSucceeded, Subject};
 use bazaar_events::{Envelope, Event, Money};
 use bazaar_runtime::Identity;
 use bazaar_runtime::config::Env;
-pub use bazaar_testkit::apigw::{Req, assert_problem, body_json, outcome, text};
+pub use bazaar_testkit::apigw::{Req, assert_problem, body_json, text};
 pub use bazaar_testkit::events::{delivered, failed_ids, lambda_batch_of as sqs};
 use bazaar_testkit::{Moto, template_path, unique_stage};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
@@ -149,10 +149,6 @@ impl TestApp {
     pub fn remind(&self) -> reservations_remind::Deps {
         reservations_remind::Deps::new(&self.config, &self.env("ReservationsRemindFunction")).expect("deps")
     }
-    pub fn publisher(&self) -> reservations_publisher::Deps {
-        reservations_publisher::Deps::new(&self.config, &self.env("ReservationsPublisherFunction")).expect("deps")
-    }
-
     pub fn store(&self) -> ReservationsStore {
         ReservationsStore::new(aws_sdk_dynamodb::Client::new(&self.config), &self.table)
     }
