@@ -6,10 +6,11 @@ slowest test before the next starts, and the two cores idle while a binary waits
 Each integration binary starts its own moto_server (shared/testkit), so binaries are
 independent and can run side by side. This runner asks cargo for the test binaries
 (`cargo test --no-run`: built already, nothing compiles twice), runs them `--jobs` at a time,
-slowest first (by the last run's times in target/test-times.json), each in its package's
-folder with CARGO_MANIFEST_DIR set as cargo sets it, and prints each binary's whole output
-when it ends, so outputs never interleave. Arguments after `--` go to every binary (a test
-name filter, `--nocapture`). It exits non-zero when any binary fails or reports nothing.
+slowest first (by the last run's times in target/test-times.json; a fresh clone by the seed
+infra/test-times.json), each in its package's folder with CARGO_MANIFEST_DIR set as cargo
+sets it, and prints each binary's whole output when it ends, so outputs never interleave.
+Arguments after `--` go to every binary (a test name filter, `--nocapture`). It exits
+non-zero when any binary fails or reports nothing.
 """
 
 import argparse
@@ -65,6 +66,10 @@ def run(label, executable, folder, args):
             "passed": passed, "failed": failed, "ignored": ignored}
 
 
+# Typical times of the slow binaries (seconds), for the order of a first run.
+SEED_TIMES = Path(__file__).with_name("test-times.json")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=int(os.environ.get("TEST_JOBS", "3")))
@@ -79,10 +84,14 @@ def main():
 
     binaries = test_binaries(cargo_args or ["--workspace"])
     times_file = Path(options.times)
-    try:
-        last = json.loads(times_file.read_text())
-    except (OSError, ValueError):
-        last = {}
+    last = {}
+    # A fresh clone has no times of its own yet: it orders by the committed seed's.
+    for source in (times_file, SEED_TIMES):
+        try:
+            last = json.loads(source.read_text())
+            break
+        except (OSError, ValueError):
+            continue
     # Slowest first, so the longest binary never starts last; unknown ones (a first run)
     # are taken to be integration tests' size, the end-to-end first of all.
     binaries.sort(key=lambda b: -last.get(b[0], 600 if "e2e" in b[0] else 60))

@@ -16,12 +16,8 @@ pub const PARAMS: [&str; 4] = ["from", "to", "resource", "owner"];
 
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     respond(req, |req, cx| async move {
-        let identity = cx.identity(&req)?;
         let params = req.query_string_parameters();
-        query::only_known(params.iter().map(|(k, _)| k), &PARAMS)?;
-        let scope = query::scope(&identity, http::query_param(&req, "owner").as_deref())?;
-        let period =
-            query::period(http::query_param(&req, "from").as_deref(), http::query_param(&req, "to").as_deref())?;
+        let (scope, period) = query::read(&cx.identity(&req)?, params.iter().collect::<Vec<_>>(), &PARAMS)?;
         let resource = http::query_param(&req, "resource");
         let rows = deps.store.bookings(&scope, period, resource.as_deref()).await?;
         json(StatusCode::OK, &report::bookings_report(period, &scope, resource.as_deref(), rows))

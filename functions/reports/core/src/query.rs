@@ -44,6 +44,18 @@ pub fn only_known<'a>(params: impl IntoIterator<Item = &'a str>, known: &[&str])
     }
 }
 
+/// A report route's query string (`params`, name to value): any parameter not in `known`
+/// refused, then the scope `identity` reads and the period (the checks above, in that order).
+pub fn read<'a>(
+    identity: &Identity,
+    params: impl IntoIterator<Item = (&'a str, &'a str)> + Clone,
+    known: &[&str],
+) -> Result<(Scope, Period), ReportsError> {
+    only_known(params.clone().into_iter().map(|(k, _)| k), known)?;
+    let param = |name: &str| params.clone().into_iter().find(|(k, _)| *k == name).map(|(_, v)| v);
+    Ok((scope(identity, param("owner"))?, period(param("from"), param("to"))?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,6 +67,18 @@ mod tests {
             roles: vec![],
             permissions: permissions.iter().map(|p| (*p).to_owned()).collect(),
         }
+    }
+
+    #[test]
+    fn a_query_string_is_checked_for_unknown_names_then_scope_then_period() {
+        let reader = who(&[READ]);
+        let q = |pairs: &[(&'static str, &'static str)]| read(&reader, pairs.iter().copied(), &["from", "to", "owner"]);
+        let (scope, period) = q(&[("from", "2026-01-01"), ("to", "2026-01-31")]).expect("valid");
+        assert_eq!(scope, Scope::Owner("me".into()));
+        assert_eq!(period, Period::new(Day::parse("2026-01-01").unwrap(), Day::parse("2026-01-31").unwrap()).unwrap());
+        assert!(matches!(q(&[("form", "2026-01-01")]), Err(ReportsError::BadRequest(m)) if m.contains("\"form\"")));
+        assert_eq!(q(&[("owner", "o-1"), ("from", "x")]).expect_err("not theirs"), ReportsError::Forbidden);
+        assert!(matches!(q(&[("to", "2026-01-31")]), Err(ReportsError::BadRequest(m)) if m.contains("from")));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! or, with `?owner=`, one owner's. The response's `revenue_basis` says what its revenue
 //! counts: payments for everything, the owner's own sales and bookings for an owner.
 
-use bazaar_runtime::http::{self, json, respond};
+use bazaar_runtime::http::{json, respond};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
 use reports_core::day::MAX_DAYS;
@@ -16,12 +16,8 @@ pub const PARAMS: [&str; 3] = ["from", "to", "owner"];
 
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     respond(req, |req, cx| async move {
-        let identity = cx.identity(&req)?;
         let params = req.query_string_parameters();
-        query::only_known(params.iter().map(|(k, _)| k), &PARAMS)?;
-        let scope = query::scope(&identity, http::query_param(&req, "owner").as_deref())?;
-        let period =
-            query::period(http::query_param(&req, "from").as_deref(), http::query_param(&req, "to").as_deref())?;
+        let (scope, period) = query::read(&cx.identity(&req)?, params.iter().collect::<Vec<_>>(), &PARAMS)?;
         let rows = deps.store.sales(&scope, period).await?;
         json(StatusCode::OK, &report::sales_report(period, &scope, rows))
     })
