@@ -114,13 +114,7 @@ impl<'a> Builder<'a> {
         Fut: Future<Output = anyhow::Result<InvokeOutcome>> + Send + 'static,
     {
         let binary = krate.replace('_', "-");
-        let function = self
-            .stack
-            .functions
-            .iter()
-            .find(|f| f.binary == binary)
-            .with_context(|| format!("template.yaml has no function {binary}"))?;
-        let env = Env::from_map(crate::env::function_env(self.stack, function, self.moto_endpoint));
+        let env = function_env(self.stack, &binary, self.moto_endpoint)?;
         let deps = Arc::new(deps(self.config, &env).with_context(|| binary.clone())?);
         self.handlers.insert(binary, Box::new(move |payload| call(deps.clone(), payload).boxed()));
         Ok(())
@@ -129,6 +123,17 @@ impl<'a> Builder<'a> {
     pub fn finish(self) -> Registry {
         Registry { handlers: self.handlers }
     }
+}
+
+/// The environment the template gives function `binary` (`orders-place`) of `stack`, its
+/// AWS endpoint moto's.
+pub fn function_env(stack: &Stack, binary: &str, moto_endpoint: &str) -> anyhow::Result<Env> {
+    let function = stack
+        .functions
+        .iter()
+        .find(|f| f.binary == binary)
+        .with_context(|| format!("template.yaml has no function {binary}"))?;
+    Ok(Env::from_map(crate::env::function_env(stack, function, moto_endpoint)))
 }
 
 /// An HTTP function's payload: an API Gateway v2 request.

@@ -91,3 +91,16 @@ macro_rules! samples_test {
 pub fn event<T: serde::de::DeserializeOwned>(json: &str) -> lambda_runtime::LambdaEvent<T> {
     lambda_runtime::LambdaEvent::new(serde_json::from_str(json).expect("sample event"), Default::default())
 }
+
+/// `deps!(app, orders_place)`: function crate `orders_place`'s `Deps`, built as deployed:
+/// from the environment the template gives the function in `app.stack` (its test app's
+/// stack, provisioned into the shared moto) and `app.config`.
+#[macro_export]
+macro_rules! deps {
+    ($app:expr, $krate:ident) => {{
+        let binary = stringify!($krate).replace('_', "-");
+        let moto = &$crate::Moto::shared().endpoint;
+        let env = devstack::registry::function_env(&$app.stack, &binary, moto).expect("the function's environment");
+        $krate::Deps::new(&$app.config, &env).expect(&binary)
+    }};
+}

@@ -22,8 +22,8 @@ async fn an_unpaid_hold_is_released_only_after_its_expiry_and_the_grace() {
     let app = TestApp::spawn().await;
     let (id, order) = reserved(&app, 5, 2).await;
     let store = app.store();
-    let ttl = app.on_order().hold_ttl_seconds;
-    let grace = app.holds_expire().grace_seconds;
+    let ttl = deps!(app, catalog_on_order).hold_ttl_seconds;
+    let grace = deps!(app, catalog_holds_expire).grace_seconds;
 
     let just_expired = Utc::now() + Duration::seconds(ttl + 1);
     assert_eq!(release_expired(&store, just_expired, grace, 100).await.expect("runs"), 0, "grace not over");
@@ -61,7 +61,7 @@ async fn the_scheduled_handler_releases_expired_holds_and_reports_how_many() {
     let app = TestApp::spawn().await;
     let id = app.product("Thing", "misc", 100, 10).await["id"].as_str().expect("id").to_owned();
     // Holds that expired ten minutes ago (past the five-minute grace), and one still valid.
-    let mut expired = app.on_order();
+    let mut expired = deps!(app, catalog_on_order);
     expired.hold_ttl_seconds = -600;
     for _ in 0..3 {
         let placed = order_placed(&new_order_id(), &[(&id, 2)]);
@@ -72,7 +72,7 @@ async fn the_scheduled_handler_releases_expired_holds_and_reports_how_many() {
     assert!(app.deliver(&batch_of(&[delivered(&order_placed(&new_order_id(), &[(&id, 1)]))])).await.is_empty());
     assert_eq!(app.stock_of(&id).await, 3);
 
-    let deps = app.holds_expire();
+    let deps = deps!(app, catalog_holds_expire);
     let scheduled =
         || LambdaEvent::new(json!({ "source": "aws.events", "detail-type": "Scheduled Event" }), Context::default());
     let r = catalog_holds_expire::handler(&deps, scheduled()).await.expect("handled");

@@ -45,7 +45,9 @@ async fn an_order_placed_holds_every_line_once_even_when_redelivered() {
 async fn a_short_line_rejects_the_whole_order_and_holds_nothing() {
     let app = TestApp::spawn().await;
     let (plenty, scarce, gone) = (product_id(&app, 10).await, product_id(&app, 1).await, product_id(&app, 9).await);
-    let r = catalog_products_delete::handler(&app.delete(), delete_product(&gone, Some(&admin()))).await;
+    let r =
+        catalog_products_delete::handler(&deps!(app, catalog_products_delete), delete_product(&gone, Some(&admin())))
+            .await;
     assert_eq!(r.status(), 204);
     let order = new_order_id();
     let placed = order_placed(&order, &[(&plenty, 2), (&scarce, 2), (&gone, 1), ("no-such-product", 1)]);

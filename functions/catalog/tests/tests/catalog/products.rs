@@ -10,7 +10,11 @@ async fn creating_a_product_returns_201_and_emits_product_changed_version_1() {
     let app = TestApp::spawn().await;
     let body = json!({ "name": "Desk lamp", "description": "Warm light", "category": "home",
                        "price": { "amount_minor": 2599, "currency": "EUR" }, "stock": 7 });
-    let r = catalog_products_create::handler(&app.create(), post("/products", &body, Some(&admin()))).await;
+    let r = catalog_products_create::handler(
+        &deps!(app, catalog_products_create),
+        post("/products", &body, Some(&admin())),
+    )
+    .await;
     assert_eq!(r.status(), 201, "{}", text(&r));
     let product = body_json(&r);
     let id = product["id"].as_str().expect("id");
@@ -31,7 +35,7 @@ async fn creating_a_product_returns_201_and_emits_product_changed_version_1() {
     assert_eq!(events[0].data.owner_id, admin().sub);
     assert!(!events[0].metadata.correlation_id.is_empty());
 
-    let r = catalog_products_get::handler(&app.get(), get_product(id)).await;
+    let r = catalog_products_get::handler(&deps!(app, catalog_products_get), get_product(id)).await;
     assert_eq!(r.status(), 200);
     assert_eq!(body_json(&r), product);
 }
@@ -40,7 +44,7 @@ async fn creating_a_product_returns_201_and_emits_product_changed_version_1() {
 async fn creating_needs_catalog_write_and_a_valid_json_body() {
     let app = TestApp::spawn().await;
     let valid = json!({ "name": "A", "category": "c", "price": { "amount_minor": 1, "currency": "EUR" } });
-    let deps = app.create();
+    let deps = deps!(app, catalog_products_create);
     assert_problem(&catalog_products_create::handler(&deps, post("/products", &valid, None)).await, 401);
     assert_problem(&catalog_products_create::handler(&deps, post("/products", &valid, Some(&customer()))).await, 403);
 
@@ -69,9 +73,12 @@ async fn creating_needs_catalog_write_and_a_valid_json_body() {
 #[tokio::test]
 async fn get_of_an_unknown_product_is_404() {
     let app = TestApp::spawn().await;
-    assert_problem(&catalog_products_get::handler(&app.get(), get_product("no-such-product")).await, 404);
+    assert_problem(
+        &catalog_products_get::handler(&deps!(app, catalog_products_get), get_product("no-such-product")).await,
+        404,
+    );
     let long = "x".repeat(300);
-    assert_problem(&catalog_products_get::handler(&app.get(), get_product(&long)).await, 404);
+    assert_problem(&catalog_products_get::handler(&deps!(app, catalog_products_get), get_product(&long)).await, 404);
 }
 
 #[tokio::test]
@@ -80,7 +87,11 @@ async fn updating_changes_only_the_sent_fields_and_emits_the_next_version() {
     let product = app.product("Mug", "kitchen", 900, 3).await;
     let id = product["id"].as_str().expect("id");
     let patch = json!({ "price": { "amount_minor": 1100, "currency": "EUR" }, "description": "Big" });
-    let r = catalog_products_update::handler(&app.update(), patch_product(id, &patch, Some(&admin()))).await;
+    let r = catalog_products_update::handler(
+        &deps!(app, catalog_products_update),
+        patch_product(id, &patch, Some(&admin())),
+    )
+    .await;
     assert_eq!(r.status(), 200, "{}", text(&r));
     let updated = body_json(&r);
     assert_eq!(updated["price"]["amount_minor"], 1100);
@@ -88,14 +99,21 @@ async fn updating_changes_only_the_sent_fields_and_emits_the_next_version() {
     assert_eq!((updated["version"].as_u64(), updated["stock"].as_u64()), (Some(2), Some(3)));
 
     let clear = json!({ "description": null, "category": "cups" });
-    let r = catalog_products_update::handler(&app.update(), patch_product(id, &clear, Some(&admin()))).await;
+    let r = catalog_products_update::handler(
+        &deps!(app, catalog_products_update),
+        patch_product(id, &clear, Some(&admin())),
+    )
+    .await;
     assert_eq!(body_json(&r)["description"], serde_json::Value::Null);
     assert_eq!(body_json(&r)["version"], 3);
 
     let mut versions: Vec<_> = app.events::<ProductChanged>().await.iter().map(|e| e.data.version).collect();
     versions.sort();
     assert_eq!(versions, [1, 2, 3]);
-    let listed = body_json(&catalog_products_list::handler(&app.list(), list_products(&[("category", "cups")])).await);
+    let listed = body_json(
+        &catalog_products_list::handler(&deps!(app, catalog_products_list), list_products(&[("category", "cups")]))
+            .await,
+    );
     assert_eq!(listed["items"][0]["id"], id, "the category index follows the update");
 }
 
@@ -104,7 +122,7 @@ async fn updating_refuses_what_it_cannot_apply() {
     let app = TestApp::spawn().await;
     let product = app.product("Mug", "kitchen", 900, 3).await;
     let id = product["id"].as_str().expect("id");
-    let deps = app.update();
+    let deps = deps!(app, catalog_products_update);
     let name = json!({ "name": "Cup" });
     assert_problem(&catalog_products_update::handler(&deps, patch_product(id, &name, Some(&customer()))).await, 403);
     assert_problem(&catalog_products_update::handler(&deps, patch_product("nope", &name, Some(&admin()))).await, 404);
@@ -121,22 +139,40 @@ async fn deleting_hides_the_product_and_emits_an_inactive_version() {
     let app = TestApp::spawn().await;
     let product = app.product("Chair", "home", 4900, 2).await;
     let id = product["id"].as_str().expect("id");
-    assert_problem(&catalog_products_delete::handler(&app.delete(), delete_product(id, Some(&customer()))).await, 403);
-    let r = catalog_products_delete::handler(&app.delete(), delete_product(id, Some(&admin()))).await;
+    assert_problem(
+        &catalog_products_delete::handler(&deps!(app, catalog_products_delete), delete_product(id, Some(&customer())))
+            .await,
+        403,
+    );
+    let r = catalog_products_delete::handler(&deps!(app, catalog_products_delete), delete_product(id, Some(&admin())))
+        .await;
     assert_eq!(r.status(), 204, "{}", text(&r));
 
-    assert_problem(&catalog_products_get::handler(&app.get(), get_product(id)).await, 404);
-    assert_problem(&catalog_products_delete::handler(&app.delete(), delete_product(id, Some(&admin()))).await, 404);
+    assert_problem(&catalog_products_get::handler(&deps!(app, catalog_products_get), get_product(id)).await, 404);
+    assert_problem(
+        &catalog_products_delete::handler(&deps!(app, catalog_products_delete), delete_product(id, Some(&admin())))
+            .await,
+        404,
+    );
     let name = json!({ "name": "Stool" });
     assert_problem(
-        &catalog_products_update::handler(&app.update(), patch_product(id, &name, Some(&admin()))).await,
+        &catalog_products_update::handler(
+            &deps!(app, catalog_products_update),
+            patch_product(id, &name, Some(&admin())),
+        )
+        .await,
         404,
     );
     assert_problem(
-        &catalog_stock_put::handler(&app.stock(), put_stock(id, &json!({"quantity": 1}), Some(&admin()))).await,
+        &catalog_stock_put::handler(
+            &deps!(app, catalog_stock_put),
+            put_stock(id, &json!({"quantity": 1}), Some(&admin())),
+        )
+        .await,
         404,
     );
-    let listed = body_json(&catalog_products_list::handler(&app.list(), list_products(&[])).await);
+    let listed =
+        body_json(&catalog_products_list::handler(&deps!(app, catalog_products_list), list_products(&[])).await);
     assert_eq!(listed["items"], json!([]));
 
     let deleted: Vec<_> = app.events::<ProductChanged>().await.into_iter().filter(|e| !e.data.active).collect();
@@ -150,7 +186,7 @@ async fn putting_stock_sets_the_available_units_without_a_new_version() {
     let app = TestApp::spawn().await;
     let product = app.product("Pen", "office", 150, 0).await;
     let id = product["id"].as_str().expect("id");
-    let deps = app.stock();
+    let deps = deps!(app, catalog_stock_put);
     let r = catalog_stock_put::handler(&deps, put_stock(id, &json!({ "quantity": 40 }), Some(&admin()))).await;
     assert_eq!(r.status(), 200, "{}", text(&r));
     assert_eq!((body_json(&r)["stock"].as_u64(), body_json(&r)["version"].as_u64()), (Some(40), Some(1)));
@@ -183,7 +219,7 @@ async fn listing_pages_through_active_products_in_a_stable_order() {
         let category = if i % 2 == 0 { "even" } else { "odd" };
         ids.push(app.product(&format!("P{i}"), category, 100 + i, 1).await["id"].as_str().expect("id").to_owned());
     }
-    let deps = app.list();
+    let deps = deps!(app, catalog_products_list);
     let mut seen = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
@@ -217,7 +253,7 @@ async fn listing_refuses_bad_limits_and_foreign_or_tampered_cursors() {
     for i in 0..3 {
         app.product(&format!("P{i}"), "c", 100, 1).await;
     }
-    let deps = app.list();
+    let deps = deps!(app, catalog_products_list);
     for limit in ["0", "101", "ten", "-1"] {
         assert_problem(&catalog_products_list::handler(&deps, list_products(&[("limit", limit)])).await, 400);
     }
@@ -243,7 +279,7 @@ async fn listing_is_a_503_not_a_500_while_the_cursor_secret_cannot_be_read_and_r
     let parameter = format!("/bazaar/missing-{}/cursor-secret", uuid::Uuid::new_v4().simple());
     let deps = catalog_products_list::Deps {
         cursor: bazaar_aws::cursor::CursorSecret::new(aws_sdk_ssm::Client::new(&app.config), &parameter),
-        ..app.list()
+        ..deps!(app, catalog_products_list)
     };
     let r = catalog_products_list::handler(&deps, list_products(&[])).await;
     let problem = assert_problem(&r, 503);
@@ -273,11 +309,18 @@ async fn an_owner_cannot_change_another_owners_product_and_nothing_changes() {
     let events_before = app.outbox().await.len();
 
     let patch = json!({ "name": "Bob's now" });
-    let r = catalog_products_update::handler(&app.update(), patch_product(id, &patch, Some(&bob))).await;
+    let r =
+        catalog_products_update::handler(&deps!(app, catalog_products_update), patch_product(id, &patch, Some(&bob)))
+            .await;
     assert_problem(&r, 403);
-    let r = catalog_products_delete::handler(&app.delete(), delete_product(id, Some(&bob))).await;
+    let r =
+        catalog_products_delete::handler(&deps!(app, catalog_products_delete), delete_product(id, Some(&bob))).await;
     assert_problem(&r, 403);
-    let r = catalog_stock_put::handler(&app.stock(), put_stock(id, &json!({ "quantity": 0 }), Some(&bob))).await;
+    let r = catalog_stock_put::handler(
+        &deps!(app, catalog_stock_put),
+        put_stock(id, &json!({ "quantity": 0 }), Some(&bob)),
+    )
+    .await;
     assert_problem(&r, 403);
 
     assert_eq!(app.stored(id).await, before, "the product is unchanged");
@@ -291,27 +334,39 @@ async fn an_owner_changes_their_own_product_and_write_all_changes_anyones() {
     let product = app.product_of(&ana, "Ana's lamp", "home", 1000, 5).await;
     let id = product["id"].as_str().expect("id");
 
-    let r = catalog_products_update::handler(&app.update(), patch_product(id, &json!({ "name": "Lamp" }), Some(&ana)))
-        .await;
+    let r = catalog_products_update::handler(
+        &deps!(app, catalog_products_update),
+        patch_product(id, &json!({ "name": "Lamp" }), Some(&ana)),
+    )
+    .await;
     assert_eq!(r.status(), 200, "{}", text(&r));
-    let r = catalog_stock_put::handler(&app.stock(), put_stock(id, &json!({ "quantity": 9 }), Some(&ana))).await;
+    let r = catalog_stock_put::handler(
+        &deps!(app, catalog_stock_put),
+        put_stock(id, &json!({ "quantity": 9 }), Some(&ana)),
+    )
+    .await;
     assert_eq!(r.status(), 200, "{}", text(&r));
 
     // An admin holds catalog:write_all: any product, and the owner stays Ana.
     let r = catalog_products_update::handler(
-        &app.update(),
+        &deps!(app, catalog_products_update),
         patch_product(id, &json!({ "price": { "amount_minor": 1500, "currency": "EUR" } }), Some(&admin())),
     )
     .await;
     assert_eq!(r.status(), 200, "{}", text(&r));
     assert_eq!(body_json(&r)["owner_id"], "owner-ana");
-    let r = catalog_stock_put::handler(&app.stock(), put_stock(id, &json!({ "quantity": 3 }), Some(&admin()))).await;
+    let r = catalog_stock_put::handler(
+        &deps!(app, catalog_stock_put),
+        put_stock(id, &json!({ "quantity": 3 }), Some(&admin())),
+    )
+    .await;
     assert_eq!(r.status(), 200, "{}", text(&r));
     let events = app.events::<ProductChanged>().await;
     assert!(events.iter().all(|e| e.data.owner_id == "owner-ana"), "every ProductChanged names the owner");
     assert_eq!(events.iter().map(|e| e.data.version).max(), Some(3));
 
-    let r = catalog_products_delete::handler(&app.delete(), delete_product(id, Some(&admin()))).await;
+    let r = catalog_products_delete::handler(&deps!(app, catalog_products_delete), delete_product(id, Some(&admin())))
+        .await;
     assert_eq!(r.status(), 204, "{}", text(&r));
     assert!(!app.stored(id).await.active);
 }
@@ -322,12 +377,16 @@ async fn write_all_alone_may_change_but_not_create() {
     let id = app.product_of(&owner("owner-ana"), "Lamp", "home", 1000, 5).await["id"].as_str().expect("id").to_owned();
     let moderator = bazaar_runtime::Identity { permissions: vec!["catalog:write_all".into()], ..owner("moderator") };
     let r = catalog_products_update::handler(
-        &app.update(),
+        &deps!(app, catalog_products_update),
         patch_product(&id, &json!({ "name": "Fixed" }), Some(&moderator)),
     )
     .await;
     assert_eq!(r.status(), 200, "{}", text(&r));
     let body = json!({ "name": "A", "category": "c", "price": { "amount_minor": 1, "currency": "EUR" } });
-    let r = catalog_products_create::handler(&app.create(), post("/products", &body, Some(&moderator))).await;
+    let r = catalog_products_create::handler(
+        &deps!(app, catalog_products_create),
+        post("/products", &body, Some(&moderator)),
+    )
+    .await;
     assert_problem(&r, 403);
 }

@@ -13,7 +13,11 @@ async fn get_template(
     path: &str,
     who: Option<&bazaar_runtime::Identity>,
 ) -> lambda_http::Response<lambda_http::Body> {
-    notifications_templates_get::handler(&app.templates_get(), request("GET", path, None, None, who)).await
+    notifications_templates_get::handler(
+        &deps!(app, notifications_templates_get),
+        request("GET", path, None, None, who),
+    )
+    .await
 }
 
 async fn put_template(
@@ -22,7 +26,11 @@ async fn put_template(
     body: Option<&str>,
     who: Option<&bazaar_runtime::Identity>,
 ) -> lambda_http::Response<lambda_http::Body> {
-    notifications_templates_put::handler(&app.templates_put(), request("PUT", path, None, body, who)).await
+    notifications_templates_put::handler(
+        &deps!(app, notifications_templates_put),
+        request("PUT", path, None, body, who),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -72,7 +80,7 @@ async fn a_bad_template_body_is_refused_with_a_4xx() {
     // No content type: 415.
     let mut req = request("PUT", WELCOME, None, Some("{}"), Some(&admin));
     req.headers_mut().remove("content-type");
-    assert_problem(&notifications_templates_put::handler(&app.templates_put(), req).await, 415);
+    assert_problem(&notifications_templates_put::handler(&deps!(app, notifications_templates_put), req).await, 415);
 
     let syntax = json!({ "subject": "Hi {{ email", "text": "t" }).to_string();
     let r = put_template(&app, WELCOME, Some(&syntax), Some(&admin)).await;
@@ -92,17 +100,20 @@ async fn preferences_default_to_email_only_and_are_the_callers_own() {
     let ana = customer(&uuid::Uuid::new_v4().to_string(), &unique_email());
     let bob = customer(&uuid::Uuid::new_v4().to_string(), &unique_email());
     let get = |who: &bazaar_runtime::Identity| request("GET", "/notifications/preferences", None, None, Some(who));
-    let r = notifications_preferences_get::handler(&app.preferences_get(), get(&ana)).await;
+    let r = notifications_preferences_get::handler(&deps!(app, notifications_preferences_get), get(&ana)).await;
     assert_eq!(r.status(), 200);
     assert_eq!(body_json(&r), json!({ "email": true, "sms": false, "phone_number": null }));
 
     app.set_preferences(&ana, json!({ "email": false, "sms": true, "phone_number": "+4915112345678" })).await;
-    let r = notifications_preferences_get::handler(&app.preferences_get(), get(&ana)).await;
+    let r = notifications_preferences_get::handler(&deps!(app, notifications_preferences_get), get(&ana)).await;
     assert_eq!(body_json(&r), json!({ "email": false, "sms": true, "phone_number": "+4915112345678" }));
-    let r = notifications_preferences_get::handler(&app.preferences_get(), get(&bob)).await;
+    let r = notifications_preferences_get::handler(&deps!(app, notifications_preferences_get), get(&bob)).await;
     assert_eq!(body_json(&r)["sms"], false, "bob is unaffected");
     let anonymous = request("GET", "/notifications/preferences", None, None, None);
-    assert_problem(&notifications_preferences_get::handler(&app.preferences_get(), anonymous).await, 401);
+    assert_problem(
+        &notifications_preferences_get::handler(&deps!(app, notifications_preferences_get), anonymous).await,
+        401,
+    );
 }
 
 #[tokio::test]
@@ -110,7 +121,7 @@ async fn sms_preferences_need_an_e164_number() {
     let app = TestApp::spawn().await;
     let ana = customer("u-ana", &unique_email());
     let put = |body: &str| request("PUT", "/notifications/preferences", None, Some(body), Some(&ana));
-    let deps = app.preferences_put();
+    let deps = deps!(app, notifications_preferences_put);
     for body in [
         json!({ "email": true, "sms": true }),
         json!({ "email": true, "sms": true, "phone_number": "0151 1234567" }),
@@ -129,7 +140,7 @@ async fn sms_preferences_need_an_e164_number() {
 #[tokio::test]
 async fn the_delivery_log_is_the_callers_own_newest_first_and_paged() {
     let app = TestApp::spawn().await;
-    let deps = app.on_event();
+    let deps = deps!(app, notifications_on_event);
     let user_id = uuid::Uuid::new_v4().to_string();
     let email = unique_email();
     let me = customer(&user_id, &email);
@@ -142,7 +153,7 @@ async fn the_delivery_log_is_the_callers_own_newest_first_and_paged() {
         .collect();
     assert!(app.deliver(&deps, &batch(&bodies)).await.is_empty());
 
-    let list = app.list();
+    let list = deps!(app, notifications_list);
     let page = |cursor: Option<&str>, who: &bazaar_runtime::Identity| {
         let req = match cursor {
             Some(c) => request("GET", "/notifications", Some(("cursor", c)), None, Some(who)),

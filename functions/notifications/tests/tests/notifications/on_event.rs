@@ -68,7 +68,7 @@ fn user() -> (String, String) {
 
 async fn deliveries(app: &TestApp, user_id: &str, email: &str) -> Vec<Value> {
     let r = notifications_list::handler(
-        &app.list(),
+        &deps!(app, notifications_list),
         request("GET", "/notifications", None, None, Some(&customer(user_id, email))),
     )
     .await;
@@ -79,7 +79,7 @@ async fn deliveries(app: &TestApp, user_id: &str, email: &str) -> Vec<Value> {
 #[tokio::test]
 async fn a_redelivered_event_sends_exactly_one_email() {
     let app = TestApp::spawn().await;
-    let deps = app.on_event();
+    let deps = deps!(app, notifications_on_event);
     let (id, email) = user();
     let batch = batch(&[delivered_body(&registered(&id, &email))]);
     assert!(app.deliver(&deps, &batch).await.is_empty());
@@ -98,7 +98,7 @@ async fn a_redelivered_event_sends_exactly_one_email() {
 #[tokio::test]
 async fn the_same_event_twice_in_one_batch_still_sends_one_email() {
     let app = TestApp::spawn().await;
-    let deps = app.on_event();
+    let deps = deps!(app, notifications_on_event);
     let (id, email) = user();
     let body = delivered_body(&paid(&id, &email));
     // Both copies race for the claim: the loser is either skipped or retried later.
@@ -111,7 +111,7 @@ async fn the_same_event_twice_in_one_batch_still_sends_one_email() {
 #[tokio::test]
 async fn sms_is_sent_only_with_opt_in_and_an_e164_number() {
     let app = TestApp::spawn().await;
-    let deps = app.on_event();
+    let deps = deps!(app, notifications_on_event);
 
     let (opted_in, email_in) = user();
     let phone_in = unique_phone();
@@ -148,7 +148,7 @@ async fn sms_is_sent_only_with_opt_in_and_an_e164_number() {
 #[tokio::test]
 async fn a_password_reset_goes_by_email_only_and_its_link_is_stored_nowhere() {
     let app = TestApp::spawn().await;
-    let deps = app.on_event();
+    let deps = deps!(app, notifications_on_event);
     let (id, email) = user();
     let phone = unique_phone();
     // Email off and SMS on: a reset link still goes by email, and never by SMS.
@@ -175,7 +175,7 @@ async fn a_password_reset_goes_by_email_only_and_its_link_is_stored_nowhere() {
 #[tokio::test]
 async fn email_off_sends_no_order_email() {
     let app = TestApp::spawn().await;
-    let deps = app.on_event();
+    let deps = deps!(app, notifications_on_event);
     let (id, email) = user();
     app.set_preferences(&customer(&id, &email), json!({ "email": false, "sms": false })).await;
     assert!(app.deliver(&deps, &batch(&[delivered_body(&paid(&id, &email))])).await.is_empty());
@@ -185,10 +185,10 @@ async fn email_off_sends_no_order_email() {
 #[tokio::test]
 async fn a_custom_template_is_used_after_put() {
     let app = TestApp::spawn().await;
-    let deps = app.on_event();
+    let deps = deps!(app, notifications_on_event);
     let body = json!({ "subject": "Hi {{ email }}, welcome aboard", "text": "Custom text for {{ email }}." });
     let r = notifications_templates_put::handler(
-        &app.templates_put(),
+        &deps!(app, notifications_templates_put),
         request("PUT", "/notifications/templates/welcome", None, Some(&body.to_string()), Some(&admin())),
     )
     .await;
@@ -204,7 +204,7 @@ async fn a_custom_template_is_used_after_put() {
 #[tokio::test]
 async fn a_cancellation_says_sorry_only_when_the_customer_did_not_ask_for_it_and_where_the_money_is() {
     let app = TestApp::spawn().await;
-    let deps = app.on_event();
+    let deps = deps!(app, notifications_on_event);
     let (id, failed_email) = user();
     let (_, asked_email) = user();
     let (_, refunded_email) = user();
@@ -230,7 +230,7 @@ async fn a_cancellation_says_sorry_only_when_the_customer_did_not_ask_for_it_and
 #[tokio::test]
 async fn a_permanent_ses_rejection_is_logged_failed_and_acknowledged() {
     let app = TestApp::spawn().await;
-    let mut deps = app.on_event();
+    let mut deps = deps!(app, notifications_on_event);
     // moto rejects mail from an identity that was never verified (MessageRejected).
     deps.from = "not-verified@nowhere.invalid".into();
     let (id, email) = user();
@@ -246,7 +246,7 @@ async fn a_permanent_ses_rejection_is_logged_failed_and_acknowledged() {
 #[tokio::test]
 async fn a_poison_message_fails_alone_and_the_other_nine_are_sent() {
     let app = TestApp::spawn().await;
-    let deps = app.on_event();
+    let deps = deps!(app, notifications_on_event);
     let users: Vec<(String, String)> = (0..9).map(|_| user()).collect();
     let mut bodies: Vec<String> = users.iter().map(|(id, email)| delivered_body(&registered(id, email))).collect();
     bodies.insert(3, "{\"detail-type\": \"UserRegistered\", \"source\": \"bazaar.auth\", \"detail\": 42".into());
@@ -278,7 +278,7 @@ async fn leave_claim(app: &TestApp, event_id: &str, claimed_seconds_ago: i64) {
 #[tokio::test]
 async fn a_fresh_claim_defers_the_send_and_a_stale_one_is_taken_over() {
     let app = TestApp::spawn().await;
-    let deps = app.on_event();
+    let deps = deps!(app, notifications_on_event);
     let (id, email) = user();
     let event = registered(&id, &email);
     let event_id = event.metadata.event_id.to_string();

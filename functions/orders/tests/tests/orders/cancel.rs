@@ -8,7 +8,7 @@ use crate::support::*;
 
 async fn cancel(app: &TestApp, who: &Identity, id: &str) -> lambda_http::Response<lambda_http::Body> {
     let req = Req::new("POST", &format!("/orders/{id}/cancel")).identity(who).path_param("id", id).build();
-    orders_cancel::handler(&app.cancel(), req).await
+    orders_cancel::handler(&deps!(app, orders_cancel), req).await
 }
 
 #[tokio::test]

@@ -61,11 +61,11 @@ pub fn failed(order_id: &str, amount: Money) -> Envelope<PaymentFailed> {
 }
 
 async fn on_stock(app: &TestApp, bodies: &[String]) -> Vec<String> {
-    failed_ids(&orders_on_stock::handler(&app.on_stock(), sqs(bodies)).await.expect("handled"))
+    failed_ids(&orders_on_stock::handler(&deps!(app, orders_on_stock), sqs(bodies)).await.expect("handled"))
 }
 
 async fn on_payment(app: &TestApp, bodies: &[String]) -> Vec<String> {
-    failed_ids(&orders_on_payment::handler(&app.on_payment(), sqs(bodies)).await.expect("handled"))
+    failed_ids(&orders_on_payment::handler(&deps!(app, orders_on_payment), sqs(bodies)).await.expect("handled"))
 }
 
 /// Delivers a StockReserved for `order_id`.
@@ -109,7 +109,7 @@ async fn a_redelivered_product_batch_changes_nothing() {
     let id = uuid::Uuid::new_v4().to_string();
     let batch = vec![delivered(&Envelope::new(product_changed(&id, 100, "EUR", true, 1), "c"))];
     for _ in 0..2 {
-        let r = orders_on_product::handler(&app.on_product(), sqs(&batch)).await.expect("handled");
+        let r = orders_on_product::handler(&deps!(app, orders_on_product), sqs(&batch)).await.expect("handled");
         assert!(r.batch_item_failures.is_empty());
     }
     let p = app.store().product(&id).await.expect("read").expect("projected");
@@ -124,7 +124,7 @@ async fn a_poison_product_message_fails_alone() {
         ids.iter().map(|id| delivered(&Envelope::new(product_changed(id, 100, "EUR", true, 1), "c"))).collect();
     bodies.insert(4, "{\"detail-type\": \"ProductChanged\", \"source\": \"bazaar.catalog\", \"detail\": 42}".into());
 
-    let r = orders_on_product::handler(&app.on_product(), sqs(&bodies)).await.expect("handled");
+    let r = orders_on_product::handler(&deps!(app, orders_on_product), sqs(&bodies)).await.expect("handled");
 
     assert_eq!(failed_ids(&r), vec!["m4"]);
     for id in &ids {

@@ -114,7 +114,7 @@ async fn the_idempotency_key_header_is_required_and_bounded() {
     let ana = customer();
 
     let missing = Req::new("POST", "/orders").identity(&ana).json(&body).build();
-    assert_problem(&orders_place::handler(&app.place(), missing).await, 400);
+    assert_problem(&orders_place::handler(&deps!(app, orders_place), missing).await, 400);
     assert_problem(&app.post_order(&ana, &"k".repeat(101), &body).await, 400);
     assert_eq!(app.post_order(&ana, &"k".repeat(100), &body).await.status(), 201);
 }
@@ -123,7 +123,7 @@ async fn the_idempotency_key_header_is_required_and_bounded() {
 async fn malformed_or_non_json_bodies_and_anonymous_callers_are_refused() {
     let app = TestApp::spawn().await;
     let ana = customer();
-    let post = |req: Req| async { orders_place::handler(&app.place(), req.build()).await };
+    let post = |req: Req| async { orders_place::handler(&deps!(app, orders_place), req.build()).await };
 
     let bad_json = Req::new("POST", "/orders")
         .identity(&ana)

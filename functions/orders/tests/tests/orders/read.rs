@@ -8,7 +8,7 @@ use crate::support::*;
 
 async fn get(app: &TestApp, who: &Identity, id: &str) -> lambda_http::Response<lambda_http::Body> {
     let req = Req::new("GET", &format!("/orders/{id}")).identity(who).path_param("id", id).build();
-    orders_get::handler(&app.get(), req).await
+    orders_get::handler(&deps!(app, orders_get), req).await
 }
 
 async fn list(app: &TestApp, who: &Identity, query: &[(&str, &str)]) -> lambda_http::Response<lambda_http::Body> {
@@ -16,7 +16,7 @@ async fn list(app: &TestApp, who: &Identity, query: &[(&str, &str)]) -> lambda_h
     for (k, v) in query {
         req = req.query(k, v);
     }
-    orders_list::handler(&app.list(), req.build()).await
+    orders_list::handler(&deps!(app, orders_list), req.build()).await
 }
 
 fn ids(page: &Value) -> Vec<String> {
@@ -37,7 +37,7 @@ async fn an_order_is_visible_to_its_customer_and_admins_only() {
     assert_problem(&get(&app, &customer(), id).await, 404);
     assert_problem(&get(&app, &ana, "no-such-order").await, 404);
     let anonymous = Req::new("GET", &format!("/orders/{id}")).path_param("id", id).build();
-    assert_problem(&orders_get::handler(&app.get(), anonymous).await, 401);
+    assert_problem(&orders_get::handler(&deps!(app, orders_get), anonymous).await, 401);
 }
 
 #[tokio::test]

@@ -13,7 +13,8 @@ async fn the_payer_and_an_admin_read_a_payment_and_anyone_else_gets_404() {
     let app = TestApp::spawn().await;
     let payer = new_customer();
     let payment = app.pending_payment(&payer).await;
-    let r = payments_get::handler(&app.get(), get_payment(&payment.payment_id, Some(&customer(&payer)))).await;
+    let r = payments_get::handler(&deps!(app, payments_get), get_payment(&payment.payment_id, Some(&customer(&payer))))
+        .await;
     assert_eq!(r.status(), 200, "{}", text(&r));
     let body = body_json(&r);
     assert_eq!(body["id"], payment.payment_id);
@@ -24,16 +25,23 @@ async fn the_payer_and_an_admin_read_a_payment_and_anyone_else_gets_404() {
     assert!(body["created_at"].is_string() && body["updated_at"].is_string());
     assert!(body.get("payer").is_none() && body.get("provider_ref").is_none());
 
-    let r = payments_get::handler(&app.get(), get_payment(&payment.payment_id, Some(&admin()))).await;
+    let r = payments_get::handler(&deps!(app, payments_get), get_payment(&payment.payment_id, Some(&admin()))).await;
     assert_eq!(r.status(), 200);
-    let r = payments_get::handler(&app.get(), get_payment(&payment.payment_id, Some(&customer("someone-else")))).await;
+    let r = payments_get::handler(
+        &deps!(app, payments_get),
+        get_payment(&payment.payment_id, Some(&customer("someone-else"))),
+    )
+    .await;
     assert_problem(&r, 404);
-    let r =
-        payments_get::handler(&app.get(), get_payment("00000000-0000-4000-8000-000000000000", Some(&admin()))).await;
+    let r = payments_get::handler(
+        &deps!(app, payments_get),
+        get_payment("00000000-0000-4000-8000-000000000000", Some(&admin())),
+    )
+    .await;
     assert_problem(&r, 404);
-    let r = payments_get::handler(&app.get(), get_payment(&"x".repeat(3000), Some(&admin()))).await;
+    let r = payments_get::handler(&deps!(app, payments_get), get_payment(&"x".repeat(3000), Some(&admin()))).await;
     assert_problem(&r, 404);
-    let r = payments_get::handler(&app.get(), get_payment(&payment.payment_id, None)).await;
+    let r = payments_get::handler(&deps!(app, payments_get), get_payment(&payment.payment_id, None)).await;
     assert_problem(&r, 401);
 }
 
@@ -43,7 +51,7 @@ async fn completing_a_pending_payment_succeeds_once_with_its_event() {
     let payer = new_customer();
     let payment = app.pending_payment(&payer).await;
     let r = payments_complete::handler(
-        &app.complete(),
+        &deps!(app, payments_complete),
         post_action(&payment.payment_id, "complete", &customer(&payer), "corr-complete"),
     )
     .await;
@@ -58,9 +66,9 @@ async fn completing_a_pending_payment_succeeds_once_with_its_event() {
     for action in ["complete", "cancel"] {
         let req = post_action(&payment.payment_id, action, &customer(&payer), "c");
         let r = if action == "complete" {
-            payments_complete::handler(&app.complete(), req).await
+            payments_complete::handler(&deps!(app, payments_complete), req).await
         } else {
-            payments_cancel::handler(&app.cancel(), req).await
+            payments_cancel::handler(&deps!(app, payments_cancel), req).await
         };
         assert_problem(&r, 409);
     }
@@ -74,7 +82,7 @@ async fn cancelling_a_pending_payment_fails_it_as_cancelled_by_payer() {
     let payer = new_customer();
     let payment = app.pending_payment(&payer).await;
     let r = payments_cancel::handler(
-        &app.cancel(),
+        &deps!(app, payments_cancel),
         post_action(&payment.payment_id, "cancel", &customer(&payer), "corr-x"),
     )
     .await;
@@ -86,7 +94,7 @@ async fn cancelling_a_pending_payment_fails_it_as_cancelled_by_payer() {
     assert_eq!(events[0].data.reason, "cancelled_by_payer");
     assert_eq!(events[0].metadata.correlation_id, "corr-x");
     let r = payments_complete::handler(
-        &app.complete(),
+        &deps!(app, payments_complete),
         post_action(&payment.payment_id, "complete", &customer(&payer), "c"),
     )
     .await;
@@ -99,13 +107,20 @@ async fn another_customer_cannot_complete_or_cancel_and_nothing_changes() {
     let payment = app.pending_payment(&new_customer()).await;
     let before = app.snapshot().await;
     let intruder = customer("intruder");
-    let r =
-        payments_complete::handler(&app.complete(), post_action(&payment.payment_id, "complete", &intruder, "c")).await;
+    let r = payments_complete::handler(
+        &deps!(app, payments_complete),
+        post_action(&payment.payment_id, "complete", &intruder, "c"),
+    )
+    .await;
     assert_problem(&r, 404);
-    let r = payments_cancel::handler(&app.cancel(), post_action(&payment.payment_id, "cancel", &intruder, "c")).await;
+    let r = payments_cancel::handler(
+        &deps!(app, payments_cancel),
+        post_action(&payment.payment_id, "cancel", &intruder, "c"),
+    )
+    .await;
     assert_problem(&r, 404);
     let unknown = post_action("no-such-payment", "complete", &admin(), "c");
-    assert_problem(&payments_complete::handler(&app.complete(), unknown).await, 404);
+    assert_problem(&payments_complete::handler(&deps!(app, payments_complete), unknown).await, 404);
     assert_eq!(app.snapshot().await, before);
 }
 
@@ -115,18 +130,21 @@ async fn actions_without_an_identity_are_401() {
     let payment = app.pending_payment(&new_customer()).await;
     let path = format!("/payments/{}/complete", payment.payment_id);
     let req = request("POST", &path, "/payments/{id}/complete", Some(&payment.payment_id), None, &[], None);
-    assert_problem(&payments_complete::handler(&app.complete(), req).await, 401);
+    assert_problem(&payments_complete::handler(&deps!(app, payments_complete), req).await, 401);
     let path = format!("/payments/{}/cancel", payment.payment_id);
     let req = request("POST", &path, "/payments/{id}/cancel", Some(&payment.payment_id), None, &[], None);
-    assert_problem(&payments_cancel::handler(&app.cancel(), req).await, 401);
+    assert_problem(&payments_cancel::handler(&deps!(app, payments_cancel), req).await, 401);
 }
 
 #[tokio::test]
 async fn an_admin_may_complete_a_customers_payment() {
     let app = TestApp::spawn().await;
     let payment = app.pending_payment(&new_customer()).await;
-    let r =
-        payments_complete::handler(&app.complete(), post_action(&payment.payment_id, "complete", &admin(), "c")).await;
+    let r = payments_complete::handler(
+        &deps!(app, payments_complete),
+        post_action(&payment.payment_id, "complete", &admin(), "c"),
+    )
+    .await;
     assert_eq!(r.status(), 200, "{}", text(&r));
     assert_eq!(body_json(&r)["status"], "SUCCEEDED");
 }
@@ -158,7 +176,7 @@ async fn completing_after_the_payment_window_fails_the_payment_as_expired_with_4
     let payment = old_pending_payment(&payer, Duration::seconds(901));
     app.insert_payment(&payment).await;
     let r = payments_complete::handler(
-        &app.complete(),
+        &deps!(app, payments_complete),
         post_action(&payment.payment_id, "complete", &customer(&payer), "c"),
     )
     .await;
@@ -179,7 +197,7 @@ async fn a_payment_inside_its_window_still_completes() {
     let payment = old_pending_payment(&payer, Duration::seconds(880));
     app.insert_payment(&payment).await;
     let r = payments_complete::handler(
-        &app.complete(),
+        &deps!(app, payments_complete),
         post_action(&payment.payment_id, "complete", &customer(&payer), "c"),
     )
     .await;

@@ -61,7 +61,7 @@ async fn a_cancelled_order_with_a_pending_payment_fails_it_and_the_payer_cannot_
     assert_eq!(settled.len(), 1, "exactly one CancellationSettled");
     assert_eq!(settled[0].data.money, MoneyOutcome::NothingCharged);
     let r = payments_complete::handler(
-        &app.complete(),
+        &deps!(app, payments_complete),
         post_action(&payment.payment_id, "complete", &customer(&payment.payer), "c"),
     )
     .await;
@@ -114,7 +114,7 @@ async fn an_order_cancelled_because_its_payment_failed_only_hears_that_nothing_w
 #[tokio::test]
 async fn stock_reserved_and_the_cancellation_racing_never_leave_a_charge() {
     let app = TestApp::spawn_with(&simulated("1.0")).await;
-    let (on_stock, on_order) = (app.on_stock(), app.on_order());
+    let (on_stock, on_order) = (deps!(app, payments_on_stock), deps!(app, payments_on_order));
     let mut orders = Vec::new();
     for i in 0..12 {
         let reserved = reserved();

@@ -95,12 +95,12 @@ async fn completing_a_reservation_payment_by_hand_succeeds_with_its_subject() {
     assert!(app.outbox().await.is_empty());
 
     let payer = customer(&booking.customer_id);
-    let r = payments_get::handler(&app.get(), get_payment(&payment.payment_id, Some(&payer))).await;
+    let r = payments_get::handler(&deps!(app, payments_get), get_payment(&payment.payment_id, Some(&payer))).await;
     assert_eq!(r.status(), 200, "{}", text(&r));
     assert_eq!(body_json(&r)["subject"], json!({"kind": "reservation", "id": booking.reservation_id}));
 
     let r = payments_complete::handler(
-        &app.complete(),
+        &deps!(app, payments_complete),
         post_action(&payment.payment_id, "complete", &payer, "corr-res-complete"),
     )
     .await;
@@ -110,7 +110,9 @@ async fn completing_a_reservation_payment_by_hand_succeeds_with_its_subject() {
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].data.subject, Subject::reservation(booking.reservation_id.clone()));
     assert_eq!(events[0].metadata.correlation_id, "corr-res-complete");
-    let r = payments_get::handler(&app.get(), get_payment(&payment.payment_id, Some(&customer("stranger")))).await;
+    let r =
+        payments_get::handler(&deps!(app, payments_get), get_payment(&payment.payment_id, Some(&customer("stranger"))))
+            .await;
     assert_problem(&r, 404);
 }
 
@@ -135,7 +137,7 @@ async fn a_reservation_payment_is_payable_until_the_reservation_expires_not_the_
     };
     app.insert_payment(&payment).await;
     let r = payments_complete::handler(
-        &app.complete(),
+        &deps!(app, payments_complete),
         post_action(&payment.payment_id, "complete", &customer(&payer), "c"),
     )
     .await;
@@ -148,7 +150,7 @@ async fn the_payer_may_cancel_a_pending_reservation_payment() {
     let booking = requested(&app).await;
     let payment = payment_of(&app, &booking).await;
     let r = payments_cancel::handler(
-        &app.cancel(),
+        &deps!(app, payments_cancel),
         post_action(&payment.payment_id, "cancel", &customer(&booking.customer_id), "c"),
     )
     .await;
@@ -165,7 +167,8 @@ async fn a_webhook_settles_a_reservation_payment() {
     let booking = requested(&app).await;
     let payment = payment_of(&app, &booking).await;
     let body = json!({"event_id": "evt_res_1", "payment_id": payment.payment_id, "outcome": "succeeded"}).to_string();
-    let r = payments_webhook::handler(&app.webhook(), webhook_request(&body, Some(&signed(&body)))).await;
+    let r =
+        payments_webhook::handler(&deps!(app, payments_webhook), webhook_request(&body, Some(&signed(&body)))).await;
     assert_eq!(body_json(&r), json!({"status": "applied", "payment_status": "SUCCEEDED"}));
     let events = app.events::<PaymentSucceeded>().await;
     assert_eq!(events.len(), 1);
@@ -203,7 +206,7 @@ async fn cancelling_a_paid_reservation_with_a_refund_refunds_once_under_redelive
     assert_eq!(refund.data.provider_ref, refund_ref);
     assert_eq!(refund.metadata.correlation_id, cancelled.metadata.correlation_id);
 
-    let r = payments_get::handler(&app.get(), get_payment(&payment.payment_id, Some(&admin()))).await;
+    let r = payments_get::handler(&deps!(app, payments_get), get_payment(&payment.payment_id, Some(&admin()))).await;
     assert_eq!(
         (body_json(&r)["status"].clone(), body_json(&r)["refund_ref"].clone()),
         (json!("REFUNDED"), json!(refund_ref))
@@ -258,7 +261,7 @@ async fn cancelling_a_reservation_with_a_pending_payment_fails_it_as_cancelled_o
     assert_eq!(settled[0].data.money, MoneyOutcome::NothingCharged);
     // The payer can no longer pay it.
     let r = payments_complete::handler(
-        &app.complete(),
+        &deps!(app, payments_complete),
         post_action(&payment.payment_id, "complete", &customer(&booking.customer_id), "c"),
     )
     .await;

@@ -37,9 +37,10 @@ async fn settled_payments_are_published_to_the_bus() {
 
     let batch = stream_batch(&app).await;
     assert_eq!(batch.records.len(), 1);
-    let response = payments_publisher::handler(&app.publisher(), LambdaEvent::new(batch, Context::default()))
-        .await
-        .expect("handled");
+    let response =
+        payments_publisher::handler(&deps!(app, payments_publisher), LambdaEvent::new(batch, Context::default()))
+            .await
+            .expect("handled");
     assert!(response.batch_item_failures.is_empty());
     let out = sqs.receive_message().queue_url(&url).max_number_of_messages(10).send().await.expect("receive");
     let bodies: Vec<serde_json::Value> =

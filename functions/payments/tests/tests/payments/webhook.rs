@@ -21,7 +21,7 @@ fn notice(payment_id: &str, outcome: &str) -> String {
 }
 
 async fn post(app: &TestApp, body: &str, signature: Option<&str>) -> lambda_http::Response<lambda_http::Body> {
-    payments_webhook::handler(&app.webhook(), webhook_request(body, signature)).await
+    payments_webhook::handler(&deps!(app, payments_webhook), webhook_request(body, signature)).await
 }
 
 #[tokio::test]

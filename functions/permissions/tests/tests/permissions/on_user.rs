@@ -51,7 +51,7 @@ async fn a_poison_message_fails_alone() {
     let messages =
         [("ok", good), ("junk", "{not json".to_owned()), ("wrong", wrong_type)].map(|(id, b)| (id.to_owned(), b));
     let event: LambdaEvent<SqsEvent> = LambdaEvent::new(batch(messages), Context::default());
-    let r = permissions_on_user::handler(&app.on_user(), event).await.expect("handled");
+    let r = permissions_on_user::handler(&deps!(app, permissions_on_user), event).await.expect("handled");
     let mut failed = failed_ids(&r);
     failed.sort();
     assert_eq!(failed, vec!["junk", "wrong"]);

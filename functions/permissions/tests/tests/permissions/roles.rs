@@ -192,6 +192,6 @@ async fn the_publisher_sends_the_outbox_to_the_bus() {
     assert!(outbox.iter().all(|i| i.source == "bazaar.permissions" && i.detail_type == "RoleChanged"));
     let stream = bazaar_testkit::events::stream_of(&outbox);
     let event = lambda_runtime::LambdaEvent::new(stream, lambda_runtime::Context::default());
-    let r = permissions_publisher::handler(&app.publisher(), event).await.expect("handled");
+    let r = permissions_publisher::handler(&deps!(app, permissions_publisher), event).await.expect("handled");
     assert!(r.batch_item_failures.is_empty(), "{:?}", r.batch_item_failures);
 }

@@ -49,7 +49,7 @@ async fn booking_locks_the_slots_and_emits_reservation_requested() {
 async fn a_hundred_concurrent_bookings_of_one_slot_give_exactly_one_reservation() {
     let app = TestApp::spawn().await;
     let resource = app.resource(&owner()).await;
-    let deps = app.create();
+    let deps = deps!(app, reservations_create);
     let (start, end) = (at(tomorrow(), 9), at(tomorrow(), 10));
     let body = booking(&resource, start, end);
     let customers: Vec<_> = (0..100).map(|_| customer()).collect();
@@ -70,7 +70,7 @@ async fn a_hundred_concurrent_bookings_of_one_slot_give_exactly_one_reservation(
 async fn of_overlapping_ranges_booked_at_once_only_non_overlapping_ones_win() {
     let app = TestApp::spawn().await;
     let resource = app.resource(&owner()).await;
-    let deps = app.create();
+    let deps = deps!(app, reservations_create);
     let day = tomorrow();
     let ranges = [(10, 12), (11, 13), (9, 11)];
     let attempts: Vec<(u32, u32)> = (0..10).flat_map(|_| ranges).collect();
@@ -172,9 +172,9 @@ async fn a_booking_needs_an_identity_a_key_and_a_well_formed_body() {
     let resource = app.resource(&owner()).await;
     let body = booking(&resource, at(tomorrow(), 10), at(tomorrow(), 11));
     let anonymous = Req::new("POST", "/reservations").header("idempotency-key", "k").json(&body).build();
-    assert_problem(&reservations_create::handler(&app.create(), anonymous).await, 401);
+    assert_problem(&reservations_create::handler(&deps!(app, reservations_create), anonymous).await, 401);
     let keyless = Req::new("POST", "/reservations").identity(&customer()).json(&body).build();
-    assert_problem(&reservations_create::handler(&app.create(), keyless).await, 400);
+    assert_problem(&reservations_create::handler(&deps!(app, reservations_create), keyless).await, 400);
     let mut extra = body.clone();
     extra["capacity"] = json!(2);
     assert_problem(&app.post_reservation(&customer(), "k", &extra).await, 400);

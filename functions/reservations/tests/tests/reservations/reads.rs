@@ -9,7 +9,7 @@ use crate::support::*;
 
 async fn get(app: &TestApp, who: &Identity, id: &str) -> Response<Body> {
     let req = Req::new("GET", &format!("/reservations/{id}")).identity(who).path_param("id", id).build();
-    reservations_get::handler(&app.get(), req).await
+    reservations_get::handler(&deps!(app, reservations_get), req).await
 }
 
 async fn list(app: &TestApp, who: &Identity, query: &[(&str, &str)]) -> Response<Body> {
@@ -17,7 +17,7 @@ async fn list(app: &TestApp, who: &Identity, query: &[(&str, &str)]) -> Response
     for (k, v) in query {
         req = req.query(k, v);
     }
-    reservations_list::handler(&app.list(), req.build()).await
+    reservations_list::handler(&deps!(app, reservations_list), req.build()).await
 }
 
 fn ids(page: &Value) -> Vec<String> {

@@ -7,7 +7,7 @@ use crate::support::*;
 
 async fn get(app: &TestApp, id: &str) -> lambda_http::Response<lambda_http::Body> {
     let req = Req::new("GET", &format!("/resources/{id}")).path_param("id", id).build();
-    reservations_resources_get::handler(&app.resources_get(), req).await
+    reservations_resources_get::handler(&deps!(app, reservations_resources_get), req).await
 }
 
 async fn list(app: &TestApp, query: &[(&str, &str)]) -> lambda_http::Response<lambda_http::Body> {
@@ -15,7 +15,7 @@ async fn list(app: &TestApp, query: &[(&str, &str)]) -> lambda_http::Response<la
     for (k, v) in query {
         req = req.query(k, v);
     }
-    reservations_resources_list::handler(&app.resources_list(), req.build()).await
+    reservations_resources_list::handler(&deps!(app, reservations_resources_list), req.build()).await
 }
 
 #[tokio::test]
@@ -47,7 +47,10 @@ async fn a_customer_cannot_create_a_resource() {
     assert_problem(&app.create_resource(&customer(), &room()).await, 403);
     assert_problem(&app.create_resource(&customer(), &json!({ "nonsense": true })).await, 403);
     let anonymous = Req::new("POST", "/resources").json(&room()).build();
-    assert_problem(&reservations_resources_create::handler(&app.resources_create(), anonymous).await, 401);
+    assert_problem(
+        &reservations_resources_create::handler(&deps!(app, reservations_resources_create), anonymous).await,
+        401,
+    );
 }
 
 #[tokio::test]
@@ -159,8 +162,14 @@ async fn availability_needs_a_valid_date_and_a_known_resource() {
     let req = |date: &str, id: &str| {
         Req::new("GET", &format!("/resources/{id}/availability")).path_param("id", id).query("date", date).build()
     };
-    assert_problem(&reservations_availability::handler(&app.availability_deps(), req("2030-02-30", &id)).await, 400);
-    assert_problem(&reservations_availability::handler(&app.availability_deps(), req("2030-01-01", "nope")).await, 404);
+    assert_problem(
+        &reservations_availability::handler(&deps!(app, reservations_availability), req("2030-02-30", &id)).await,
+        400,
+    );
+    assert_problem(
+        &reservations_availability::handler(&deps!(app, reservations_availability), req("2030-01-01", "nope")).await,
+        404,
+    );
     let slots = app.availability(&id, tomorrow()).await;
     assert!((23..=25).contains(&slots.len()), "a whole day of hourly slots: {}", slots.len());
     assert_eq!(slots[0]["local_start"], "00:00");

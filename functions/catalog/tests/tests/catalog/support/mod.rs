@@ -12,8 +12,8 @@ use bazaar_events::orders::{CancelReason, OrderCancelled, OrderLine, OrderPaid, 
 use bazaar_events::payments::PaymentFailed;
 use bazaar_events::{Envelope, Event, Money};
 use bazaar_runtime::Identity;
-use bazaar_runtime::config::Env;
 pub use bazaar_testkit::apigw::{Req, assert_problem, body_json, text};
+pub use bazaar_testkit::deps;
 pub use bazaar_testkit::events::{batch, batch_of, delivered, failed_ids};
 use bazaar_testkit::{Moto, template_path, unique_stage};
 use catalog_core::CatalogStore;
@@ -47,40 +47,10 @@ impl TestApp {
         TestApp { config, stack, table, bus, endpoint: moto.endpoint.clone() }
     }
 
-    /// A function's environment exactly as the template gives it.
-    pub fn env(&self, function: &str) -> Env {
-        let f = self.stack.function(function).unwrap_or_else(|| panic!("{function} in template.yaml"));
-        Env::from_map(devstack::env::function_env(&self.stack, f, &self.endpoint))
-    }
-
     pub fn store(&self) -> CatalogStore {
         CatalogStore::new(aws_sdk_dynamodb::Client::new(&self.config), &self.table)
     }
 
-    pub fn list(&self) -> catalog_products_list::Deps {
-        catalog_products_list::Deps::new(&self.config, &self.env("CatalogProductsListFunction")).expect("deps")
-    }
-    pub fn get(&self) -> catalog_products_get::Deps {
-        catalog_products_get::Deps::new(&self.config, &self.env("CatalogProductsGetFunction")).expect("deps")
-    }
-    pub fn create(&self) -> catalog_products_create::Deps {
-        catalog_products_create::Deps::new(&self.config, &self.env("CatalogProductsCreateFunction")).expect("deps")
-    }
-    pub fn update(&self) -> catalog_products_update::Deps {
-        catalog_products_update::Deps::new(&self.config, &self.env("CatalogProductsUpdateFunction")).expect("deps")
-    }
-    pub fn delete(&self) -> catalog_products_delete::Deps {
-        catalog_products_delete::Deps::new(&self.config, &self.env("CatalogProductsDeleteFunction")).expect("deps")
-    }
-    pub fn stock(&self) -> catalog_stock_put::Deps {
-        catalog_stock_put::Deps::new(&self.config, &self.env("CatalogStockPutFunction")).expect("deps")
-    }
-    pub fn on_order(&self) -> catalog_on_order::Deps {
-        catalog_on_order::Deps::new(&self.config, &self.env("CatalogOnOrderFunction")).expect("deps")
-    }
-    pub fn holds_expire(&self) -> catalog_holds_expire::Deps {
-        catalog_holds_expire::Deps::new(&self.config, &self.env("CatalogHoldsExpireFunction")).expect("deps")
-    }
     /// Creates a product through the handler as an admin; returns its JSON.
     pub async fn product(&self, name: &str, category: &str, amount_minor: i64, stock: u32) -> Value {
         self.product_of(&admin(), name, category, amount_minor, stock).await
@@ -97,7 +67,11 @@ impl TestApp {
     ) -> Value {
         let body = json!({ "name": name, "category": category,
                            "price": { "amount_minor": amount_minor, "currency": "EUR" }, "stock": stock });
-        let r = catalog_products_create::handler(&self.create(), post("/products", &body, Some(creator))).await;
+        let r = catalog_products_create::handler(
+            &deps!(self, catalog_products_create),
+            post("/products", &body, Some(creator)),
+        )
+        .await;
         assert_eq!(r.status(), 201, "{}", text(&r));
         body_json(&r)
     }
@@ -124,7 +98,7 @@ impl TestApp {
     /// Runs one SQS batch through catalog-on-order; returns the failed message ids.
     pub async fn deliver(&self, batch: &SqsEvent) -> Vec<String> {
         let event = LambdaEvent::new(batch.clone(), Context::default());
-        failed_ids(&catalog_on_order::handler(&self.on_order(), event).await.expect("handled"))
+        failed_ids(&catalog_on_order::handler(&deps!(self, catalog_on_order), event).await.expect("handled"))
     }
 }
 

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 
 use aws_lambda_events::sqs::SqsEvent;
 use bazaar_runtime::Identity;
-use bazaar_runtime::config::Env;
 pub use bazaar_testkit::apigw::{Req, body_json, problem as assert_problem, text};
+pub use bazaar_testkit::deps;
 pub use bazaar_testkit::events::{batch_of as batch, delivered as delivered_body, failed_ids};
 use bazaar_testkit::{Moto, template_path, unique_stage};
 use devstack::model::Stack;
@@ -40,35 +40,6 @@ impl TestApp {
         TestApp { config, stack, moto_endpoint: moto.endpoint.clone(), table }
     }
 
-    /// The environment template.yaml gives function `logical_id`.
-    pub fn env(&self, logical_id: &str) -> Env {
-        let f = self.stack.function(logical_id).unwrap_or_else(|| panic!("{logical_id} in template.yaml"));
-        Env::from_map(devstack::env::function_env(&self.stack, f, &self.moto_endpoint))
-    }
-
-    pub fn on_event(&self) -> notifications_on_event::Deps {
-        notifications_on_event::Deps::new(&self.config, &self.env("NotificationsOnEventFunction")).expect("deps")
-    }
-    pub fn templates_get(&self) -> notifications_templates_get::Deps {
-        notifications_templates_get::Deps::new(&self.config, &self.env("NotificationsTemplatesGetFunction"))
-            .expect("deps")
-    }
-    pub fn templates_put(&self) -> notifications_templates_put::Deps {
-        notifications_templates_put::Deps::new(&self.config, &self.env("NotificationsTemplatesPutFunction"))
-            .expect("deps")
-    }
-    pub fn preferences_get(&self) -> notifications_preferences_get::Deps {
-        notifications_preferences_get::Deps::new(&self.config, &self.env("NotificationsPreferencesGetFunction"))
-            .expect("deps")
-    }
-    pub fn preferences_put(&self) -> notifications_preferences_put::Deps {
-        notifications_preferences_put::Deps::new(&self.config, &self.env("NotificationsPreferencesPutFunction"))
-            .expect("deps")
-    }
-    pub fn list(&self) -> notifications_list::Deps {
-        notifications_list::Deps::new(&self.config, &self.env("NotificationsListFunction")).expect("deps")
-    }
-
     /// Runs a batch through notifications-on-event; the ids of the failed messages.
     pub async fn deliver(&self, deps: &notifications_on_event::Deps, batch: &SqsEvent) -> Vec<String> {
         let event = LambdaEvent::new(batch.clone(), Context::default());
@@ -78,7 +49,7 @@ impl TestApp {
     /// Sets `user`'s preferences through the API.
     pub async fn set_preferences(&self, user: &Identity, body: Value) {
         let req = request("PUT", "/notifications/preferences", None, Some(&body.to_string()), Some(user));
-        let r = notifications_preferences_put::handler(&self.preferences_put(), req).await;
+        let r = notifications_preferences_put::handler(&deps!(self, notifications_preferences_put), req).await;
         assert_eq!(r.status(), 200, "{}", text(&r));
     }
 

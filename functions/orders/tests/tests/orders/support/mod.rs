@@ -8,8 +8,8 @@
 use bazaar_events::catalog::ProductChanged;
 use bazaar_events::{Envelope, Event, Money};
 use bazaar_runtime::Identity;
-use bazaar_runtime::config::Env;
 pub use bazaar_testkit::apigw::{Req, assert_problem, body_json, text};
+pub use bazaar_testkit::deps;
 pub use bazaar_testkit::events::{delivered, failed_ids, lambda_batch_of as sqs};
 use bazaar_testkit::{Moto, template_path, unique_stage};
 use devstack::model::Stack;
@@ -42,33 +42,6 @@ impl TestApp {
         TestApp { config, stack, endpoint: moto.endpoint.clone(), table, bus }
     }
 
-    /// The environment the template gives function `logical_id`.
-    pub fn env(&self, logical_id: &str) -> Env {
-        let f = self.stack.function(logical_id).unwrap_or_else(|| panic!("{logical_id} in template.yaml"));
-        Env::from_map(devstack::env::function_env(&self.stack, f, &self.endpoint))
-    }
-
-    pub fn place(&self) -> orders_place::Deps {
-        orders_place::Deps::new(&self.config, &self.env("OrdersPlaceFunction")).expect("deps")
-    }
-    pub fn list(&self) -> orders_list::Deps {
-        orders_list::Deps::new(&self.config, &self.env("OrdersListFunction")).expect("deps")
-    }
-    pub fn get(&self) -> orders_get::Deps {
-        orders_get::Deps::new(&self.config, &self.env("OrdersGetFunction")).expect("deps")
-    }
-    pub fn cancel(&self) -> orders_cancel::Deps {
-        orders_cancel::Deps::new(&self.config, &self.env("OrdersCancelFunction")).expect("deps")
-    }
-    pub fn on_product(&self) -> orders_on_product::Deps {
-        orders_on_product::Deps::new(&self.config, &self.env("OrdersOnProductFunction")).expect("deps")
-    }
-    pub fn on_stock(&self) -> orders_on_stock::Deps {
-        orders_on_stock::Deps::new(&self.config, &self.env("OrdersOnStockFunction")).expect("deps")
-    }
-    pub fn on_payment(&self) -> orders_on_payment::Deps {
-        orders_on_payment::Deps::new(&self.config, &self.env("OrdersOnPaymentFunction")).expect("deps")
-    }
     pub fn store(&self) -> OrdersStore {
         OrdersStore::new(aws_sdk_dynamodb::Client::new(&self.config), &self.table)
     }
@@ -77,7 +50,7 @@ impl TestApp {
     /// into the projection) and asserts none failed.
     pub async fn project(&self, events: &[ProductChanged]) {
         let bodies: Vec<String> = events.iter().map(|e| delivered(&Envelope::new(e.clone(), "seed"))).collect();
-        let r = orders_on_product::handler(&self.on_product(), sqs(&bodies)).await.expect("handled");
+        let r = orders_on_product::handler(&deps!(self, orders_on_product), sqs(&bodies)).await.expect("handled");
         assert!(r.batch_item_failures.is_empty(), "projection failed: {:?}", failed_ids(&r));
     }
 
@@ -91,7 +64,7 @@ impl TestApp {
     /// `POST /orders` with `key` and `body` as `identity`.
     pub async fn post_order(&self, identity: &Identity, key: &str, body: &Value) -> Response<Body> {
         let req = Req::new("POST", "/orders").identity(identity).header("idempotency-key", key).json(body).build();
-        orders_place::handler(&self.place(), req).await
+        orders_place::handler(&deps!(self, orders_place), req).await
     }
 
     /// Places a one-line order as `identity` and returns its JSON.

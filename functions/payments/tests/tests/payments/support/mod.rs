@@ -14,8 +14,8 @@ use bazaar_events::payments::Subject;
 use bazaar_events::reservations::{Booking, ReservationCancelReason, ReservationCancelled, ReservationRequested};
 use bazaar_events::{Envelope, Event, Money};
 use bazaar_runtime::Identity;
-use bazaar_runtime::config::Env;
 pub use bazaar_testkit::apigw::{Req, assert_problem, body_json, text};
+pub use bazaar_testkit::deps;
 use bazaar_testkit::events::batch;
 pub use bazaar_testkit::events::delivered;
 use bazaar_testkit::{Moto, template_path, unique_stage};
@@ -78,44 +78,6 @@ impl TestApp {
             .expect("put parameter");
     }
 
-    /// A function's environment as the template gives it.
-    pub fn env(&self, logical_id: &str) -> Env {
-        let function = self.stack.function(logical_id).unwrap_or_else(|| panic!("{logical_id} in the template"));
-        Env::from_map(devstack::env::function_env(&self.stack, function, &self.endpoint))
-    }
-
-    pub fn on_stock(&self) -> payments_on_stock::Deps {
-        payments_on_stock::Deps::new(&self.config, &self.env("PaymentsOnStockFunction")).expect("on-stock deps")
-    }
-    /// payments-on-reservation's environment is on-stock's (same table and provider
-    /// settings) until the template declares the function itself.
-    pub fn on_reservation(&self) -> payments_on_reservation::Deps {
-        let id = if self.stack.function("PaymentsOnReservationFunction").is_some() {
-            "PaymentsOnReservationFunction"
-        } else {
-            "PaymentsOnStockFunction"
-        };
-        payments_on_reservation::Deps::new(&self.config, &self.env(id)).expect("on-reservation deps")
-    }
-    pub fn on_order(&self) -> payments_on_order::Deps {
-        payments_on_order::Deps::new(&self.config, &self.env("PaymentsOnOrderFunction")).expect("on-order deps")
-    }
-    pub fn get(&self) -> payments_get::Deps {
-        payments_get::Deps::new(&self.config, &self.env("PaymentsGetFunction")).expect("get deps")
-    }
-    pub fn complete(&self) -> payments_complete::Deps {
-        payments_complete::Deps::new(&self.config, &self.env("PaymentsCompleteFunction")).expect("complete deps")
-    }
-    pub fn cancel(&self) -> payments_cancel::Deps {
-        payments_cancel::Deps::new(&self.config, &self.env("PaymentsCancelFunction")).expect("cancel deps")
-    }
-    pub fn webhook(&self) -> payments_webhook::Deps {
-        payments_webhook::Deps::new(&self.config, &self.env("PaymentsWebhookFunction")).expect("webhook deps")
-    }
-    pub fn publisher(&self) -> payments_publisher::Deps {
-        payments_publisher::Deps::new(&self.config, &self.env("PaymentsPublisherFunction")).expect("publisher deps")
-    }
-
     pub fn store(&self) -> PaymentsStore {
         PaymentsStore::new(aws_sdk_dynamodb::Client::new(&self.config), &self.table)
     }
@@ -126,21 +88,24 @@ impl TestApp {
 
     /// Runs `payments-on-stock` on one batch.
     pub async fn deliver(&self, event: SqsEvent) -> SqsBatchResponse {
-        payments_on_stock::handler(&self.on_stock(), LambdaEvent::new(event, Context::default()))
+        payments_on_stock::handler(&deps!(self, payments_on_stock), LambdaEvent::new(event, Context::default()))
             .await
             .expect("handled")
     }
 
     /// Runs `payments-on-reservation` on one batch.
     pub async fn deliver_reservation(&self, event: SqsEvent) -> SqsBatchResponse {
-        payments_on_reservation::handler(&self.on_reservation(), LambdaEvent::new(event, Context::default()))
-            .await
-            .expect("handled")
+        payments_on_reservation::handler(
+            &deps!(self, payments_on_reservation),
+            LambdaEvent::new(event, Context::default()),
+        )
+        .await
+        .expect("handled")
     }
 
     /// Runs `payments-on-order` on one batch.
     pub async fn deliver_order(&self, event: SqsEvent) -> SqsBatchResponse {
-        payments_on_order::handler(&self.on_order(), LambdaEvent::new(event, Context::default()))
+        payments_on_order::handler(&deps!(self, payments_on_order), LambdaEvent::new(event, Context::default()))
             .await
             .expect("handled")
     }

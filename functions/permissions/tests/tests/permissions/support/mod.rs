@@ -9,14 +9,13 @@
 
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
 
 use bazaar_events::auth::UserRegistered;
 use bazaar_events::permissions::{RoleChanged, UserRolesChanged};
 use bazaar_events::{Envelope, Event};
 use bazaar_runtime::Identity;
-use bazaar_runtime::config::Env;
 pub use bazaar_testkit::apigw::{Req, assert_problem, body_json, text};
+pub use bazaar_testkit::deps;
 pub use bazaar_testkit::events::{delivered, failed_ids, lambda_batch_of as sqs};
 use bazaar_testkit::{Moto, template_path, unique_stage};
 use devstack::model::{KeyAttr, Stack, Table};
@@ -67,50 +66,6 @@ impl TestApp {
         TestApp { config, stack, endpoint: moto.endpoint.clone(), table: table.name, bus }
     }
 
-    /// The environment of function `logical_id`: the template's, or (while the template
-    /// does not declare it yet) the variables the permissions functions read.
-    pub fn env(&self, logical_id: &str) -> Env {
-        match self.stack.function(logical_id) {
-            Some(f) => Env::from_map(devstack::env::function_env(&self.stack, f, &self.endpoint)),
-            None => Env::from_map(BTreeMap::from([
-                ("PERMISSIONS_TABLE".to_owned(), self.table.clone()),
-                ("EVENT_BUS_NAME".to_owned(), self.bus.clone()),
-            ])),
-        }
-    }
-
-    fn deps(&self, logical_id: &str) -> permissions_core::TableDeps {
-        permissions_core::TableDeps::new(&self.config, &self.env(logical_id)).expect("deps")
-    }
-
-    pub fn roles_list(&self) -> permissions_roles_list::Deps {
-        self.deps("PermissionsRolesListFunction")
-    }
-    pub fn roles_create(&self) -> permissions_roles_create::Deps {
-        self.deps("PermissionsRolesCreateFunction")
-    }
-    pub fn roles_update(&self) -> permissions_roles_update::Deps {
-        self.deps("PermissionsRolesUpdateFunction")
-    }
-    pub fn roles_delete(&self) -> permissions_roles_delete::Deps {
-        self.deps("PermissionsRolesDeleteFunction")
-    }
-    pub fn user_roles_get(&self) -> permissions_user_roles_get::Deps {
-        self.deps("PermissionsUserRolesGetFunction")
-    }
-    pub fn user_roles_put(&self) -> permissions_user_roles_put::Deps {
-        self.deps("PermissionsUserRolesPutFunction")
-    }
-    pub fn user_roles_delete(&self) -> permissions_user_roles_delete::Deps {
-        self.deps("PermissionsUserRolesDeleteFunction")
-    }
-    pub fn on_user(&self) -> permissions_on_user::Deps {
-        self.deps("PermissionsOnUserFunction")
-    }
-    pub fn publisher(&self) -> permissions_publisher::Deps {
-        permissions_publisher::Deps::new(&self.config, &self.env("PermissionsPublisherFunction")).expect("deps")
-    }
-
     pub fn store(&self) -> PermissionsStore {
         PermissionsStore::new(aws_sdk_dynamodb::Client::new(&self.config), &self.table)
     }
@@ -118,12 +73,16 @@ impl TestApp {
     // ── requests ──
 
     pub async fn list_roles(&self, who: Option<&Identity>) -> Response<Body> {
-        permissions_roles_list::handler(&self.roles_list(), Req::new("GET", "/roles").identity(who).build()).await
+        permissions_roles_list::handler(
+            &deps!(self, permissions_roles_list),
+            Req::new("GET", "/roles").identity(who).build(),
+        )
+        .await
     }
 
     pub async fn create_role(&self, who: Option<&Identity>, body: &Value) -> Response<Body> {
         let req = Req::new("POST", "/roles").identity(who).json(body).build();
-        permissions_roles_create::handler(&self.roles_create(), req).await
+        permissions_roles_create::handler(&deps!(self, permissions_roles_create), req).await
     }
 
     pub async fn update_role(&self, who: Option<&Identity>, name: &str, body: &Value) -> Response<Body> {
@@ -133,13 +92,13 @@ impl TestApp {
             .identity(who)
             .json(body)
             .build();
-        permissions_roles_update::handler(&self.roles_update(), req).await
+        permissions_roles_update::handler(&deps!(self, permissions_roles_update), req).await
     }
 
     pub async fn delete_role(&self, who: Option<&Identity>, name: &str) -> Response<Body> {
         let req =
             Req::new("DELETE", &format!("/roles/{name}")).route("/roles/{name}").path_param("name", name).identity(who);
-        permissions_roles_delete::handler(&self.roles_delete(), req.build()).await
+        permissions_roles_delete::handler(&deps!(self, permissions_roles_delete), req.build()).await
     }
 
     pub async fn user_roles(&self, who: Option<&Identity>, user: &str) -> Response<Body> {
@@ -147,7 +106,7 @@ impl TestApp {
             .route("/users/{id}/roles")
             .path_param("id", user)
             .identity(who);
-        permissions_user_roles_get::handler(&self.user_roles_get(), req.build()).await
+        permissions_user_roles_get::handler(&deps!(self, permissions_user_roles_get), req.build()).await
     }
 
     fn user_role_req(method: &str, who: Option<&Identity>, user: &str, role: &str) -> lambda_http::Request {
@@ -161,12 +120,12 @@ impl TestApp {
 
     pub async fn grant(&self, who: Option<&Identity>, user: &str, role: &str) -> Response<Body> {
         let req = Self::user_role_req("PUT", who, user, role);
-        permissions_user_roles_put::handler(&self.user_roles_put(), req).await
+        permissions_user_roles_put::handler(&deps!(self, permissions_user_roles_put), req).await
     }
 
     pub async fn revoke(&self, who: Option<&Identity>, user: &str, role: &str) -> Response<Body> {
         let req = Self::user_role_req("DELETE", who, user, role);
-        permissions_user_roles_delete::handler(&self.user_roles_delete(), req).await
+        permissions_user_roles_delete::handler(&deps!(self, permissions_user_roles_delete), req).await
     }
 
     // ── events ──
@@ -174,7 +133,7 @@ impl TestApp {
     /// Delivers `UserRegistered` envelopes to permissions-on-user; returns the failed ids.
     pub async fn deliver(&self, events: &[Envelope<UserRegistered>]) -> Vec<String> {
         let bodies: Vec<String> = events.iter().map(delivered).collect();
-        let r = permissions_on_user::handler(&self.on_user(), sqs(&bodies)).await.expect("handled");
+        let r = permissions_on_user::handler(&deps!(self, permissions_on_user), sqs(&bodies)).await.expect("handled");
         failed_ids(&r)
     }
 

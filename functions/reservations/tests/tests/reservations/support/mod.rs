@@ -6,13 +6,12 @@
 
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
 
 use bazaar_events::payments::{PaymentFailed, PaymentSucceeded, Subject};
 use bazaar_events::{Envelope, Event, Money};
 use bazaar_runtime::Identity;
-use bazaar_runtime::config::Env;
 pub use bazaar_testkit::apigw::{Req, assert_problem, body_json, text};
+pub use bazaar_testkit::deps;
 pub use bazaar_testkit::events::{delivered, failed_ids, lambda_batch_of as sqs};
 use bazaar_testkit::{Moto, template_path, unique_stage};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
@@ -87,68 +86,6 @@ impl TestApp {
         TestApp { config, stack, endpoint: moto.endpoint.clone(), table, bus }
     }
 
-    /// The environment of function `logical_id`: the template's when it declares it, else
-    /// what the template is to give it.
-    pub fn env(&self, logical_id: &str) -> Env {
-        match self.stack.function(logical_id) {
-            Some(f) => Env::from_map(devstack::env::function_env(&self.stack, f, &self.endpoint)),
-            None => Env::from_map(BTreeMap::from(
-                [
-                    ("RESERVATIONS_TABLE", self.table.as_str()),
-                    ("EVENT_BUS_NAME", self.bus.as_str()),
-                    ("CURSOR_SECRET_PARAMETER", "/bazaar/unused/cursor-secret"),
-                    ("RESERVATION_HOLD_SECONDS", "900"),
-                    ("MAX_SLOTS_PER_RESERVATION", "8"),
-                    ("REFUND_CUTOFF_HOURS", "24"),
-                ]
-                .map(|(k, v)| (k.to_owned(), v.to_owned())),
-            )),
-        }
-    }
-
-    pub fn resources_create(&self) -> reservations_resources_create::Deps {
-        reservations_resources_create::Deps::new(&self.config, &self.env("ReservationsResourcesCreateFunction"))
-            .expect("deps")
-    }
-    pub fn resources_list(&self) -> reservations_resources_list::Deps {
-        reservations_resources_list::Deps::new(&self.config, &self.env("ReservationsResourcesListFunction"))
-            .expect("deps")
-    }
-    pub fn resources_get(&self) -> reservations_resources_get::Deps {
-        reservations_resources_get::Deps::new(&self.config, &self.env("ReservationsResourcesGetFunction"))
-            .expect("deps")
-    }
-    pub fn resources_update(&self) -> reservations_resources_update::Deps {
-        reservations_resources_update::Deps::new(&self.config, &self.env("ReservationsResourcesUpdateFunction"))
-            .expect("deps")
-    }
-    pub fn availability_deps(&self) -> reservations_availability::Deps {
-        reservations_availability::Deps::new(&self.config, &self.env("ReservationsAvailabilityFunction")).expect("deps")
-    }
-    pub fn create(&self) -> reservations_create::Deps {
-        reservations_create::Deps::new(&self.config, &self.env("ReservationsCreateFunction")).expect("deps")
-    }
-    pub fn list(&self) -> reservations_list::Deps {
-        reservations_list::Deps::new(&self.config, &self.env("ReservationsListFunction")).expect("deps")
-    }
-    pub fn get(&self) -> reservations_get::Deps {
-        reservations_get::Deps::new(&self.config, &self.env("ReservationsGetFunction")).expect("deps")
-    }
-    pub fn cancel(&self) -> reservations_cancel::Deps {
-        reservations_cancel::Deps::new(&self.config, &self.env("ReservationsCancelFunction")).expect("deps")
-    }
-    pub fn check_in(&self) -> reservations_check_in::Deps {
-        reservations_check_in::Deps::new(&self.config, &self.env("ReservationsCheckInFunction")).expect("deps")
-    }
-    pub fn payment_deps(&self) -> reservations_on_payment::Deps {
-        reservations_on_payment::Deps::new(&self.config, &self.env("ReservationsOnPaymentFunction")).expect("deps")
-    }
-    pub fn expire(&self) -> reservations_expire::Deps {
-        reservations_expire::Deps::new(&self.config, &self.env("ReservationsExpireFunction")).expect("deps")
-    }
-    pub fn remind(&self) -> reservations_remind::Deps {
-        reservations_remind::Deps::new(&self.config, &self.env("ReservationsRemindFunction")).expect("deps")
-    }
     pub fn store(&self) -> ReservationsStore {
         ReservationsStore::new(aws_sdk_dynamodb::Client::new(&self.config), &self.table)
     }
@@ -157,7 +94,7 @@ impl TestApp {
 
     pub async fn create_resource(&self, who: &Identity, body: &Value) -> Response<Body> {
         let req = Req::new("POST", "/resources").identity(who).json(body).build();
-        reservations_resources_create::handler(&self.resources_create(), req).await
+        reservations_resources_create::handler(&deps!(self, reservations_resources_create), req).await
     }
 
     /// A new resource of `owner` (open around the clock every day, 60-minute slots at
@@ -174,7 +111,7 @@ impl TestApp {
 
     pub async fn update_resource(&self, who: &Identity, id: &str, patch: &Value) -> Response<Body> {
         let req = Req::new("PATCH", &format!("/resources/{id}")).identity(who).path_param("id", id).json(patch).build();
-        reservations_resources_update::handler(&self.resources_update(), req).await
+        reservations_resources_update::handler(&deps!(self, reservations_resources_update), req).await
     }
 
     /// `GET /resources/{id}/availability?date=` (anonymous): the slots' JSON.
@@ -183,7 +120,7 @@ impl TestApp {
             .path_param("id", id)
             .query("date", &date.to_string())
             .build();
-        let r = reservations_availability::handler(&self.availability_deps(), req).await;
+        let r = reservations_availability::handler(&deps!(self, reservations_availability), req).await;
         assert_eq!(r.status(), 200, "{}", text(&r));
         body_json(&r)["slots"].as_array().expect("slots").clone()
     }
@@ -205,7 +142,7 @@ impl TestApp {
 
     /// `POST /reservations` as `who` with `key`.
     pub async fn post_reservation(&self, who: &Identity, key: &str, body: &Value) -> Response<Body> {
-        self.post_reservation_with(&self.create(), who, key, body).await
+        self.post_reservation_with(&deps!(self, reservations_create), who, key, body).await
     }
 
     pub async fn post_reservation_with(
@@ -242,14 +179,14 @@ impl TestApp {
     }
 
     pub async fn cancel_as(&self, who: &Identity, id: &str, clock: Clock) -> Response<Body> {
-        let mut deps = self.cancel();
+        let mut deps = deps!(self, reservations_cancel);
         deps.clock = clock;
         let req = Req::new("POST", &format!("/reservations/{id}/cancel")).identity(who).path_param("id", id).build();
         reservations_cancel::handler(&deps, req).await
     }
 
     pub async fn check_in_as(&self, who: &Identity, id: &str, clock: Clock) -> Response<Body> {
-        let mut deps = self.check_in();
+        let mut deps = deps!(self, reservations_check_in);
         deps.clock = clock;
         let req = Req::new("POST", &format!("/reservations/{id}/check-in")).identity(who).path_param("id", id).build();
         reservations_check_in::handler(&deps, req).await
@@ -257,7 +194,11 @@ impl TestApp {
 
     /// Delivers `bodies` to reservations-on-payment; returns the failed message ids.
     pub async fn on_payment(&self, bodies: &[String]) -> Vec<String> {
-        failed_ids(&reservations_on_payment::handler(&self.payment_deps(), sqs(bodies)).await.expect("handled"))
+        failed_ids(
+            &reservations_on_payment::handler(&deps!(self, reservations_on_payment), sqs(bodies))
+                .await
+                .expect("handled"),
+        )
     }
 
     /// Delivers a PaymentSucceeded for reservation `id` and asserts it was handled.
@@ -267,7 +208,7 @@ impl TestApp {
     }
 
     pub async fn run_expire(&self, now: DateTime<Utc>) -> u64 {
-        let mut deps = self.expire();
+        let mut deps = deps!(self, reservations_expire);
         deps.clock = Clock::Fixed(now);
         let event = lambda_runtime::LambdaEvent::new(json!({}), lambda_runtime::Context::default());
         let out = reservations_expire::handler(&deps, event).await.expect("expire ran");
@@ -275,7 +216,7 @@ impl TestApp {
     }
 
     pub async fn run_remind(&self, now: DateTime<Utc>) -> u64 {
-        let mut deps = self.remind();
+        let mut deps = deps!(self, reservations_remind);
         deps.clock = Clock::Fixed(now);
         let event = lambda_runtime::LambdaEvent::new(json!({}), lambda_runtime::Context::default());
         let out = reservations_remind::handler(&deps, event).await.expect("remind ran");
