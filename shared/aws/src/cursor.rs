@@ -69,6 +69,26 @@ impl CursorKey {
 /// without a redeploy and an unreachable parameter store fails one request with 503, not
 /// the cold start. Cursors sealed with the previous secret are then refused with a 400,
 /// as a tampered one would be: the client starts its listing again.
+/// A listing's page size when `?limit=` is absent, and the most a page may hold.
+pub const DEFAULT_LIMIT: i32 = 20;
+pub const MAX_LIMIT: i32 = 100;
+
+/// What a listing function depends on: its service's store, and the secret that signs the
+/// opaque `next_cursor` (`CURSOR_SECRET_PARAMETER`). Its crate's `Deps` is
+/// `Listing<TheStore>`.
+#[cfg(feature = "ssm")]
+pub struct Listing<S> {
+    pub store: S,
+    pub cursors: CursorSecret,
+}
+
+#[cfg(feature = "ssm")]
+impl<S: crate::table::Store> Listing<S> {
+    pub fn new(config: &aws_types::SdkConfig, env: &bazaar_runtime::config::Env) -> anyhow::Result<Listing<S>> {
+        Ok(Listing { store: S::from_env(config, env)?, cursors: CursorSecret::from_env(config, env)? })
+    }
+}
+
 #[cfg(feature = "ssm")]
 pub struct CursorSecret(crate::ssm::CachedParameter<CursorKey>);
 

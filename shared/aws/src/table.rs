@@ -205,6 +205,11 @@ impl Cancelled {
     }
 }
 
+/// A service's store: built from a deployed function's environment (every [`store!`](crate::store!)).
+pub trait Store: Sized {
+    fn from_env(config: &aws_types::SdkConfig, env: &Env) -> Result<Self, ConfigError>;
+}
+
 /// What [`store!`](crate::store!) expands to names, from the calling crate.
 #[doc(hidden)]
 pub mod __private {
@@ -244,6 +249,15 @@ macro_rules! store {
                 env: &$crate::table::__private::Env,
             ) -> Result<Self, $crate::table::__private::ConfigError> {
                 Ok($name { table: $crate::table::Table::from_env(config, env, $var)? })
+            }
+        }
+
+        impl $crate::table::Store for $name {
+            fn from_env(
+                config: &$crate::table::__private::SdkConfig,
+                env: &$crate::table::__private::Env,
+            ) -> Result<Self, $crate::table::__private::ConfigError> {
+                $name::from_env(config, env)
             }
         }
         $($crate::store!(@$extra $name);)*

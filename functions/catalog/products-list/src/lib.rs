@@ -1,8 +1,7 @@
 //! `GET /products` (public): active products in a stable order, `?limit=`, `?cursor=`, `?category=`.
 
-use bazaar_aws::cursor::CursorSecret;
+use bazaar_aws::cursor::{DEFAULT_LIMIT, MAX_LIMIT};
 use bazaar_runtime::Problem;
-use bazaar_runtime::config::Env;
 use bazaar_runtime::http::{self, json, respond};
 use catalog_core::CatalogStore;
 use catalog_core::flows::{self, ListQuery};
@@ -10,20 +9,8 @@ use catalog_core::model::MAX_CATEGORY_CHARS;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
-pub const DEFAULT_LIMIT: i32 = 20;
-pub const MAX_LIMIT: i32 = 100;
-
-pub struct Deps {
-    pub store: CatalogStore,
-    /// Signs the opaque `next_cursor` (the SSM parameter `CURSOR_SECRET_PARAMETER`).
-    pub cursor: CursorSecret,
-}
-
-impl Deps {
-    pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Deps> {
-        Ok(Deps { store: CatalogStore::from_env(config, env)?, cursor: CursorSecret::from_env(config, env)? })
-    }
-}
+/// The store and the cursor secret.
+pub type Deps = bazaar_aws::cursor::Listing<CatalogStore>;
 
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     respond(req, |req, _cx| async move {
@@ -39,7 +26,7 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
             category,
             cursor: http::query_param(&req, "cursor"),
         };
-        let page = flows::list(&deps.store, &*deps.cursor.key().await?, query).await?;
+        let page = flows::list(&deps.store, &*deps.cursors.key().await?, query).await?;
         json(StatusCode::OK, &page)
     })
     .await

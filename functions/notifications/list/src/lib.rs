@@ -1,32 +1,16 @@
 //! `GET /notifications`: the caller's delivery log, newest first, `?limit=` (1..=100,
 //! default 20) and an opaque `?cursor=`.
 
-use bazaar_aws::cursor::CursorSecret;
+use bazaar_aws::cursor::{DEFAULT_LIMIT, MAX_LIMIT};
 use bazaar_runtime::Problem;
-use bazaar_runtime::config::Env;
 use bazaar_runtime::http::{json, limit_param, query_param, respond};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use notifications_core::store::key_belongs_to;
 use notifications_core::{DeliveryPage, NotificationsStore};
 
-pub struct Deps {
-    pub store: NotificationsStore,
-    pub cursors: CursorSecret,
-}
-
-impl Deps {
-    pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Deps> {
-        Ok(Deps {
-            store: notifications_core::NotificationsStore::from_env(config, env)?,
-            cursors: CursorSecret::from_env(config, env)?,
-        })
-    }
-}
-
-/// Page size when `?limit=` is absent, and the most a page may hold.
-pub const DEFAULT_LIMIT: i32 = 20;
-pub const MAX_LIMIT: i32 = 100;
+/// The store and the cursor secret.
+pub type Deps = bazaar_aws::cursor::Listing<NotificationsStore>;
 
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     respond(req, |req, cx| async move {

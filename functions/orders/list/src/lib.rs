@@ -1,8 +1,7 @@
 //! `GET /orders`: the caller's orders, newest first (`?limit=`, `?cursor=`); with
 //! `orders:read_all`, `?all=true` lists every order.
 
-use bazaar_aws::cursor::CursorSecret;
-use bazaar_runtime::config::Env;
+use bazaar_aws::cursor::{DEFAULT_LIMIT, MAX_LIMIT};
 use bazaar_runtime::http::{self, json, respond};
 use bazaar_runtime::{Identity, Problem};
 use lambda_http::http::StatusCode;
@@ -10,19 +9,8 @@ use lambda_http::{Body, Request, Response};
 use orders_core::store::Scope;
 use orders_core::{OrdersStore, flows};
 
-pub const DEFAULT_LIMIT: i32 = 20;
-pub const MAX_LIMIT: i32 = 100;
-
-pub struct Deps {
-    pub store: OrdersStore,
-    pub cursors: CursorSecret,
-}
-
-impl Deps {
-    pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Deps> {
-        Ok(Deps { store: OrdersStore::from_env(config, env)?, cursors: CursorSecret::from_env(config, env)? })
-    }
-}
+/// The store and the cursor secret.
+pub type Deps = bazaar_aws::cursor::Listing<OrdersStore>;
 
 /// `?all=`: absent or `false` → the caller's orders; `true` → every order (403 without
 /// `orders:read_all`); anything else → 400.

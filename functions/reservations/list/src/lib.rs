@@ -2,27 +2,15 @@
 //! bookings of the caller's resources; `?scope=all` (`reservations:read_all`) by `?date=`
 //! and/or `?resource=`. `?limit=`, `?cursor=` (signed).
 
-use bazaar_aws::cursor::CursorSecret;
-use bazaar_runtime::config::Env;
+use bazaar_aws::cursor::{DEFAULT_LIMIT, MAX_LIMIT};
 use bazaar_runtime::http::{self, json, respond};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use reservations_core::ReservationsStore;
 use reservations_core::flows::reservations::{ListQuery, list_reservations, listing};
 
-pub const DEFAULT_LIMIT: i32 = 20;
-pub const MAX_LIMIT: i32 = 100;
-
-pub struct Deps {
-    pub store: ReservationsStore,
-    pub cursors: CursorSecret,
-}
-
-impl Deps {
-    pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Deps> {
-        Ok(Deps { store: ReservationsStore::from_env(config, env)?, cursors: CursorSecret::from_env(config, env)? })
-    }
-}
+/// The store and the cursor secret.
+pub type Deps = bazaar_aws::cursor::Listing<ReservationsStore>;
 
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     respond(req, |req, cx| async move {

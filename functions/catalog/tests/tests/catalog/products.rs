@@ -278,7 +278,7 @@ async fn listing_is_a_503_not_a_500_while_the_cursor_secret_cannot_be_read_and_r
     app.product("P", "c", 100, 1).await;
     let parameter = format!("/bazaar/missing-{}/cursor-secret", uuid::Uuid::new_v4().simple());
     let deps = catalog_products_list::Deps {
-        cursor: bazaar_aws::cursor::CursorSecret::new(aws_sdk_ssm::Client::new(&app.config), &parameter),
+        cursors: bazaar_aws::cursor::CursorSecret::new(aws_sdk_ssm::Client::new(&app.config), &parameter),
         ..deps!(app, catalog_products_list)
     };
     let r = catalog_products_list::handler(&deps, list_products(&[])).await;

@@ -9,7 +9,6 @@
 
 #![allow(dead_code)]
 
-
 use bazaar_events::auth::UserRegistered;
 use bazaar_events::permissions::{RoleChanged, UserRolesChanged};
 use bazaar_events::{Envelope, Event};

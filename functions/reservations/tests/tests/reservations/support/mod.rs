@@ -6,7 +6,6 @@
 
 #![allow(dead_code)]
 
-
 use bazaar_events::payments::{PaymentFailed, PaymentSucceeded, Subject};
 use bazaar_events::{Envelope, Event, Money};
 use bazaar_runtime::Identity;
