@@ -19,4 +19,4 @@ pub use error::ReservationsError;
 pub use machine::{Trigger, next_status};
 pub use model::{Reservation, ReservationStatus, ReservationView};
 pub use resource::Resource;
-pub use store::{ReservationsStore, TableDeps};
+pub use store::{ReservationsStore, SweepDeps, TableDeps};

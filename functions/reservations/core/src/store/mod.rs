@@ -351,3 +351,19 @@ impl TableDeps {
         Ok(TableDeps { store: ReservationsStore::from_env(config, env)?, clock: Clock::System })
     }
 }
+
+/// What a scheduled sweep depends on (reservations-expire, reservations-remind): the table,
+/// the time, and how many reservations one run handles at most (`MAX_PER_RUN`, default
+/// 500; the next run takes the rest). Their crates re-export it as their `Deps`.
+pub struct SweepDeps {
+    pub store: ReservationsStore,
+    pub clock: Clock,
+    pub max_per_run: usize,
+}
+
+impl SweepDeps {
+    pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<SweepDeps> {
+        let max_per_run = env.parsed_or("MAX_PER_RUN", 500)?;
+        Ok(SweepDeps { store: ReservationsStore::from_env(config, env)?, clock: Clock::System, max_per_run })
+    }
+}
