@@ -38,11 +38,11 @@ pub const WRITE: &str = "catalog:write";
 /// Change or delete any product.
 pub const WRITE_ALL: &str = "catalog:write_all";
 
-/// 403 unless the caller may change some product (`catalog:write` or `catalog:write_all`);
+/// The caller, or 403 unless they may change some product (`catalog:write` or `catalog:write_all`);
 /// which products is [`may_change`]'s question.
-pub fn require_writer(identity: &Identity) -> Result<(), CatalogError> {
+pub fn writer(identity: Identity) -> Result<Identity, CatalogError> {
     if identity.has_permission(WRITE_ALL) || identity.has_permission(WRITE) {
-        Ok(())
+        Ok(identity)
     } else {
         Err(CatalogError::Forbidden)
     }
@@ -219,8 +219,8 @@ mod tests {
         let legacy = product("");
         assert!(matches!(may_change(&identity("", &[WRITE]), &legacy), Err(CatalogError::NotOwner)));
         assert!(may_change(&identity("admin", &[WRITE_ALL]), &legacy).is_ok());
-        assert!(require_writer(&identity("x", &[WRITE_ALL])).is_ok());
-        assert!(matches!(require_writer(&identity("x", &["orders:read_all"])), Err(CatalogError::Forbidden)));
+        assert!(writer(identity("x", &[WRITE_ALL])).is_ok());
+        assert!(matches!(writer(identity("x", &["orders:read_all"])), Err(CatalogError::Forbidden)));
     }
 
     #[test]

@@ -9,8 +9,7 @@ pub use catalog_core::TableDeps as Deps;
 
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     respond(req, |req, cx| async move {
-        let identity = cx.identity(&req)?;
-        flows::require_writer(&identity)?;
+        let identity = flows::writer(cx.identity(&req)?)?;
         let id = http::path_param(&req, "id")?;
         flows::delete(&deps.store, &id, &identity, cx.correlation_id.as_str()).await?;
         no_content()

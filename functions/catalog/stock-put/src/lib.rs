@@ -10,8 +10,7 @@ pub use catalog_core::TableDeps as Deps;
 
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     respond(req, |req, cx| async move {
-        let identity = cx.identity(&req)?;
-        flows::require_writer(&identity)?;
+        let identity = flows::writer(cx.identity(&req)?)?;
         let id = http::path_param(&req, "id")?;
         let body = http::json_body(&req)?;
         json(StatusCode::OK, &flows::set_stock(&deps.store, &id, body, &identity).await?)
