@@ -83,10 +83,15 @@ impl Moto {
     }
 }
 
-/// SDK configuration for a local endpoint, with fixed test credentials and region.
+/// SDK configuration for a local endpoint, with fixed test credentials and region. Connects
+/// may take up to 30 s (the SDK's default is 3.1 s): a test that sends hundreds of requests
+/// at once overflows moto_server's listen backlog on two busy cores, and the kernel retries
+/// a dropped connect after 1, 3, 7 s.
 pub async fn sdk_config(endpoint: &str) -> aws_types::SdkConfig {
+    let timeouts = aws_config::timeout::TimeoutConfig::builder().connect_timeout(Duration::from_secs(30)).build();
     aws_config::defaults(aws_config::BehaviorVersion::latest())
         .http_client(bazaar_runtime::http_client())
+        .timeout_config(timeouts)
         .endpoint_url(endpoint)
         .region(aws_types::region::Region::new("us-east-1"))
         .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(
