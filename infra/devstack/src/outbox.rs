@@ -1,5 +1,6 @@
 //! What the functions "sent": the email (SES) and SMS (SNS) moto recorded, read from its
-//! `GET /moto-api/data.json` and shaped for people and tests. Served by the gateway at
+//! `GET /moto-api/data.json?services=ses,sns` (infra/moto/server.py serializes only those
+//! two; a plain moto_server ignores the query and sends everything) and shaped for people and tests. Served by the gateway at
 //! `GET /_local/outbox` and printed by `devstack outbox`.
 //!
 //! moto 5.2.5 keeps, in data.json:
@@ -36,7 +37,7 @@ pub struct Sms {
 
 /// Fetches moto's data.json from `moto_endpoint` (e.g. `http://127.0.0.1:4566`) and shapes it.
 pub async fn fetch(client: &reqwest::Client, moto_endpoint: &str) -> anyhow::Result<Outbox> {
-    let url = format!("{}/moto-api/data.json", moto_endpoint.trim_end_matches('/'));
+    let url = format!("{}/moto-api/data.json?services=ses,sns", moto_endpoint.trim_end_matches('/'));
     let data: Value = client
         .get(&url)
         .send()

@@ -1,6 +1,7 @@
 //! End to end through the whole local cloud: `devstack up` (moto_server, cargo lambda
 //! watch, the gateway, the pollers) on free ports, then real HTTP calls, the README's curl
-//! examples, `cargo lambda invoke` with every sample event, and the outbox reaching the bus.
+//! examples, every sample event through the watch (`cargo lambda invoke` for one per service),
+//! and the outbox reaching the bus.
 
 use std::io::{BufRead, BufReader, Write as _};
 use std::path::Path;
@@ -9,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bazaar_testkit::{free_port, venv_tool, workspace_root};
+use futures::StreamExt as _;
 use serde_json::{Value, json};
 
 struct Devstack {
@@ -149,7 +151,7 @@ fn the_whole_auth_flow_runs_through_the_local_cloud() {
     the_functions_metrics_add_up(&stack);
     readme_examples_work_as_written(&stack);
     step("metrics and README examples");
-    every_sample_event_invokes(&stack);
+    rt.block_on(every_sample_event_invokes(&stack));
     step("every sample event");
     rt.block_on(the_api_is_described_and_holds_under_the_fuzzer(&stack));
     step("openapi, docs and fuzz");
@@ -390,52 +392,66 @@ fn the_functions_metrics_add_up(stack: &Devstack) {
     assert!(totals.keys().any(|(n, labels)| n == "OrdersPaid" && labels.contains(&stage)), "{totals:?}");
 }
 
-/// `cargo lambda invoke` with every file of events/: every payload deserializes, and
-/// only the authorizer's deliberately bad tokens (its "Unauthorized") and the report
-/// rebuild's deliberately bad request end in an error.
-fn every_sample_event_invokes(stack: &Devstack) {
+/// Every file of events/ through cargo lambda watch and the real Lambda runtime: every
+/// payload deserializes, and only the authorizer's deliberately bad tokens (its
+/// "Unauthorized") and the report rebuild's deliberately bad request end in an error. The
+/// samples are POSTed to the watch's invoke endpoint, as `cargo lambda invoke` does (some 175
+/// process starts cost a minute of CPU); one per service goes through `cargo lambda invoke`
+/// itself, the README's way.
+async fn every_sample_event_invokes(stack: &Devstack) {
     let root = workspace_root();
-    let cargo_lambda = venv_tool("cargo-lambda");
-    let functions: Vec<(String, std::path::PathBuf)> = std::fs::read_dir(root.join("events"))
-        .expect("events/")
-        .flatten()
-        .flat_map(|service| {
-            let prefix = service.file_name().to_string_lossy().into_owned();
-            let dirs = std::fs::read_dir(service.path()).expect("service").flatten().filter(|e| e.path().is_dir());
-            dirs.map(move |dir| (format!("{prefix}-{}", dir.file_name().to_string_lossy()), dir.path()))
-        })
-        .collect();
-    // A few functions at a time (each one's samples in turn): a `cargo lambda invoke` is a
-    // process start and a round trip, and there are some 175 samples.
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    std::thread::scope(|scope| {
-        for _ in 0..4 {
-            scope.spawn(|| {
-                while let Some((function, dir)) = functions.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
-                {
-                    for file in std::fs::read_dir(dir).expect("dir").flatten() {
-                        check_sample_invocation(&cargo_lambda, function, &file.path(), stack.lambda_port);
-                    }
-                }
-            });
+    let mut samples: Vec<(String, std::path::PathBuf)> = Vec::new();
+    for service in std::fs::read_dir(root.join("events")).expect("events/").flatten() {
+        let prefix = service.file_name().to_string_lossy().into_owned();
+        for dir in std::fs::read_dir(service.path()).expect("service").flatten().filter(|e| e.path().is_dir()) {
+            let function = format!("{prefix}-{}", dir.file_name().to_string_lossy());
+            for file in std::fs::read_dir(dir.path()).expect("dir").flatten() {
+                samples.push((function.clone(), file.path()));
+            }
         }
-    });
+    }
+    samples.sort();
+    assert!(samples.len() > 100, "the sample events were not found: {}", samples.len());
+    let http = reqwest::Client::new();
+    let port = stack.lambda_port;
+    // A few at a time: each function's first invocation starts its process.
+    futures::stream::iter(&samples)
+        .for_each_concurrent(4, |(function, file)| {
+            let http = &http;
+            async move {
+                let url = format!("http://127.0.0.1:{port}/2015-03-31/functions/{function}/invocations");
+                let body = std::fs::read_to_string(file).expect("sample");
+                let answer = http.post(url).body(body).send().await.expect("the watch answers");
+                let ok = answer.status() == reqwest::StatusCode::OK;
+                let text = answer.text().await.expect("answer body");
+                check_sample_invocation(function, file, ok, &text);
+            }
+        })
+        .await;
+
+    let cargo_lambda = venv_tool("cargo-lambda");
+    let mut services = std::collections::BTreeSet::new();
+    for (function, file) in
+        samples.iter().filter(|(f, _)| services.insert(f.split('-').next().unwrap_or_default().to_owned()))
+    {
+        let out = invoke(&cargo_lambda, function, file, port);
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        check_sample_invocation(function, file, out.status.success(), &text);
+    }
+    assert!(services.len() >= 8, "{services:?}");
 }
 
-/// One sample through the real Lambda runtime: it deserializes, and only the authorizer's
-/// deliberately bad tokens (its "Unauthorized") and the report rebuild's deliberately bad
-/// request end in an error.
-fn check_sample_invocation(cargo_lambda: &Path, function: &str, file: &Path, port: u16) {
-    let out = invoke(cargo_lambda, function, file, port);
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+/// One sample's answer: it deserialized, and only the authorizer's deliberately bad tokens
+/// (its "Unauthorized") and the report rebuild's deliberately bad request end in an error.
+fn check_sample_invocation(function: &str, file: &Path, ok: bool, text: &str) {
     let name = file.display().to_string();
     assert!(!text.contains("failed to deserialize"), "{name}: {text}");
     if function == "auth-authorizer" {
         assert!(text.contains("Unauthorized"), "{name}: {text}");
     } else if function == "reports-rebuild" && name.ends_with("bad-payload.json") {
-        assert!(!out.status.success() && text.contains("invalid rebuild request"), "{name}: {text}");
+        assert!(!ok && text.contains("invalid rebuild request"), "{name}: {text}");
     } else {
-        assert!(out.status.success(), "{name}: {text}");
+        assert!(ok, "{name}: {text}");
     }
 }
 

@@ -1,6 +1,7 @@
 //! The moto launcher (`infra/moto/server.py`) makes DynamoDB transactions atomic: a
 //! cancelled transaction leaves no stream record behind, and stream readers keep seeing the
-//! writes that follow it. (Plain moto 5.2.5 fails both: see the launcher's docstring.)
+//! writes that follow it. (Plain moto 5.2.5 fails both: see the launcher's docstring.) Its
+//! `data.json?services=` serializes only the services asked for.
 
 use aws_sdk_dynamodb::types::AttributeValue::{N, S};
 use aws_sdk_dynamodb::types::{
@@ -86,4 +87,35 @@ async fn a_cancelled_transaction_leaves_no_stream_record_and_later_writes_stay_v
         })
         .collect();
     assert_eq!(keys, ["stock", "later"]);
+}
+
+#[tokio::test]
+async fn data_json_of_named_services_holds_what_was_sent_and_nothing_else() {
+    let moto = Moto::shared();
+    let config = moto.sdk_config().await;
+    let ses = aws_sdk_sesv2::Client::new(&config);
+    let (from, to) = ("launcher@bazaar.test", format!("{}@bazaar.test", uuid::Uuid::new_v4().simple()));
+    ses.create_email_identity().email_identity(from).send().await.expect("identity");
+    let text = |data: &str| aws_sdk_sesv2::types::Content::builder().data(data).build().expect("content");
+    let message = aws_sdk_sesv2::types::Message::builder()
+        .subject(text("hello"))
+        .body(aws_sdk_sesv2::types::Body::builder().text(text("launcher")).build())
+        .build();
+    ses.send_email()
+        .from_email_address(from)
+        .destination(aws_sdk_sesv2::types::Destination::builder().to_addresses(&to).build())
+        .content(aws_sdk_sesv2::types::EmailContent::builder().simple(message).build())
+        .send()
+        .await
+        .expect("send");
+
+    let sent = bazaar_testkit::moto_state(&moto.endpoint).await;
+    let services: Vec<&String> = sent.as_object().expect("an object").keys().collect();
+    assert!(services.iter().all(|s| *s == "ses" || *s == "sns"), "{services:?}");
+    let emails = sent.pointer("/ses/Message").and_then(serde_json::Value::as_array).expect("ses.Message");
+    assert!(emails.iter().any(|m| m.to_string().contains(&to)), "{emails:?}");
+
+    let everything: serde_json::Value =
+        reqwest::get(format!("{}/moto-api/data.json", moto.endpoint)).await.expect("GET").json().await.expect("JSON");
+    assert!(everything.get("dynamodb").is_some() && everything.get("sqs").is_some(), "without services: all of moto");
 }

@@ -55,7 +55,7 @@ impl Moto {
         let python = venv_tool("python");
         let server = workspace_root().join("infra/moto/server.py");
         let script = format!(
-            "\"{}\" \"{}\" -H 127.0.0.1 -p {port} >/dev/null 2>&1 & pid=$!; read _; kill $pid",
+            "\"{}\" \"{}\" --quiet -H 127.0.0.1 -p {port} >/dev/null 2>&1 & pid=$!; read _; kill $pid",
             python.display(),
             server.display()
         );
@@ -121,11 +121,11 @@ pub fn template_path() -> PathBuf {
     workspace_root().join("template.yaml")
 }
 
-/// Everything moto has recorded (its `/moto-api/data.json`: sent emails, SMS, ...). moto
-/// answers a 500 now and then when another test writes while it serializes its state, so a
-/// failed read is retried.
+/// What moto has recorded of SES and SNS (its `/moto-api/data.json?services=ses,sns`: sent
+/// emails, SMS, ...). moto answers a 500 now and then when another test writes while it
+/// serializes its state, so a failed read is retried.
 pub async fn moto_state(endpoint: &str) -> serde_json::Value {
-    let url = format!("{endpoint}/moto-api/data.json");
+    let url = format!("{endpoint}/moto-api/data.json?services=ses,sns");
     let mut last_error = String::new();
     for _ in 0..20 {
         match reqwest::get(&url).await {
