@@ -131,7 +131,8 @@ struct UpArgs {
     #[arg(long = "parameter", value_name = "KEY=VALUE", value_parser = parse_parameter)]
     parameters: Vec<(String, String)>,
     /// Run the functions as built, without rebuilding and restarting them when a file
-    /// changes (`cargo lambda watch --ignore-changes`); the end-to-end test uses it.
+    /// changes (`cargo lambda watch --ignore-changes`, run from the state folder, so the
+    /// functions start faster); the end-to-end test uses it.
     #[arg(long)]
     no_reload: bool,
     #[command(flatten)]
