@@ -218,4 +218,57 @@ impl Stack {
     pub fn table(&self, logical_id: &str) -> Option<&Table> {
         self.tables.iter().find(|t| t.logical_id == logical_id)
     }
+
+    /// The part of the stack one service's functions use (binaries named `<service>-…`):
+    /// the tables, queues and topics their environment names, the queues and streams they
+    /// consume, with their dead-letter queues, the rules that feed those queues, and every
+    /// bus. A service's tests provision only this: the whole template is some 130
+    /// resources, most of them another service's.
+    pub fn of_service(&self, service: &str) -> Stack {
+        let prefix = format!("{service}-");
+        let functions: Vec<Function> =
+            self.functions.iter().filter(|f| f.binary.starts_with(&prefix)).cloned().collect();
+        let named = |name: &str| functions.iter().any(|f| f.environment.values().any(|v| v.contains(name)));
+        let mut tables: Vec<String> =
+            self.tables.iter().filter(|t| named(&t.name)).map(|t| t.logical_id.clone()).collect();
+        let mut queues: Vec<String> =
+            self.queues.iter().filter(|q| named(&q.name)).map(|q| q.logical_id.clone()).collect();
+        for function in &functions {
+            queues.extend(function.sqs_sources.iter().map(|s| s.queue_logical_id.clone()));
+            for source in &function.stream_sources {
+                tables.push(source.table_logical_id.clone());
+                queues.extend(source.on_failure_queue_logical_id.clone());
+            }
+        }
+        let rules: Vec<Rule> = self
+            .rules
+            .iter()
+            .filter_map(|rule| {
+                let targets: Vec<RuleTarget> =
+                    rule.targets.iter().filter(|t| queues.contains(&t.queue_logical_id)).cloned().collect();
+                (!targets.is_empty()).then(|| Rule { targets, ..rule.clone() })
+            })
+            .collect();
+        queues.extend(rules.iter().flat_map(|r| &r.targets).filter_map(|t| t.dlq_logical_id.clone()));
+        let dlqs: Vec<String> = self
+            .queues
+            .iter()
+            .filter(|q| queues.contains(&q.logical_id))
+            .filter_map(|q| q.redrive.as_ref().map(|r| r.dlq_logical_id.clone()))
+            .collect();
+        queues.extend(dlqs);
+        Stack {
+            parameters: self.parameters.clone(),
+            tables: self.tables.iter().filter(|t| tables.contains(&t.logical_id)).cloned().collect(),
+            queues: self.queues.iter().filter(|q| queues.contains(&q.logical_id)).cloned().collect(),
+            buses: self.buses.clone(),
+            archives: self.archives.clone(),
+            rules,
+            topics: self.topics.iter().filter(|t| named(&t.name)).cloned().collect(),
+            email_identities: self.email_identities.clone(),
+            functions,
+            http_api: self.http_api.clone(),
+            deploy_only: Vec::new(),
+        }
+    }
 }

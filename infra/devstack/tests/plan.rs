@@ -165,3 +165,35 @@ Resources:
         other => panic!("expected Unsupported, got {other:?}"),
     }
 }
+
+#[test]
+fn a_service_part_is_what_its_functions_use() {
+    let stack = real(&[]);
+    let part = stack.of_service("orders");
+    let ids = |v: Vec<&String>| v.into_iter().cloned().collect::<Vec<_>>();
+    let tables = ids(part.tables.iter().map(|t| &t.logical_id).collect());
+    assert!(tables.contains(&"OrdersTable".to_owned()), "{tables:?}");
+    assert!(!tables.contains(&"CatalogTable".to_owned()) && !tables.contains(&"AuthTable".to_owned()), "{tables:?}");
+    assert!(part.functions.iter().all(|f| f.binary.starts_with("orders-")) && part.functions.len() >= 5);
+    let queues = ids(part.queues.iter().map(|q| &q.logical_id).collect());
+    for queue in ["OrdersOnProductQueue", "OrdersOnProductDLQ", "OrdersOnStockQueue", "OrdersOnPaymentDLQ"] {
+        assert!(queues.contains(&queue.to_owned()), "{queue} missing: {queues:?}");
+    }
+    assert!(!queues.contains(&"CatalogOnOrderQueue".to_owned()), "{queues:?}");
+    // Every consumed queue, every dead-letter queue of a kept queue and every rule target is there.
+    for function in &part.functions {
+        for source in &function.sqs_sources {
+            assert!(queues.contains(&source.queue_logical_id), "{}", source.queue_logical_id);
+        }
+    }
+    for queue in &part.queues {
+        if let Some(redrive) = &queue.redrive {
+            assert!(queues.contains(&redrive.dlq_logical_id), "{} without its DLQ", queue.logical_id);
+        }
+    }
+    assert!(!part.rules.is_empty());
+    for target in part.rules.iter().flat_map(|r| &r.targets) {
+        assert!(queues.contains(&target.queue_logical_id), "{}", target.queue_logical_id);
+    }
+    assert!(part.queues.len() < stack.queues.len() / 2, "{} of {}", part.queues.len(), stack.queues.len());
+}

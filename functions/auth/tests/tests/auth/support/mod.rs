@@ -62,7 +62,7 @@ impl TestApp {
         let opts = devstack::template::PlanOptions { overrides, moto_endpoint: moto.endpoint.clone() };
         let stack = devstack::template::plan(&template_path(), &opts).expect("template plans");
         let config = moto.sdk_config().await;
-        devstack::provision::provision(&stack, &config).await.expect("provisioned");
+        devstack::provision::provision(&stack.of_service("auth"), &config).await.expect("provisioned");
         let table = stack.table("AuthTable").expect("auth table").name.clone();
         let bus = stack.buses.first().expect("a bus").name.clone();
         let app = TestApp { config, stack, table, bus, signing_parameter, public_parameter, limits };

@@ -32,7 +32,7 @@ impl TestApp {
         let opts = devstack::template::PlanOptions { overrides, moto_endpoint: moto.endpoint.clone() };
         let stack = devstack::template::plan(&template_path(), &opts).expect("template plans");
         let config = moto.sdk_config().await;
-        devstack::provision::provision(&stack, &config).await.expect("provisioned");
+        devstack::provision::provision(&stack.of_service("orders"), &config).await.expect("provisioned");
         // The listing functions sign cursors with this stage's secret, read from SSM.
         devstack::keys::put_cursor_secret(&config, &stack, "test-cursor-secret-0123456789abcdef")
             .await

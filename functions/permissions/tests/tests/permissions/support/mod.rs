@@ -17,7 +17,7 @@ pub use bazaar_testkit::apigw::{Req, assert_problem, body_json, text};
 pub use bazaar_testkit::deps;
 pub use bazaar_testkit::events::{delivered, failed_ids, lambda_batch_of as sqs};
 use bazaar_testkit::{Moto, template_path, unique_stage};
-use devstack::model::{KeyAttr, Stack, Table};
+use devstack::model::Stack;
 use lambda_http::{Body, Response};
 use permissions_core::PermissionsStore;
 use serde_json::{Value, json};
@@ -32,37 +32,18 @@ pub struct TestApp {
     pub bus: String,
 }
 
-fn key(name: &str) -> KeyAttr {
-    KeyAttr { name: name.to_owned(), attr_type: "S".to_owned() }
-}
-
-/// The table the permissions service expects (what template.yaml should declare).
-fn permissions_table(stage: &str) -> Table {
-    Table {
-        logical_id: TABLE_ID.to_owned(),
-        name: format!("bazaar-{stage}-permissions"),
-        hash_key: key("pk"),
-        range_key: Some(key("sk")),
-        gsis: Vec::new(),
-        stream_view_type: Some("NEW_AND_OLD_IMAGES".to_owned()),
-        ttl_attribute: Some("expires_at".to_owned()),
-    }
-}
-
 impl TestApp {
     pub async fn spawn() -> TestApp {
         let moto = Moto::shared();
         let stage = unique_stage();
-        let overrides = [("Stage".to_owned(), stage.clone())].into();
+        let overrides = [("Stage".to_owned(), stage)].into();
         let opts = devstack::template::PlanOptions { overrides, moto_endpoint: moto.endpoint.clone() };
         let stack = devstack::template::plan(&template_path(), &opts).expect("template plans");
-        let table = stack.table(TABLE_ID).cloned().unwrap_or_else(|| permissions_table(&stage));
-        // Only what this service touches: its table and the bus (not every service's resources).
-        let mine = Stack { tables: vec![table.clone()], buses: stack.buses.clone(), ..Stack::default() };
+        let table = stack.table(TABLE_ID).expect("the permissions table").name.clone();
         let config = moto.sdk_config().await;
-        devstack::provision::provision(&mine, &config).await.expect("provisioned");
+        devstack::provision::provision(&stack.of_service("permissions"), &config).await.expect("provisioned");
         let bus = stack.buses.first().expect("a bus").name.clone();
-        TestApp { config, stack, endpoint: moto.endpoint.clone(), table: table.name, bus }
+        TestApp { config, stack, endpoint: moto.endpoint.clone(), table, bus }
     }
 
     pub fn store(&self) -> PermissionsStore {

@@ -75,7 +75,7 @@ impl TestApp {
             },
         };
         let config = moto.sdk_config().await;
-        devstack::provision::provision(&stack, &config).await.expect("provisioned");
+        devstack::provision::provision(&stack.of_service("reservations"), &config).await.expect("provisioned");
         // The listing functions sign cursors with this stage's secret, read from SSM.
         devstack::keys::put_cursor_secret(&config, &stack, "test-cursor-secret-0123456789abcdef")
             .await
