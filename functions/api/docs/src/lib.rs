@@ -24,6 +24,15 @@ pub fn accepts_gzip(accept_encoding: Option<&str>) -> bool {
     })
 }
 
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::get("/docs", "getApiDocs", "Readable API documentation")
+        .describe("An HTML page (Redoc) rendering `GET /openapi.json`.")
+        .tag("docs")
+        .public()
+        .returns_other(200, "The documentation page.", "text/html", serde_json::json!({ "type": "string" }))
+}
+
 pub async fn handler(_deps: &Deps, req: Request) -> Response<Body> {
     respond(req, |req, _cx| async move {
         let gzip = accepts_gzip(http::header(&req, "accept-encoding"));
@@ -40,15 +49,6 @@ pub async fn handler(_deps: &Deps, req: Request) -> Response<Body> {
         response.map_err(|e| ApiError::Unexpected(e.into()))
     })
     .await
-}
-
-/// This route in the API's OpenAPI document.
-pub fn operation() -> bazaar_openapi::Operation {
-    bazaar_openapi::Operation::get("/docs", "getApiDocs", "Readable API documentation")
-        .describe("An HTML page (Redoc) rendering `GET /openapi.json`.")
-        .tag("docs")
-        .public()
-        .returns_other(200, "The documentation page.", "text/html", serde_json::json!({ "type": "string" }))
 }
 
 #[cfg(test)]

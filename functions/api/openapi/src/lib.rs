@@ -13,18 +13,6 @@ pub use bazaar_runtime::NoDeps as Deps;
 /// The committed document, as served.
 pub const DOCUMENT: &str = include_str!("../openapi.json");
 
-pub async fn handler(_deps: &Deps, req: Request) -> Response<Body> {
-    respond(req, |_req, _cx| async move {
-        Response::builder()
-            .status(StatusCode::OK)
-            .header(header::CONTENT_TYPE, "application/json")
-            .header(header::CACHE_CONTROL, "public, max-age=300")
-            .body(Body::Text(DOCUMENT.to_owned()))
-            .map_err(|e| ApiError::Unexpected(e.into()))
-    })
-    .await
-}
-
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::get("/openapi.json", "getOpenApiDocument", "This OpenAPI document")
@@ -37,6 +25,18 @@ pub fn operation() -> bazaar_openapi::Operation {
             "application/json",
             serde_json::json!({ "type": "object", "required": ["openapi", "paths"] }),
         )
+}
+
+pub async fn handler(_deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |_req, _cx| async move {
+        Response::builder()
+            .status(StatusCode::OK)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::CACHE_CONTROL, "public, max-age=300")
+            .body(Body::Text(DOCUMENT.to_owned()))
+            .map_err(|e| ApiError::Unexpected(e.into()))
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -17,17 +17,17 @@ struct Health {
     version: &'static str,
 }
 
-pub async fn handler(_deps: &Deps, req: Request) -> Response<Body> {
-    respond(req, |_req, _cx| async move {
-        json(StatusCode::OK, &Health { status: "ok", version: env!("CARGO_PKG_VERSION") })
-    })
-    .await
-}
-
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::get("/health", "health", "Liveness")
         .public()
         .describe("Anyone may call it: answers 200 while the API is up; no dependency is checked.")
         .returns::<Health>(200, "Up, with the deployed version.")
+}
+
+pub async fn handler(_deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |_req, _cx| async move {
+        json(StatusCode::OK, &Health { status: "ok", version: env!("CARGO_PKG_VERSION") })
+    })
+    .await
 }

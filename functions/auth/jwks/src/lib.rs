@@ -18,19 +18,6 @@ impl Deps {
     }
 }
 
-pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
-    respond(req, |_req, _cx| async move {
-        let keys = deps.keys.keyset().await?;
-        Response::builder()
-            .status(StatusCode::OK)
-            .header(header::CONTENT_TYPE, "application/json")
-            .header(header::CACHE_CONTROL, "public, max-age=300")
-            .body(Body::Text(serde_json::to_string(&keys.jwks).map_err(anyhow::Error::from)?))
-            .map_err(|e| ApiError::Unexpected(e.into()))
-    })
-    .await
-}
-
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::get("/.well-known/jwks.json", "getJwks", "The public signing keys")
@@ -43,4 +30,17 @@ pub fn operation() -> bazaar_openapi::Operation {
         .returns::<auth_core::keys::Jwks>(200, "The key set.")
         .with_header("Cache-Control", "`public, max-age=300`: the keys may be cached for five minutes.")
         .problems(&[503])
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |_req, _cx| async move {
+        let keys = deps.keys.keyset().await?;
+        Response::builder()
+            .status(StatusCode::OK)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::CACHE_CONTROL, "public, max-age=300")
+            .body(Body::Text(serde_json::to_string(&keys.jwks).map_err(anyhow::Error::from)?))
+            .map_err(|e| ApiError::Unexpected(e.into()))
+    })
+    .await
 }

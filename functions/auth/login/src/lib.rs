@@ -27,17 +27,6 @@ impl Deps {
     }
 }
 
-pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
-    respond(req, |req, cx| async move {
-        flows::throttle_ip(&deps.store, &deps.limits, &cx.source_ip).await?;
-        let body = http::json_body(&req)?;
-        let signer = deps.keys.signer().await?;
-        let pair = flows::login(&deps.store, &signer, &deps.tokens, &deps.limits, body).await?;
-        json(StatusCode::OK, &pair)
-    })
-    .await
-}
-
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::post("/auth/login", "login", "Sign in")
@@ -50,4 +39,15 @@ pub fn operation() -> bazaar_openapi::Operation {
         .json_body::<flows::LoginRequest>("The account's credentials.")
         .returns::<flows::TokenPair>(200, "The access and refresh tokens.")
         .problems(&[401, 503])
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, cx| async move {
+        flows::throttle_ip(&deps.store, &deps.limits, &cx.source_ip).await?;
+        let body = http::json_body(&req)?;
+        let signer = deps.keys.signer().await?;
+        let pair = flows::login(&deps.store, &signer, &deps.tokens, &deps.limits, body).await?;
+        json(StatusCode::OK, &pair)
+    })
+    .await
 }

@@ -15,15 +15,6 @@ struct LogoutRequest {
     refresh_token: String,
 }
 
-pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
-    respond(req, |req, _cx| async move {
-        let body: LogoutRequest = http::json_body(&req)?;
-        flows::logout(&deps.store, &body.refresh_token).await?;
-        no_content()
-    })
-    .await
-}
-
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::post("/auth/logout", "logout", "Sign out")
@@ -34,4 +25,13 @@ pub fn operation() -> bazaar_openapi::Operation {
         )
         .json_body::<LogoutRequest>("The refresh token of the session to end.")
         .returns_empty(204, "The session is over.")
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, _cx| async move {
+        let body: LogoutRequest = http::json_body(&req)?;
+        flows::logout(&deps.store, &body.refresh_token).await?;
+        no_content()
+    })
+    .await
 }

@@ -8,16 +8,6 @@ use lambda_http::{Body, Request, Response};
 
 pub use auth_core::store::TableDeps as Deps;
 
-pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
-    respond(req, |req, cx| async move {
-        let identity = cx.identity(&req)?;
-        let user = deps.store.user(&identity.sub).await?.ok_or(AuthError::NotFound)?;
-        let permissions = deps.store.permissions_for(&user).await?;
-        json(StatusCode::OK, &UserView::new(&user, permissions))
-    })
-    .await
-}
-
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::get("/auth/me", "getMe", "The caller's account")
@@ -27,4 +17,14 @@ pub fn operation() -> bazaar_openapi::Operation {
         )
         .returns::<UserView>(200, "The caller's account.")
         .problems(&[404])
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, cx| async move {
+        let identity = cx.identity(&req)?;
+        let user = deps.store.user(&identity.sub).await?.ok_or(AuthError::NotFound)?;
+        let permissions = deps.store.permissions_for(&user).await?;
+        json(StatusCode::OK, &UserView::new(&user, permissions))
+    })
+    .await
 }

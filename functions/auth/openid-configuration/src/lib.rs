@@ -51,6 +51,21 @@ fn base_url(req: &Request) -> String {
     host.map(|h| format!("{proto}://{h}")).unwrap_or_default()
 }
 
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::get(
+        "/.well-known/openid-configuration",
+        "getOpenIdConfiguration",
+        "OpenID discovery document",
+    )
+    .public()
+    .describe(
+        "Anyone may read it: the issuer, the JWKS and the endpoints, for clients that verify access \
+         tokens themselves. The URLs are built from the host (and `X-Forwarded-Proto`) the request came to.",
+    )
+    .returns::<OpenIdConfiguration<'static>>(200, "The discovery document.")
+}
+
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     respond(req, |req, _cx| async move {
         let base = base_url(&req);
@@ -70,19 +85,4 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
         )
     })
     .await
-}
-
-/// This route in the API's OpenAPI document.
-pub fn operation() -> bazaar_openapi::Operation {
-    bazaar_openapi::Operation::get(
-        "/.well-known/openid-configuration",
-        "getOpenIdConfiguration",
-        "OpenID discovery document",
-    )
-    .public()
-    .describe(
-        "Anyone may read it: the issuer, the JWKS and the endpoints, for clients that verify access \
-         tokens themselves. The URLs are built from the host (and `X-Forwarded-Proto`) the request came to.",
-    )
-    .returns::<OpenIdConfiguration<'static>>(200, "The discovery document.")
 }

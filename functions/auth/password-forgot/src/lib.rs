@@ -50,16 +50,6 @@ impl Accepted {
         Accepted { detail: "if the account exists, a reset link is on its way", status: "accepted" };
 }
 
-pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
-    respond(req, |req, cx| async move {
-        flows::throttle_ip(&deps.store, &deps.limits, &cx.source_ip).await?;
-        let body: ForgotRequest = http::json_body(&req)?;
-        flows::forgot_password(&deps.store, &deps.reset, &body.email, cx.correlation_id.as_str()).await?;
-        json(StatusCode::ACCEPTED, &Accepted::ANSWER)
-    })
-    .await
-}
-
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::post("/auth/password/forgot", "forgotPassword", "Request a password reset")
@@ -72,4 +62,14 @@ pub fn operation() -> bazaar_openapi::Operation {
         .json_body::<ForgotRequest>("The account's email.")
         .returns::<Accepted>(202, "Accepted; a reset link is sent if the account exists.")
         .problems(&[422])
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, cx| async move {
+        flows::throttle_ip(&deps.store, &deps.limits, &cx.source_ip).await?;
+        let body: ForgotRequest = http::json_body(&req)?;
+        flows::forgot_password(&deps.store, &deps.reset, &body.email, cx.correlation_id.as_str()).await?;
+        json(StatusCode::ACCEPTED, &Accepted::ANSWER)
+    })
+    .await
 }

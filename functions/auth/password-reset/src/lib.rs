@@ -22,15 +22,6 @@ struct ResetRequest {
     password: String,
 }
 
-pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
-    respond(req, |req, _cx| async move {
-        let body: ResetRequest = http::json_body(&req)?;
-        flows::reset_password(&deps.store, &body.token, &body.password).await?;
-        no_content()
-    })
-    .await
-}
-
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::post("/auth/password/reset", "resetPassword", "Reset a password")
@@ -43,4 +34,13 @@ pub fn operation() -> bazaar_openapi::Operation {
         .json_body::<ResetRequest>("The reset token and the new password.")
         .returns_empty(204, "The password is changed; sign in again.")
         .problems(&[422])
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, _cx| async move {
+        let body: ResetRequest = http::json_body(&req)?;
+        flows::reset_password(&deps.store, &body.token, &body.password).await?;
+        no_content()
+    })
+    .await
 }

@@ -35,16 +35,6 @@ struct RefreshRequest {
     refresh_token: String,
 }
 
-pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
-    respond(req, |req, _cx| async move {
-        let body: RefreshRequest = http::json_body(&req)?;
-        let signer = deps.keys.signer().await?;
-        let pair = flows::refresh(&deps.store, &signer, &deps.tokens, &body.refresh_token).await?;
-        json(StatusCode::OK, &pair)
-    })
-    .await
-}
-
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::post("/auth/refresh", "refreshToken", "Refresh the tokens")
@@ -58,4 +48,14 @@ pub fn operation() -> bazaar_openapi::Operation {
         .json_body::<RefreshRequest>("The refresh token to rotate.")
         .returns::<flows::TokenPair>(200, "The new access and refresh tokens.")
         .problems(&[401, 503])
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, _cx| async move {
+        let body: RefreshRequest = http::json_body(&req)?;
+        let signer = deps.keys.signer().await?;
+        let pair = flows::refresh(&deps.store, &signer, &deps.tokens, &body.refresh_token).await?;
+        json(StatusCode::OK, &pair)
+    })
+    .await
 }

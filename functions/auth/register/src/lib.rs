@@ -19,16 +19,6 @@ impl Deps {
     }
 }
 
-pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
-    respond(req, |req, cx| async move {
-        flows::throttle_ip(&deps.store, &deps.limits, &cx.source_ip).await?;
-        let body = http::json_body(&req)?;
-        let user = flows::register(&deps.store, body, cx.correlation_id.as_str()).await?;
-        json(StatusCode::CREATED, &user)
-    })
-    .await
-}
-
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::post("/auth/register", "registerUser", "Register an account")
@@ -41,4 +31,14 @@ pub fn operation() -> bazaar_openapi::Operation {
         .json_body::<flows::RegisterRequest>("The new account's email and password.")
         .returns::<auth_core::model::UserView>(201, "The account, as a `customer`.")
         .problems(&[409, 422])
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, cx| async move {
+        flows::throttle_ip(&deps.store, &deps.limits, &cx.source_ip).await?;
+        let body = http::json_body(&req)?;
+        let user = flows::register(&deps.store, body, cx.correlation_id.as_str()).await?;
+        json(StatusCode::CREATED, &user)
+    })
+    .await
 }

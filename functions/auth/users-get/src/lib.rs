@@ -10,6 +10,15 @@ pub const PERMISSION: &str = "users:read";
 
 pub use auth_core::store::TableDeps as Deps;
 
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::get("/auth/users/{id}", "getUser", "Get an account")
+        .describe("Any account, with its roles and permissions, for callers holding `users:read` (admins).")
+        .path_param("id", "The account's user id.")
+        .returns::<UserView>(200, "The account.")
+        .problems(&[404])
+}
+
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     respond(req, |req, cx| async move {
         cx.identity(&req)?.require(PERMISSION)?;
@@ -19,13 +28,4 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
         json(StatusCode::OK, &UserView::new(&user, permissions))
     })
     .await
-}
-
-/// This route in the API's OpenAPI document.
-pub fn operation() -> bazaar_openapi::Operation {
-    bazaar_openapi::Operation::get("/auth/users/{id}", "getUser", "Get an account")
-        .describe("Any account, with its roles and permissions, for callers holding `users:read` (admins).")
-        .path_param("id", "The account's user id.")
-        .returns::<UserView>(200, "The account.")
-        .problems(&[404])
 }

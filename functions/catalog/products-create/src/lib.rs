@@ -10,6 +10,19 @@ pub const PERMISSION: &str = "catalog:write";
 
 pub use catalog_core::TableDeps as Deps;
 
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::post("/products", "createProduct", "Create a product")
+        .describe(
+            "Requires `catalog:write`. Creates a product owned by the caller (version 1) and emits \
+             `ProductChanged`. Every invalid field is listed in the 422.",
+        )
+        .json_body::<catalog_core::model::NewProductBody>("The product's name, description, category, price and stock.")
+        .returns::<catalog_core::Product>(201, "The product.")
+        .with_header("Location", "The product's URL.")
+        .problems(&[422])
+}
+
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     respond(req, |req, cx| async move {
         let identity = cx.identity(&req)?;
@@ -23,17 +36,4 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
         Ok(response)
     })
     .await
-}
-
-/// This route in the API's OpenAPI document.
-pub fn operation() -> bazaar_openapi::Operation {
-    bazaar_openapi::Operation::post("/products", "createProduct", "Create a product")
-        .describe(
-            "Requires `catalog:write`. Creates a product owned by the caller (version 1) and emits \
-             `ProductChanged`. Every invalid field is listed in the 422.",
-        )
-        .json_body::<catalog_core::model::NewProductBody>("The product's name, description, category, price and stock.")
-        .returns::<catalog_core::Product>(201, "The product.")
-        .with_header("Location", "The product's URL.")
-        .problems(&[422])
 }

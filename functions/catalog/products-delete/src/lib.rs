@@ -7,16 +7,6 @@ use lambda_http::{Body, Request, Response};
 
 pub use catalog_core::TableDeps as Deps;
 
-pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
-    respond(req, |req, cx| async move {
-        let identity = flows::writer(cx.identity(&req)?)?;
-        let id = http::path_param(&req, "id")?;
-        flows::delete(&deps.store, &id, &identity, cx.correlation_id.as_str()).await?;
-        no_content()
-    })
-    .await
-}
-
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::delete("/products/{id}", "deleteProduct", "Delete a product")
@@ -28,4 +18,14 @@ pub fn operation() -> bazaar_openapi::Operation {
         .path_param("id", "The product id.")
         .returns_empty(204, "The product is deleted.")
         .problems(&[404, 409])
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, cx| async move {
+        let identity = flows::writer(cx.identity(&req)?)?;
+        let id = http::path_param(&req, "id")?;
+        flows::delete(&deps.store, &id, &identity, cx.correlation_id.as_str()).await?;
+        no_content()
+    })
+    .await
 }

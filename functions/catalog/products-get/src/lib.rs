@@ -7,14 +7,6 @@ use lambda_http::{Body, Request, Response};
 
 pub use catalog_core::TableDeps as Deps;
 
-pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
-    respond(req, |req, _cx| async move {
-        let id = http::path_param(&req, "id")?;
-        json(StatusCode::OK, &flows::get(&deps.store, &id).await?)
-    })
-    .await
-}
-
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::get("/products/{id}", "getProduct", "Get a product")
@@ -23,4 +15,12 @@ pub fn operation() -> bazaar_openapi::Operation {
         .path_param("id", "The product id.")
         .returns::<catalog_core::Product>(200, "The product.")
         .problems(&[404])
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, _cx| async move {
+        let id = http::path_param(&req, "id")?;
+        json(StatusCode::OK, &flows::get(&deps.store, &id).await?)
+    })
+    .await
 }

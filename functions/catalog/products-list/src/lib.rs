@@ -12,6 +12,25 @@ use lambda_http::{Body, Request, Response};
 /// The store and the cursor secret.
 pub type Deps = bazaar_aws::cursor::Listing<CatalogStore>;
 
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::get("/products", "listProducts", "List products")
+        .public()
+        .describe(
+            "Public. Active products in a stable order (creation order), optionally of one category. \
+             A cursor is only valid for the listing it came from (same category): another one is a 400. \
+             A 503 means the cursor key cannot be read right now: retry.",
+        )
+        .query(
+            "category",
+            "Only products of this category.",
+            serde_json::json!({ "type": "string", "maxLength": MAX_CATEGORY_CHARS }),
+        )
+        .paginated(DEFAULT_LIMIT, MAX_LIMIT)
+        .returns::<flows::Page>(200, "One page of products.")
+        .problems(&[400, 503])
+}
+
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     respond(req, |req, _cx| async move {
         let category = http::query_param(&req, "category");
@@ -30,23 +49,4 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
         json(StatusCode::OK, &page)
     })
     .await
-}
-
-/// This route in the API's OpenAPI document.
-pub fn operation() -> bazaar_openapi::Operation {
-    bazaar_openapi::Operation::get("/products", "listProducts", "List products")
-        .public()
-        .describe(
-            "Public. Active products in a stable order (creation order), optionally of one category. \
-             A cursor is only valid for the listing it came from (same category): another one is a 400. \
-             A 503 means the cursor key cannot be read right now: retry.",
-        )
-        .query(
-            "category",
-            "Only products of this category.",
-            serde_json::json!({ "type": "string", "maxLength": MAX_CATEGORY_CHARS }),
-        )
-        .paginated(DEFAULT_LIMIT, MAX_LIMIT)
-        .returns::<flows::Page>(200, "One page of products.")
-        .problems(&[400, 503])
 }

@@ -9,16 +9,6 @@ use lambda_http::{Body, Request, Response};
 
 pub use catalog_core::TableDeps as Deps;
 
-pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
-    respond(req, |req, cx| async move {
-        let identity = flows::writer(cx.identity(&req)?)?;
-        let id = http::path_param(&req, "id")?;
-        let body = http::json_body(&req)?;
-        json(StatusCode::OK, &flows::update(&deps.store, &id, body, &identity, cx.correlation_id.as_str()).await?)
-    })
-    .await
-}
-
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::patch("/products/{id}", "updateProduct", "Update a product")
@@ -32,4 +22,14 @@ pub fn operation() -> bazaar_openapi::Operation {
         .json_body::<catalog_core::model::PatchBody>("The fields to change; `\"description\": null` clears it.")
         .returns::<catalog_core::Product>(200, "The product as changed.")
         .problems(&[404, 409, 422])
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, cx| async move {
+        let identity = flows::writer(cx.identity(&req)?)?;
+        let id = http::path_param(&req, "id")?;
+        let body = http::json_body(&req)?;
+        json(StatusCode::OK, &flows::update(&deps.store, &id, body, &identity, cx.correlation_id.as_str()).await?)
+    })
+    .await
 }

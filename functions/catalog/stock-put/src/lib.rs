@@ -8,16 +8,6 @@ use lambda_http::{Body, Request, Response};
 
 pub use catalog_core::TableDeps as Deps;
 
-pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
-    respond(req, |req, cx| async move {
-        let identity = flows::writer(cx.identity(&req)?)?;
-        let id = http::path_param(&req, "id")?;
-        let body = http::json_body(&req)?;
-        json(StatusCode::OK, &flows::set_stock(&deps.store, &id, body, &identity).await?)
-    })
-    .await
-}
-
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::put("/products/{id}/stock", "putStock", "Set a product's stock")
@@ -30,4 +20,14 @@ pub fn operation() -> bazaar_openapi::Operation {
         .json_body::<catalog_core::model::StockBody>("The units available.")
         .returns::<catalog_core::Product>(200, "The product with its new stock.")
         .problems(&[404, 422])
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, cx| async move {
+        let identity = flows::writer(cx.identity(&req)?)?;
+        let id = http::path_param(&req, "id")?;
+        let body = http::json_body(&req)?;
+        json(StatusCode::OK, &flows::set_stock(&deps.store, &id, body, &identity).await?)
+    })
+    .await
 }

@@ -12,6 +12,18 @@ use notifications_core::{DeliveryPage, NotificationsStore};
 /// The store and the cursor secret.
 pub type Deps = bazaar_aws::cursor::Listing<NotificationsStore>;
 
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::get("/notifications", "listNotifications", "The caller's delivery log")
+        .describe(
+            "Any signed-in user, for themselves: every email and SMS sent (or attempted) to the caller, \
+             newest first, recipients masked. A cursor from another user's listing is a 400.",
+        )
+        .paginated(DEFAULT_LIMIT, MAX_LIMIT)
+        .returns::<DeliveryPage>(200, "One page of deliveries; `next_cursor` is null on the last page.")
+        .problems(&[400, 503])
+}
+
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     respond(req, |req, cx| async move {
         let identity = cx.identity(&req)?;
@@ -32,16 +44,4 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
         json(StatusCode::OK, &DeliveryPage { items, next_cursor })
     })
     .await
-}
-
-/// This route in the API's OpenAPI document.
-pub fn operation() -> bazaar_openapi::Operation {
-    bazaar_openapi::Operation::get("/notifications", "listNotifications", "The caller's delivery log")
-        .describe(
-            "Any signed-in user, for themselves: every email and SMS sent (or attempted) to the caller, \
-             newest first, recipients masked. A cursor from another user's listing is a 400.",
-        )
-        .paginated(DEFAULT_LIMIT, MAX_LIMIT)
-        .returns::<DeliveryPage>(200, "One page of deliveries; `next_cursor` is null on the last page.")
-        .problems(&[400, 503])
 }

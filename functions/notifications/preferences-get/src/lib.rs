@@ -6,15 +6,6 @@ use lambda_http::{Body, Request, Response};
 
 pub use notifications_core::TableDeps as Deps;
 
-pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
-    respond(req, |req, cx| async move {
-        let identity = cx.identity(&req)?;
-        let prefs = deps.store.preferences(&identity.sub).await?;
-        json(StatusCode::OK, &prefs)
-    })
-    .await
-}
-
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::get("/notifications/preferences", "getPreferences", "The caller's notification channels")
@@ -23,4 +14,13 @@ pub fn operation() -> bazaar_openapi::Operation {
              until the caller sets otherwise.",
         )
         .returns::<notifications_core::Preferences>(200, "The caller's preferences.")
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, cx| async move {
+        let identity = cx.identity(&req)?;
+        let prefs = deps.store.preferences(&identity.sub).await?;
+        json(StatusCode::OK, &prefs)
+    })
+    .await
 }

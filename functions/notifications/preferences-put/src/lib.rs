@@ -10,21 +10,6 @@ use notifications_core::PreferencesInput;
 
 pub use notifications_core::TableDeps as Deps;
 
-pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
-    respond(req, |req, cx| async move {
-        let identity = cx.identity(&req)?;
-        let input: PreferencesInput = json_body(&req)?;
-        let prefs = input.parse().map_err(|errors| {
-            Problem::validation(
-                errors.into_iter().map(|(field, message)| FieldError { field: field.to_owned(), message }).collect(),
-            )
-        })?;
-        deps.store.put_preferences(&identity.sub, &prefs, chrono::Utc::now()).await?;
-        json(StatusCode::OK, &prefs)
-    })
-    .await
-}
-
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::put(
@@ -40,4 +25,19 @@ pub fn operation() -> bazaar_openapi::Operation {
     .json_body::<PreferencesInput>("The channels to use.")
     .returns::<notifications_core::Preferences>(200, "The stored preferences.")
     .problems(&[422])
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, cx| async move {
+        let identity = cx.identity(&req)?;
+        let input: PreferencesInput = json_body(&req)?;
+        let prefs = input.parse().map_err(|errors| {
+            Problem::validation(
+                errors.into_iter().map(|(field, message)| FieldError { field: field.to_owned(), message }).collect(),
+            )
+        })?;
+        deps.store.put_preferences(&identity.sub, &prefs, chrono::Utc::now()).await?;
+        json(StatusCode::OK, &prefs)
+    })
+    .await
 }

@@ -9,6 +9,18 @@ use notifications_core::{TemplateName, TemplateSource, TemplateView};
 
 pub use notifications_core::TableDeps as Deps;
 
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::get("/notifications/templates/{name}", "getTemplate", "A notification template")
+        .describe(
+            "Needs `notifications:templates`. The custom template when one was stored (`source: custom`), \
+             else the default shipped with the service (`source: default`).",
+        )
+        .path_param("name", &TemplateName::param_description())
+        .returns::<TemplateView>(200, "The template.")
+        .problems(&[404])
+}
+
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     respond(req, |req, cx| async move {
         cx.identity(&req)?.require("notifications:templates")?;
@@ -20,16 +32,4 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
         json(StatusCode::OK, &body)
     })
     .await
-}
-
-/// This route in the API's OpenAPI document.
-pub fn operation() -> bazaar_openapi::Operation {
-    bazaar_openapi::Operation::get("/notifications/templates/{name}", "getTemplate", "A notification template")
-        .describe(
-            "Needs `notifications:templates`. The custom template when one was stored (`source: custom`), \
-             else the default shipped with the service (`source: default`).",
-        )
-        .path_param("name", &TemplateName::param_description())
-        .returns::<TemplateView>(200, "The template.")
-        .problems(&[404])
 }

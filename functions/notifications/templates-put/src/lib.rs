@@ -34,6 +34,20 @@ pub struct TemplateInput {
     sms: Option<String>,
 }
 
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::put("/notifications/templates/{name}", "putTemplate", "Replace a notification template")
+        .describe(
+            "Needs `notifications:templates`. Stores a custom template (minijinja sources) once every part \
+             compiles and renders against the variables its events provide; otherwise a 422 naming the part. \
+             Later notifications of this name use it.",
+        )
+        .path_param("name", &TemplateName::param_description())
+        .json_body::<TemplateInput>("The template's parts.")
+        .returns::<TemplateView>(200, "The stored template.")
+        .problems(&[404, 422])
+}
+
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     respond(req, |req, cx| async move {
         cx.identity(&req)?.require("notifications:templates")?;
@@ -51,18 +65,4 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
         json(StatusCode::OK, &body)
     })
     .await
-}
-
-/// This route in the API's OpenAPI document.
-pub fn operation() -> bazaar_openapi::Operation {
-    bazaar_openapi::Operation::put("/notifications/templates/{name}", "putTemplate", "Replace a notification template")
-        .describe(
-            "Needs `notifications:templates`. Stores a custom template (minijinja sources) once every part \
-             compiles and renders against the variables its events provide; otherwise a 422 naming the part. \
-             Later notifications of this name use it.",
-        )
-        .path_param("name", &TemplateName::param_description())
-        .json_body::<TemplateInput>("The template's parts.")
-        .returns::<TemplateView>(200, "The stored template.")
-        .problems(&[404, 422])
 }

@@ -8,16 +8,6 @@ use orders_core::{OrderView, flows};
 
 pub use orders_core::TableDeps as Deps;
 
-pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
-    respond(req, |req, cx| async move {
-        let identity = cx.identity(&req)?;
-        let id = http::path_param(&req, "id")?;
-        let order = flows::cancel_order(&deps.store, &identity, &id, cx.correlation_id.as_str()).await?;
-        json(StatusCode::OK, &OrderView::from(&order))
-    })
-    .await
-}
-
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::post("/orders/{id}/cancel", "cancelOrder", "Cancel an order")
@@ -28,4 +18,14 @@ pub fn operation() -> bazaar_openapi::Operation {
         .path_param("id", "The order id.")
         .returns::<OrderView>(200, "The cancelled order.")
         .problems(&[404, 409])
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, cx| async move {
+        let identity = cx.identity(&req)?;
+        let id = http::path_param(&req, "id")?;
+        let order = flows::cancel_order(&deps.store, &identity, &id, cx.correlation_id.as_str()).await?;
+        json(StatusCode::OK, &OrderView::from(&order))
+    })
+    .await
 }

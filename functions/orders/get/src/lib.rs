@@ -8,6 +8,15 @@ use orders_core::{OrderView, flows};
 
 pub use orders_core::TableDeps as Deps;
 
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::get("/orders/{id}", "getOrder", "Get an order")
+        .describe("For its customer or a holder of `orders:read_all`; anyone else gets 404.")
+        .path_param("id", "The order id.")
+        .returns::<OrderView>(200, "The order.")
+        .problems(&[404])
+}
+
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     respond(req, |req, cx| async move {
         let identity = cx.identity(&req)?;
@@ -16,13 +25,4 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
         json(StatusCode::OK, &OrderView::from(&order))
     })
     .await
-}
-
-/// This route in the API's OpenAPI document.
-pub fn operation() -> bazaar_openapi::Operation {
-    bazaar_openapi::Operation::get("/orders/{id}", "getOrder", "Get an order")
-        .describe("For its customer or a holder of `orders:read_all`; anyone else gets 404.")
-        .path_param("id", "The order id.")
-        .returns::<OrderView>(200, "The order.")
-        .problems(&[404])
 }

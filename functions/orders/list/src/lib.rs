@@ -25,19 +25,6 @@ pub fn scope(identity: &Identity, all: Option<&str>) -> Result<Scope, Problem> {
     }
 }
 
-pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
-    respond(req, |req, _cx| async move {
-        let identity = Identity::from_request(&req)?;
-        let scope = scope(&identity, http::query_param(&req, "all").as_deref())?;
-        let limit = http::limit_param(&req, DEFAULT_LIMIT, MAX_LIMIT)?;
-        let cursor = http::query_param(&req, "cursor");
-        let page =
-            flows::list_orders(&deps.store, &*deps.cursors.key().await?, &scope, limit, cursor.as_deref()).await?;
-        json(StatusCode::OK, &page)
-    })
-    .await
-}
-
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::get("/orders", "listOrders", "List orders")
@@ -50,4 +37,17 @@ pub fn operation() -> bazaar_openapi::Operation {
         .paginated(DEFAULT_LIMIT, MAX_LIMIT)
         .returns::<orders_core::flows::Page>(200, "One page of orders.")
         .problems(&[400, 503])
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, _cx| async move {
+        let identity = Identity::from_request(&req)?;
+        let scope = scope(&identity, http::query_param(&req, "all").as_deref())?;
+        let limit = http::limit_param(&req, DEFAULT_LIMIT, MAX_LIMIT)?;
+        let cursor = http::query_param(&req, "cursor");
+        let page =
+            flows::list_orders(&deps.store, &*deps.cursors.key().await?, &scope, limit, cursor.as_deref()).await?;
+        json(StatusCode::OK, &page)
+    })
+    .await
 }

@@ -9,23 +9,6 @@ use orders_core::{OrderView, flows};
 
 pub use orders_core::TableDeps as Deps;
 
-pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
-    respond(req, |req, cx| async move {
-        let identity = cx.identity(&req)?;
-        let key = place::idempotency_key(http::header(&req, "idempotency-key"))?;
-        let body: PlaceRequest = http::json_body(&req)?;
-        let placed = flows::place_order(&deps.store, &identity, &key, &body, cx.correlation_id.as_str()).await?;
-        let mut response = json(StatusCode::CREATED, &OrderView::from(&placed.order))?;
-        let location = HeaderValue::from_str(&format!("/orders/{}", placed.order.id)).map_err(anyhow::Error::from)?;
-        response.headers_mut().insert(header::LOCATION, location);
-        if placed.replayed {
-            response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
-        }
-        Ok(response)
-    })
-    .await
-}
-
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::post("/orders", "placeOrder", "Place an order")
@@ -44,4 +27,21 @@ pub fn operation() -> bazaar_openapi::Operation {
         .with_header("Location", "The order's URL.")
         .with_header("Idempotent-Replayed", "`true` when this is the stored answer to an earlier request.")
         .problems(&[404, 409, 422])
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, cx| async move {
+        let identity = cx.identity(&req)?;
+        let key = place::idempotency_key(http::header(&req, "idempotency-key"))?;
+        let body: PlaceRequest = http::json_body(&req)?;
+        let placed = flows::place_order(&deps.store, &identity, &key, &body, cx.correlation_id.as_str()).await?;
+        let mut response = json(StatusCode::CREATED, &OrderView::from(&placed.order))?;
+        let location = HeaderValue::from_str(&format!("/orders/{}", placed.order.id)).map_err(anyhow::Error::from)?;
+        response.headers_mut().insert(header::LOCATION, location);
+        if placed.replayed {
+            response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+        }
+        Ok(response)
+    })
+    .await
 }

@@ -8,17 +8,6 @@ use payments_core::{PaymentView, flows};
 
 pub use payments_core::TableDeps as Deps;
 
-pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
-    respond(req, |req, cx| async move {
-        let identity = cx.identity(&req)?;
-        let id = http::path_param(&req, "id")?;
-        let correlation_id = cx.correlation_id.to_string();
-        let payment = flows::cancel(&deps.store, &id, &identity, &correlation_id, chrono::Utc::now()).await?;
-        json(StatusCode::OK, &PaymentView::from(&payment))
-    })
-    .await
-}
-
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::post("/payments/{id}/cancel", "cancelPayment", "Abandon a pending payment")
@@ -30,4 +19,15 @@ pub fn operation() -> bazaar_openapi::Operation {
         .path_param("id", "The payment id.")
         .returns::<PaymentView>(200, "The failed payment.")
         .problems(&[404, 409])
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, cx| async move {
+        let identity = cx.identity(&req)?;
+        let id = http::path_param(&req, "id")?;
+        let correlation_id = cx.correlation_id.to_string();
+        let payment = flows::cancel(&deps.store, &id, &identity, &correlation_id, chrono::Utc::now()).await?;
+        json(StatusCode::OK, &PaymentView::from(&payment))
+    })
+    .await
 }

@@ -20,19 +20,6 @@ impl Deps {
     }
 }
 
-pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
-    respond(req, |req, cx| async move {
-        let identity = cx.identity(&req)?;
-        let id = http::path_param(&req, "id")?;
-        let correlation_id = cx.correlation_id.to_string();
-        let payment =
-            flows::complete(&deps.store, deps.window_seconds, &id, &identity, &correlation_id, chrono::Utc::now())
-                .await?;
-        json(StatusCode::OK, &PaymentView::from(&payment))
-    })
-    .await
-}
-
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::post("/payments/{id}/complete", "completePayment", "Pay a pending payment")
@@ -45,4 +32,17 @@ pub fn operation() -> bazaar_openapi::Operation {
         .path_param("id", "The payment id.")
         .returns::<PaymentView>(200, "The settled payment.")
         .problems(&[404, 409])
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, cx| async move {
+        let identity = cx.identity(&req)?;
+        let id = http::path_param(&req, "id")?;
+        let correlation_id = cx.correlation_id.to_string();
+        let payment =
+            flows::complete(&deps.store, deps.window_seconds, &id, &identity, &correlation_id, chrono::Utc::now())
+                .await?;
+        json(StatusCode::OK, &PaymentView::from(&payment))
+    })
+    .await
 }

@@ -8,6 +8,15 @@ use payments_core::{PaymentView, flows};
 
 pub use payments_core::TableDeps as Deps;
 
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::get("/payments/{id}", "getPayment", "Get a payment")
+        .describe("For its payer or a holder of `payments:read_all`; anyone else gets 404.")
+        .path_param("id", "The payment id.")
+        .returns::<PaymentView>(200, "The payment.")
+        .problems(&[404])
+}
+
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     respond(req, |req, cx| async move {
         let identity = cx.identity(&req)?;
@@ -16,13 +25,4 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
         json(StatusCode::OK, &PaymentView::from(&payment))
     })
     .await
-}
-
-/// This route in the API's OpenAPI document.
-pub fn operation() -> bazaar_openapi::Operation {
-    bazaar_openapi::Operation::get("/payments/{id}", "getPayment", "Get a payment")
-        .describe("For its payer or a holder of `payments:read_all`; anyone else gets 404.")
-        .path_param("id", "The payment id.")
-        .returns::<PaymentView>(200, "The payment.")
-        .problems(&[404])
 }

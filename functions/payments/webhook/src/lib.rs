@@ -35,21 +35,6 @@ impl Deps {
     }
 }
 
-pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
-    respond(req, |req, cx| async move {
-        let now = chrono::Utc::now();
-        let secret = deps.secret.get().await?;
-        let header = http::header(&req, signature::HEADER);
-        signature::verify(secret.expose(), header, req.body().as_ref(), now.timestamp(), deps.tolerance_seconds)
-            .map_err(PaymentError::from)?;
-        let notice: WebhookNotice = http::json_body(&req)?;
-        let correlation_id = cx.correlation_id.to_string();
-        let reply = flows::webhook(&deps.store, deps.window_seconds, &notice, &correlation_id, now).await?;
-        json(StatusCode::OK, &reply)
-    })
-    .await
-}
-
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::post("/payments/webhook", "paymentWebhook", "Provider notification")
@@ -67,4 +52,19 @@ pub fn operation() -> bazaar_openapi::Operation {
         .json_body::<WebhookNotice>("The provider's notification (unknown fields are ignored).")
         .returns::<flows::WebhookReply>(200, "What the notification changed: `applied`, `duplicate`, `ignored` or `expired`.")
         .problems(&[401, 404, 422, 503])
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, cx| async move {
+        let now = chrono::Utc::now();
+        let secret = deps.secret.get().await?;
+        let header = http::header(&req, signature::HEADER);
+        signature::verify(secret.expose(), header, req.body().as_ref(), now.timestamp(), deps.tolerance_seconds)
+            .map_err(PaymentError::from)?;
+        let notice: WebhookNotice = http::json_body(&req)?;
+        let correlation_id = cx.correlation_id.to_string();
+        let reply = flows::webhook(&deps.store, deps.window_seconds, &notice, &correlation_id, now).await?;
+        json(StatusCode::OK, &reply)
+    })
+    .await
 }

@@ -10,19 +10,6 @@ use permissions_core::model::MANAGE;
 
 pub use permissions_core::TableDeps as Deps;
 
-pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
-    respond(req, |req, cx| async move {
-        cx.identity(&req)?.require(MANAGE)?;
-        let body: CreateRole = http::json_body(&req)?;
-        let role = flows::create_role(&deps.store, &body, cx.correlation_id.as_str()).await?;
-        let mut response = json(StatusCode::CREATED, &RoleView::from(&role))?;
-        let location = HeaderValue::from_str(&format!("/roles/{}", role.name)).map_err(anyhow::Error::from)?;
-        response.headers_mut().insert(header::LOCATION, location);
-        Ok(response)
-    })
-    .await
-}
-
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::post("/roles", "createRole", "Create a role")
@@ -35,4 +22,17 @@ pub fn operation() -> bazaar_openapi::Operation {
         .returns::<RoleView>(201, "The role, version 1 (or the next version of a deleted role of that name).")
         .with_header("Location", "The role's URL.")
         .problems(&[409, 422])
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, cx| async move {
+        cx.identity(&req)?.require(MANAGE)?;
+        let body: CreateRole = http::json_body(&req)?;
+        let role = flows::create_role(&deps.store, &body, cx.correlation_id.as_str()).await?;
+        let mut response = json(StatusCode::CREATED, &RoleView::from(&role))?;
+        let location = HeaderValue::from_str(&format!("/roles/{}", role.name)).map_err(anyhow::Error::from)?;
+        response.headers_mut().insert(header::LOCATION, location);
+        Ok(response)
+    })
+    .await
 }

@@ -8,16 +8,6 @@ use permissions_core::model::MANAGE;
 
 pub use permissions_core::TableDeps as Deps;
 
-pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
-    respond(req, |req, cx| async move {
-        cx.identity(&req)?.require(MANAGE)?;
-        let name = http::path_param(&req, "name")?;
-        flows::delete_role(&deps.store, &name, cx.correlation_id.as_str()).await?;
-        no_content()
-    })
-    .await
-}
-
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::delete("/roles/{name}", "deleteRole", "Delete a role")
@@ -28,4 +18,14 @@ pub fn operation() -> bazaar_openapi::Operation {
         .path_param("name", "The role's name.")
         .returns_empty(204, "The role is deleted.")
         .problems(&[404, 409])
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, cx| async move {
+        cx.identity(&req)?.require(MANAGE)?;
+        let name = http::path_param(&req, "name")?;
+        flows::delete_role(&deps.store, &name, cx.correlation_id.as_str()).await?;
+        no_content()
+    })
+    .await
 }

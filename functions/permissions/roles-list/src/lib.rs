@@ -9,16 +9,6 @@ use permissions_core::{RoleList, RoleView, flows};
 
 pub use permissions_core::TableDeps as Deps;
 
-pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
-    respond(req, |req, cx| async move {
-        cx.identity(&req)?.require(MANAGE)?;
-        let roles = flows::list_roles(&deps.store).await?;
-        let roles: Vec<RoleView> = roles.iter().map(RoleView::from).collect();
-        json(StatusCode::OK, &RoleList { roles })
-    })
-    .await
-}
-
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::get("/roles", "listRoles", "List roles")
@@ -27,4 +17,14 @@ pub fn operation() -> bazaar_openapi::Operation {
              with its permissions and members count, sorted by name.",
         )
         .returns::<RoleList>(200, "Every role.")
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, cx| async move {
+        cx.identity(&req)?.require(MANAGE)?;
+        let roles = flows::list_roles(&deps.store).await?;
+        let roles: Vec<RoleView> = roles.iter().map(RoleView::from).collect();
+        json(StatusCode::OK, &RoleList { roles })
+    })
+    .await
 }

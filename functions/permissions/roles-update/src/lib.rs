@@ -10,17 +10,6 @@ use permissions_core::model::MANAGE;
 
 pub use permissions_core::TableDeps as Deps;
 
-pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
-    respond(req, |req, cx| async move {
-        cx.identity(&req)?.require(MANAGE)?;
-        let name = http::path_param(&req, "name")?;
-        let body: UpdateRole = http::json_body(&req)?;
-        let role = flows::update_role(&deps.store, &name, &body, cx.correlation_id.as_str()).await?;
-        json(StatusCode::OK, &RoleView::from(&role))
-    })
-    .await
-}
-
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::put("/roles/{name}", "updateRole", "Replace a role's permissions")
@@ -34,4 +23,15 @@ pub fn operation() -> bazaar_openapi::Operation {
         .json_body::<UpdateRole>("The role's permissions (all of them) and optionally its description.")
         .returns::<RoleView>(200, "The role as it is now.")
         .problems(&[404, 409, 422])
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, cx| async move {
+        cx.identity(&req)?.require(MANAGE)?;
+        let name = http::path_param(&req, "name")?;
+        let body: UpdateRole = http::json_body(&req)?;
+        let role = flows::update_role(&deps.store, &name, &body, cx.correlation_id.as_str()).await?;
+        json(StatusCode::OK, &RoleView::from(&role))
+    })
+    .await
 }

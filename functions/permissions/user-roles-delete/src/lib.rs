@@ -9,17 +9,6 @@ use permissions_core::model::MANAGE;
 
 pub use permissions_core::TableDeps as Deps;
 
-pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
-    respond(req, |req, cx| async move {
-        cx.identity(&req)?.require(MANAGE)?;
-        let id = http::path_param(&req, "id")?;
-        let role = http::path_param(&req, "role")?;
-        let view = flows::revoke(&deps.store, &id, &role, cx.correlation_id.as_str()).await?;
-        json(StatusCode::OK, &view)
-    })
-    .await
-}
-
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::delete("/users/{id}/roles/{role}", "revokeUserRole", "Take a role from a user")
@@ -31,4 +20,15 @@ pub fn operation() -> bazaar_openapi::Operation {
         .path_param("role", "The role's name.")
         .returns::<permissions_core::UserRolesView>(200, "The user's roles and permissions, without the role.")
         .problems(&[404, 409])
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, cx| async move {
+        cx.identity(&req)?.require(MANAGE)?;
+        let id = http::path_param(&req, "id")?;
+        let role = http::path_param(&req, "role")?;
+        let view = flows::revoke(&deps.store, &id, &role, cx.correlation_id.as_str()).await?;
+        json(StatusCode::OK, &view)
+    })
+    .await
 }

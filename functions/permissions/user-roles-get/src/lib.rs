@@ -9,16 +9,6 @@ use permissions_core::model::MANAGE;
 
 pub use permissions_core::TableDeps as Deps;
 
-pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
-    respond(req, |req, cx| async move {
-        cx.identity(&req)?.require(MANAGE)?;
-        let id = http::path_param(&req, "id")?;
-        let view = flows::user_roles(&deps.store, &id).await?;
-        json(StatusCode::OK, &view)
-    })
-    .await
-}
-
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::get("/users/{id}/roles", "getUserRoles", "Get a user's roles")
@@ -29,4 +19,14 @@ pub fn operation() -> bazaar_openapi::Operation {
         .path_param("id", "The user's id.")
         .returns::<permissions_core::UserRolesView>(200, "The user's roles and permissions.")
         .problems(&[404])
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, cx| async move {
+        cx.identity(&req)?.require(MANAGE)?;
+        let id = http::path_param(&req, "id")?;
+        let view = flows::user_roles(&deps.store, &id).await?;
+        json(StatusCode::OK, &view)
+    })
+    .await
 }

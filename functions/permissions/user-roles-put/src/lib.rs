@@ -9,17 +9,6 @@ use permissions_core::model::MANAGE;
 
 pub use permissions_core::TableDeps as Deps;
 
-pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
-    respond(req, |req, cx| async move {
-        cx.identity(&req)?.require(MANAGE)?;
-        let id = http::path_param(&req, "id")?;
-        let role = http::path_param(&req, "role")?;
-        let view = flows::grant(&deps.store, &id, &role, cx.correlation_id.as_str()).await?;
-        json(StatusCode::OK, &view)
-    })
-    .await
-}
-
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::put("/users/{id}/roles/{role}", "grantUserRole", "Give a user a role")
@@ -32,4 +21,15 @@ pub fn operation() -> bazaar_openapi::Operation {
         .path_param("role", "The role's name.")
         .returns::<permissions_core::UserRolesView>(200, "The user's roles and permissions, the role included.")
         .problems(&[404, 409])
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, cx| async move {
+        cx.identity(&req)?.require(MANAGE)?;
+        let id = http::path_param(&req, "id")?;
+        let role = http::path_param(&req, "role")?;
+        let view = flows::grant(&deps.store, &id, &role, cx.correlation_id.as_str()).await?;
+        json(StatusCode::OK, &view)
+    })
+    .await
 }

@@ -14,17 +14,6 @@ pub use reports_core::TableDeps as Deps;
 
 pub const PARAMS: [&str; 4] = ["from", "to", "resource", "owner"];
 
-pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
-    respond(req, |req, cx| async move {
-        let params = req.query_string_parameters();
-        let (scope, period) = query::read(&cx.identity(&req)?, params.iter().collect::<Vec<_>>(), &PARAMS)?;
-        let resource = http::query_param(&req, "resource");
-        let rows = deps.store.bookings(&scope, period, resource.as_deref()).await?;
-        json(StatusCode::OK, &report::bookings_report(period, &scope, resource.as_deref(), rows))
-    })
-    .await
-}
-
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     let day = serde_json::json!({ "type": "string", "format": "date" });
@@ -46,4 +35,15 @@ pub fn operation() -> bazaar_openapi::Operation {
         .query("owner", "An owner's user id (needs `reports:read_all`).", serde_json::json!({ "type": "string" }))
         .returns::<report::BookingsReport>(200, "The report.")
         .problems(&[400, 422])
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, cx| async move {
+        let params = req.query_string_parameters();
+        let (scope, period) = query::read(&cx.identity(&req)?, params.iter().collect::<Vec<_>>(), &PARAMS)?;
+        let resource = http::query_param(&req, "resource");
+        let rows = deps.store.bookings(&scope, period, resource.as_deref()).await?;
+        json(StatusCode::OK, &report::bookings_report(period, &scope, resource.as_deref(), rows))
+    })
+    .await
 }

@@ -14,16 +14,6 @@ pub use reports_core::TableDeps as Deps;
 
 pub const PARAMS: [&str; 3] = ["from", "to", "owner"];
 
-pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
-    respond(req, |req, cx| async move {
-        let params = req.query_string_parameters();
-        let (scope, period) = query::read(&cx.identity(&req)?, params.iter().collect::<Vec<_>>(), &PARAMS)?;
-        let rows = deps.store.sales(&scope, period).await?;
-        json(StatusCode::OK, &report::sales_report(period, &scope, rows))
-    })
-    .await
-}
-
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     let day = serde_json::json!({ "type": "string", "format": "date" });
@@ -43,4 +33,14 @@ pub fn operation() -> bazaar_openapi::Operation {
         .query("owner", "An owner's user id (needs `reports:read_all`).", serde_json::json!({ "type": "string" }))
         .returns::<report::SalesReport>(200, "The report.")
         .problems(&[400, 422])
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, cx| async move {
+        let params = req.query_string_parameters();
+        let (scope, period) = query::read(&cx.identity(&req)?, params.iter().collect::<Vec<_>>(), &PARAMS)?;
+        let rows = deps.store.sales(&scope, period).await?;
+        json(StatusCode::OK, &report::sales_report(period, &scope, rows))
+    })
+    .await
 }

@@ -10,17 +10,6 @@ use reservations_core::flows;
 
 pub use reservations_core::TableDeps as Deps;
 
-pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
-    respond(req, |req, _cx| async move {
-        let id = http::path_param(&req, "id")?;
-        let date =
-            http::query_param(&req, "date").ok_or_else(|| Problem::bad_request("date=YYYY-MM-DD is required"))?;
-        let day = flows::resources::availability(&deps.store, &id, &date, deps.clock.now()).await?;
-        json(StatusCode::OK, &day)
-    })
-    .await
-}
-
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::get("/resources/{id}/availability", "getAvailability", "Get a resource's availability")
@@ -37,4 +26,15 @@ pub fn operation() -> bazaar_openapi::Operation {
         )
         .returns::<flows::resources::Availability>(200, "The day's slots.")
         .problems(&[400, 404])
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, _cx| async move {
+        let id = http::path_param(&req, "id")?;
+        let date =
+            http::query_param(&req, "date").ok_or_else(|| Problem::bad_request("date=YYYY-MM-DD is required"))?;
+        let day = flows::resources::availability(&deps.store, &id, &date, deps.clock.now()).await?;
+        json(StatusCode::OK, &day)
+    })
+    .await
 }

@@ -26,19 +26,6 @@ impl Deps {
     }
 }
 
-pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
-    respond(req, |req, cx| async move {
-        let identity = cx.identity(&req)?;
-        let id = http::path_param(&req, "id")?;
-        let now = deps.clock.now();
-        let cancelled =
-            cancel_reservation(&deps.store, &identity, &id, deps.refund_cutoff, now, cx.correlation_id.as_str())
-                .await?;
-        json(StatusCode::OK, &ReservationView::from(&cancelled))
-    })
-    .await
-}
-
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::post("/reservations/{id}/cancel", "cancelReservation", "Cancel a reservation")
@@ -51,4 +38,17 @@ pub fn operation() -> bazaar_openapi::Operation {
         .path_param("id", "The reservation id.")
         .returns::<ReservationView>(200, "The cancelled reservation.")
         .problems(&[404, 409])
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, cx| async move {
+        let identity = cx.identity(&req)?;
+        let id = http::path_param(&req, "id")?;
+        let now = deps.clock.now();
+        let cancelled =
+            cancel_reservation(&deps.store, &identity, &id, deps.refund_cutoff, now, cx.correlation_id.as_str())
+                .await?;
+        json(StatusCode::OK, &ReservationView::from(&cancelled))
+    })
+    .await
 }

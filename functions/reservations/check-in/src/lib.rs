@@ -9,18 +9,6 @@ use reservations_core::flows::{self, CHECK_IN};
 
 pub use reservations_core::TableDeps as Deps;
 
-pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
-    respond(req, |req, cx| async move {
-        let identity = cx.identity(&req)?;
-        identity.require(CHECK_IN)?;
-        let id = http::path_param(&req, "id")?;
-        let now = deps.clock.now();
-        let r = flows::reservations::check_in(&deps.store, &identity, &id, now, cx.correlation_id.as_str()).await?;
-        json(StatusCode::OK, &ReservationView::from(&r))
-    })
-    .await
-}
-
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::post("/reservations/{id}/check-in", "checkInReservation", "Check a customer in")
@@ -31,4 +19,16 @@ pub fn operation() -> bazaar_openapi::Operation {
         .path_param("id", "The reservation id.")
         .returns::<ReservationView>(200, "The checked-in reservation.")
         .problems(&[404, 409])
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, cx| async move {
+        let identity = cx.identity(&req)?;
+        identity.require(CHECK_IN)?;
+        let id = http::path_param(&req, "id")?;
+        let now = deps.clock.now();
+        let r = flows::reservations::check_in(&deps.store, &identity, &id, now, cx.correlation_id.as_str()).await?;
+        json(StatusCode::OK, &ReservationView::from(&r))
+    })
+    .await
 }

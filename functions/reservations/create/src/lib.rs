@@ -26,26 +26,6 @@ impl Deps {
     }
 }
 
-pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
-    respond(req, |req, cx| async move {
-        let identity = cx.identity(&req)?;
-        let key = booking::idempotency_key(http::header(&req, "idempotency-key"))?;
-        let body: ReserveRequest = http::json_body(&req)?;
-        let now = deps.clock.now();
-        let booked =
-            create_reservation(&deps.store, &identity, &key, &body, deps.settings, now, cx.correlation_id.as_str())
-                .await?;
-        let mut response = json(StatusCode::CREATED, &ReservationView::from(&booked.reservation))?;
-        let location = format!("/reservations/{}", booked.reservation.id);
-        response.headers_mut().insert(header::LOCATION, HeaderValue::from_str(&location).map_err(anyhow::Error::from)?);
-        if booked.replayed {
-            response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
-        }
-        Ok(response)
-    })
-    .await
-}
-
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::post("/reservations", "createReservation", "Book slots of a resource")
@@ -66,4 +46,24 @@ pub fn operation() -> bazaar_openapi::Operation {
         .with_header("Location", "The reservation's URL.")
         .with_header("Idempotent-Replayed", "`true` when this is the stored answer to an earlier request.")
         .problems(&[400, 409, 422])
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, cx| async move {
+        let identity = cx.identity(&req)?;
+        let key = booking::idempotency_key(http::header(&req, "idempotency-key"))?;
+        let body: ReserveRequest = http::json_body(&req)?;
+        let now = deps.clock.now();
+        let booked =
+            create_reservation(&deps.store, &identity, &key, &body, deps.settings, now, cx.correlation_id.as_str())
+                .await?;
+        let mut response = json(StatusCode::CREATED, &ReservationView::from(&booked.reservation))?;
+        let location = format!("/reservations/{}", booked.reservation.id);
+        response.headers_mut().insert(header::LOCATION, HeaderValue::from_str(&location).map_err(anyhow::Error::from)?);
+        if booked.replayed {
+            response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+        }
+        Ok(response)
+    })
+    .await
 }

@@ -8,16 +8,6 @@ use reservations_core::{ReservationView, flows};
 
 pub use reservations_core::TableDeps as Deps;
 
-pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
-    respond(req, |req, cx| async move {
-        let identity = cx.identity(&req)?;
-        let id = http::path_param(&req, "id")?;
-        let reservation = flows::reservations::get_reservation(&deps.store, &identity, &id).await?;
-        json(StatusCode::OK, &ReservationView::from(&reservation))
-    })
-    .await
-}
-
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::get("/reservations/{id}", "getReservation", "Get a reservation")
@@ -28,4 +18,14 @@ pub fn operation() -> bazaar_openapi::Operation {
         .path_param("id", "The reservation id.")
         .returns::<ReservationView>(200, "The reservation.")
         .problems(&[404])
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, cx| async move {
+        let identity = cx.identity(&req)?;
+        let id = http::path_param(&req, "id")?;
+        let reservation = flows::reservations::get_reservation(&deps.store, &identity, &id).await?;
+        json(StatusCode::OK, &ReservationView::from(&reservation))
+    })
+    .await
 }

@@ -12,24 +12,6 @@ use reservations_core::flows::reservations::{ListQuery, list_reservations, listi
 /// The store and the cursor secret.
 pub type Deps = bazaar_aws::cursor::Listing<ReservationsStore>;
 
-pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
-    respond(req, |req, cx| async move {
-        let identity = cx.identity(&req)?;
-        let query = ListQuery {
-            scope: http::query_param(&req, "scope"),
-            resource: http::query_param(&req, "resource"),
-            date: http::query_param(&req, "date"),
-        };
-        let limit = http::limit_param(&req, DEFAULT_LIMIT, MAX_LIMIT)?;
-        let cursor = http::query_param(&req, "cursor");
-        let listing = listing(&deps.store, &identity, &query).await?;
-        let page =
-            list_reservations(&deps.store, &*deps.cursors.key().await?, &listing, limit, cursor.as_deref()).await?;
-        json(StatusCode::OK, &page)
-    })
-    .await
-}
-
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::get("/reservations", "listReservations", "List reservations")
@@ -57,4 +39,22 @@ pub fn operation() -> bazaar_openapi::Operation {
         .paginated(DEFAULT_LIMIT, MAX_LIMIT)
         .returns::<reservations_core::flows::Page<reservations_core::ReservationView>>(200, "One page of reservations.")
         .problems(&[400, 404, 503])
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, cx| async move {
+        let identity = cx.identity(&req)?;
+        let query = ListQuery {
+            scope: http::query_param(&req, "scope"),
+            resource: http::query_param(&req, "resource"),
+            date: http::query_param(&req, "date"),
+        };
+        let limit = http::limit_param(&req, DEFAULT_LIMIT, MAX_LIMIT)?;
+        let cursor = http::query_param(&req, "cursor");
+        let listing = listing(&deps.store, &identity, &query).await?;
+        let page =
+            list_reservations(&deps.store, &*deps.cursors.key().await?, &listing, limit, cursor.as_deref()).await?;
+        json(StatusCode::OK, &page)
+    })
+    .await
 }

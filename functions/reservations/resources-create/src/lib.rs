@@ -10,6 +10,19 @@ use reservations_core::resource::CreateResource;
 
 pub use reservations_core::TableDeps as Deps;
 
+/// This route in the API's OpenAPI document.
+pub fn operation() -> bazaar_openapi::Operation {
+    bazaar_openapi::Operation::post("/resources", "createResource", "Create a resource")
+        .describe(
+            "Needs `reservations:manage`. Creates an active, bookable resource owned by the caller; every \
+             invalid field is reported at once (422).",
+        )
+        .json_body::<CreateResource>("The resource: name, kind, time zone, opening hours, slot length and price.")
+        .returns::<reservations_core::Resource>(201, "The resource, active, at version 1.")
+        .with_header("Location", "The resource's URL.")
+        .problems(&[422])
+}
+
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     respond(req, |req, _cx| async move {
         let identity = Identity::from_request(&req)?;
@@ -22,17 +35,4 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
         Ok(response)
     })
     .await
-}
-
-/// This route in the API's OpenAPI document.
-pub fn operation() -> bazaar_openapi::Operation {
-    bazaar_openapi::Operation::post("/resources", "createResource", "Create a resource")
-        .describe(
-            "Needs `reservations:manage`. Creates an active, bookable resource owned by the caller; every \
-             invalid field is reported at once (422).",
-        )
-        .json_body::<CreateResource>("The resource: name, kind, time zone, opening hours, slot length and price.")
-        .returns::<reservations_core::Resource>(201, "The resource, active, at version 1.")
-        .with_header("Location", "The resource's URL.")
-        .problems(&[422])
 }

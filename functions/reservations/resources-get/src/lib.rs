@@ -7,15 +7,6 @@ use reservations_core::flows;
 
 pub use reservations_core::TableDeps as Deps;
 
-pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
-    respond(req, |req, _cx| async move {
-        let id = http::path_param(&req, "id")?;
-        let resource = flows::resources::get_resource(&deps.store, &id).await?;
-        json(StatusCode::OK, &resource)
-    })
-    .await
-}
-
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::get("/resources/{id}", "getResource", "Get a resource")
@@ -24,4 +15,13 @@ pub fn operation() -> bazaar_openapi::Operation {
         .path_param("id", "The resource id.")
         .returns::<reservations_core::Resource>(200, "The resource.")
         .problems(&[404])
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, _cx| async move {
+        let id = http::path_param(&req, "id")?;
+        let resource = flows::resources::get_resource(&deps.store, &id).await?;
+        json(StatusCode::OK, &resource)
+    })
+    .await
 }

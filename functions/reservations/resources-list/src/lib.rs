@@ -10,19 +10,6 @@ use reservations_core::{ReservationsStore, flows};
 /// The store and the cursor secret.
 pub type Deps = bazaar_aws::cursor::Listing<ReservationsStore>;
 
-pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
-    respond(req, |req, _cx| async move {
-        let limit = http::limit_param(&req, DEFAULT_LIMIT, MAX_LIMIT)?;
-        let owner = http::query_param(&req, "owner");
-        let cursor = http::query_param(&req, "cursor");
-        let page =
-            flows::resources::list_resources(&deps.store, &*deps.cursors.key().await?, owner, limit, cursor.as_deref())
-                .await?;
-        json(StatusCode::OK, &page)
-    })
-    .await
-}
-
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::get("/resources", "listResources", "List resources")
@@ -39,4 +26,17 @@ pub fn operation() -> bazaar_openapi::Operation {
         .paginated(DEFAULT_LIMIT, MAX_LIMIT)
         .returns::<flows::Page<reservations_core::Resource>>(200, "One page of resources.")
         .problems(&[400, 503])
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, _cx| async move {
+        let limit = http::limit_param(&req, DEFAULT_LIMIT, MAX_LIMIT)?;
+        let owner = http::query_param(&req, "owner");
+        let cursor = http::query_param(&req, "cursor");
+        let page =
+            flows::resources::list_resources(&deps.store, &*deps.cursors.key().await?, owner, limit, cursor.as_deref())
+                .await?;
+        json(StatusCode::OK, &page)
+    })
+    .await
 }

@@ -11,20 +11,6 @@ use reservations_core::resource::UpdateResource;
 
 pub use reservations_core::TableDeps as Deps;
 
-pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
-    respond(req, |req, _cx| async move {
-        let identity = Identity::from_request(&req)?;
-        if !(identity.has_permission(MANAGE) || identity.has_permission(MANAGE_ALL)) {
-            return Err(Problem::forbidden().into());
-        }
-        let id = http::path_param(&req, "id")?;
-        let patch: UpdateResource = http::json_body(&req)?;
-        let resource = flows::resources::update_resource(&deps.store, &identity, &id, &patch, deps.clock.now()).await?;
-        json(StatusCode::OK, &resource)
-    })
-    .await
-}
-
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::patch("/resources/{id}", "updateResource", "Update a resource")
@@ -38,4 +24,18 @@ pub fn operation() -> bazaar_openapi::Operation {
         .json_body::<UpdateResource>("The fields to change.")
         .returns::<reservations_core::Resource>(200, "The resource, one version later.")
         .problems(&[400, 404, 409, 422])
+}
+
+pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
+    respond(req, |req, _cx| async move {
+        let identity = Identity::from_request(&req)?;
+        if !(identity.has_permission(MANAGE) || identity.has_permission(MANAGE_ALL)) {
+            return Err(Problem::forbidden().into());
+        }
+        let id = http::path_param(&req, "id")?;
+        let patch: UpdateResource = http::json_body(&req)?;
+        let resource = flows::resources::update_resource(&deps.store, &identity, &id, &patch, deps.clock.now()).await?;
+        json(StatusCode::OK, &resource)
+    })
+    .await
 }
