@@ -74,17 +74,20 @@ fn url<'a>(names: &'a Provisioned, logical_id: &str) -> anyhow::Result<&'a str> 
     names.queue_urls.get(logical_id).map(String::as_str).with_context(|| format!("{logical_id} is not provisioned"))
 }
 
-/// Approximate number of messages waiting in a queue.
+/// Approximate number of messages in a queue: waiting, or in flight (received and not yet
+/// deleted; they come back when their visibility timeout ends, as after a failed redrive).
 pub async fn depth(client: &Client, queue_url: &str) -> anyhow::Result<u64> {
+    let counts =
+        [QueueAttributeName::ApproximateNumberOfMessages, QueueAttributeName::ApproximateNumberOfMessagesNotVisible];
     let out = client
         .get_queue_attributes()
         .queue_url(queue_url)
-        .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+        .set_attribute_names(Some(counts.to_vec()))
         .send()
         .await
         .with_context(|| format!("reading the attributes of {queue_url}"))?;
-    let count = out.attributes().and_then(|a| a.get(&QueueAttributeName::ApproximateNumberOfMessages));
-    Ok(count.and_then(|c| c.parse().ok()).unwrap_or(0))
+    let count = |name| out.attributes().and_then(|a| a.get(name)).and_then(|c| c.parse::<u64>().ok()).unwrap_or(0);
+    Ok(counts.iter().map(count).sum())
 }
 
 /// Up to `max` message bodies, left in the queue (received with a zero visibility timeout).

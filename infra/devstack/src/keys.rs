@@ -18,7 +18,7 @@ use sha2::{Digest as _, Sha256};
 use crate::model::Stack;
 
 const KEY_FILE: &str = "signing-key.pem";
-pub(crate) const KEY_BITS: usize = 2048;
+const KEY_BITS: usize = 2048;
 
 /// The development key pair.
 #[derive(Debug, Clone)]
@@ -33,25 +33,43 @@ pub struct DevKeys {
 
 /// Loads `dir/signing-key.pem`, generating it (mode 0600) if it is missing.
 pub fn ensure_dev_keys(dir: &Path) -> anyhow::Result<DevKeys> {
-    let path = dir.join(KEY_FILE);
-    let pem = if path.exists() {
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?
-    } else {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        let key = RsaPrivateKey::new(&mut rand_core::OsRng, KEY_BITS).context("generating an RSA key")?;
-        let pem = key.to_pkcs8_pem(LineEnding::LF).context("encoding the key as PKCS#8")?.to_string();
-        write_private(&path, &pem)?;
-        pem
-    };
-    let key =
-        RsaPrivateKey::from_pkcs8_pem(&pem).with_context(|| format!("{} is not a PKCS#8 RSA key", path.display()))?;
+    let pem = ensure_private_file(dir, KEY_FILE, || {
+        Ok(new_private_key()?.to_pkcs8_pem(LineEnding::LF).context("encoding the key as PKCS#8")?.to_string())
+    })?;
+    let key = RsaPrivateKey::from_pkcs8_pem(&pem)
+        .with_context(|| format!("{} is not a PKCS#8 RSA key", dir.join(KEY_FILE).display()))?;
     key_material(&key, pem)
 }
 
+/// A new RSA signing key (the dev key here, a stage's in [`crate::secrets`]).
+pub(crate) fn new_private_key() -> anyhow::Result<RsaPrivateKey> {
+    RsaPrivateKey::new(&mut rand_core::OsRng, KEY_BITS).context("generating an RSA key")
+}
+
+/// The contents of `dir/file`; when there is no such file yet, `generate`'s, saved there
+/// first, readable by its owner only. Every secret the devstack keeps in its state folder is
+/// made once this way, so that it survives restarts.
+pub(crate) fn ensure_private_file(
+    dir: &Path,
+    file: &str,
+    generate: impl FnOnce() -> anyhow::Result<String>,
+) -> anyhow::Result<String> {
+    let path = dir.join(file);
+    if path.exists() {
+        return std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()));
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let contents = generate()?;
+    write_private(&path, &contents)?;
+    Ok(contents)
+}
+
 /// Writes a secret file readable only by its owner (via a temporary file, so a crash
-/// never leaves half a key behind).
+/// never leaves half a secret behind).
 fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
-    let tmp = path.with_extension("pem.tmp");
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = std::path::PathBuf::from(tmp);
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create(true)
@@ -113,19 +131,7 @@ pub fn ensure_cursor_secret(dir: &Path) -> anyhow::Result<String> {
 }
 
 fn ensure_secret_file(dir: &Path, file: &str) -> anyhow::Result<String> {
-    let path = dir.join(file);
-    if path.exists() {
-        return Ok(std::fs::read_to_string(&path)
-            .with_context(|| format!("reading {}", path.display()))?
-            .trim()
-            .into());
-    }
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let mut bytes = [0u8; 32];
-    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut bytes);
-    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    write_private(&path, &secret)?;
-    Ok(secret)
+    Ok(ensure_private_file(dir, file, || Ok(crate::secrets::random_secret()))?.trim().to_owned())
 }
 
 /// Stores the webhook secret under the template's `PaymentsWebhookSecretParameter` (if the
@@ -147,21 +153,43 @@ async fn put_secure(config: &aws_types::SdkConfig, stack: &Stack, parameter: &st
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use rsa::BigUint;
 
+    /// A folder of its own under the system's temporary one, removed when dropped.
+    pub(crate) struct Scratch(pub(crate) std::path::PathBuf);
+
+    impl Scratch {
+        pub(crate) fn new() -> Scratch {
+            Scratch(std::env::temp_dir().join(format!("devstack-test-{}", uuid::Uuid::new_v4())))
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
     #[test]
-    fn generated_once_and_jwks_matches_the_key() {
-        let dir = std::env::temp_dir().join(format!("devstack-keys-{}", uuid::Uuid::new_v4()));
-        let first = ensure_dev_keys(&dir).expect("generated");
-        let second = ensure_dev_keys(&dir).expect("loaded");
+    fn a_private_file_is_generated_once_and_only_its_owner_reads_it() {
+        let dir = Scratch::new();
+        let first = ensure_private_file(&dir.0, "secret", || Ok("s3cret".into())).expect("generated");
+        let again = ensure_private_file(&dir.0, "secret", || panic!("generated twice")).expect("read back");
+        assert_eq!((first.as_str(), again.as_str()), ("s3cret", "s3cret"));
+        let meta = std::fs::metadata(dir.0.join("secret")).expect("saved");
+        assert_eq!(std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o777, 0o600);
+        assert!(!dir.0.join("secret.tmp").exists());
+    }
+
+    #[test]
+    fn the_dev_key_is_kept_and_its_jwks_matches_it() {
+        let dir = Scratch::new();
+        let first = ensure_dev_keys(&dir.0).expect("generated");
+        let second = ensure_dev_keys(&dir.0).expect("loaded");
         assert_eq!(first.kid, second.kid);
         assert_eq!(first.kid.len(), 16);
-        let mode = std::os::unix::fs::PermissionsExt::mode(
-            &std::fs::metadata(dir.join(KEY_FILE)).expect("file").permissions(),
-        );
-        assert_eq!(mode & 0o777, 0o600);
 
         let key = RsaPrivateKey::from_pkcs8_pem(&first.private_key_pem).expect("pkcs8");
         let jwk = &first.jwks["keys"][0];
@@ -173,18 +201,14 @@ mod tests {
         assert_eq!(&decode("e"), key.e());
         assert_eq!(jwk["kid"], first.kid.as_str());
         assert_eq!(jwk["alg"], "RS256");
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
     fn the_webhook_secret_is_random_once_then_stable() {
-        let dir = std::env::temp_dir().join(format!("devstack-secret-{}", uuid::Uuid::new_v4()));
-        let first = ensure_webhook_secret(&dir).expect("generated");
+        let (dir, other) = (Scratch::new(), Scratch::new());
+        let first = ensure_webhook_secret(&dir.0).expect("generated");
         assert_eq!(first.len(), 64);
-        assert_eq!(ensure_webhook_secret(&dir).expect("loaded"), first);
-        let other = std::env::temp_dir().join(format!("devstack-secret-{}", uuid::Uuid::new_v4()));
-        assert_ne!(ensure_webhook_secret(&other).expect("generated"), first);
-        let _ = std::fs::remove_dir_all(&dir);
-        let _ = std::fs::remove_dir_all(&other);
+        assert_eq!(ensure_webhook_secret(&dir.0).expect("loaded"), first);
+        assert_ne!(ensure_webhook_secret(&other.0).expect("generated"), first);
     }
 }

@@ -23,3 +23,4 @@ pub mod secrets;
 pub mod seed;
 pub mod template;
 pub mod up;
+mod web;

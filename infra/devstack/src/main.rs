@@ -106,7 +106,7 @@ enum Command {
 
 #[derive(Subcommand)]
 enum DlqAction {
-    /// Every DLQ, what feeds it and how many messages wait in it (the default).
+    /// Every DLQ, what feeds it and how many messages are in it, waiting or in flight (the default).
     List,
     /// Print up to 10 messages of a DLQ (they stay in it).
     Show { queue: String },

@@ -41,11 +41,34 @@ pub struct Table {
     pub ttl_attribute: Option<String>,
 }
 
+impl Table {
+    /// A table keyed on `hash_key` alone, without indexes, stream or TTL (struct update
+    /// syntax adds them).
+    pub fn keyed_on(logical_id: &str, name: &str, hash_key: KeyAttr) -> Table {
+        Table {
+            logical_id: logical_id.to_owned(),
+            name: name.to_owned(),
+            hash_key,
+            range_key: None,
+            gsis: Vec::new(),
+            stream_view_type: None,
+            ttl_attribute: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct KeyAttr {
     pub name: String,
     /// `S`, `N` or `B`.
     pub attr_type: String,
+}
+
+impl KeyAttr {
+    /// A string (`S`) key attribute.
+    pub fn string(name: &str) -> KeyAttr {
+        KeyAttr { name: name.to_owned(), attr_type: "S".to_owned() }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -66,6 +89,24 @@ pub struct Queue {
     pub message_retention_seconds: Option<u32>,
     /// Redrive: the DLQ's logical id and maxReceiveCount.
     pub redrive: Option<Redrive>,
+}
+
+impl Queue {
+    /// SQS's, for a queue that does not set its own.
+    pub const DEFAULT_VISIBILITY_TIMEOUT_SECONDS: u32 = 30;
+
+    /// A standard queue with SQS's defaults and no redrive.
+    pub fn standard(logical_id: &str, name: &str) -> Queue {
+        Queue {
+            logical_id: logical_id.to_owned(),
+            name: name.to_owned(),
+            fifo: false,
+            content_based_deduplication: false,
+            visibility_timeout_seconds: Queue::DEFAULT_VISIBILITY_TIMEOUT_SECONDS,
+            message_retention_seconds: None,
+            redrive: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

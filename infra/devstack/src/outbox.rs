@@ -9,7 +9,6 @@
 //! - `ses.RawMessage[]`: `{id, source, destinations: [addr...], raw_data}` for raw sends;
 //! - `sns.SMS[]`: `{message_id, phone_number, message}`.
 
-use anyhow::Context as _;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -38,15 +37,7 @@ pub struct Sms {
 /// Fetches moto's data.json from `moto_endpoint` (e.g. `http://127.0.0.1:4566`) and shapes it.
 pub async fn fetch(client: &reqwest::Client, moto_endpoint: &str) -> anyhow::Result<Outbox> {
     let url = format!("{}/moto-api/data.json?services=ses,sns", moto_endpoint.trim_end_matches('/'));
-    let data: Value = client
-        .get(&url)
-        .send()
-        .await
-        .and_then(reqwest::Response::error_for_status)
-        .with_context(|| format!("fetching {url}"))?
-        .json()
-        .await
-        .with_context(|| format!("reading {url}"))?;
+    let data = crate::web::json(client.get(&url), &format!("GET {url}")).await?;
     Ok(from_moto_data(&data))
 }
 

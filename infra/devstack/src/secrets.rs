@@ -43,6 +43,17 @@ impl StageSecrets {
             cursor_secret: format!("/bazaar/{stage}/cursor-secret"),
         }
     }
+
+    /// Each template parameter that names one of these secrets, with its name: the
+    /// overrides that point a stage's functions at its own secrets.
+    pub fn parameters(&self) -> [(&'static str, &str); 4] {
+        [
+            ("JwtSigningKeyParameter", &self.signing_key),
+            ("JwtPublicKeysParameter", &self.public_keys),
+            ("PaymentsWebhookSecretParameter", &self.webhook_secret),
+            ("CursorSecretParameter", &self.cursor_secret),
+        ]
+    }
 }
 
 /// What [`ensure`] did with one parameter.
@@ -163,8 +174,7 @@ impl SigningKey {
 }
 
 fn new_key() -> anyhow::Result<SigningKey> {
-    let key = RsaPrivateKey::new(&mut rand_core::OsRng, keys::KEY_BITS).context("generating an RSA key")?;
-    SigningKey::of(&key)
+    SigningKey::of(&keys::new_private_key()?)
 }
 
 fn signing_key(text: &str) -> anyhow::Result<SigningKey> {
@@ -190,7 +200,7 @@ fn kids(keys: &[Value]) -> Vec<String> {
 }
 
 /// 32 random bytes as hex.
-fn random_secret() -> String {
+pub(crate) fn random_secret() -> String {
     let mut bytes = [0u8; 32];
     rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut bytes);
     bytes.iter().map(|b| format!("{b:02x}")).collect()

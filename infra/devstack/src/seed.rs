@@ -1,8 +1,6 @@
 //! Seed data for a fresh devstack: the first admin account, whose password is generated
 //! once and kept in the state directory so it survives restarts.
 
-use std::io::Write as _;
-use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::Path;
 
 use anyhow::Context as _;
@@ -46,15 +44,7 @@ const DEMO_PRODUCTS: [(&str, &str, &str, i64, u32); 4] = [
 /// many were created.
 pub async fn demo_catalog(api: &str, email: &str, password: &str) -> anyhow::Result<usize> {
     let http = reqwest::Client::new();
-    let listed: serde_json::Value = http
-        .get(format!("{api}/products?limit=1"))
-        .send()
-        .await
-        .and_then(reqwest::Response::error_for_status)
-        .context("listing products")?
-        .json()
-        .await
-        .context("reading the product list")?;
+    let listed = crate::web::json(http.get(format!("{api}/products?limit=1")), "listing products").await?;
     if listed["items"].as_array().is_some_and(|items| !items.is_empty()) {
         return Ok(0);
     }
@@ -78,16 +68,9 @@ pub async fn demo_catalog(api: &str, email: &str, password: &str) -> anyhow::Res
 
 /// An access token for `email` from `POST {api}/auth/login`.
 pub async fn login(http: &reqwest::Client, api: &str, email: &str, password: &str) -> anyhow::Result<String> {
-    let login: serde_json::Value = http
-        .post(format!("{api}/auth/login"))
-        .json(&serde_json::json!({ "email": email, "password": password }))
-        .send()
-        .await
-        .and_then(reqwest::Response::error_for_status)
-        .with_context(|| format!("logging in as {email}"))?
-        .json()
-        .await
-        .context("reading the login response")?;
+    let request =
+        http.post(format!("{api}/auth/login")).json(&serde_json::json!({ "email": email, "password": password }));
+    let login = crate::web::json(request, &format!("logging in as {email}")).await?;
     login["access_token"].as_str().map(str::to_owned).context("the login response has no access_token")
 }
 
@@ -99,22 +82,9 @@ pub fn saved_admin_password(state_dir: &Path) -> Option<String> {
 
 /// Reads `state_dir/admin-password`, or generates and saves it (mode 0600).
 fn admin_password(state_dir: &Path) -> anyhow::Result<String> {
-    let path = state_dir.join(PASSWORD_FILE);
-    if path.exists() {
-        let saved = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-        return Ok(saved.trim().to_string());
-    }
-    std::fs::create_dir_all(state_dir).with_context(|| format!("creating {}", state_dir.display()))?;
     // The suffix guarantees the letters, digit and symbol a password policy may ask for.
-    let password = format!("{}!7a", random_alphanumerics(20));
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&path)
-        .with_context(|| format!("creating {}", path.display()))?;
-    file.write_all(password.as_bytes())?;
-    Ok(password)
+    let generate = || Ok(format!("{}!7a", random_alphanumerics(20)));
+    Ok(crate::keys::ensure_private_file(state_dir, PASSWORD_FILE, generate)?.trim().to_owned())
 }
 
 fn random_alphanumerics(len: usize) -> String {
@@ -134,16 +104,15 @@ fn random_alphanumerics(len: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::keys::tests::Scratch;
 
     #[test]
-    fn password_is_generated_once_and_private() {
-        let dir = std::env::temp_dir().join(format!("devstack-seed-{}", uuid::Uuid::new_v4()));
-        let first = admin_password(&dir).expect("generated");
+    fn the_admin_password_is_generated_once_with_letters_and_digits() {
+        let dir = Scratch::new();
+        let first = admin_password(&dir.0).expect("generated");
         assert_eq!(first.len(), 23);
         assert!(first.chars().any(|c| c.is_ascii_digit()) && first.chars().any(|c| c.is_ascii_alphabetic()));
-        assert_eq!(admin_password(&dir).expect("read back"), first);
-        let meta = std::fs::metadata(dir.join(PASSWORD_FILE)).expect("saved");
-        assert_eq!(std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o777, 0o600);
-        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(admin_password(&dir.0).expect("read back"), first);
+        assert_eq!(saved_admin_password(&dir.0), Some(first));
     }
 }

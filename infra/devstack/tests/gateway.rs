@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use devstack::gateway::{Gateway, GatewayOptions, serve};
 use devstack::invoke::{FnInvoker, InvokeOutcome};
 use devstack::model::{Authorizer, Cors, Function, HttpApi, HttpRoute, Stack};
+use reqwest::Method;
 use serde_json::{Value, json};
 
 type Calls = Arc<Mutex<Vec<(String, Value)>>>;
@@ -99,53 +100,81 @@ fn behave(binary: &str, event: &Value) -> anyhow::Result<InvokeOutcome> {
     }
 }
 
-async fn start(stack: Stack) -> (String, Calls) {
-    let calls: Calls = Arc::default();
-    let recorded = calls.clone();
-    let invoker = FnInvoker::new(move |binary: String, event: Value| {
-        recorded.lock().expect("lock").push((binary.clone(), event.clone()));
-        async move { behave(&binary, &event) }
-    });
-    let gateway = Gateway::new(&stack, Arc::new(invoker), GatewayOptions::default()).expect("gateway");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(serve(listener, gateway));
-    (url, calls)
+/// The gateway of `stack` on a free port, with the fake functions behind it.
+struct Local {
+    url: String,
+    client: reqwest::Client,
+    /// Every invocation: (binary, event).
+    calls: Calls,
 }
 
-fn count(calls: &Calls, binary: &str) -> usize {
-    calls.lock().expect("lock").iter().filter(|(b, _)| b == binary).count()
+impl Local {
+    async fn start(stack: Stack) -> Local {
+        let calls: Calls = Arc::default();
+        let recorded = calls.clone();
+        let invoker = FnInvoker::new(move |binary: String, event: Value| {
+            recorded.lock().expect("lock").push((binary.clone(), event.clone()));
+            async move { behave(&binary, &event) }
+        });
+        let gateway = Gateway::new(&stack, Arc::new(invoker), GatewayOptions::default()).expect("gateway");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(serve(listener, gateway));
+        Local { url, client: reqwest::Client::new(), calls }
+    }
+
+    fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, format!("{}{path}", self.url))
+    }
+
+    async fn send(&self, method: Method, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+        let request = headers.iter().fold(self.request(method, path), |r, (name, value)| r.header(*name, *value));
+        request.send().await.expect("send")
+    }
+
+    async fn get(&self, path: &str) -> reqwest::Response {
+        self.send(Method::GET, path, &[]).await
+    }
+
+    fn count(&self, binary: &str) -> usize {
+        self.calls.lock().expect("lock").iter().filter(|(b, _)| b == binary).count()
+    }
 }
 
 async fn json_of(response: reqwest::Response) -> Value {
     response.json().await.expect("JSON body")
 }
 
+/// Fails unless `event` deserializes as the `T` of aws_lambda_events a function reads it as.
+fn valid<T: serde::de::DeserializeOwned>(event: Value) {
+    if let Err(e) = serde_json::from_value::<T>(event) {
+        panic!("not a valid {}: {e}", std::any::type_name::<T>());
+    }
+}
+
 #[tokio::test]
 async fn routes_by_api_gateway_precedence() {
-    let (url, _) = start(stack(0, None, None)).await;
-    let client = reqwest::Client::new();
+    let api = Local::start(stack(0, None, None)).await;
     for (method, path, binary) in [
         ("GET", "/pets/dog/1", "exact"),
         ("GET", "/pets/dog/7", "param"),
         ("DELETE", "/pets/dog/1", "greedy"),
         ("GET", "/pets/cat/a/b", "greedy"),
     ] {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-        let response = client.request(method, format!("{url}{path}")).send().await.expect("send");
+        let response = api.send(Method::from_bytes(method.as_bytes()).expect("method"), path, &[]).await;
         assert_eq!(response.status(), 200, "{path}");
         assert_eq!(json_of(response).await["binary"], binary, "{path}");
     }
-    let missing = client.get(format!("{url}/nope")).send().await.expect("send");
+    let missing = api.get("/nope").await;
     assert_eq!(missing.status(), 404);
     assert_eq!(json_of(missing).await, json!({"message": "Not Found"}));
 }
 
 #[tokio::test]
 async fn builds_the_2_0_event() {
-    let (url, _) = start(stack(0, None, None)).await;
-    let response = reqwest::Client::new()
-        .post(format!("{url}/pets/dog/a%20b?x=1&x=2&y=z"))
+    let api = Local::start(stack(0, None, None)).await;
+    let response = api
+        .request(Method::POST, "/pets/dog/a%20b?x=1&x=2&y=z")
         .header("X-Multi", "a")
         .header("X-Multi", "b")
         .header("Cookie", "c1=v1; c2=v2")
@@ -176,76 +205,64 @@ async fn builds_the_2_0_event() {
     assert_eq!(context["requestId"], request_id.as_str());
     assert_eq!(context["routeKey"], "ANY /pets/{proxy+}");
     // What lambda_http deserializes for a payload 2.0 function.
-    serde_json::from_value::<aws_lambda_events::apigw::ApiGatewayV2httpRequest>(event)
-        .expect("a valid ApiGatewayV2httpRequest");
+    valid::<aws_lambda_events::apigw::ApiGatewayV2httpRequest>(event);
 }
 
 #[tokio::test]
 async fn authorizer_outcomes() {
-    let (url, calls) = start(stack(0, None, None)).await;
-    let client = reqwest::Client::new();
-    let get = |token: Option<&str>| {
-        let request = client.get(format!("{url}/me"));
-        match token {
-            Some(token) => request.header("Authorization", token),
-            None => request,
-        }
-        .send()
+    let api = Local::start(stack(0, None, None)).await;
+    let me = async |token: Option<&str>| {
+        let headers: Vec<(&str, &str)> = token.map(|t| ("Authorization", t)).into_iter().collect();
+        api.send(Method::GET, "/me", &headers).await
     };
-    let missing = get(None).await.expect("send");
+    let missing = me(None).await;
     assert_eq!(missing.status(), 401);
     assert_eq!(json_of(missing).await, json!({"message": "Unauthorized"}));
-    assert_eq!(count(&calls, "authorizer"), 0, "no identity, no authorizer call");
+    assert_eq!(api.count("authorizer"), 0, "no identity, no authorizer call");
 
-    let unauth = get(Some("Bearer unauth")).await.expect("send");
+    let unauth = me(Some("Bearer unauth")).await;
     assert_eq!(unauth.status(), 401);
-    let denied = get(Some("Bearer deny")).await.expect("send");
+    let denied = me(Some("Bearer deny")).await;
     assert_eq!(denied.status(), 403);
     assert_eq!(json_of(denied).await, json!({"message": "Forbidden"}));
-    assert_eq!(get(Some("Bearer garbage")).await.expect("send").status(), 500);
-    assert_eq!(count(&calls, "private"), 0);
+    assert_eq!(me(Some("Bearer garbage")).await.status(), 500);
+    assert_eq!(api.count("private"), 0);
 
-    let allowed = get(Some("Bearer good")).await.expect("send");
+    let allowed = me(Some("Bearer good")).await;
     assert_eq!(allowed.status(), 200);
     let event = json_of(allowed).await["event"].clone();
     assert_eq!(event["requestContext"]["authorizer"]["lambda"], json!({"sub": "u1"}));
-    let (_, auth_event) = calls.lock().expect("lock").iter().rfind(|(b, _)| b == "authorizer").cloned().expect("call");
+    let calls = api.calls.lock().expect("lock").clone();
+    let (_, auth_event) = calls.into_iter().rfind(|(b, _)| b == "authorizer").expect("call");
     assert_eq!(auth_event["type"], "REQUEST");
     assert_eq!(auth_event["identitySource"], json!(["Bearer good"]));
     assert_eq!(auth_event["routeArn"], "arn:aws:execute-api:us-east-1:123456789012:local/$default/GET/me");
-    serde_json::from_value::<aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request>(auth_event)
-        .expect("a valid authorizer request");
+    valid::<aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request>(auth_event);
 }
 
 #[tokio::test]
 async fn authorizer_results_are_cached_per_identity() {
-    let (url, calls) = start(stack(300, None, None)).await;
-    let client = reqwest::Client::new();
+    let api = Local::start(stack(300, None, None)).await;
     for token in ["Bearer good", "Bearer good", "Bearer deny", "Bearer deny", "Bearer good"] {
-        client.get(format!("{url}/me")).header("Authorization", token).send().await.expect("send");
+        api.send(Method::GET, "/me", &[("Authorization", token)]).await;
     }
-    assert_eq!(count(&calls, "authorizer"), 2, "one call per distinct identity");
-    assert_eq!(count(&calls, "private"), 3);
+    assert_eq!(api.count("authorizer"), 2, "one call per distinct identity");
+    assert_eq!(api.count("private"), 3);
 
-    let (url, calls) = start(stack(0, None, None)).await;
+    let api = Local::start(stack(0, None, None)).await;
     for _ in 0..3 {
-        client.get(format!("{url}/me")).header("Authorization", "Bearer good").send().await.expect("send");
+        api.send(Method::GET, "/me", &[("Authorization", "Bearer good")]).await;
     }
-    assert_eq!(count(&calls, "authorizer"), 3, "TTL 0 disables the cache");
+    assert_eq!(api.count("authorizer"), 3, "TTL 0 disables the cache");
 }
 
 #[tokio::test]
 async fn cors_preflight_and_response_headers() {
-    let (url, calls) = start(stack(0, None, None)).await;
-    let client = reqwest::Client::new();
-    let preflight = |origin: &str| {
-        client
-            .request(reqwest::Method::OPTIONS, format!("{url}/me"))
-            .header("Origin", origin)
-            .header("Access-Control-Request-Method", "GET")
-            .send()
+    let api = Local::start(stack(0, None, None)).await;
+    let preflight = async |origin: &str| {
+        api.send(Method::OPTIONS, "/me", &[("Origin", origin), ("Access-Control-Request-Method", "GET")]).await
     };
-    let allowed = preflight("http://localhost:5173").await.expect("send");
+    let allowed = preflight("http://localhost:5173").await;
     assert_eq!(allowed.status(), 204);
     let h = allowed.headers();
     assert_eq!(h["access-control-allow-origin"], "http://localhost:5173");
@@ -253,42 +270,36 @@ async fn cors_preflight_and_response_headers() {
     assert_eq!(h["access-control-allow-headers"], "authorization,content-type");
     assert_eq!(h["access-control-max-age"], "600");
 
-    let denied = preflight("https://evil.example").await.expect("send");
+    let denied = preflight("https://evil.example").await;
     assert_eq!(denied.status(), 204);
     assert!(denied.headers().get("access-control-allow-origin").is_none());
-    assert!(calls.lock().expect("lock").is_empty(), "preflights never reach functions");
+    assert!(api.calls.lock().expect("lock").is_empty(), "preflights never reach functions");
 
     // The integration's own `access-control-allow-origin: *` is replaced by the API's.
-    let normal =
-        client.get(format!("{url}/pets/dog/1")).header("Origin", "http://localhost:5173").send().await.expect("send");
+    let normal = api.send(Method::GET, "/pets/dog/1", &[("Origin", "http://localhost:5173")]).await;
     assert_eq!(normal.headers()["access-control-allow-origin"], "http://localhost:5173");
     assert_eq!(normal.headers()["access-control-expose-headers"], "x-correlation-id");
     assert_eq!(normal.headers()["vary"], "Origin");
-    let other =
-        client.get(format!("{url}/pets/dog/1")).header("Origin", "https://evil.example").send().await.expect("send");
+    let other = api.send(Method::GET, "/pets/dog/1", &[("Origin", "https://evil.example")]).await;
     assert!(other.headers().get("access-control-allow-origin").is_none());
 }
 
 #[tokio::test]
 async fn throttles_past_the_burst() {
-    let (url, _) = start(stack(0, Some(0.001), Some(3))).await;
-    let client = reqwest::Client::new();
+    let api = Local::start(stack(0, Some(0.001), Some(3))).await;
     let mut statuses = Vec::new();
     for _ in 0..5 {
-        statuses.push(client.get(format!("{url}/pets/dog/1")).send().await.expect("send").status().as_u16());
+        statuses.push(api.get("/pets/dog/1").await.status().as_u16());
     }
     assert_eq!(statuses, [200, 200, 200, 429, 429]);
-    let other_route = client.get(format!("{url}/pets/dog/2")).send().await.expect("send");
-    assert_eq!(other_route.status(), 200, "buckets are per route");
-    let throttled = client.get(format!("{url}/pets/dog/1")).send().await.expect("send");
-    assert_eq!(json_of(throttled).await, json!({"message": "Too Many Requests"}));
+    assert_eq!(api.get("/pets/dog/2").await.status(), 200, "buckets are per route");
+    assert_eq!(json_of(api.get("/pets/dog/1").await).await, json!({"message": "Too Many Requests"}));
 }
 
 #[tokio::test]
 async fn maps_function_responses() {
-    let (url, _) = start(stack(0, None, None)).await;
-    let client = reqwest::Client::new();
-    let respond = |value: Value| client.post(format!("{url}/respond")).json(&value).send();
+    let api = Local::start(stack(0, None, None)).await;
+    let respond = async |value: Value| api.request(Method::POST, "/respond").json(&value).send().await.expect("send");
 
     let full = respond(json!({
         "statusCode": 201,
@@ -298,8 +309,7 @@ async fn maps_function_responses() {
         "body": "aGVsbG8=",
         "isBase64Encoded": true
     }))
-    .await
-    .expect("send");
+    .await;
     assert_eq!(full.status(), 201);
     assert_eq!(full.headers()["x-a"], "1");
     assert_eq!(full.headers().get_all("x-m").iter().count(), 2);
@@ -307,15 +317,15 @@ async fn maps_function_responses() {
     assert!(full.headers().contains_key("apigw-requestid"));
     assert_eq!(full.text().await.expect("body"), "hello");
 
-    let plain = respond(json!({"hello": "world"})).await.expect("send");
+    let plain = respond(json!({"hello": "world"})).await;
     assert_eq!(plain.status(), 200);
     assert_eq!(plain.headers()["content-type"], "application/json");
     assert_eq!(json_of(plain).await, json!({"hello": "world"}));
 
-    let failed = respond(json!("fail")).await.expect("send");
+    let failed = respond(json!("fail")).await;
     assert_eq!(failed.status(), 500);
     assert_eq!(json_of(failed).await, json!({"message": "Internal Server Error"}));
 
-    let malformed = respond(json!({"statusCode": "nope"})).await.expect("send");
+    let malformed = respond(json!({"statusCode": "nope"})).await;
     assert_eq!(malformed.status(), 500);
 }

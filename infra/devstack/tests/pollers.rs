@@ -4,15 +4,13 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    StreamSpecification, StreamViewType,
-};
-use aws_sdk_sqs::types::QueueAttributeName;
+use aws_sdk_dynamodb::types::AttributeValue;
 use bazaar_testkit::{Moto, unique_stage};
+use devstack::dlq::depth;
 use devstack::invoke::{FnInvoker, InvokeOutcome, Invoker};
-use devstack::model::{SqsSource, StreamSource};
+use devstack::model::{KeyAttr, Queue, Redrive, SqsSource, Stack, StreamSource};
 use devstack::pollers::{SqsPoller, StreamPoller};
+use devstack::provision::{Provisioned, provision};
 use serde_json::{Value, json};
 
 type Calls = Arc<Mutex<Vec<Value>>>;
@@ -41,6 +39,13 @@ fn calls_of(calls: &Calls) -> Vec<Value> {
     calls.lock().expect("lock").clone()
 }
 
+/// `stack` provisioned into moto as the devstack provisions a template's.
+async fn provisioned(stack: Stack) -> (aws_types::SdkConfig, Provisioned) {
+    let config = Moto::shared().sdk_config().await;
+    let out = provision(&stack, &config).await.expect("provisions");
+    (config, out)
+}
+
 // ───────────────────────────── SQS ─────────────────────────────
 
 struct Queues {
@@ -50,53 +55,19 @@ struct Queues {
     dlq_url: String,
 }
 
+/// A queue whose messages come back after 1 s, dead-lettered after `max_receive_count` receives.
 async fn queue_with_dlq(max_receive_count: u32) -> Queues {
-    let config = Moto::shared().sdk_config().await;
-    let sqs = aws_sdk_sqs::Client::new(&config);
     let name = unique_stage();
-    let dlq_url =
-        sqs.create_queue().queue_name(format!("{name}-dlq")).send().await.expect("dlq").queue_url.expect("url");
-    let dlq_arn = queue_arn(&sqs, &dlq_url).await;
-    let redrive = json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive_count.to_string()});
-    let url = sqs
-        .create_queue()
-        .queue_name(&name)
-        .attributes(QueueAttributeName::VisibilityTimeout, "1")
-        .attributes(QueueAttributeName::RedrivePolicy, redrive.to_string())
-        .send()
-        .await
-        .expect("queue")
-        .queue_url
-        .expect("url");
-    let arn = queue_arn(&sqs, &url).await;
-    Queues { sqs, url, arn, dlq_url }
-}
-
-async fn queue_arn(sqs: &aws_sdk_sqs::Client, url: &str) -> String {
-    let attributes = sqs
-        .get_queue_attributes()
-        .queue_url(url)
-        .attribute_names(QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .expect("attributes");
-    attributes.attributes().expect("map")[&QueueAttributeName::QueueArn].clone()
-}
-
-/// Messages in the queue, visible or in flight.
-async fn queue_depth(sqs: &aws_sdk_sqs::Client, url: &str) -> usize {
-    let attributes = sqs
-        .get_queue_attributes()
-        .queue_url(url)
-        .attribute_names(QueueAttributeName::All)
-        .send()
-        .await
-        .expect("attributes");
-    let map = attributes.attributes().expect("map");
-    [QueueAttributeName::ApproximateNumberOfMessages, QueueAttributeName::ApproximateNumberOfMessagesNotVisible]
-        .iter()
-        .map(|name| map[name].parse::<usize>().expect("count"))
-        .sum()
+    let redrive = Some(Redrive { dlq_logical_id: "DLQ".into(), max_receive_count });
+    let queue = Queue { visibility_timeout_seconds: 1, redrive, ..Queue::standard("Queue", &name) };
+    let dlq = Queue::standard("DLQ", &format!("{name}-dlq"));
+    let (config, out) = provisioned(Stack { queues: vec![queue, dlq], ..Stack::default() }).await;
+    Queues {
+        sqs: aws_sdk_sqs::Client::new(&config),
+        url: out.queue_urls["Queue"].clone(),
+        arn: out.queue_arns["Queue"].clone(),
+        dlq_url: out.queue_urls["DLQ"].clone(),
+    }
 }
 
 fn sqs_source(batch_size: u32, filters: Vec<Value>) -> SqsSource {
@@ -135,7 +106,7 @@ async fn sqs_partial_failure_deletes_the_rest_and_redrives_the_failed_one() {
     serde_json::from_value::<aws_lambda_events::event::sqs::SqsEvent>(first.clone()).expect("a valid SqsEvent");
     assert_eq!(first["Records"][0]["eventSource"], "aws:sqs");
     assert_eq!(first["Records"][0]["eventSourceARN"], q.arn.as_str());
-    assert_eq!(queue_depth(&q.sqs, &q.url).await, 1, "the 9 others are deleted");
+    assert_eq!(depth(&q.sqs, &q.url).await.expect("depth"), 1, "the 9 others are deleted");
 
     // It comes back after the 1 s visibility timeout and fails again (receive count 2)...
     tokio::time::sleep(Duration::from_millis(1200)).await;
@@ -168,7 +139,7 @@ async fn sqs_filters_drop_non_matching_messages() {
     let records = calls_of(&calls)[0]["Records"].clone();
     assert_eq!(records.as_array().expect("records").len(), 1);
     assert!(records[0]["body"].as_str().expect("body").contains("order"));
-    assert_eq!(queue_depth(&q.sqs, &q.url).await, 0, "filtered-out messages are deleted too");
+    assert_eq!(depth(&q.sqs, &q.url).await.expect("depth"), 0, "filtered-out messages are deleted too");
 }
 
 // ─────────────────────────── DynamoDB Streams ───────────────────────────
@@ -179,41 +150,25 @@ struct Table {
     stream_arn: String,
     streams: aws_sdk_dynamodbstreams::Client,
     sqs: aws_sdk_sqs::Client,
+    /// The queue for records given up on (a stream source's OnFailure destination).
+    on_failure_url: String,
 }
 
 async fn table_with_stream() -> Table {
-    let config = Moto::shared().sdk_config().await;
-    let dynamodb = aws_sdk_dynamodb::Client::new(&config);
     let name = unique_stage();
-    let output = dynamodb
-        .create_table()
-        .table_name(&name)
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("pk")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .expect("attr"),
-        )
-        .key_schema(KeySchemaElement::builder().attribute_name("pk").key_type(KeyType::Hash).build().expect("key"))
-        .stream_specification(
-            StreamSpecification::builder()
-                .stream_enabled(true)
-                .stream_view_type(StreamViewType::NewAndOldImages)
-                .build()
-                .expect("stream"),
-        )
-        .send()
-        .await
-        .expect("create table");
-    let stream_arn = output.table_description.and_then(|t| t.latest_stream_arn).expect("stream arn");
+    let table = devstack::model::Table {
+        stream_view_type: Some("NEW_AND_OLD_IMAGES".into()),
+        ..devstack::model::Table::keyed_on("Table", &name, KeyAttr::string("pk"))
+    };
+    let on_failure = Queue::standard("OnFailure", &format!("{name}-failed"));
+    let (config, out) = provisioned(Stack { tables: vec![table], queues: vec![on_failure], ..Stack::default() }).await;
     Table {
-        dynamodb,
+        dynamodb: aws_sdk_dynamodb::Client::new(&config),
         name,
-        stream_arn,
+        stream_arn: out.stream_arns["Table"].clone(),
         streams: aws_sdk_dynamodbstreams::Client::new(&config),
         sqs: aws_sdk_sqs::Client::new(&config),
+        on_failure_url: out.queue_urls["OnFailure"].clone(),
     }
 }
 
@@ -332,19 +287,18 @@ async fn stream_retries_from_the_lowest_failed_sequence_number() {
 #[tokio::test(flavor = "multi_thread")]
 async fn stream_sends_an_on_failure_record_when_retries_run_out() {
     let table = table_with_stream().await;
-    let dest = table.sqs.create_queue().queue_name(unique_stage()).send().await.expect("queue").queue_url.expect("url");
     table.put("x1").await;
     table.put("x2").await;
     let (invoker, calls) = recording(|_, _| function_error());
     let mut poller = table
         .poller(stream_source(false, 2, false, vec![]), invoker)
-        .with_on_failure(table.sqs.clone(), Some(dest.clone()));
+        .with_on_failure(table.sqs.clone(), Some(table.on_failure_url.clone()));
     poll_until(&mut poller, &calls, |c| c.len() >= 3).await;
 
     let calls = calls_of(&calls);
     assert_eq!(calls.len(), 3, "one try and two retries, then the batch is skipped");
     assert!(calls.iter().all(|c| pks(c) == ["x1", "x2"]));
-    let received = table.sqs.receive_message().queue_url(&dest).send().await.expect("receive");
+    let received = table.sqs.receive_message().queue_url(&table.on_failure_url).send().await.expect("receive");
     let body: Value = serde_json::from_str(received.messages()[0].body().expect("body")).expect("json");
     assert_eq!(body["requestContext"]["condition"], "RetryAttemptsExhausted");
     assert_eq!(body["requestContext"]["approximateInvokeCount"], 3);
@@ -359,7 +313,6 @@ async fn stream_sends_an_on_failure_record_when_retries_run_out() {
 #[tokio::test(flavor = "multi_thread")]
 async fn stream_bisects_a_failing_batch_down_to_the_poison_record() {
     let table = table_with_stream().await;
-    let dest = table.sqs.create_queue().queue_name(unique_stage()).send().await.expect("queue").queue_url.expect("url");
     for pk in ["a", "b", "c", "d"] {
         table.put(pk).await;
     }
@@ -368,14 +321,14 @@ async fn stream_bisects_a_failing_batch_down_to_the_poison_record() {
     });
     let mut poller = table
         .poller(stream_source(false, 3, true, vec![]), invoker)
-        .with_on_failure(table.sqs.clone(), Some(dest.clone()));
+        .with_on_failure(table.sqs.clone(), Some(table.on_failure_url.clone()));
     poll_until(&mut poller, &calls, |c| c.last().is_some_and(|e| pks(e) == ["d"])).await;
 
     let batches: Vec<Vec<String>> = calls_of(&calls).iter().map(pks).collect();
     let expected: Vec<Vec<&str>> =
         vec![vec!["a", "b", "c", "d"], vec!["a", "b"], vec!["c", "d"], vec!["c"], vec!["c"], vec!["c"], vec!["d"]];
     assert_eq!(batches, expected);
-    let received = table.sqs.receive_message().queue_url(&dest).send().await.expect("receive");
+    let received = table.sqs.receive_message().queue_url(&table.on_failure_url).send().await.expect("receive");
     let body: Value = serde_json::from_str(received.messages()[0].body().expect("body")).expect("json");
     assert_eq!(body["DDBStreamBatchInfo"]["batchSize"], 1);
 }

@@ -1,5 +1,7 @@
 //! A client of the system's HTTP API, as a shop front end would use it.
 
+use std::time::Duration;
+
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -94,12 +96,51 @@ impl Api {
         reply.body["id"].as_str().map(str::to_owned).ok_or_else(|| anyhow::anyhow!("no product id"))
     }
 
+    /// POSTs `body` with a fresh Idempotency-Key.
+    pub async fn post_once(&self, path: &str, token: &str, body: &Value) -> anyhow::Result<Reply> {
+        let key = uuid::Uuid::new_v4().to_string();
+        self.send(Method::POST, path, Some(token), Some(body), &[("idempotency-key", &key)]).await
+    }
+
     /// Places an order with a fresh Idempotency-Key.
     pub async fn place_order(&self, token: &str, lines: &[(&str, u32)]) -> anyhow::Result<Reply> {
         let lines: Vec<Value> =
             lines.iter().map(|(id, quantity)| json!({ "product_id": id, "quantity": quantity })).collect();
-        let key = uuid::Uuid::new_v4().to_string();
-        self.send(Method::POST, "/orders", Some(token), Some(&json!({ "lines": lines })), &[("idempotency-key", &key)])
-            .await
+        self.post_once("/orders", token, &json!({ "lines": lines })).await
     }
+
+    /// Books a slot, `{resource_id, start, end}`, with a fresh Idempotency-Key.
+    pub async fn reserve(&self, token: &str, booking: &Value) -> anyhow::Result<Reply> {
+        self.post_once("/reservations", token, booking).await
+    }
+
+    /// Polls `GET path` until what it answers has a `status` among `statuses`; that answer.
+    /// Orders, payments and reservations move on asynchronously, event by event.
+    pub async fn status_of(
+        &self,
+        path: &str,
+        token: &str,
+        statuses: &[&str],
+        timeout: Duration,
+    ) -> anyhow::Result<Value> {
+        crate::eventually(timeout, &format!("{path} to be one of {statuses:?}"), || async {
+            let reply = self.get(path, Some(token)).await?;
+            anyhow::ensure!(reply.status == StatusCode::OK, "GET {path}: {} {}", reply.status, reply.body);
+            let status = reply.body["status"].as_str().unwrap_or_default();
+            Ok(statuses.contains(&status).then_some(reply.body))
+        })
+        .await
+    }
+}
+
+/// The body of `POST /resources` for a room open around the clock every day, `slot_minutes`
+/// a slot at `amount_minor` EUR each.
+pub fn room_open_all_week(name: &str, time_zone: &str, slot_minutes: u32, amount_minor: i64) -> Value {
+    let all_day = json!([{ "open": "00:00", "close": "24:00" }]);
+    let days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    let hours: serde_json::Map<String, Value> = days.iter().map(|d| ((*d).to_owned(), all_day.clone())).collect();
+    json!({
+        "name": name, "kind": "room", "time_zone": time_zone, "opening_hours": hours, "slot_minutes": slot_minutes,
+        "price_per_slot": { "amount_minor": amount_minor, "currency": "EUR" },
+    })
 }

@@ -12,6 +12,7 @@ use bazaar_testkit::{Moto, template_path, unique_stage, workspace_root};
 use devstack::gateway::{Gateway, GatewayOptions};
 use devstack::model::Stack;
 use devstack::provision::Provisioned;
+use devstack::secrets::StageSecrets;
 use tokio::task::JoinSet;
 
 use crate::api::Api;
@@ -73,19 +74,19 @@ impl System {
         let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
         let moto = Moto::shared();
         let stage = unique_stage();
-        let mut overrides = BTreeMap::from([
-            ("Stage".to_owned(), stage.clone()),
-            ("JwtSigningKeyParameter".to_owned(), format!("/bazaar/{stage}/jwt/signing-key")),
-            ("JwtPublicKeysParameter".to_owned(), format!("/bazaar/{stage}/jwt/public-keys")),
-            ("PaymentsWebhookSecretParameter".to_owned(), format!("/bazaar/{stage}/payments/webhook-secret")),
-            ("CursorSecretParameter".to_owned(), format!("/bazaar/{stage}/cursor-secret")),
-            ("ThrottlingRateLimit".to_owned(), "100000".to_owned()),
-            ("ThrottlingBurstLimit".to_owned(), "100000".to_owned()),
-            ("AuthRateLimitPerIp".to_owned(), "100000".to_owned()),
-            ("PaymentSimulationSeed".to_owned(), "system-tests".to_owned()),
+        // The stage's own secrets, so that systems running side by side never share one.
+        let secrets = StageSecrets::for_stage(&stage);
+        let defaults = [
+            ("Stage", stage.as_str()),
+            ("ThrottlingRateLimit", "100000"),
+            ("ThrottlingBurstLimit", "100000"),
+            ("AuthRateLimitPerIp", "100000"),
+            ("PaymentSimulationSeed", "system-tests"),
             // Failed messages come back after 2 s instead of a minute: the DLQ path in seconds.
-            ("ConsumerVisibilityTimeoutSeconds".to_owned(), "2".to_owned()),
-        ]);
+            ("ConsumerVisibilityTimeoutSeconds", "2"),
+        ];
+        let mut overrides: BTreeMap<String, String> =
+            defaults.iter().chain(&secrets.parameters()).map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
         overrides.extend(options.overrides.clone());
         let plan = devstack::template::PlanOptions { overrides, moto_endpoint: moto.endpoint.clone() };
         let stack = devstack::template::plan(&template_path(), &plan).context("planning template.yaml")?;

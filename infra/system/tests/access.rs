@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use bazaar_system::api::room_open_all_week;
 use bazaar_system::{Api, System, SystemOptions, eventually, system::ADMIN_EMAIL, system::ADMIN_PASSWORD};
 use chrono::{DurationRound, FixedOffset, Utc};
 use reqwest::{Method, StatusCode};
@@ -102,13 +103,7 @@ async fn an_owner_promoted_to_front_desk_checks_in_after_the_next_refresh_not_be
     let mut owner = new_user(api).await;
     grant(api, &admin, &owner.id, "owner").await;
     let (zone, offset) = zone_with_room_today();
-    let all_day = json!([{ "open": "00:00", "close": "24:00" }]);
-    let days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-    let hours: serde_json::Map<String, Value> = days.iter().map(|d| ((*d).to_owned(), all_day.clone())).collect();
-    let resource = json!({
-        "name": "Studio A", "kind": "room", "time_zone": zone, "opening_hours": hours, "slot_minutes": 30,
-        "price_per_slot": { "amount_minor": 2500, "currency": "EUR" },
-    });
+    let resource = room_open_all_week("Studio A", zone, 30, 2500);
     let before = api.post("/resources", Some(&owner.access), &resource).await.expect("create");
     assert_eq!(before.status, StatusCode::FORBIDDEN, "the old token must not carry the new role: {}", before.body);
     // …the next refreshed one does.
@@ -122,26 +117,12 @@ async fn an_owner_promoted_to_front_desk_checks_in_after_the_next_refresh_not_be
     let start = Utc::now().duration_trunc(chrono::Duration::hours(1)).expect("hour") + chrono::Duration::hours(2);
     let end = start + chrono::Duration::minutes(60);
     let booking = json!({ "resource_id": resource_id, "start": start.to_rfc3339(), "end": end.to_rfc3339() });
-    let key = uuid::Uuid::new_v4().to_string();
-    let reply = api
-        .send(Method::POST, "/reservations", Some(&customer.access), Some(&booking), &[("idempotency-key", &key)])
-        .await
-        .expect("book");
+    let reply = api.reserve(&customer.access, &booking).await.expect("book");
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
-    let reservation = reply.body["id"].as_str().expect("reservation id").to_owned();
-    let path = format!("/reservations/{reservation}");
-    eventually(SETTLE, "reservation confirmed", || async {
-        let r = api.get(&path, Some(&customer.access)).await?;
-        Ok((r.body["status"] == "CONFIRMED").then_some(()))
-    })
-    .await
-    .expect("confirmed");
+    let path = format!("/reservations/{}", reply.body["id"].as_str().expect("reservation id"));
+    api.status_of(&path, &customer.access, &["CONFIRMED"], SETTLE).await.expect("confirmed");
     // The same slot cannot be booked twice.
-    let key = uuid::Uuid::new_v4().to_string();
-    let again = api
-        .send(Method::POST, "/reservations", Some(&admin), Some(&booking), &[("idempotency-key", &key)])
-        .await
-        .expect("book again");
+    let again = api.reserve(&admin, &booking).await.expect("book again");
     assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
 
     // Owners cannot check in; promoted to front desk, only the refreshed token can.

@@ -4,8 +4,9 @@
 use std::time::Duration;
 
 use bazaar_runtime::metrics::{self, Metric};
+use bazaar_system::api::room_open_all_week;
 use bazaar_system::{System, SystemOptions, eventually, system::ADMIN_EMAIL, system::ADMIN_PASSWORD};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
 
 const SETTLE: Duration = Duration::from_secs(60);
@@ -17,10 +18,6 @@ async fn orders_payments_bookings_and_consumer_failures_are_counted_once_each() 
     let api = &sys.api;
     let admin = api.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.expect("admin");
     let (_, customer) = api.new_customer().await.expect("customer");
-    let status = async |id: &str| {
-        let r = api.get(&format!("/orders/{id}"), Some(&customer)).await.expect("get");
-        r.body["status"].as_str().unwrap_or_default().to_owned()
-    };
 
     // Paid, rejected, and cancelled right away.
     let lamp = api.create_product(&admin, "Lamp", 2_500, 5).await.expect("product");
@@ -38,17 +35,11 @@ async fn orders_payments_bookings_and_consumer_failures_are_counted_once_each() 
     let r = api.post(&format!("/orders/{cancelled}/cancel"), Some(&customer), &json!({})).await.expect("cancel");
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     for (id, want) in [(&paid, "PAID"), (&rejected, "REJECTED"), (&cancelled, "CANCELLED")] {
-        eventually(SETTLE, want, || async { Ok((status(id).await == want).then_some(())) }).await.expect(want);
+        api.status_of(&format!("/orders/{id}"), &customer, &[want], SETTLE).await.expect(want);
     }
 
     // A booking, confirmed by its simulated payment.
-    let all_day = json!([{ "open": "00:00", "close": "24:00" }]);
-    let hours: serde_json::Map<String, serde_json::Value> =
-        ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].iter().map(|d| ((*d).to_owned(), all_day.clone())).collect();
-    let resource = json!({
-        "name": "Court 1", "kind": "room", "time_zone": "UTC", "opening_hours": hours, "slot_minutes": 60,
-        "price_per_slot": { "amount_minor": 1500, "currency": "EUR" },
-    });
+    let resource = room_open_all_week("Court 1", "UTC", 60, 1500);
     let created = api.post("/resources", Some(&admin), &resource).await.expect("resource");
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     let start = (chrono::Utc::now() + chrono::Duration::days(3)).date_naive().and_hms_opt(10, 0, 0).expect("time");
@@ -56,27 +47,15 @@ async fn orders_payments_bookings_and_consumer_failures_are_counted_once_each() 
         "resource_id": created.body["id"], "start": format!("{start}Z").replace(' ', "T"),
         "end": format!("{}Z", start + chrono::Duration::hours(1)).replace(' ', "T"),
     });
-    let key = uuid::Uuid::new_v4().to_string();
-    let booked = api
-        .send(Method::POST, "/reservations", Some(&customer), Some(&booking), &[("idempotency-key", &key)])
-        .await
-        .expect("book");
+    let booked = api.reserve(&customer, &booking).await.expect("book");
     assert_eq!(booked.status, StatusCode::CREATED, "{}", booked.body);
     let path = format!("/reservations/{}", booked.body["id"].as_str().expect("id"));
-    eventually(SETTLE, "the booking confirmed", || async {
-        Ok((api.get(&path, Some(&customer)).await?.body["status"] == "CONFIRMED").then_some(()))
-    })
-    .await
-    .expect("confirmed");
+    api.status_of(&path, &customer, &["CONFIRMED"], SETTLE).await.expect("confirmed");
 
     // The cancelled order's payment was refunded, or never created (the cancel came first).
-    let ended = eventually(SETTLE, "the cancelled order's payment settled", || async {
-        let r = api.get(&format!("/payments/{cancelled_payment}"), Some(&customer)).await?;
-        let status = r.body["status"].as_str().unwrap_or_default().to_owned();
-        Ok(["FAILED", "REFUNDED"].contains(&status.as_str()).then_some(status))
-    })
-    .await
-    .expect("settled");
+    let payment = format!("/payments/{cancelled_payment}");
+    let ended = api.status_of(&payment, &customer, &["FAILED", "REFUNDED"], SETTLE).await.expect("settled");
+    let ended = ended["status"].as_str().unwrap_or_default().to_owned();
     // Let the last events reach their consumers (nothing more is counted after them).
     tokio::time::sleep(Duration::from_secs(2)).await;
     let total = |m| captured.total(m);

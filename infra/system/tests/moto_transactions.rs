@@ -4,11 +4,9 @@
 //! `data.json?services=` serializes only the services asked for.
 
 use aws_sdk_dynamodb::types::AttributeValue::{N, S};
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, Put, ScalarAttributeType, StreamSpecification,
-    StreamViewType, TransactWriteItem, Update,
-};
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 use bazaar_testkit::Moto;
+use devstack::model::{KeyAttr, Stack, Table};
 
 #[tokio::test]
 async fn a_cancelled_transaction_leaves_no_stream_record_and_later_writes_stay_visible() {
@@ -17,35 +15,17 @@ async fn a_cancelled_transaction_leaves_no_stream_record_and_later_writes_stay_v
     let ddb = aws_sdk_dynamodb::Client::new(&config);
     let streams = aws_sdk_dynamodbstreams::Client::new(&config);
     let table = format!("atomic-{}", uuid::Uuid::new_v4().simple());
-    let created = ddb
-        .create_table()
-        .table_name(&table)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("pk")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .expect("attr"),
-        )
-        .key_schema(KeySchemaElement::builder().attribute_name("pk").key_type(KeyType::Hash).build().expect("key"))
-        .billing_mode(BillingMode::PayPerRequest)
-        .stream_specification(
-            StreamSpecification::builder()
-                .stream_enabled(true)
-                .stream_view_type(StreamViewType::NewImage)
-                .build()
-                .expect("spec"),
-        )
-        .send()
-        .await
-        .expect("table");
-    let stream_arn = created.table_description().and_then(|t| t.latest_stream_arn()).expect("stream").to_owned();
-    let shard = streams.describe_stream().stream_arn(&stream_arn).send().await.expect("describe");
+    let definition =
+        Table { stream_view_type: Some("NEW_IMAGE".into()), ..Table::keyed_on("Table", &table, KeyAttr::string("pk")) };
+    let stack = Stack { tables: vec![definition], ..Stack::default() };
+    let created = devstack::provision::provision(&stack, &config).await.expect("table");
+    let stream_arn = &created.stream_arns["Table"];
+    let shard = streams.describe_stream().stream_arn(stream_arn).send().await.expect("describe");
     let shard_id =
         shard.stream_description().and_then(|d| d.shards().first()).and_then(|s| s.shard_id()).expect("shard");
     let iterator = streams
         .get_shard_iterator()
-        .stream_arn(&stream_arn)
+        .stream_arn(stream_arn)
         .shard_id(shard_id)
         .shard_iterator_type(aws_sdk_dynamodbstreams::types::ShardIteratorType::Latest)
         .send()

@@ -7,106 +7,128 @@ use std::time::Duration;
 use aws_sdk_sqs::types::{MessageSystemAttributeName, SendMessageBatchRequestEntry};
 use bazaar_events::Envelope;
 use bazaar_events::catalog::ProductChanged;
-use bazaar_system::{Api, System, SystemOptions, eventually, system::ADMIN_EMAIL, system::ADMIN_PASSWORD};
+use bazaar_system::{System, SystemOptions, eventually, system::ADMIN_EMAIL, system::ADMIN_PASSWORD};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 const SETTLE: Duration = Duration::from_secs(120);
+/// Where an order ends.
+const SETTLED: [&str; 3] = ["PAID", "CANCELLED", "REJECTED"];
 
-async fn system(rate: &str) -> System {
-    System::start(SystemOptions::default().payment_success_rate(rate)).await.expect("system starts")
+/// A fresh system whose simulated payments succeed with probability `rate`, its admin
+/// logged in, and one registered customer.
+struct Shop {
+    sys: System,
+    admin: String,
+    email: String,
+    customer: String,
 }
 
-async fn admin(api: &Api) -> String {
-    api.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.expect("admin logs in")
+async fn shop(rate: &str) -> Shop {
+    let sys = System::start(SystemOptions::default().payment_success_rate(rate)).await.expect("system starts");
+    let admin = sys.api.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.expect("admin logs in");
+    let (email, customer) = sys.api.new_customer().await.expect("customer");
+    Shop { sys, admin, email, customer }
 }
 
-/// Places orders until the orders service's projection knows the product (it learns of it
-/// through ProductChanged, asynchronously); returns the first accepted order.
-async fn first_order(api: &Api, token: &str, lines: &[(&str, u32)]) -> Value {
-    eventually(Duration::from_secs(30), "the product in the orders projection", || async {
-        let reply = api.place_order(token, lines).await?;
-        match reply.status {
-            StatusCode::CREATED => Ok(Some(reply.body)),
-            StatusCode::UNPROCESSABLE_ENTITY => Ok(None),
-            other => anyhow::bail!("placing an order: {other} {}", reply.body),
-        }
-    })
-    .await
-    .expect("order accepted")
-}
+impl Shop {
+    /// A product the admin puts on sale; its id.
+    async fn product(&self, name: &str, amount_minor: i64, stock: u32) -> String {
+        self.sys.api.create_product(&self.admin, name, amount_minor, stock).await.expect("product")
+    }
 
-/// Waits until the order reaches one of `statuses`; its final JSON.
-async fn order_status(api: &Api, token: &str, id: &str, statuses: &[&str]) -> Value {
-    eventually(SETTLE, &format!("order {id} to be one of {statuses:?}"), || async {
-        let reply = api.get(&format!("/orders/{id}"), Some(token)).await?;
-        anyhow::ensure!(reply.status == StatusCode::OK, "GET order: {} {}", reply.status, reply.body);
-        let status = reply.body["status"].as_str().unwrap_or_default();
-        Ok(statuses.contains(&status).then_some(reply.body))
-    })
-    .await
-    .expect("order settles")
-}
+    /// Places orders until the orders service's projection knows the products (it learns of
+    /// them through ProductChanged, asynchronously); the first accepted order.
+    async fn first_order(&self, lines: &[(&str, u32)]) -> Value {
+        eventually(Duration::from_secs(30), "the product in the orders projection", || async {
+            let reply = self.sys.api.place_order(&self.customer, lines).await?;
+            match reply.status {
+                StatusCode::CREATED => Ok(Some(reply.body)),
+                StatusCode::UNPROCESSABLE_ENTITY => Ok(None),
+                other => anyhow::bail!("placing an order: {other} {}", reply.body),
+            }
+        })
+        .await
+        .expect("order accepted")
+    }
 
-async fn stock(api: &Api, product: &str) -> u64 {
-    let reply = api.get(&format!("/products/{product}"), None).await.expect("get product");
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    reply.body["stock"].as_u64().expect("stock")
-}
+    /// Waits until the orders service knows `products`, with a harmless probe: an order
+    /// for more than any stock, rejected, which holds nothing.
+    async fn known_to_orders(&self, products: &[&str]) {
+        let lines: Vec<(&str, u32)> = products.iter().map(|p| (*p, 1000)).collect();
+        let probe = self.first_order(&lines).await;
+        self.order_status(probe["id"].as_str().expect("id"), &["REJECTED"]).await;
+    }
 
-async fn emails(sys: &System, to: &str, count: usize) -> Vec<devstack::outbox::Email> {
-    eventually(SETTLE, &format!("{count} email(s) to {to}"), || async {
-        let emails = sys.emails_to(to).await?;
-        Ok((emails.len() >= count).then_some(emails))
-    })
-    .await
-    .expect("emails sent")
+    /// Waits until the customer's order `id` reaches one of `statuses`; its final JSON.
+    async fn order_status(&self, id: &str, statuses: &[&str]) -> Value {
+        self.sys.api.status_of(&format!("/orders/{id}"), &self.customer, statuses, SETTLE).await.expect("order settles")
+    }
+
+    async fn stock(&self, product: &str) -> u64 {
+        let reply = self.sys.api.get(&format!("/products/{product}"), None).await.expect("get product");
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        reply.body["stock"].as_u64().expect("stock")
+    }
+
+    /// Waits until the product's stock is `units` again (holds are released asynchronously).
+    async fn stock_back_to(&self, product: &str, units: u64) {
+        eventually(SETTLE, &format!("the stock back to {units}"), || async {
+            Ok((self.stock(product).await == units).then_some(()))
+        })
+        .await
+        .expect("stock restored");
+    }
+
+    /// Waits for at least `count` emails to the customer.
+    async fn emails(&self, count: usize) -> Vec<devstack::outbox::Email> {
+        eventually(SETTLE, &format!("{count} email(s) to {}", self.email), || async {
+            let emails = self.sys.emails_to(&self.email).await?;
+            Ok((emails.len() >= count).then_some(emails))
+        })
+        .await
+        .expect("emails sent")
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_paid_order_drops_stock_and_the_customer_gets_one_confirmation() {
-    let sys = system("1.0").await;
-    let admin = admin(&sys.api).await;
-    let lamp = sys.api.create_product(&admin, "Lamp", 2_500, 10).await.expect("product");
-    let (email, customer) = sys.api.new_customer().await.expect("customer");
+    let shop = shop("1.0").await;
+    let lamp = shop.product("Lamp", 2_500, 10).await;
 
-    let order = first_order(&sys.api, &customer, &[(&lamp, 3)]).await;
+    let order = shop.first_order(&[(&lamp, 3)]).await;
     assert_eq!(order["status"], "PENDING");
     assert_eq!(order["total"], json!({ "amount_minor": 7_500, "currency": "EUR" }));
     let id = order["id"].as_str().expect("id");
 
-    let paid = order_status(&sys.api, &customer, id, &["PAID", "CANCELLED", "REJECTED"]).await;
+    let paid = shop.order_status(id, &SETTLED).await;
     assert_eq!(paid["status"], "PAID", "{paid}");
-    assert_eq!(stock(&sys.api, &lamp).await, 7);
+    assert_eq!(shop.stock(&lamp).await, 7);
 
     let payment_path = format!("/payments/{}", paid["payment_id"].as_str().expect("payment id"));
-    let payment = sys.api.get(&payment_path, Some(&customer)).await.expect("payment");
+    let payment = shop.sys.api.get(&payment_path, Some(&shop.customer)).await.expect("payment");
     assert_eq!(payment.status, StatusCode::OK, "{}", payment.body);
     assert_eq!(payment.body["status"], "SUCCEEDED");
 
     // The welcome email and the confirmation; redeliveries never add a third.
-    let sent = emails(&sys, &email, 2).await;
+    let sent = shop.emails(2).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let sent_later = sys.emails_to(&email).await.expect("outbox");
+    let sent_later = shop.sys.emails_to(&shop.email).await.expect("outbox");
     assert_eq!(sent_later.len(), 2, "{sent_later:#?}");
     assert!(sent.iter().any(|e| e.body.contains(id) || e.subject.contains(id)), "no confirmation mentions {id}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_failed_payment_cancels_the_order_restores_stock_and_says_sorry() {
-    let sys = system("0").await;
-    let admin = admin(&sys.api).await;
-    let kettle = sys.api.create_product(&admin, "Kettle", 4_900, 5).await.expect("product");
-    let (email, customer) = sys.api.new_customer().await.expect("customer");
+    let shop = shop("0").await;
+    let kettle = shop.product("Kettle", 4_900, 5).await;
 
-    let order = first_order(&sys.api, &customer, &[(&kettle, 2)]).await;
+    let order = shop.first_order(&[(&kettle, 2)]).await;
     let id = order["id"].as_str().expect("id");
-    let done = order_status(&sys.api, &customer, id, &["PAID", "CANCELLED", "REJECTED"]).await;
+    let done = shop.order_status(id, &SETTLED).await;
     assert_eq!(done["status"], "CANCELLED", "{done}");
-    eventually(SETTLE, "the hold released", || async { Ok((stock(&sys.api, &kettle).await == 5).then_some(())) })
-        .await
-        .expect("stock restored");
-    let sent = emails(&sys, &email, 2).await;
+    shop.stock_back_to(&kettle, 5).await;
+    let sent = shop.emails(2).await;
     assert!(sent.iter().any(|e| e.body.contains(id) || e.subject.contains(id)), "no sorry email about {id}");
 }
 
@@ -114,33 +136,29 @@ async fn a_failed_payment_cancels_the_order_restores_stock_and_says_sorry() {
 async fn an_order_cancelled_at_once_is_never_charged_and_its_email_tells_the_money_truth() {
     // The race users hit: the simulated provider settles the payment while the cancel is
     // on its way. Whichever wins, the customer keeps their money and is told so.
-    let sys = system("1.0").await;
-    let admin = admin(&sys.api).await;
-    let lamp = sys.api.create_product(&admin, "Lamp", 2_500, 10).await.expect("product");
-    let (email, customer) = sys.api.new_customer().await.expect("customer");
-    let warm = first_order(&sys.api, &customer, &[(&lamp, 1)]).await;
-    order_status(&sys.api, &customer, warm["id"].as_str().expect("id"), &["PAID"]).await;
+    let shop = shop("1.0").await;
+    let (api, customer) = (&shop.sys.api, shop.customer.as_str());
+    let lamp = shop.product("Lamp", 2_500, 10).await;
+    let warm = shop.first_order(&[(&lamp, 1)]).await;
+    shop.order_status(warm["id"].as_str().expect("id"), &["PAID"]).await;
 
     let mut orders = Vec::new();
     for _ in 0..3 {
-        let placed = sys.api.place_order(&customer, &[(&lamp, 2)]).await.expect("placed");
+        let placed = api.place_order(customer, &[(&lamp, 2)]).await.expect("placed");
         assert_eq!(placed.status, StatusCode::CREATED, "{}", placed.body);
         let id = placed.body["id"].as_str().expect("id").to_owned();
-        let cancel = sys.api.post(&format!("/orders/{id}/cancel"), Some(&customer), &json!({})).await.expect("cancel");
+        let cancel = api.post(&format!("/orders/{id}/cancel"), Some(customer), &json!({})).await.expect("cancel");
         assert_eq!(cancel.status, StatusCode::OK, "{}", cancel.body);
         assert_eq!(cancel.body["status"], "CANCELLED");
         orders.push((id, placed.body["payment_id"].as_str().expect("payment id").to_owned()));
     }
     for (id, payment_id) in &orders {
-        let payment = eventually(SETTLE, "the payment settled", || async {
-            let reply = sys.api.get(&format!("/payments/{payment_id}"), Some(&customer)).await?;
-            let status = reply.body["status"].as_str().unwrap_or_default().to_owned();
-            Ok(["FAILED", "REFUNDED"].contains(&status.as_str()).then_some(reply.body))
-        })
-        .await
-        .expect("payment failed or refunded");
+        let payment = api
+            .status_of(&format!("/payments/{payment_id}"), customer, &["FAILED", "REFUNDED"], SETTLE)
+            .await
+            .expect("payment failed or refunded");
         let mail = eventually(SETTLE, "the cancellation email", || async {
-            Ok(sys.emails_to(&email).await?.into_iter().find(|e| e.subject.contains(id.as_str())))
+            Ok(shop.sys.emails_to(&shop.email).await?.into_iter().find(|e| e.subject.contains(id.as_str())))
         })
         .await
         .expect("emailed");
@@ -153,85 +171,71 @@ async fn an_order_cancelled_at_once_is_never_charged_and_its_email_tells_the_mon
         } else {
             assert!(mail.body.contains("Nothing was charged"), "{}", mail.body);
         }
-        assert_eq!(order_status(&sys.api, &customer, id, &["CANCELLED"]).await["status"], "CANCELLED");
+        assert_eq!(shop.order_status(id, &["CANCELLED"]).await["status"], "CANCELLED");
     }
-    eventually(SETTLE, "every unit back but the paid one", || async {
-        Ok((stock(&sys.api, &lamp).await == 9).then_some(()))
-    })
-    .await
-    .expect("stock restored");
+    // Every unit back but the paid one.
+    shop.stock_back_to(&lamp, 9).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_order_for_more_than_the_stock_is_rejected_and_nothing_is_held() {
-    let sys = system("1.0").await;
-    let admin = admin(&sys.api).await;
-    let tray = sys.api.create_product(&admin, "Tray", 6_800, 2).await.expect("product");
-    let cup = sys.api.create_product(&admin, "Cup", 1_250, 10).await.expect("product");
-    let (_, customer) = sys.api.new_customer().await.expect("customer");
-    // Wait for both products in the projection with a harmless probe first.
-    let probe = first_order(&sys.api, &customer, &[(&cup, 1000), (&tray, 1000)]).await;
-    order_status(&sys.api, &customer, probe["id"].as_str().expect("id"), &["REJECTED"]).await;
+    let shop = shop("1.0").await;
+    let tray = shop.product("Tray", 6_800, 2).await;
+    let cup = shop.product("Cup", 1_250, 10).await;
+    shop.known_to_orders(&[&cup, &tray]).await;
 
-    let order = sys.api.place_order(&customer, &[(&cup, 1), (&tray, 3)]).await.expect("placed");
+    let order = shop.sys.api.place_order(&shop.customer, &[(&cup, 1), (&tray, 3)]).await.expect("placed");
     assert_eq!(order.status, StatusCode::CREATED, "{}", order.body);
-    let id = order.body["id"].as_str().expect("id");
-    let done = order_status(&sys.api, &customer, id, &["PAID", "CANCELLED", "REJECTED"]).await;
+    let done = shop.order_status(order.body["id"].as_str().expect("id"), &SETTLED).await;
     assert_eq!(done["status"], "REJECTED", "{done}");
     // All or nothing: the cup line that was available is not held either.
-    assert_eq!(stock(&sys.api, &cup).await, 10);
-    assert_eq!(stock(&sys.api, &tray).await, 2);
+    assert_eq!(shop.stock(&cup).await, 10);
+    assert_eq!(shop.stock(&tray).await, 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_hundred_concurrent_orders_against_fifty_units_sell_exactly_fifty() {
-    let sys = system("1.0").await;
-    let admin = admin(&sys.api).await;
-    let item = sys.api.create_product(&admin, "Limited print", 9_900, 50).await.expect("product");
-    let customers: Vec<(String, String)> =
-        futures::future::try_join_all((0..4).map(|_| sys.api.new_customer())).await.expect("customers");
-    let probe = first_order(&sys.api, &customers[0].1, &[(&item, 1000)]).await;
-    order_status(&sys.api, &customers[0].1, probe["id"].as_str().expect("id"), &["REJECTED"]).await;
+    let shop = shop("1.0").await;
+    let api = &shop.sys.api;
+    let item = shop.product("Limited print", 9_900, 50).await;
+    let others = futures::future::try_join_all((0..3).map(|_| api.new_customer())).await.expect("customers");
+    let customers: Vec<String> =
+        std::iter::once(shop.customer.clone()).chain(others.into_iter().map(|(_, token)| token)).collect();
+    shop.known_to_orders(&[&item]).await;
 
     let placed = futures::future::join_all((0..200).map(|i| {
-        let token = customers[i % customers.len()].1.clone();
-        let api = sys.api.clone();
+        let token = customers[i % customers.len()].clone();
         let item = item.clone();
         async move { (token.clone(), api.place_order(&token, &[(&item, 1)]).await.expect("sent")) }
     }))
     .await;
-    let mut ids = Vec::new();
+    let mut by_status: BTreeMap<String, usize> = BTreeMap::new();
     for (token, reply) in &placed {
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
-        ids.push((token.clone(), reply.body["id"].as_str().expect("id").to_owned()));
-    }
-
-    let mut by_status: BTreeMap<String, usize> = BTreeMap::new();
-    for (token, id) in &ids {
-        let order = order_status(&sys.api, token, id, &["PAID", "REJECTED", "CANCELLED"]).await;
+        let path = format!("/orders/{}", reply.body["id"].as_str().expect("id"));
+        let order = api.status_of(&path, token, &SETTLED, SETTLE).await.expect("order settles");
         *by_status.entry(order["status"].as_str().unwrap_or_default().to_owned()).or_default() += 1;
     }
     assert_eq!(by_status.get("PAID"), Some(&50), "{by_status:?}");
     assert_eq!(by_status.get("REJECTED"), Some(&150), "{by_status:?}");
-    assert_eq!(stock(&sys.api, &item).await, 0);
+    assert_eq!(shop.stock(&item).await, 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_event_of_a_flow_carries_the_correlation_id_of_the_request() {
-    let sys = system("1.0").await;
-    let admin = admin(&sys.api).await;
-    let mug = sys.api.create_product(&admin, "Mug", 1_500, 3).await.expect("product");
-    let (_, customer) = sys.api.new_customer().await.expect("customer");
-    let probe = first_order(&sys.api, &customer, &[(&mug, 1000)]).await;
-    order_status(&sys.api, &customer, probe["id"].as_str().expect("id"), &["REJECTED"]).await;
+    let shop = shop("1.0").await;
+    let sys = &shop.sys;
+    let mug = shop.product("Mug", 1_500, 3).await;
+    shop.known_to_orders(&[&mug]).await;
 
     let correlation = format!("corr-{}", uuid::Uuid::new_v4().simple());
     let body = json!({ "lines": [{ "product_id": mug, "quantity": 1 }] });
     let headers = [("idempotency-key", "k-1"), ("x-correlation-id", correlation.as_str())];
-    let reply = sys.api.send(Method::POST, "/orders", Some(&customer), Some(&body), &headers).await.expect("placed");
+    let reply =
+        sys.api.send(Method::POST, "/orders", Some(&shop.customer), Some(&body), &headers).await.expect("placed");
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
     let id = reply.body["id"].as_str().expect("id").to_owned();
-    order_status(&sys.api, &customer, &id, &["PAID"]).await;
+    shop.order_status(&id, &["PAID"]).await;
 
     // OrderPlaced, StockReserved, PaymentSucceeded, OrderPaid: all in the services' outboxes.
     let ddb = aws_sdk_dynamodb::Client::new(&sys.config);
@@ -261,7 +265,8 @@ async fn every_event_of_a_flow_carries_the_correlation_id_of_the_request() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_poison_message_reaches_the_dlq_after_five_receives_while_the_other_nine_apply() {
-    let sys = system("1.0").await;
+    let shop = shop("1.0").await;
+    let sys = &shop.sys;
     let products: Vec<String> = (0..9).map(|_| uuid::Uuid::new_v4().to_string()).collect();
     let mut entries = Vec::new();
     for (i, product) in products.iter().enumerate() {
@@ -314,24 +319,22 @@ async fn a_poison_message_reaches_the_dlq_after_five_receives_while_the_other_ni
     assert!(receives >= 5, "dead-lettered after {receives} receives");
 
     // The nine good events made it into the orders projection: orders for them are accepted.
-    let (_, customer) = sys.api.new_customer().await.expect("customer");
     for product in &products {
-        let reply = sys.api.place_order(&customer, &[(product, 1)]).await.expect("placed");
+        let reply = sys.api.place_order(&shop.customer, &[(product, 1)]).await.expect("placed");
         assert_eq!(reply.status, StatusCode::CREATED, "{product}: {}", reply.body);
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn placing_an_order_is_one_dynamodb_transaction_and_nothing_else_synchronous() {
-    let sys = system("1.0").await;
-    let admin = admin(&sys.api).await;
-    let pen = sys.api.create_product(&admin, "Pen", 300, 100).await.expect("product");
-    let (_, customer) = sys.api.new_customer().await.expect("customer");
-    first_order(&sys.api, &customer, &[(&pen, 1)]).await;
+    let shop = shop("1.0").await;
+    let sys = &shop.sys;
+    let pen = shop.product("Pen", 300, 100).await;
+    shop.first_order(&[(&pen, 1)]).await;
 
     sys.counter.reset();
     for _ in 0..5 {
-        let reply = sys.api.place_order(&customer, &[(&pen, 1)]).await.expect("placed");
+        let reply = sys.api.place_order(&shop.customer, &[(&pen, 1)]).await.expect("placed");
         assert_eq!(reply.status, StatusCode::CREATED);
     }
     let calls: BTreeMap<String, u64> = sys

@@ -11,11 +11,13 @@ use crate::dynamo::Item;
 
 const TAG_LEN: usize = 32;
 
-/// Why a cursor was refused (always a 400 for the caller).
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+/// Why a cursor was refused (a 400 for the caller, with this text as the detail).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum CursorError {
     #[error("the cursor is not valid")]
     Invalid,
+    #[error("the cursor belongs to another listing")]
+    OtherListing,
 }
 
 /// Seals and opens cursors with one key.
@@ -62,13 +64,20 @@ impl CursorKey {
         let value: serde_json::Value = serde_json::from_slice(payload).map_err(|_| CursorError::Invalid)?;
         serde_dynamo::to_item(value).map_err(|_| CursorError::Invalid)
     }
+
+    /// The start key `cursor` stands for (`None` without a cursor), only if this key sealed
+    /// it and `belongs` accepts it as a key of the listing asked for.
+    pub fn open_scoped(
+        &self,
+        cursor: Option<&str>,
+        belongs: impl FnOnce(&Item) -> bool,
+    ) -> Result<Option<Item>, CursorError> {
+        let Some(cursor) = cursor else { return Ok(None) };
+        let key = self.open(cursor)?;
+        if belongs(&key) { Ok(Some(key)) } else { Err(CursorError::OtherListing) }
+    }
 }
 
-/// A stage's cursor key: the SSM SecureString named by `CURSOR_SECRET_PARAMETER`, read on
-/// first use and cached (as the other secrets are), so a rotated secret is picked up
-/// without a redeploy and an unreachable parameter store fails one request with 503, not
-/// the cold start. Cursors sealed with the previous secret are then refused with a 400,
-/// as a tampered one would be: the client starts its listing again.
 /// A listing's page size when `?limit=` is absent, and the most a page may hold.
 pub const DEFAULT_LIMIT: i32 = 20;
 pub const MAX_LIMIT: i32 = 100;
@@ -89,6 +98,11 @@ impl<S: crate::table::Store> Listing<S> {
     }
 }
 
+/// A stage's cursor key: the SSM SecureString named by `CURSOR_SECRET_PARAMETER`, read on
+/// first use and cached (as the other secrets are), so a rotated secret is picked up
+/// without a redeploy and an unreachable parameter store fails one request with 503, not
+/// the cold start. Cursors sealed with the previous secret are then refused with a 400,
+/// as a tampered one would be: the client starts its listing again.
 #[cfg(feature = "ssm")]
 pub struct CursorSecret(crate::ssm::CachedParameter<CursorKey>);
 
@@ -142,5 +156,17 @@ mod tests {
         assert_eq!(other.open(&cursor), Err(CursorError::Invalid));
         assert_eq!(key().open("not base64!"), Err(CursorError::Invalid));
         assert_eq!(key().open(""), Err(CursorError::Invalid));
+    }
+
+    #[test]
+    fn a_cursor_opens_only_for_its_own_listing() {
+        let key = key();
+        let item: Item = [("pk".to_owned(), s("A"))].into();
+        let cursor = key.seal(&item).expect("seals");
+        let of_a = |k: &Item| crate::dynamo::string(k, "pk") == Some("A");
+        assert_eq!(key.open_scoped(None, of_a), Ok(None));
+        assert_eq!(key.open_scoped(Some(&cursor), of_a), Ok(Some(item)));
+        assert_eq!(key.open_scoped(Some(&cursor), |_| false), Err(CursorError::OtherListing));
+        assert_eq!(key.open_scoped(Some("forged"), of_a), Err(CursorError::Invalid));
     }
 }

@@ -3,7 +3,7 @@
 //! transaction on the marker's condition and is acknowledged without effect, so
 //! at-least-once delivery applies each event exactly once.
 
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::TransactWriteItem;
 use serde::{Deserialize, Serialize};
 
 pub const PREFIX: &str = "PROCESSED#";
@@ -32,12 +32,7 @@ pub fn key(consumer: &str, event_id: &str) -> String {
 /// transaction (`ConditionalCheckFailed` at its index) when the event was processed before.
 pub fn mark(table: &str, consumer: &str, event_id: &str) -> anyhow::Result<TransactWriteItem> {
     let marker = Marker::new(consumer, event_id, chrono::Utc::now().timestamp());
-    let put = Put::builder()
-        .table_name(table)
-        .set_item(Some(crate::dynamo::to_item(&marker)?))
-        .condition_expression("attribute_not_exists(pk)")
-        .build()?;
-    Ok(TransactWriteItem::builder().put(put).build())
+    crate::dynamo::put_in_transaction(table, crate::dynamo::to_item(&marker)?, Some(crate::dynamo::NEW))
 }
 
 #[cfg(test)]

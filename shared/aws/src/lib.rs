@@ -1,6 +1,6 @@
 //! AWS helpers shared by the services: the transactional outbox (an event written in the
 //! same DynamoDB transaction as the state change), its stream → EventBridge publisher,
-//! SQS batch consumers with partial failures, and cached SSM parameters.
+//! SQS batch consumers with partial failures, idempotency records, and cached SSM parameters.
 //! Each SDK is behind a feature so a function links only the clients it uses.
 
 pub mod consumer;
@@ -8,6 +8,8 @@ pub mod consumer;
 pub mod cursor;
 #[cfg(feature = "dynamodb")]
 pub mod dynamo;
+#[cfg(feature = "dynamodb")]
+pub mod idempotency;
 #[cfg(feature = "dynamodb")]
 pub mod inbox;
 pub mod outbox;

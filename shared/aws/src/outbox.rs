@@ -4,7 +4,7 @@
 //! and no change commits without its event.
 
 #[cfg(feature = "dynamodb")]
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::TransactWriteItem;
 use bazaar_events::RawEvent;
 #[cfg(feature = "dynamodb")]
 use bazaar_events::{Envelope, Event};
@@ -47,12 +47,7 @@ impl OutboxItem {
 pub fn put_event<T: Event>(table: &str, envelope: &Envelope<T>) -> anyhow::Result<TransactWriteItem> {
     let raw = RawEvent::try_from(envelope)?;
     let item = OutboxItem::new(&raw, envelope.metadata.occurred_at.timestamp());
-    let put = Put::builder()
-        .table_name(table)
-        .set_item(Some(crate::dynamo::to_item(&item)?))
-        .condition_expression("attribute_not_exists(pk)")
-        .build()?;
-    Ok(TransactWriteItem::builder().put(put).build())
+    crate::dynamo::put_in_transaction(table, crate::dynamo::to_item(&item)?, Some(crate::dynamo::NEW))
 }
 
 /// Decodes an outbox item from a stream record's new image.

@@ -1,18 +1,23 @@
 //! One service's DynamoDB table: the client and the table's name, and the operations every
-//! store repeats (consistent typed reads, query paging, transactions whose failures are
-//! read by index, the outbox and inbox items). Stores wrap a [`Table`]; use cases see only
+//! store repeats (consistent typed reads, query paging, requests and transaction items
+//! already aimed at this table and an item's keys, transactions whose failures are read by
+//! index, the outbox and inbox items). Stores wrap a [`Table`]; use cases see only
 //! stores and opaque [`Write`]s, never an SDK type.
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::operation::delete_item::builders::DeleteItemFluentBuilder;
+use aws_sdk_dynamodb::operation::put_item::builders::PutItemFluentBuilder;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
+use aws_sdk_dynamodb::types::builders::{ConditionCheckBuilder, DeleteBuilder, PutBuilder, UpdateBuilder};
 use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem, Update};
 use bazaar_events::{Envelope, Event};
 use bazaar_runtime::config::{ConfigError, Env};
 use serde::de::DeserializeOwned;
 
-use crate::dynamo::{self, Item, from_item};
+use crate::dynamo::{self, Item, Keyed, from_item, s};
 
 /// An SDK error with its whole chain (the SDK's own Display says only "service error").
 pub fn failed<E: std::error::Error>(what: &str, e: E) -> anyhow::Error {
@@ -52,10 +57,46 @@ impl Table {
         dynamo::get_item(&self.client, &self.name, pk, sk).await
     }
 
+    /// The item `pk`/`sk` (consistent read) as a `T` stored beside its keys
+    /// ([`dynamo::keyed`]); `None` when absent.
+    pub async fn get_keyed<T: DeserializeOwned>(
+        &self,
+        pk: impl Into<String>,
+        sk: impl Into<String>,
+    ) -> anyhow::Result<Option<T>> {
+        Ok(self.get::<Keyed<T>>(pk, sk).await?.map(|k| k.value))
+    }
+
+    /// A PutItem of `item` into this table, for the caller to give a condition and send
+    /// (its result read with [`dynamo::applied`]).
+    pub fn put_item(&self, item: Item) -> PutItemFluentBuilder {
+        self.client.put_item().table_name(&self.name).set_item(Some(item))
+    }
+
+    /// An UpdateItem of the item `pk`/`sk`, for the caller to shape and send.
+    pub fn update_item(&self, pk: impl Into<String>, sk: impl Into<String>) -> UpdateItemFluentBuilder {
+        self.client.update_item().table_name(&self.name).key("pk", s(pk)).key("sk", s(sk))
+    }
+
+    /// A DeleteItem of the item `pk`/`sk`, for the caller to shape and send.
+    pub fn delete_item(&self, pk: impl Into<String>, sk: impl Into<String>) -> DeleteItemFluentBuilder {
+        self.client.delete_item().table_name(&self.name).key("pk", s(pk)).key("sk", s(sk))
+    }
+
     /// A Query on this table, for the caller to shape and hand to [`Table::page`] or
     /// [`Table::query_all`].
     pub fn query(&self) -> QueryFluentBuilder {
         self.client.query().table_name(&self.name)
+    }
+
+    /// A Query of the partition `attr` = `value` of index `index`: key condition
+    /// `#pk = :pk`, which the caller may replace by a narrower one on the same names.
+    pub fn partition_query(&self, index: &str, (attr, value): (&str, String)) -> QueryFluentBuilder {
+        self.query()
+            .index_name(index)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", attr)
+            .expression_attribute_values(":pk", s(value))
     }
 
     /// One page of `query` as `T`s, and the key to continue from (`None` on the last page).
@@ -108,6 +149,32 @@ impl Table {
         dynamo::put_in_transaction(&self.name, item, condition).map(Write)
     }
 
+    /// A Put for a transaction that creates `item`: it fails the transaction at its index
+    /// when an item with its keys exists.
+    pub fn put_new(&self, item: Item) -> anyhow::Result<Write> {
+        self.put(item, Some(dynamo::NEW))
+    }
+
+    /// A Put of `item` for a transaction, for the caller to give a condition and build.
+    pub fn put_with(&self, item: Item) -> PutBuilder {
+        Put::builder().table_name(&self.name).set_item(Some(item))
+    }
+
+    /// An Update of the item `pk`/`sk` for a transaction, for the caller to shape and build.
+    pub fn update(&self, pk: impl Into<String>, sk: impl Into<String>) -> UpdateBuilder {
+        Update::builder().table_name(&self.name).key("pk", s(pk)).key("sk", s(sk))
+    }
+
+    /// A Delete of the item `pk`/`sk` for a transaction, for the caller to shape and build.
+    pub fn delete(&self, pk: impl Into<String>, sk: impl Into<String>) -> DeleteBuilder {
+        Delete::builder().table_name(&self.name).key("pk", s(pk)).key("sk", s(sk))
+    }
+
+    /// A condition on the item `pk`/`sk` for a transaction, for the caller to give and build.
+    pub fn check(&self, pk: impl Into<String>, sk: impl Into<String>) -> ConditionCheckBuilder {
+        ConditionCheck::builder().table_name(&self.name).key("pk", s(pk)).key("sk", s(sk))
+    }
+
     /// The write that stores `envelope` in this table's outbox.
     pub fn outbox<T: Event>(&self, envelope: &Envelope<T>) -> anyhow::Result<Write> {
         crate::outbox::put_event(&self.name, envelope).map(Write)
@@ -137,29 +204,18 @@ impl Write {
     }
 }
 
-impl From<Put> for Write {
-    fn from(put: Put) -> Write {
-        Write(TransactWriteItem::builder().put(put).build())
-    }
+/// `impl From<Part> for Write` for each kind of transaction item, by its builder's setter.
+macro_rules! write_from {
+    ($($part:ident => $setter:ident),* $(,)?) => {
+        $(impl From<$part> for Write {
+            fn from(part: $part) -> Write {
+                Write(TransactWriteItem::builder().$setter(part).build())
+            }
+        })*
+    };
 }
 
-impl From<Update> for Write {
-    fn from(update: Update) -> Write {
-        Write(TransactWriteItem::builder().update(update).build())
-    }
-}
-
-impl From<Delete> for Write {
-    fn from(delete: Delete) -> Write {
-        Write(TransactWriteItem::builder().delete(delete).build())
-    }
-}
-
-impl From<ConditionCheck> for Write {
-    fn from(check: ConditionCheck) -> Write {
-        Write(TransactWriteItem::builder().condition_check(check).build())
-    }
-}
+write_from!(Put => put, Update => update, Delete => delete, ConditionCheck => condition_check);
 
 /// Why a commit failed, read by the index of the write that caused it.
 #[derive(Debug)]
@@ -295,4 +351,28 @@ macro_rules! store {
             }
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> Table {
+        let config = aws_sdk_dynamodb::Config::builder().behavior_version_latest().build();
+        Table::new(Client::from_conf(config), "t")
+    }
+
+    #[test]
+    fn transaction_parts_name_the_table_and_the_item() {
+        let key = |pk: &str, sk: &str| Item::from([("pk".to_owned(), s(pk)), ("sk".to_owned(), s(sk))]);
+        let update = table().update("P#1", "P").update_expression("SET a = :a").build().expect("update");
+        assert_eq!((update.table_name(), update.key()), ("t", &key("P#1", "P")));
+        let delete = table().delete("P#1", "P").build().expect("delete");
+        assert_eq!((delete.table_name(), delete.key()), ("t", &key("P#1", "P")));
+        let check = table().check("P#1", "P").condition_expression("a = :a").build().expect("check");
+        assert_eq!((check.table_name(), check.key()), ("t", &key("P#1", "P")));
+        let new = table().put_new(key("P#1", "P")).expect("put");
+        let put = new.as_sdk().put().expect("a put");
+        assert_eq!((put.table_name(), put.condition_expression()), ("t", Some("attribute_not_exists(pk)")));
+    }
 }

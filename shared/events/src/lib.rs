@@ -27,6 +27,7 @@ pub mod payments;
 pub mod permissions;
 pub mod reservations;
 pub mod schema;
+pub mod wire;
 
 pub use money::Money;
 

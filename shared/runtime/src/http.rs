@@ -200,12 +200,7 @@ where
 #[macro_export]
 macro_rules! http_main {
     ($krate:ident $(, $without_aws:ident)?) => {
-        #[tokio::main]
-        async fn main() -> Result<(), lambda_http::Error> {
-            $crate::logging::init();
-            let deps = $crate::init_deps!($krate $(, $without_aws)?)?;
-            $crate::http::run(|req| $krate::handler(&deps, req)).await
-        }
+        $crate::lambda_main!($krate $(, $without_aws)?; |deps| $crate::http::run(|req| $krate::handler(&deps, req)));
     };
 }
 

@@ -8,12 +8,19 @@ pub mod http;
 pub mod identity;
 pub mod logging;
 pub mod metrics;
+pub mod patch;
 pub mod problem;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
 pub use correlation::CorrelationId;
 pub use http::{ApiError, RequestCx};
 pub use identity::Identity;
 pub use problem::Problem;
+
+// For the `main` macros, so that a function crate needs no runtime dependency of its own for them.
+#[doc(hidden)]
+pub use lambda_runtime;
 
 /// The `main` of an event function crate (a consumer, publisher, schedule or the authorizer)
 /// whose library exposes `Deps::new(&SdkConfig, &Env)` and `handler(&Deps, LambdaEvent<E>)`:
@@ -21,11 +28,23 @@ pub use problem::Problem;
 #[macro_export]
 macro_rules! event_main {
     ($krate:ident $(, $without_aws:ident)?) => {
+        $crate::lambda_main!($krate $(, $without_aws)?; |deps| {
+            $crate::lambda_runtime::run($crate::lambda_runtime::service_fn(|event| $krate::handler(&deps, event)))
+        });
+    };
+}
+
+/// The `main` that [`event_main!`] and [`http_main!`] share: JSON logs, the function's
+/// `Deps` built once at init (bound to `$deps`), then `$serve` until the runtime stops.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! lambda_main {
+    ($krate:ident $(, $without_aws:ident)?; |$deps:ident| $serve:expr) => {
         #[tokio::main]
-        async fn main() -> Result<(), lambda_runtime::Error> {
+        async fn main() -> Result<(), $crate::lambda_runtime::Error> {
             $crate::logging::init();
-            let deps = $crate::init_deps!($krate $(, $without_aws)?)?;
-            lambda_runtime::run(lambda_runtime::service_fn(|event| $krate::handler(&deps, event))).await
+            let $deps = $crate::init_deps!($krate $(, $without_aws)?)?;
+            $serve.await
         }
     };
 }

@@ -1,66 +1,45 @@
-//! Every way an auth operation can fail, and the one mapping of them to the wire.
+//! Every way an auth operation can fail; `service_error!` writes the one mapping of them to
+//! the wire.
 
-use bazaar_runtime::problem::FieldError;
-use bazaar_runtime::{ApiError, Problem};
+use bazaar_runtime::Problem;
 use http::StatusCode;
 
-#[derive(Debug, thiserror::Error)]
-pub enum AuthError {
-    #[error("invalid input")]
-    Invalid(Vec<FieldError>),
-    #[error("a body field the endpoint does not accept: {0}")]
-    Forbidden(&'static str),
-    #[error("email already registered")]
-    EmailTaken,
-    /// Wrong email or wrong password: deliberately one error, so accounts can't be probed.
-    #[error("invalid credentials")]
-    InvalidCredentials,
-    #[error("invalid refresh token")]
-    InvalidRefreshToken,
-    #[error("invalid or expired reset token")]
-    InvalidResetToken,
-    #[error("rate limited")]
-    RateLimited { retry_after: u64 },
-    #[error("not found")]
-    NotFound,
-    #[error("signing key unavailable")]
-    KeyUnavailable(#[source] anyhow::Error),
-    #[error(transparent)]
-    Unexpected(#[from] anyhow::Error),
-}
-
-impl AuthError {
-    pub fn invalid(field: &str, message: impl Into<String>) -> AuthError {
-        AuthError::Invalid(vec![FieldError { field: field.to_owned(), message: message.into() }])
+bazaar_runtime::service_error! {
+    pub enum AuthError {
+        shared [Invalid, NotFound, Unexpected],
+        #[error("a body field the endpoint does not accept: {0}")]
+        Forbidden(&'static str),
+        #[error("email already registered")]
+        EmailTaken,
+        /// Wrong email or wrong password: deliberately one error, so accounts can't be probed.
+        #[error("invalid credentials")]
+        InvalidCredentials,
+        #[error("invalid refresh token")]
+        InvalidRefreshToken,
+        #[error("invalid or expired reset token")]
+        InvalidResetToken,
+        #[error("rate limited")]
+        RateLimited { retry_after: u64 },
+        #[error("signing key unavailable")]
+        KeyUnavailable(#[source] anyhow::Error),
     }
-}
-
-impl From<AuthError> for ApiError {
-    fn from(e: AuthError) -> ApiError {
-        let problem = match e {
-            AuthError::Invalid(errors) => Problem::validation(errors),
-            AuthError::Forbidden(field) => {
-                Problem::new(StatusCode::BAD_REQUEST, "field-not-allowed", "Field not allowed")
-                    .with_detail(format!("`{field}` cannot be set by the client"))
-            }
-            AuthError::EmailTaken => Problem::conflict("an account with this email already exists"),
-            AuthError::InvalidCredentials => {
-                Problem::new(StatusCode::UNAUTHORIZED, "invalid-credentials", "Invalid credentials")
-                    .with_detail("the email or password is wrong")
-            }
-            AuthError::InvalidRefreshToken => {
-                Problem::new(StatusCode::UNAUTHORIZED, "invalid-refresh-token", "Invalid refresh token")
-                    .with_detail("the refresh token is invalid, expired or revoked; sign in again")
-            }
-            AuthError::InvalidResetToken => Problem::bad_request("the reset token is invalid, used or expired"),
-            AuthError::RateLimited { retry_after } => Problem::too_many_requests(retry_after),
-            AuthError::NotFound => Problem::not_found(),
-            AuthError::KeyUnavailable(e) => {
-                tracing::error!(error = format!("{e:#}"), "signing key unavailable");
-                Problem::unavailable()
-            }
-            AuthError::Unexpected(e) => return ApiError::Unexpected(e),
-        };
-        ApiError::Problem(problem)
+    problems {
+        AuthError::Forbidden(field) => Problem::new(StatusCode::BAD_REQUEST, "field-not-allowed", "Field not allowed")
+            .with_detail(format!("`{field}` cannot be set by the client")),
+        AuthError::EmailTaken => Problem::conflict("an account with this email already exists"),
+        AuthError::InvalidCredentials => {
+            Problem::new(StatusCode::UNAUTHORIZED, "invalid-credentials", "Invalid credentials")
+                .with_detail("the email or password is wrong")
+        }
+        AuthError::InvalidRefreshToken => {
+            Problem::new(StatusCode::UNAUTHORIZED, "invalid-refresh-token", "Invalid refresh token")
+                .with_detail("the refresh token is invalid, expired or revoked; sign in again")
+        }
+        AuthError::InvalidResetToken => Problem::bad_request("the reset token is invalid, used or expired"),
+        AuthError::RateLimited { retry_after } => Problem::too_many_requests(retry_after),
+        AuthError::KeyUnavailable(e) => {
+            tracing::error!(error = format!("{e:#}"), "signing key unavailable");
+            Problem::unavailable()
+        }
     }
 }

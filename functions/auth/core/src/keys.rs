@@ -102,44 +102,66 @@ impl KeySet {
     }
 }
 
-/// The signing key from SSM, cached parsed.
-pub struct SigningKeySource {
-    param: CachedParameter<Signer>,
+/// A key document kept in SSM: which parameter names it and how it is read.
+pub trait KeyParameter: Sized + Send + Sync + 'static {
+    /// The variable that names the parameter.
+    const VARIABLE: &'static str;
+    /// Whether the parameter is a SecureString.
+    const SECRET: bool;
+    fn parse(json: &str) -> anyhow::Result<Self>;
+}
+
+impl KeyParameter for Signer {
+    const VARIABLE: &'static str = "JWT_SIGNING_KEY_PARAMETER";
+    const SECRET: bool = true;
+    fn parse(json: &str) -> anyhow::Result<Signer> {
+        Signer::from_json(json)
+    }
+}
+
+impl KeyParameter for KeySet {
+    const VARIABLE: &'static str = "JWT_PUBLIC_KEYS_PARAMETER";
+    const SECRET: bool = false;
+    fn parse(json: &str) -> anyhow::Result<KeySet> {
+        KeySet::from_jwks(json)
+    }
+}
+
+/// A key document from SSM, cached parsed for [`KEY_CACHE_TTL`].
+pub struct KeySource<K> {
+    param: CachedParameter<K>,
+}
+
+/// The signing key.
+pub type SigningKeySource = KeySource<Signer>;
+/// The public keys; re-read at most once a minute when a token names a key id not yet known
+/// (a key added by a rotation).
+pub type PublicKeySource = KeySource<KeySet>;
+
+impl<K: KeyParameter> KeySource<K> {
+    pub fn new(client: aws_sdk_ssm::Client, parameter: impl Into<String>) -> Self {
+        KeySource { param: CachedParameter::new(client, parameter, K::SECRET, KEY_CACHE_TTL, K::parse) }
+    }
+
+    /// The parameter named by `K::VARIABLE`.
+    pub fn from_env(config: &aws_types::SdkConfig, env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self::new(aws_sdk_ssm::Client::new(config), env.required(K::VARIABLE)?))
+    }
+
+    async fn get(&self) -> Result<Arc<K>, AuthError> {
+        self.param.get().await.map_err(AuthError::KeyUnavailable)
+    }
 }
 
 impl SigningKeySource {
-    pub fn new(client: aws_sdk_ssm::Client, parameter: impl Into<String>) -> Self {
-        SigningKeySource { param: CachedParameter::new(client, parameter, true, KEY_CACHE_TTL, Signer::from_json) }
-    }
-
-    /// The parameter named by `JWT_SIGNING_KEY_PARAMETER`.
-    pub fn from_env(config: &aws_types::SdkConfig, env: &Env) -> Result<Self, ConfigError> {
-        Ok(Self::new(aws_sdk_ssm::Client::new(config), env.required("JWT_SIGNING_KEY_PARAMETER")?))
-    }
-
     pub async fn signer(&self) -> Result<Arc<Signer>, AuthError> {
-        self.param.get().await.map_err(AuthError::KeyUnavailable)
+        self.get().await
     }
-}
-
-/// The public keys from SSM, cached parsed; re-read at most once a minute when a token
-/// names a key id not yet known (a key added by a rotation).
-pub struct PublicKeySource {
-    param: CachedParameter<KeySet>,
 }
 
 impl PublicKeySource {
-    pub fn new(client: aws_sdk_ssm::Client, parameter: impl Into<String>) -> Self {
-        PublicKeySource { param: CachedParameter::new(client, parameter, false, KEY_CACHE_TTL, KeySet::from_jwks) }
-    }
-
-    /// The parameter named by `JWT_PUBLIC_KEYS_PARAMETER`.
-    pub fn from_env(config: &aws_types::SdkConfig, env: &Env) -> Result<Self, ConfigError> {
-        Ok(Self::new(aws_sdk_ssm::Client::new(config), env.required("JWT_PUBLIC_KEYS_PARAMETER")?))
-    }
-
     pub async fn keyset(&self) -> Result<Arc<KeySet>, AuthError> {
-        self.param.get().await.map_err(AuthError::KeyUnavailable)
+        self.get().await
     }
 
     /// The key set, refreshed first if it lacks `kid` and was read over a minute ago.

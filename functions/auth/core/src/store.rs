@@ -7,8 +7,8 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, ReturnValue, Update};
-use bazaar_aws::dynamo::{self, Item, n, s, to_item};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use bazaar_aws::dynamo::{applied, keyed, n, s};
 use bazaar_aws::table::{Write, failed};
 use bazaar_events::Envelope;
 use bazaar_events::auth::{PasswordResetRequested, UserRegistered};
@@ -46,19 +46,6 @@ pub struct ResetRecord {
     pub expires_at: i64,
 }
 
-/// The stored item: the record's fields plus its keys.
-#[derive(Serialize, Deserialize)]
-struct Keyed<T> {
-    pk: String,
-    sk: String,
-    #[serde(flatten)]
-    value: T,
-}
-
-fn keyed<T: Serialize>(pk: String, sk: &str, value: &T) -> anyhow::Result<Item> {
-    to_item(&Keyed { pk, sk: sk.to_owned(), value })
-}
-
 fn user_pk(id: &str) -> String {
     format!("USER#{id}")
 }
@@ -69,10 +56,6 @@ bazaar_aws::store!(
 );
 
 impl AuthStore {
-    async fn get<T: serde::de::DeserializeOwned>(&self, pk: String, sk: &str) -> anyhow::Result<Option<T>> {
-        Ok(self.table.get::<Keyed<T>>(pk, sk).await?.map(|k| k.value))
-    }
-
     /// Creates the account, its email lock and its `UserRegistered` event atomically;
     /// `EmailTaken` when the email is already locked (even by a concurrent request).
     pub async fn create_user(&self, user: &User, event: &Envelope<UserRegistered>) -> Result<(), AuthError> {
@@ -81,11 +64,8 @@ impl AuthStore {
         profile.insert("gsi1pk".into(), s("USERS"));
         profile.insert("gsi1sk".into(), s(format!("{}#{}", user.created_at, user.user_id)));
         let items = vec![
-            self.table.put(
-                keyed(format!("EMAIL#{}", user.email.as_str()), "EMAIL", &email_lock)?,
-                Some("attribute_not_exists(pk)"),
-            )?,
-            self.table.put(profile, Some("attribute_not_exists(pk)"))?,
+            self.table.put_new(keyed(format!("EMAIL#{}", user.email.as_str()), "EMAIL", &email_lock)?)?,
+            self.table.put_new(profile)?,
             self.table.outbox(event)?,
         ];
         match self.table.commit(items).await {
@@ -96,7 +76,7 @@ impl AuthStore {
     }
 
     pub async fn user(&self, user_id: &str) -> anyhow::Result<Option<User>> {
-        self.get(user_pk(user_id), "PROFILE").await
+        self.table.get_keyed(user_pk(user_id), "PROFILE").await
     }
 
     pub async fn user_by_email(&self, email: &Email) -> anyhow::Result<Option<User>> {
@@ -104,7 +84,7 @@ impl AuthStore {
         struct Lock {
             user_id: String,
         }
-        match self.get::<Lock>(format!("EMAIL#{}", email.as_str()), "EMAIL").await? {
+        match self.table.get_keyed::<Lock>(format!("EMAIL#{}", email.as_str()), "EMAIL").await? {
             Some(lock) => self.user(&lock.user_id).await,
             None => Ok(None),
         }
@@ -113,51 +93,42 @@ impl AuthStore {
     /// Stores a new session (family) with its first refresh token.
     pub async fn start_session(&self, family: &Family, token: &RefreshRecord) -> anyhow::Result<()> {
         let items = vec![
-            self.table.put(
-                keyed(format!("FAMILY#{}", family.family_id), "FAMILY", family)?,
-                Some("attribute_not_exists(pk)"),
-            )?,
-            self.table.put(
-                keyed(format!("REFRESH#{}", token.token_hash), "TOKEN", token)?,
-                Some("attribute_not_exists(pk)"),
-            )?,
+            self.table.put_new(keyed(format!("FAMILY#{}", family.family_id), "FAMILY", family)?)?,
+            self.table.put_new(keyed(format!("REFRESH#{}", token.token_hash), "TOKEN", token)?)?,
         ];
         self.table.commit(items).await.map_err(|e| e.context("starting session"))
     }
 
     pub async fn refresh_record(&self, token_hash: &str) -> anyhow::Result<Option<RefreshRecord>> {
-        self.get(format!("REFRESH#{token_hash}"), "TOKEN").await
+        self.table.get_keyed(format!("REFRESH#{token_hash}"), "TOKEN").await
     }
 
     pub async fn family(&self, family_id: &str) -> anyhow::Result<Option<Family>> {
-        self.get(format!("FAMILY#{family_id}"), "FAMILY").await
+        self.table.get_keyed(format!("FAMILY#{family_id}"), "FAMILY").await
     }
 
     /// Marks `old` rotated and stores `new` in one transaction, only if `old` is still
     /// active and its family not revoked. `false`: another request used `old` first.
     pub async fn rotate(&self, old: &RefreshRecord, new: &RefreshRecord) -> anyhow::Result<bool> {
-        let mark = Update::builder()
-            .table_name(self.table.name())
-            .key("pk", s(format!("REFRESH#{}", old.token_hash)))
-            .key("sk", s("TOKEN"))
+        let mark = self
+            .table
+            .update(format!("REFRESH#{}", old.token_hash), "TOKEN")
             .update_expression("SET #status = :rotated")
             .condition_expression("#status = :active")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":rotated", s("rotated"))
             .expression_attribute_values(":active", s("active"))
             .build()?;
-        let family_alive = ConditionCheck::builder()
-            .table_name(self.table.name())
-            .key("pk", s(format!("FAMILY#{}", old.family_id)))
-            .key("sk", s("FAMILY"))
+        let family_alive = self
+            .table
+            .check(format!("FAMILY#{}", old.family_id), "FAMILY")
             .condition_expression("revoked = :no")
             .expression_attribute_values(":no", AttributeValue::Bool(false))
             .build()?;
         let items = vec![
             Write::from(mark),
             Write::from(family_alive),
-            self.table
-                .put(keyed(format!("REFRESH#{}", new.token_hash), "TOKEN", new)?, Some("attribute_not_exists(pk)"))?,
+            self.table.put_new(keyed(format!("REFRESH#{}", new.token_hash), "TOKEN", new)?)?,
         ];
         match self.table.commit(items).await {
             Ok(()) => Ok(true),
@@ -170,21 +141,15 @@ impl AuthStore {
     pub async fn revoke_family(&self, family_id: &str) -> anyhow::Result<()> {
         let result = self
             .table
-            .client()
-            .update_item()
-            .table_name(self.table.name())
-            .key("pk", s(format!("FAMILY#{family_id}")))
-            .key("sk", s("FAMILY"))
+            .update_item(format!("FAMILY#{family_id}"), "FAMILY")
             .update_expression("SET revoked = :yes")
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_values(":yes", AttributeValue::Bool(true))
             .send()
             .await;
-        match result {
-            // No such family: nothing to revoke.
-            Err(e) if !dynamo::is_condition_failure(&e) => Err(failed("revoking session", e)),
-            _ => Ok(()),
-        }
+        // No such family (the condition failed): nothing to revoke.
+        applied(result, "revoking session")?;
+        Ok(())
     }
 
     /// Adds one to a fixed-window counter and returns the new count and when the window ends.
@@ -192,11 +157,7 @@ impl AuthStore {
         let (window, end) = window_of(now, window_seconds);
         let out = self
             .table
-            .client()
-            .update_item()
-            .table_name(self.table.name())
-            .key("pk", s(format!("RATE#{key}")))
-            .key("sk", s(window.to_string()))
+            .update_item(format!("RATE#{key}"), window.to_string())
             .update_expression("ADD #count :one SET expires_at = :expires")
             .expression_attribute_names("#count", "count")
             .expression_attribute_values(":one", n(1))
@@ -221,7 +182,7 @@ impl AuthStore {
             count: u64,
         }
         let (window, end) = window_of(now, window_seconds);
-        let counter: Option<Counter> = self.get(format!("RATE#{key}"), &window.to_string()).await?;
+        let counter: Option<Counter> = self.table.get_keyed(format!("RATE#{key}"), &window.to_string()).await?;
         Ok((counter.map_or(0, |c| c.count), end))
     }
 
@@ -232,34 +193,29 @@ impl AuthStore {
         event: &Envelope<PasswordResetRequested>,
     ) -> anyhow::Result<()> {
         let items = vec![
-            self.table.put(
-                keyed(format!("RESET#{}", record.token_hash), "TOKEN", record)?,
-                Some("attribute_not_exists(pk)"),
-            )?,
+            self.table.put_new(keyed(format!("RESET#{}", record.token_hash), "TOKEN", record)?)?,
             self.table.outbox(event)?,
         ];
         self.table.commit(items).await.map_err(|e| e.context("storing reset token"))
     }
 
     pub async fn reset_record(&self, token_hash: &str) -> anyhow::Result<Option<ResetRecord>> {
-        self.get(format!("RESET#{token_hash}"), "TOKEN").await
+        self.table.get_keyed(format!("RESET#{token_hash}"), "TOKEN").await
     }
 
     /// Consumes the reset token (only once, only before it expires) and sets the new
     /// password hash, ending every existing session. `false` if the token was not usable.
     pub async fn complete_reset(&self, record: &ResetRecord, password_hash: &str, now: i64) -> anyhow::Result<bool> {
-        let consume = Update::builder()
-            .table_name(self.table.name())
-            .key("pk", s(format!("RESET#{}", record.token_hash)))
-            .key("sk", s("TOKEN"))
+        let consume = self
+            .table
+            .update(format!("RESET#{}", record.token_hash), "TOKEN")
             .update_expression("SET used_at = :now")
             .condition_expression("attribute_exists(pk) AND attribute_not_exists(used_at) AND expires_at > :now")
             .expression_attribute_values(":now", n(now))
             .build()?;
-        let set_password = Update::builder()
-            .table_name(self.table.name())
-            .key("pk", s(user_pk(&record.user_id)))
-            .key("sk", s("PROFILE"))
+        let set_password = self
+            .table
+            .update(user_pk(&record.user_id), "PROFILE")
             .update_expression("SET password_hash = :hash ADD session_generation :one")
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_values(":hash", s(password_hash))
@@ -277,7 +233,7 @@ impl AuthStore {
     pub async fn role_records(&self, roles: &[String]) -> anyhow::Result<HashMap<String, RoleRecord>> {
         let mut records = HashMap::new();
         for role in roles {
-            if let Some(record) = self.get::<RoleRecord>(role_pk(role), "ROLE").await? {
+            if let Some(record) = self.table.get_keyed::<RoleRecord>(role_pk(role), "ROLE").await? {
                 records.insert(role.clone(), record);
             }
         }
@@ -294,19 +250,12 @@ impl AuthStore {
     pub async fn apply_role_changed(&self, event: &RoleChanged) -> anyhow::Result<bool> {
         let result = self
             .table
-            .client()
-            .put_item()
-            .table_name(self.table.name())
-            .set_item(Some(keyed(role_pk(&event.role), "ROLE", &RoleRecord::from(event))?))
+            .put_item(keyed(role_pk(&event.role), "ROLE", &RoleRecord::from(event))?)
             .condition_expression("attribute_not_exists(pk) OR version < :v")
             .expression_attribute_values(":v", n(event.version))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if dynamo::is_condition_failure(&e) => Ok(false),
-            Err(e) => Err(failed("projecting role", e)),
-        }
+        Ok(applied(result, "projecting role")?.is_some())
     }
 
     /// Sets the user's roles from a `UserRolesChanged` unless a newer (or the same) version
@@ -315,11 +264,7 @@ impl AuthStore {
         let roles = event.roles.iter().map(|r| s(r.as_str())).collect();
         let result = self
             .table
-            .client()
-            .update_item()
-            .table_name(self.table.name())
-            .key("pk", s(user_pk(&event.user_id)))
-            .key("sk", s("PROFILE"))
+            .update_item(user_pk(&event.user_id), "PROFILE")
             .update_expression("SET #roles = :roles, roles_version = :v")
             .condition_expression(
                 "attribute_exists(pk) AND (attribute_not_exists(roles_version) OR roles_version < :v)",
@@ -329,11 +274,7 @@ impl AuthStore {
             .expression_attribute_values(":v", n(event.version))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if dynamo::is_condition_failure(&e) => Ok(false),
-            Err(e) => Err(failed("projecting user roles", e)),
-        }
+        Ok(applied(result, "projecting user roles")?.is_some())
     }
 }
 

@@ -126,21 +126,25 @@ pub async fn set_stock(
 
 pub async fn list(store: &CatalogStore, key: &CursorKey, query: ListQuery) -> Result<Page, CatalogError> {
     let category = query.category.as_deref();
-    let start = query.cursor.as_deref().map(|c| open_cursor(key, c, category)).transpose()?;
+    let start = open_cursor(key, query.cursor.as_deref(), category)?;
     let (items, last) = store.list(category, query.limit, start).await?;
     let next_cursor = last.map(|k| key.seal(&k)).transpose()?;
     Ok(Page { items, next_cursor })
 }
 
-/// The start key a cursor stands for, only if it was sealed by us for this same listing
-/// (a cursor of another category would make DynamoDB fail the query).
-pub fn open_cursor(key: &CursorKey, cursor: &str, category: Option<&str>) -> Result<Item, CatalogError> {
-    let invalid = || CatalogError::BadRequest("the cursor is not valid for this listing".into());
-    let item = key.open(cursor).map_err(|_| invalid())?;
+/// The start key a cursor stands for (none without one), only if it was sealed by us for
+/// this same listing (a cursor of another category would make DynamoDB fail the query).
+pub fn open_cursor(
+    key: &CursorKey,
+    cursor: Option<&str>,
+    category: Option<&str>,
+) -> Result<Option<Item>, CatalogError> {
     let (_, attr, value) = list_partition(category);
-    let same_listing = dynamo::string(&item, attr) == Some(value.as_str());
-    let is_product = dynamo::string(&item, "pk").is_some_and(|v| v.starts_with("PRODUCT#"));
-    if same_listing && is_product { Ok(item) } else { Err(invalid()) }
+    let of_listing = |item: &Item| {
+        dynamo::string(item, attr) == Some(value.as_str())
+            && dynamo::string(item, "pk").is_some_and(|v| v.starts_with("PRODUCT#"))
+    };
+    key.open_scoped(cursor, of_listing).map_err(|e| CatalogError::BadRequest(e.to_string()))
 }
 
 /// `catalog-holds-expire`: releases holds unpaid `grace_seconds` past their expiry.
@@ -189,15 +193,6 @@ mod tests {
         CursorKey::new("0123456789abcdef-test").expect("key")
     }
 
-    fn identity(sub: &str, permissions: &[&str]) -> Identity {
-        Identity {
-            sub: sub.into(),
-            email: String::new(),
-            roles: vec![],
-            permissions: permissions.iter().map(|p| (*p).to_owned()).collect(),
-        }
-    }
-
     #[test]
     fn an_owner_changes_their_own_products_and_write_all_changes_any() {
         let now = Utc::now();
@@ -212,15 +207,18 @@ mod tests {
             new.into_product("p".into(), owner.into(), now)
         };
         let mine = product("a");
-        assert!(may_change(&identity("a", &[WRITE]), &mine).is_ok());
-        assert!(matches!(may_change(&identity("b", &[WRITE]), &mine), Err(CatalogError::NotOwner)));
-        assert!(matches!(may_change(&identity("a", &[]), &mine), Err(CatalogError::NotOwner)), "write is needed");
-        assert!(may_change(&identity("admin", &[WRITE_ALL]), &mine).is_ok());
+        assert!(may_change(&Identity::holding("a", &[WRITE]), &mine).is_ok());
+        assert!(matches!(may_change(&Identity::holding("b", &[WRITE]), &mine), Err(CatalogError::NotOwner)));
+        assert!(
+            matches!(may_change(&Identity::holding("a", &[]), &mine), Err(CatalogError::NotOwner)),
+            "write is needed"
+        );
+        assert!(may_change(&Identity::holding("admin", &[WRITE_ALL]), &mine).is_ok());
         let legacy = product("");
-        assert!(matches!(may_change(&identity("", &[WRITE]), &legacy), Err(CatalogError::NotOwner)));
-        assert!(may_change(&identity("admin", &[WRITE_ALL]), &legacy).is_ok());
-        assert!(writer(identity("x", &[WRITE_ALL])).is_ok());
-        assert!(matches!(writer(identity("x", &["orders:read_all"])), Err(CatalogError::Forbidden)));
+        assert!(matches!(may_change(&Identity::holding("", &[WRITE]), &legacy), Err(CatalogError::NotOwner)));
+        assert!(may_change(&Identity::holding("admin", &[WRITE_ALL]), &legacy).is_ok());
+        assert!(writer(Identity::holding("x", &[WRITE_ALL])).is_ok());
+        assert!(matches!(writer(Identity::holding("x", &["orders:read_all"])), Err(CatalogError::Forbidden)));
     }
 
     #[test]
@@ -233,14 +231,15 @@ mod tests {
         ]
         .into();
         let cursor = key().seal(&all).expect("seals");
-        assert_eq!(open_cursor(&key(), &cursor, None).expect("opens"), all);
+        assert_eq!(open_cursor(&key(), Some(&cursor), None).expect("opens"), Some(all));
         assert!(
-            matches!(open_cursor(&key(), &cursor, Some("lamps")), Err(CatalogError::BadRequest(_))),
+            matches!(open_cursor(&key(), Some(&cursor), Some("lamps")), Err(CatalogError::BadRequest(_))),
             "other listing"
         );
-        assert!(matches!(open_cursor(&key(), "garbage", None), Err(CatalogError::BadRequest(_))), "garbage");
+        assert!(matches!(open_cursor(&key(), Some("garbage"), None), Err(CatalogError::BadRequest(_))), "garbage");
         let hold: Item = [("pk".to_owned(), s("HOLD#o")), ("gsi1pk".to_owned(), s("PRODUCTS"))].into();
         let cursor = key().seal(&hold).expect("seals");
-        assert!(open_cursor(&key(), &cursor, None).is_err(), "only product keys");
+        assert!(open_cursor(&key(), Some(&cursor), None).is_err(), "only product keys");
+        assert_eq!(open_cursor(&key(), None, None).expect("no cursor"), None);
     }
 }

@@ -7,10 +7,11 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, ReturnValue, Update};
-use bazaar_aws::dynamo::{self, Item, from_item, n, s, to_item};
+use aws_sdk_dynamodb::types::builders::UpdateBuilder;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, Update};
+use bazaar_aws::dynamo::{Item, NEW, applied, from_item, keyed, n, s, to_item};
 use bazaar_aws::inbox;
-use bazaar_aws::table::{Cancelled, Write, failed};
+use bazaar_aws::table::{Cancelled, Write};
 use bazaar_events::Envelope;
 use bazaar_events::catalog::{ProductChanged, ReleaseReason, StockLine, StockRejected, StockReleased, StockReserved};
 use bazaar_events::orders::OrderPlaced;
@@ -117,9 +118,7 @@ impl CatalogStore {
     }
 
     fn product_item(&self, p: &Product) -> anyhow::Result<Item> {
-        let mut item = to_item(p)?;
-        item.insert("pk".into(), s(product_pk(&p.id)));
-        item.insert("sk".into(), s(PRODUCT_SK));
+        let mut item = keyed(product_pk(&p.id), PRODUCT_SK, p)?;
         if p.active {
             let sort = list_sort_key(p);
             item.insert("gsi1pk".into(), s(ALL_PRODUCTS));
@@ -132,8 +131,7 @@ impl CatalogStore {
 
     /// Stores a new product with its `ProductChanged` event.
     pub async fn create(&self, p: &Product, event: &Envelope<ProductChanged>) -> anyhow::Result<()> {
-        let writes =
-            vec![self.table.put(self.product_item(p)?, Some("attribute_not_exists(pk)"))?, self.table.outbox(event)?];
+        let writes = vec![self.table.put_new(self.product_item(p)?)?, self.table.outbox(event)?];
         self.transact(writes).await.map_err(|e| e.context("creating product"))
     }
 
@@ -147,10 +145,9 @@ impl CatalogStore {
         event: &Envelope<ProductChanged>,
     ) -> Result<(), CatalogError> {
         let item = to_item(next)?;
-        let mut update = Update::builder()
-            .table_name(self.table.name())
-            .key("pk", s(product_pk(&prev.id)))
-            .key("sk", s(PRODUCT_SK))
+        let mut update = self
+            .table
+            .update(product_pk(&prev.id), PRODUCT_SK)
             .condition_expression("#version = :prev AND #active = :yes")
             .expression_attribute_values(":prev", n(prev.version))
             .expression_attribute_values(":yes", AttributeValue::Bool(true));
@@ -187,11 +184,7 @@ impl CatalogStore {
     pub async fn set_stock(&self, id: &str, quantity: u32, now: DateTime<Utc>) -> Result<Product, CatalogError> {
         let out = self
             .table
-            .client()
-            .update_item()
-            .table_name(self.table.name())
-            .key("pk", s(product_pk(id)))
-            .key("sk", s(PRODUCT_SK))
+            .update_item(product_pk(id), PRODUCT_SK)
             .update_expression("SET #stock = :q, #updated_at = :now")
             .condition_expression("attribute_exists(pk) AND #active = :yes")
             .expression_attribute_names("#stock", "stock")
@@ -203,10 +196,9 @@ impl CatalogStore {
             .return_values(ReturnValue::AllNew)
             .send()
             .await;
-        match out {
-            Ok(out) => Ok(from_item(out.attributes.unwrap_or_default())?),
-            Err(e) if dynamo::is_condition_failure(&e) => Err(CatalogError::NotFound),
-            Err(e) => Err(failed("setting stock", e).into()),
+        match applied(out, "setting stock")? {
+            Some(out) => Ok(from_item(out.attributes.unwrap_or_default())?),
+            None => Err(CatalogError::NotFound),
         }
     }
 
@@ -239,9 +231,7 @@ impl CatalogStore {
     }
 
     fn hold_put(&self, hold: &Hold, ttl: Option<i64>) -> anyhow::Result<Write> {
-        let mut item = to_item(hold)?;
-        item.insert("pk".into(), s(hold_pk(&hold.order_id)));
-        item.insert("sk".into(), s(HOLD_SK));
+        let mut item = keyed(hold_pk(&hold.order_id), HOLD_SK, hold)?;
         if let (HoldStatus::Held, Some(expires)) = (hold.status, hold.hold_expires_at) {
             item.insert("gsi1pk".into(), s(HELD_PARTITION));
             item.insert("gsi1sk".into(), s(time_key(expires)));
@@ -249,7 +239,7 @@ impl CatalogStore {
         if let Some(ttl) = ttl {
             item.insert("expires_at".into(), n(ttl));
         }
-        self.table.put(item, Some("attribute_not_exists(pk)"))
+        self.table.put_new(item)
     }
 
     /// Moves a `HELD` hold to `status` (only if it is still held) and drops it from the
@@ -261,10 +251,9 @@ impl CatalogStore {
         reason: Option<ReleaseReason>,
         now: DateTime<Utc>,
     ) -> anyhow::Result<Update> {
-        let mut update = Update::builder()
-            .table_name(self.table.name())
-            .key("pk", s(hold_pk(order_id)))
-            .key("sk", s(HOLD_SK))
+        let mut update = self
+            .table
+            .update(hold_pk(order_id), HOLD_SK)
             .condition_expression("#status = :held")
             .expression_attribute_names("#status", "status")
             .expression_attribute_names("#updated_at", "updated_at")
@@ -278,6 +267,15 @@ impl CatalogStore {
             update = update.expression_attribute_values(":reason", s(wire_name(reason)?));
         }
         Ok(update.update_expression(format!("{set} REMOVE gsi1pk, gsi1sk")).build()?)
+    }
+
+    /// An update of `line`'s product that moves its stock (`#stock`) by the line's
+    /// quantity (`:q`), for the caller to give the expressions.
+    fn stock_change(&self, line: &StockLine) -> UpdateBuilder {
+        self.table
+            .update(product_pk(&line.product_id), PRODUCT_SK)
+            .expression_attribute_names("#stock", "stock")
+            .expression_attribute_values(":q", n(line.quantity))
     }
 
     /// Reserves every line of a placed order in ONE transaction (stock decrements, the
@@ -319,15 +317,11 @@ impl CatalogStore {
         );
         let mut items = vec![self.table.inbox_mark(CONSUMER, &event_id)?];
         for line in &lines {
-            let take = Update::builder()
-                .table_name(self.table.name())
-                .key("pk", s(product_pk(&line.product_id)))
-                .key("sk", s(PRODUCT_SK))
+            let take = self
+                .stock_change(line)
                 .update_expression("SET #stock = #stock - :q")
                 .condition_expression("#active = :yes AND #stock >= :q")
-                .expression_attribute_names("#stock", "stock")
                 .expression_attribute_names("#active", "active")
-                .expression_attribute_values(":q", n(line.quantity))
                 .expression_attribute_values(":yes", AttributeValue::Bool(true))
                 .build()?;
             items.push(Write::from(take));
@@ -362,12 +356,7 @@ impl CatalogStore {
             short,
         };
         let event = Envelope::new(rejected.clone(), placed.metadata.correlation_id.clone());
-        let no_hold = ConditionCheck::builder()
-            .table_name(self.table.name())
-            .key("pk", s(hold_pk(&placed.data.order_id)))
-            .key("sk", s(HOLD_SK))
-            .condition_expression("attribute_not_exists(pk)")
-            .build()?;
+        let no_hold = self.table.check(hold_pk(&placed.data.order_id), HOLD_SK).condition_expression(NEW).build()?;
         let items = vec![
             self.table.inbox_mark(CONSUMER, &placed.metadata.event_id.to_string())?,
             Write::from(no_hold),
@@ -424,14 +413,10 @@ impl CatalogStore {
         let finish = self.finish_hold(order_id, HoldStatus::Released, Some(reason), now)?;
         items.push(Write::from(finish));
         for line in &hold.lines {
-            let give = Update::builder()
-                .table_name(self.table.name())
-                .key("pk", s(product_pk(&line.product_id)))
-                .key("sk", s(PRODUCT_SK))
+            let give = self
+                .stock_change(line)
                 .update_expression("ADD #stock :q")
                 .condition_expression("attribute_exists(pk)")
-                .expression_attribute_names("#stock", "stock")
-                .expression_attribute_values(":q", n(line.quantity))
                 .build()?;
             items.push(Write::from(give));
         }

@@ -14,8 +14,8 @@
 
 use anyhow::Context as _;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValuesOnConditionCheckFailure, Update};
-use bazaar_aws::dynamo::{self, Item, from_item, n, s, to_item};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
+use bazaar_aws::dynamo::{self, Item, applied, from_item, keyed, n, s, to_item};
 use bazaar_aws::table::Write;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
@@ -155,18 +155,6 @@ fn delivery_sk(occurred_at: DateTime<Utc>, event_id: &str, channel: Channel) -> 
     format!("DELIVERY#{}#{event_id}#{}", timestamp(occurred_at), channel.as_str())
 }
 
-#[derive(Serialize)]
-struct Keyed<'a, T> {
-    pk: String,
-    sk: &'a str,
-    #[serde(flatten)]
-    value: &'a T,
-}
-
-fn keyed<T: Serialize>(pk: String, sk: &str, value: &T) -> anyhow::Result<Item> {
-    to_item(&Keyed { pk, sk, value })
-}
-
 bazaar_aws::store!(
     /// The notifications table, holding the items this module lists.
     pub NotificationsStore = "NOTIFICATIONS_TABLE", table_deps
@@ -174,8 +162,7 @@ bazaar_aws::store!(
 
 impl NotificationsStore {
     async fn put(&self, item: Item) -> anyhow::Result<()> {
-        let table = &self.table;
-        table.client().put_item().table_name(table.name()).set_item(Some(item)).send().await.context("writing")?;
+        self.table.put_item(item).send().await.context("writing")?;
         Ok(())
     }
 
@@ -218,10 +205,7 @@ impl NotificationsStore {
         };
         let result = self
             .table
-            .client()
-            .put_item()
-            .table_name(self.table.name())
-            .set_item(Some(to_item(&marker)?))
+            .put_item(to_item(&marker)?)
             .condition_expression("attribute_not_exists(pk) OR (#status = :sending AND claimed_at < :stale)")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":sending", s(DeliveryStatus::Sending.as_str()))
@@ -259,10 +243,9 @@ impl NotificationsStore {
         occurred_at: DateTime<Utc>,
         delivery: &Delivery,
     ) -> anyhow::Result<()> {
-        let update = Update::builder()
-            .table_name(self.table.name())
-            .key("pk", s(&claim.pk))
-            .key("sk", s("SENT"))
+        let update = self
+            .table
+            .update(&claim.pk, "SENT")
             .update_expression("SET #status = :status")
             .condition_expression("claim_token = :token")
             .expression_attribute_names("#status", "status")
@@ -270,10 +253,7 @@ impl NotificationsStore {
             .expression_attribute_values(":token", s(&claim.token))
             .build()?;
         let sk = delivery_sk(occurred_at, &delivery.event_id, delivery.channel);
-        let put = Put::builder()
-            .table_name(self.table.name())
-            .set_item(Some(keyed(user_pk(user_id), &sk, delivery)?))
-            .build()?;
+        let put = self.table.put_with(keyed(user_pk(user_id), sk, delivery)?).build()?;
         self.table
             .commit(vec![Write::from(update), Write::from(put)])
             .await
@@ -284,21 +264,14 @@ impl NotificationsStore {
     pub async fn release(&self, claim: &ClaimToken) -> anyhow::Result<()> {
         let result = self
             .table
-            .client()
-            .delete_item()
-            .table_name(self.table.name())
-            .key("pk", s(&claim.pk))
-            .key("sk", s("SENT"))
+            .delete_item(&claim.pk, "SENT")
             .condition_expression("claim_token = :token")
             .expression_attribute_values(":token", s(&claim.token))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            // Taken over meanwhile: no longer ours to release.
-            Err(e) if dynamo::is_condition_failure(&e) => Ok(()),
-            Err(e) => Err(anyhow::Error::from(e).context("releasing a claim")),
-        }
+        // The condition failed when the claim was taken over meanwhile: no longer ours to release.
+        applied(result, "releasing a claim")?;
+        Ok(())
     }
 
     /// A page of `user_id`'s delivery log, newest first, and the key to continue after.

@@ -19,6 +19,23 @@ pub enum TemplateName {
     ReservationReminder,
 }
 
+/// The parts of the template `templates/<name>.*` shipped with the service: subject, text,
+/// html and (unless `without_sms`) sms.
+macro_rules! shipped {
+    ($name:literal) => {{
+        let (subject, text, html, _) = shipped!($name, without_sms);
+        (subject, text, html, Some(include_str!(concat!("../templates/", $name, ".sms"))))
+    }};
+    ($name:literal, without_sms) => {
+        (
+            include_str!(concat!("../templates/", $name, ".subject")),
+            include_str!(concat!("../templates/", $name, ".txt")),
+            include_str!(concat!("../templates/", $name, ".html")),
+            None::<&'static str>,
+        )
+    };
+}
+
 impl TemplateName {
     pub const ALL: [TemplateName; 7] = [
         TemplateName::Welcome,
@@ -56,48 +73,13 @@ impl TemplateName {
     /// The template shipped with the service.
     pub fn default_template(self) -> Template {
         let (subject, text, html, sms) = match self {
-            TemplateName::Welcome => (
-                include_str!("../templates/welcome.subject"),
-                include_str!("../templates/welcome.txt"),
-                include_str!("../templates/welcome.html"),
-                Some(include_str!("../templates/welcome.sms")),
-            ),
-            TemplateName::PasswordReset => (
-                include_str!("../templates/password_reset.subject"),
-                include_str!("../templates/password_reset.txt"),
-                include_str!("../templates/password_reset.html"),
-                None,
-            ),
-            TemplateName::OrderConfirmation => (
-                include_str!("../templates/order_confirmation.subject"),
-                include_str!("../templates/order_confirmation.txt"),
-                include_str!("../templates/order_confirmation.html"),
-                Some(include_str!("../templates/order_confirmation.sms")),
-            ),
-            TemplateName::OrderCancelled => (
-                include_str!("../templates/order_cancelled.subject"),
-                include_str!("../templates/order_cancelled.txt"),
-                include_str!("../templates/order_cancelled.html"),
-                Some(include_str!("../templates/order_cancelled.sms")),
-            ),
-            TemplateName::ReservationConfirmed => (
-                include_str!("../templates/reservation_confirmed.subject"),
-                include_str!("../templates/reservation_confirmed.txt"),
-                include_str!("../templates/reservation_confirmed.html"),
-                Some(include_str!("../templates/reservation_confirmed.sms")),
-            ),
-            TemplateName::ReservationCancelled => (
-                include_str!("../templates/reservation_cancelled.subject"),
-                include_str!("../templates/reservation_cancelled.txt"),
-                include_str!("../templates/reservation_cancelled.html"),
-                Some(include_str!("../templates/reservation_cancelled.sms")),
-            ),
-            TemplateName::ReservationReminder => (
-                include_str!("../templates/reservation_reminder.subject"),
-                include_str!("../templates/reservation_reminder.txt"),
-                include_str!("../templates/reservation_reminder.html"),
-                Some(include_str!("../templates/reservation_reminder.sms")),
-            ),
+            TemplateName::Welcome => shipped!("welcome"),
+            TemplateName::PasswordReset => shipped!("password_reset", without_sms),
+            TemplateName::OrderConfirmation => shipped!("order_confirmation"),
+            TemplateName::OrderCancelled => shipped!("order_cancelled"),
+            TemplateName::ReservationConfirmed => shipped!("reservation_confirmed"),
+            TemplateName::ReservationCancelled => shipped!("reservation_cancelled"),
+            TemplateName::ReservationReminder => shipped!("reservation_reminder"),
         };
         Template {
             subject: subject.trim_end().to_owned(),

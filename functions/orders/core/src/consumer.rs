@@ -23,36 +23,24 @@ pub trait SagaEvent: Event {
     fn into_order_id(self) -> Option<String>;
 }
 
-macro_rules! stock_event {
-    ($($event:ty => $trigger:ident),* $(,)?) => {$(
+/// `impl SagaEvent` for each `Event => Trigger` pair; `|e| order` names the order of an event `e`.
+macro_rules! saga_events {
+    ($($event:ty => $trigger:ident, |$e:ident| $order:expr;)*) => {$(
         impl SagaEvent for $event {
             const TRIGGER: Trigger = Trigger::$trigger;
             fn into_order_id(self) -> Option<String> {
-                Some(self.order_id)
+                let $e = self;
+                $order
             }
         }
     )*};
 }
 
-macro_rules! payment_event {
-    ($($event:ty => $trigger:ident),* $(,)?) => {$(
-        impl SagaEvent for $event {
-            const TRIGGER: Trigger = Trigger::$trigger;
-            fn into_order_id(self) -> Option<String> {
-                order_of(self.subject)
-            }
-        }
-    )*};
-}
-
-stock_event! {
-    StockReserved => StockReserved,
-    StockRejected => StockRejected,
-}
-
-payment_event! {
-    PaymentSucceeded => PaymentSucceeded,
-    PaymentFailed => PaymentFailed,
+saga_events! {
+    StockReserved => StockReserved, |e| Some(e.order_id);
+    StockRejected => StockRejected, |e| Some(e.order_id);
+    PaymentSucceeded => PaymentSucceeded, |e| order_of(e.subject);
+    PaymentFailed => PaymentFailed, |e| order_of(e.subject);
 }
 
 /// The order a payment is for, if it is an order's payment.

@@ -46,7 +46,7 @@ pub async fn place_order(
     req: &PlaceRequest,
     correlation_id: &str,
 ) -> Result<Placed, OrdersError> {
-    let hash = place::body_hash(req);
+    let hash = bazaar_aws::idempotency::body_hash(req);
     for _ in 0..TRANSITION_ATTEMPTS {
         if let Some(placed) = replay(store, identity, key, &hash).await? {
             return Ok(placed);
@@ -220,12 +220,13 @@ async fn move_order(
     let mut moved = order.clone();
     moved.status = to;
     moved.updated_at = now.clone();
-    if let Some(reason) = trigger.status_reason() {
-        moved.status_reason = Some(reason.to_owned());
+    let reason = trigger.status_reason();
+    if reason.is_some() {
+        moved.status_reason = reason.clone();
     }
     let event = resulting_event(store, &moved, trigger, correlation_id)?;
     let change =
-        StatusChange { order_id: &order.id, from: order.status, to, reason: trigger.status_reason(), updated_at: &now };
+        StatusChange { order_id: &order.id, from: order.status, to, reason: reason.as_deref(), updated_at: &now };
     let outcome = store.transition(&change, marker, event).await?;
     if outcome == Transition::Applied {
         match to {
@@ -290,18 +291,10 @@ pub async fn list_orders(
     limit: i32,
     cursor: Option<&str>,
 ) -> Result<Page, OrdersError> {
-    let start = match cursor {
-        None => None,
-        Some(cursor) => {
-            let key = cursors.open(cursor).map_err(|_| OrdersError::BadRequest("the cursor is not valid".into()))?;
-            let (attr, value) = scope.partition();
-            let same_listing = bazaar_aws::dynamo::string(&key, attr) == Some(value.as_str());
-            if !same_listing {
-                return Err(OrdersError::BadRequest("the cursor belongs to another listing".into()));
-            }
-            Some(key)
-        }
-    };
+    let (attr, value) = scope.partition();
+    let start = cursors
+        .open_scoped(cursor, |key| bazaar_aws::dynamo::string(key, attr) == Some(value.as_str()))
+        .map_err(|e| OrdersError::BadRequest(e.to_string()))?;
     let (orders, last) = store.list(scope, limit, start).await?;
     let next_cursor = last.map(|k| cursors.seal(&k)).transpose()?;
     Ok(Page { items: orders.iter().map(OrderView::from).collect(), next_cursor })

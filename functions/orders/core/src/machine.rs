@@ -37,13 +37,9 @@ impl Trigger {
         }
     }
 
-    /// The `status_reason` an order gets when this trigger ends it.
-    pub fn status_reason(self) -> Option<&'static str> {
-        self.cancel_reason().map(|r| match r {
-            CancelReason::CustomerRequest => "customer_request",
-            CancelReason::PaymentFailed => "payment_failed",
-            CancelReason::StockRejected => "stock_rejected",
-        })
+    /// The `status_reason` an order gets when this trigger ends it: the reason's wire name.
+    pub fn status_reason(self) -> Option<String> {
+        self.cancel_reason().and_then(|r| bazaar_events::wire::name(&r))
     }
 }
 
@@ -117,9 +113,9 @@ mod tests {
 
     #[test]
     fn only_ending_triggers_carry_a_reason() {
-        assert_eq!(Trigger::StockRejected.status_reason(), Some("stock_rejected"));
-        assert_eq!(Trigger::PaymentFailed.status_reason(), Some("payment_failed"));
-        assert_eq!(Trigger::CustomerCancel.status_reason(), Some("customer_request"));
+        assert_eq!(Trigger::StockRejected.status_reason().as_deref(), Some("stock_rejected"));
+        assert_eq!(Trigger::PaymentFailed.status_reason().as_deref(), Some("payment_failed"));
+        assert_eq!(Trigger::CustomerCancel.status_reason().as_deref(), Some("customer_request"));
         assert_eq!(Trigger::StockReserved.status_reason(), None);
         assert_eq!(Trigger::PaymentSucceeded.cancel_reason(), None);
     }

@@ -1,5 +1,6 @@
-//! Placing an order, the pure part: the `Idempotency-Key`, the request body and its
-//! canonical hash, line validation and pricing from the product projection.
+//! Placing an order, the pure part: the `Idempotency-Key`, the request body (whose canonical
+//! hash is [`bazaar_aws::idempotency::body_hash`]), line validation and pricing from the
+//! product projection.
 
 use std::collections::HashMap;
 
@@ -7,15 +8,12 @@ use bazaar_events::Money;
 use bazaar_events::orders::OrderLine;
 use bazaar_runtime::problem::FieldError;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::{OrdersError, Product};
 
 pub const MAX_LINES: usize = 25;
 pub const MAX_QUANTITY: i64 = 1000;
-pub const MAX_KEY_CHARS: usize = 100;
-/// How long an idempotency key is remembered (DynamoDB TTL).
-pub const KEY_RETENTION_SECONDS: i64 = 7 * 24 * 3600;
+pub use bazaar_aws::idempotency::{KEY_RETENTION_SECONDS, MAX_KEY_CHARS};
 
 /// `POST /orders` body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -40,25 +38,9 @@ pub struct ValidLine {
     pub quantity: u32,
 }
 
-/// The `Idempotency-Key` header: required, 1..=100 characters, else 400.
+/// The `Idempotency-Key` header: required, 1..=100 printable characters, else 400.
 pub fn idempotency_key(header: Option<&str>) -> Result<String, OrdersError> {
-    let key = header.map(str::trim).unwrap_or("");
-    if key.is_empty() {
-        return Err(OrdersError::BadRequest("the Idempotency-Key header is required".into()));
-    }
-    if key.chars().count() > MAX_KEY_CHARS || key.chars().any(char::is_control) {
-        return Err(OrdersError::BadRequest(format!(
-            "the Idempotency-Key header must be 1 to {MAX_KEY_CHARS} printable characters"
-        )));
-    }
-    Ok(key.to_owned())
-}
-
-/// sha256 (hex) of the canonical form of the body: the parsed request serialized again, so
-/// whitespace and key order do not matter, the lines and their order do.
-pub fn body_hash(req: &PlaceRequest) -> String {
-    let canonical = serde_json::to_vec(req).unwrap_or_default();
-    Sha256::digest(&canonical).iter().map(|b| format!("{b:02x}")).collect()
+    bazaar_aws::idempotency::parse(header).map_err(OrdersError::BadRequest)
 }
 
 /// Checks the shape of the request: 1..=25 lines, each with a product id and a quantity
@@ -130,6 +112,8 @@ pub fn price(lines: &[ValidLine], products: &HashMap<String, Product>) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bazaar_aws::idempotency::body_hash;
+    use bazaar_runtime::testing::invalid_fields as fields;
 
     fn product(id: &str, amount: i64, currency: &str, active: bool) -> (String, Product) {
         let p = Product {
@@ -146,13 +130,6 @@ mod tests {
     fn lines(items: &[(&str, i64)]) -> PlaceRequest {
         PlaceRequest {
             lines: items.iter().map(|(p, q)| LineRequest { product_id: (*p).into(), quantity: *q }).collect(),
-        }
-    }
-
-    fn fields(e: OrdersError) -> Vec<String> {
-        match e {
-            OrdersError::Invalid(errors) => errors.into_iter().map(|f| f.field).collect(),
-            other => panic!("expected a validation error, got {other:?}"),
         }
     }
 

@@ -6,8 +6,8 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{KeysAndAttributes, Update};
-use bazaar_aws::dynamo::{self, Item, from_item, n, s, to_item};
+use aws_sdk_dynamodb::types::KeysAndAttributes;
+use bazaar_aws::dynamo::{Item, applied, from_item, keyed, n, s};
 use bazaar_aws::table::{Write, failed};
 
 use crate::model::IdempotencyRecord;
@@ -15,7 +15,6 @@ use crate::{Order, OrderStatus, Product};
 
 const ORDER_SK: &str = "ORDER";
 const PRODUCT_SK: &str = "PRODUCT";
-const IDEMPOTENCY_SK: &str = "IDEMPOTENCY";
 /// The gsi2 partition holding every order (admin listing).
 pub const ALL_ORDERS: &str = "ORDERS";
 
@@ -29,10 +28,6 @@ pub fn customer_pk(sub: &str) -> String {
 
 fn product_pk(id: &str) -> String {
     format!("PRODUCT#{id}")
-}
-
-fn idempotency_pk(sub: &str, key: &str) -> String {
-    format!("IDEMPOTENCY#{sub}#{key}")
 }
 
 /// Which orders a listing reads.
@@ -92,24 +87,14 @@ impl OrdersStore {
     /// Stores `product` unless the projection already holds this or a newer version.
     /// `false`: not newer (a redelivery or an out-of-order event), nothing written.
     pub async fn put_product(&self, product: &Product) -> anyhow::Result<bool> {
-        let mut item = to_item(product)?;
-        item.insert("pk".into(), s(product_pk(&product.product_id)));
-        item.insert("sk".into(), s(PRODUCT_SK));
         let result = self
             .table
-            .client()
-            .put_item()
-            .table_name(self.table.name())
-            .set_item(Some(item))
+            .put_item(keyed(product_pk(&product.product_id), PRODUCT_SK, product)?)
             .condition_expression("attribute_not_exists(pk) OR version < :v")
             .expression_attribute_values(":v", n(product.version))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if dynamo::is_condition_failure(&e) => Ok(false),
-            Err(e) => Err(failed("storing product", e)),
-        }
+        Ok(applied(result, "storing product")?.is_some())
     }
 
     pub async fn product(&self, id: &str) -> anyhow::Result<Option<Product>> {
@@ -159,9 +144,7 @@ impl OrdersStore {
 
     fn order_item(order: &Order) -> anyhow::Result<Item> {
         let sort = format!("{}#{}", order.created_at, order.id);
-        let mut item = to_item(order)?;
-        item.insert("pk".into(), s(order_pk(&order.id)));
-        item.insert("sk".into(), s(ORDER_SK));
+        let mut item = keyed(order_pk(&order.id), ORDER_SK, order)?;
         item.insert("gsi1pk".into(), s(customer_pk(&order.customer_id)));
         item.insert("gsi1sk".into(), s(sort.clone()));
         item.insert("gsi2pk".into(), s(ALL_ORDERS));
@@ -174,7 +157,7 @@ impl OrdersStore {
     }
 
     pub async fn idempotency(&self, sub: &str, key: &str) -> anyhow::Result<Option<IdempotencyRecord>> {
-        self.table.get(idempotency_pk(sub, key), IDEMPOTENCY_SK).await
+        self.table.idempotency(sub, key).await
     }
 
     /// Stores the order, its idempotency record and its `OrderPlaced` event in one
@@ -187,12 +170,9 @@ impl OrdersStore {
         record: &IdempotencyRecord,
         event: Write,
     ) -> anyhow::Result<bool> {
-        let mut idem = to_item(record)?;
-        idem.insert("pk".into(), s(idempotency_pk(&order.customer_id, key)));
-        idem.insert("sk".into(), s(IDEMPOTENCY_SK));
         let writes = vec![
-            self.table.put(idem, Some("attribute_not_exists(pk)"))?,
-            self.table.put(Self::order_item(order)?, Some("attribute_not_exists(pk)"))?,
+            self.table.remember(&order.customer_id, key, record)?,
+            self.table.put_new(Self::order_item(order)?)?,
             event,
         ];
         match self.table.commit(writes).await {
@@ -211,10 +191,9 @@ impl OrdersStore {
         event: Option<Write>,
     ) -> anyhow::Result<Transition> {
         let StatusChange { order_id, from, to, reason, updated_at } = *change;
-        let mut update = Update::builder()
-            .table_name(self.table.name())
-            .key("pk", s(order_pk(order_id)))
-            .key("sk", s(ORDER_SK))
+        let mut update = self
+            .table
+            .update(order_pk(order_id), ORDER_SK)
             .condition_expression("#status = :from")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":from", s(from.as_str()))
@@ -245,14 +224,9 @@ impl OrdersStore {
         limit: i32,
         start: Option<Item>,
     ) -> anyhow::Result<(Vec<Order>, Option<Item>)> {
-        let (attr, value) = scope.partition();
         let query = self
             .table
-            .query()
-            .index_name(scope.index())
-            .key_condition_expression("#pk = :pk")
-            .expression_attribute_names("#pk", attr)
-            .expression_attribute_values(":pk", s(value))
+            .partition_query(scope.index(), scope.partition())
             .scan_index_forward(false)
             .limit(limit)
             .set_exclusive_start_key(start);

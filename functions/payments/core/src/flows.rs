@@ -246,14 +246,9 @@ pub async fn complete(
     correlation_id: &str,
     now: DateTime<Utc>,
 ) -> Result<Payment, PaymentError> {
-    let payment = visible_payment(store, payment_id, identity).await?;
-    let settlement = Settlement::Succeeded { provider_ref: format!("manual_{}", payment.payment_id.replace('-', "")) };
-    match settle(store, &payment, settlement, None, vec![], correlation_id, now, Some(window_seconds)).await? {
-        Settled::Applied(p) => Ok(p),
-        Settled::Expired(_) => Err(PaymentError::Expired),
-        Settled::NotPending(status) => Err(PaymentError::NotPending(status)),
-        Settled::Duplicate => Err(anyhow::anyhow!("a duplicate without a marker").into()),
-    }
+    let paid =
+        |p: &Payment| Settlement::Succeeded { provider_ref: format!("manual_{}", p.payment_id.replace('-', "")) };
+    settle_by_caller(store, payment_id, identity, paid, correlation_id, now, Some(window_seconds)).await
 }
 
 /// `POST /payments/{id}/cancel`: the payer gives up; PENDING → FAILED `cancelled_by_payer`.
@@ -264,11 +259,28 @@ pub async fn cancel(
     correlation_id: &str,
     now: DateTime<Utc>,
 ) -> Result<Payment, PaymentError> {
-    let payment = visible_payment(store, payment_id, identity).await?;
-    let settlement = Settlement::Failed { reason: reasons::CANCELLED_BY_PAYER.to_owned() };
+    let given_up = |_: &Payment| Settlement::Failed { reason: reasons::CANCELLED_BY_PAYER.to_owned() };
     // A failure is never turned into `expired`: the window does not matter here.
-    match settle(store, &payment, settlement, None, vec![], correlation_id, now, None).await? {
-        Settled::Applied(p) | Settled::Expired(p) => Ok(p),
+    settle_by_caller(store, payment_id, identity, given_up, correlation_id, now, None).await
+}
+
+/// Settles the payment `payment_id`, which `identity` must see, on their request (so without
+/// a marker): 409 when it is not PENDING, and 409 `payment-expired` when a success came after
+/// the window (of `window_seconds`, when given) closed.
+async fn settle_by_caller(
+    store: &PaymentsStore,
+    payment_id: &str,
+    identity: &Identity,
+    settlement: impl FnOnce(&Payment) -> Settlement,
+    correlation_id: &str,
+    now: DateTime<Utc>,
+    window_seconds: Option<i64>,
+) -> Result<Payment, PaymentError> {
+    let payment = visible_payment(store, payment_id, identity).await?;
+    let settlement = settlement(&payment);
+    match settle(store, &payment, settlement, None, vec![], correlation_id, now, window_seconds).await? {
+        Settled::Applied(p) => Ok(p),
+        Settled::Expired(_) => Err(PaymentError::Expired),
         Settled::NotPending(status) => Err(PaymentError::NotPending(status)),
         Settled::Duplicate => Err(anyhow::anyhow!("a duplicate without a marker").into()),
     }

@@ -5,8 +5,7 @@
 //! a provider notification already applied · `PROCESSED#…` inbox markers ·
 //! `OUTBOX#<event_id>/EVENT` events for the publisher.
 
-use aws_sdk_dynamodb::types::{ConditionCheck, Put};
-use bazaar_aws::dynamo::{s, to_item};
+use bazaar_aws::dynamo::{keyed, s};
 use bazaar_aws::table::Write;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -15,15 +14,6 @@ use crate::{Payment, PaymentStatus};
 
 /// Webhook markers outlive any provider's redelivery schedule (days, not weeks).
 pub const WEBHOOK_RETENTION_SECONDS: i64 = 30 * 24 * 3600;
-
-/// The stored item: the record's fields plus its keys.
-#[derive(Serialize, Deserialize)]
-struct Keyed<T> {
-    pk: String,
-    sk: String,
-    #[serde(flatten)]
-    value: T,
-}
 
 fn payment_pk(payment_id: &str) -> String {
     format!("PAYMENT#{payment_id}")
@@ -61,16 +51,12 @@ bazaar_aws::store!(
 );
 
 impl PaymentsStore {
-    async fn get<T: serde::de::DeserializeOwned>(&self, pk: String, sk: &str) -> anyhow::Result<Option<T>> {
-        Ok(self.table.get::<Keyed<T>>(pk, sk).await?.map(|k| k.value))
-    }
-
     pub async fn payment(&self, payment_id: &str) -> anyhow::Result<Option<Payment>> {
-        self.get(payment_pk(payment_id), "PAYMENT").await
+        self.table.get_keyed(payment_pk(payment_id), "PAYMENT").await
     }
 
     pub async fn webhook_seen(&self, event_id: &str) -> anyhow::Result<bool> {
-        Ok(self.get::<WebhookRecord>(webhook_pk(event_id), "WEBHOOK").await?.is_some())
+        Ok(self.table.get_keyed::<WebhookRecord>(webhook_pk(event_id), "WEBHOOK").await?.is_some())
     }
 
     /// Stores a new payment (only if its id is new) with, when given, the inbox marker of
@@ -82,8 +68,8 @@ impl PaymentsStore {
         inbox_marker: Option<Write>,
         events: Vec<Write>,
     ) -> anyhow::Result<bool> {
-        let item = to_item(&Keyed { pk: payment_pk(&payment.payment_id), sk: "PAYMENT".to_owned(), value: payment })?;
-        let mut items = vec![self.table.put(item, Some("attribute_not_exists(pk)"))?];
+        let item = keyed(payment_pk(&payment.payment_id), "PAYMENT", payment)?;
+        let mut items = vec![self.table.put_new(item)?];
         let guarded = if inbox_marker.is_some() { 2 } else { 1 };
         items.extend(inbox_marker);
         items.extend(events);
@@ -97,8 +83,7 @@ impl PaymentsStore {
     /// The marker that records a provider notification as applied (fails the transaction
     /// when it was applied before).
     pub fn webhook_marker(&self, record: &WebhookRecord) -> anyhow::Result<Write> {
-        let item = to_item(&Keyed { pk: webhook_pk(&record.event_id), sk: "WEBHOOK".to_owned(), value: record })?;
-        self.table.put(item, Some("attribute_not_exists(pk)"))
+        self.table.put_new(keyed(webhook_pk(&record.event_id), "WEBHOOK", record)?)
     }
 
     /// Writes `next` only if the stored payment is still in status `from`, with its events
@@ -111,10 +96,9 @@ impl PaymentsStore {
         events: Vec<Write>,
         marker: Option<Write>,
     ) -> anyhow::Result<SettleWrite> {
-        let item = to_item(&Keyed { pk: payment_pk(&next.payment_id), sk: "PAYMENT".to_owned(), value: next })?;
-        let put = Put::builder()
-            .table_name(self.table.name())
-            .set_item(Some(item))
+        let put = self
+            .table
+            .put_with(keyed(payment_pk(&next.payment_id), "PAYMENT", next)?)
             .condition_expression("#status = :from")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":from", s(from.as_str()))
@@ -131,10 +115,9 @@ impl PaymentsStore {
         marker: Write,
         events: Vec<Write>,
     ) -> anyhow::Result<SettleWrite> {
-        let check = ConditionCheck::builder()
-            .table_name(self.table.name())
-            .key("pk", s(payment_pk(payment_id)))
-            .key("sk", s("PAYMENT"))
+        let check = self
+            .table
+            .check(payment_pk(payment_id), "PAYMENT")
             .condition_expression("#status = :status")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":status", s(status.as_str()))

@@ -231,29 +231,7 @@ pub async fn grant(
     role: &str,
     correlation_id: &str,
 ) -> Result<UserRolesView, PermissionsError> {
-    if !could_be_user(user_id) || !could_be_role(role) {
-        return Err(PermissionsError::NotFound);
-    }
-    for _ in 0..ATTEMPTS {
-        let user = store.user(user_id).await?.ok_or(PermissionsError::NotFound)?;
-        let roles = store.roles().await?;
-        if user.roles.iter().any(|r| r == role) {
-            return Ok(UserRolesView::new(&user, &roles));
-        }
-        let granted = Role::current(role, roles.get(role).cloned()).ok_or(PermissionsError::NotFound)?;
-        let now = now();
-        let next = UserRoles {
-            user_id: user.user_id.clone(),
-            roles: normalized(user.roles.iter().cloned().chain([role.to_owned()])),
-            version: user.version + 1,
-        };
-        let outcome = change_user(store, &user, &next, &granted, Membership::Join, &now, correlation_id).await?;
-        if outcome == Outcome::Written {
-            tracing::info!(user_id, role, version = next.version, "role granted");
-            return Ok(UserRolesView::new(&next, &roles));
-        }
-    }
-    Err(retry_later())
+    change_membership(store, user_id, role, Membership::Join, correlation_id).await
 }
 
 /// Takes `role` from `user_id` and emits `UserRolesChanged`; 404 when not held. The last
@@ -265,29 +243,50 @@ pub async fn revoke(
     role: &str,
     correlation_id: &str,
 ) -> Result<UserRolesView, PermissionsError> {
+    change_membership(store, user_id, role, Membership::Leave, correlation_id).await
+}
+
+/// [`grant`] (`Join`) or [`revoke`] (`Leave`): the user's role set with `role` added or
+/// taken out, written with the role's members count, retried while concurrent changes win.
+async fn change_membership(
+    store: &PermissionsStore,
+    user_id: &str,
+    role: &str,
+    change: Membership,
+    correlation_id: &str,
+) -> Result<UserRolesView, PermissionsError> {
     if !could_be_user(user_id) || !could_be_role(role) {
         return Err(PermissionsError::NotFound);
     }
+    let joining = change == Membership::Join;
     for _ in 0..ATTEMPTS {
         let user = store.user(user_id).await?.ok_or(PermissionsError::NotFound)?;
-        if !user.roles.iter().any(|r| r == role) {
+        let held = user.roles.iter().any(|r| r == role);
+        if !joining && !held {
             return Err(PermissionsError::NotFound);
         }
         let roles = store.roles().await?;
-        let revoked = Role::current(role, roles.get(role).cloned())
-            .ok_or_else(|| anyhow::anyhow!("user {user_id} holds role {role}, which does not exist"))?;
-        let now = now();
+        if joining && held {
+            return Ok(UserRolesView::new(&user, &roles));
+        }
+        let changed = match Role::current(role, roles.get(role).cloned()) {
+            Some(r) => r,
+            None if joining => return Err(PermissionsError::NotFound),
+            None => return Err(anyhow::anyhow!("user {user_id} holds role {role}, which does not exist").into()),
+        };
+        let others = user.roles.iter().filter(|r| *r != role).cloned();
         let next = UserRoles {
             user_id: user.user_id.clone(),
-            roles: user.roles.iter().filter(|r| *r != role).cloned().collect(),
+            roles: normalized(others.chain(joining.then(|| role.to_owned()))),
             version: user.version + 1,
         };
-        let outcome = change_user(store, &user, &next, &revoked, Membership::Leave, &now, correlation_id).await?;
+        let outcome = change_user(store, &user, &next, &changed, change, &now(), correlation_id).await?;
         if outcome == Outcome::Written {
-            tracing::info!(user_id, role, version = next.version, "role revoked");
+            let done = if joining { "granted" } else { "revoked" };
+            tracing::info!(user_id, role, version = next.version, "role {done}");
             return Ok(UserRolesView::new(&next, &roles));
         }
-        if outcome.failed_at(1) && !outcome.failed_at(0) {
+        if !joining && outcome.failed_at(1) && !outcome.failed_at(0) {
             if role == ADMIN {
                 return Err(PermissionsError::Conflict("the last admin cannot lose admin".into()));
             }

@@ -8,8 +8,8 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_dynamodb::types::{AttributeValue, Put, Update};
-use bazaar_aws::dynamo::{n, s, to_item};
+use aws_sdk_dynamodb::types::AttributeValue;
+use bazaar_aws::dynamo::{NEW, keyed, n, s};
 use bazaar_aws::table::Write;
 use bazaar_events::permissions::ADMIN;
 
@@ -94,12 +94,9 @@ impl PermissionsStore {
     /// Stores a new custom role: only if the name was never used, or still holds the
     /// tombstone at `tombstone_version` that was read.
     pub fn create_role(&self, role: &Role, tombstone_version: Option<u64>) -> anyhow::Result<Write> {
-        let mut item = to_item(role)?;
-        item.insert("pk".into(), s(ROLES_PK));
-        item.insert("sk".into(), s(role_sk(&role.name)));
-        let mut put = Put::builder().table_name(self.table.name()).set_item(Some(item));
-        put = match tombstone_version {
-            None => put.condition_expression("attribute_not_exists(pk)"),
+        let put = self.table.put_with(keyed(ROLES_PK, role_sk(&role.name), role)?);
+        let put = match tombstone_version {
+            None => put.condition_expression(NEW),
             Some(v) => put
                 .condition_expression("#deleted = :true AND #version = :expected")
                 .expression_attribute_names("#deleted", "deleted")
@@ -120,10 +117,9 @@ impl PermissionsStore {
         } else {
             "#version = :expected AND #deleted = :false"
         };
-        let update = Update::builder()
-            .table_name(self.table.name())
-            .key("pk", s(ROLES_PK))
-            .key("sk", s(role_sk(&role.name)))
+        let update = self
+            .table
+            .update(ROLES_PK, role_sk(&role.name))
             .update_expression(
                 "SET #name = :name, #built_in = :built_in, #permissions = :permissions, \
                  #description = :description, #version = :version, #deleted = :false, #updated_at = :now, \
@@ -157,10 +153,9 @@ impl PermissionsStore {
     /// Turns role `name` into a tombstone at `version`, only if it is still at `expected`
     /// and nobody holds it (so an assignment racing the delete cannot be lost).
     pub fn delete_role(&self, name: &str, expected: u64, version: u64, now: &str) -> anyhow::Result<Write> {
-        let update = Update::builder()
-            .table_name(self.table.name())
-            .key("pk", s(ROLES_PK))
-            .key("sk", s(role_sk(name)))
+        let update = self
+            .table
+            .update(ROLES_PK, role_sk(name))
             .update_expression(
                 "SET #deleted = :true, #permissions = :empty, #version = :version, #updated_at = :now \
                  REMOVE #description",
@@ -189,11 +184,7 @@ impl PermissionsStore {
     /// deleted); joining a built-in role creates its item with the defaults if there is
     /// none. Leaving requires a holder left to remove, and for `admin` one to remain.
     pub fn membership(&self, role: &Role, change: Membership, now: &str) -> anyhow::Result<Write> {
-        let update = Update::builder()
-            .table_name(self.table.name())
-            .key("pk", s(ROLES_PK))
-            .key("sk", s(role_sk(&role.name)))
-            .expression_attribute_names("#members", "members");
+        let update = self.table.update(ROLES_PK, role_sk(&role.name)).expression_attribute_names("#members", "members");
         let update = match change {
             Membership::Join if role.built_in => update
                 .update_expression(
@@ -239,20 +230,17 @@ impl PermissionsStore {
 
     /// Stores a user's first role set, only if the user has none stored yet.
     pub fn create_user(&self, user: &UserRoles, now: &str) -> anyhow::Result<Write> {
-        let mut item = to_item(user)?;
-        item.insert("pk".into(), s(user_pk(&user.user_id)));
-        item.insert("sk".into(), s(USER_SK));
+        let mut item = keyed(user_pk(&user.user_id), USER_SK, user)?;
         item.insert("created_at".into(), s(now));
         item.insert("updated_at".into(), s(now));
-        self.table.put(item, Some("attribute_not_exists(pk)"))
+        self.table.put_new(item)
     }
 
     /// Replaces a user's roles and version, only if the stored version is still `expected`.
     pub fn update_user(&self, user: &UserRoles, expected: u64, now: &str) -> anyhow::Result<Write> {
-        let update = Update::builder()
-            .table_name(self.table.name())
-            .key("pk", s(user_pk(&user.user_id)))
-            .key("sk", s(USER_SK))
+        let update = self
+            .table
+            .update(user_pk(&user.user_id), USER_SK)
             .update_expression("SET #roles = :roles, #version = :version, #updated_at = :now")
             .condition_expression("#version = :expected")
             .set_expression_attribute_names(Some(names(&["roles", "version", "updated_at"])))
@@ -293,7 +281,7 @@ mod tests {
         PermissionsStore::new(aws_sdk_dynamodb::Client::from_conf(config), "t")
     }
 
-    fn update(write: &Write) -> &Update {
+    fn update(write: &Write) -> &aws_sdk_dynamodb::types::Update {
         write.as_sdk().update().expect("an update")
     }
 

@@ -1,42 +1,38 @@
-//! What a report request fails with, and the one place those failures become HTTP problems.
+//! What a report request fails with; `service_error!` writes the one place those failures
+//! become HTTP problems.
 
-use bazaar_runtime::{ApiError, Problem};
+use bazaar_runtime::Problem;
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ReportsError {
-    /// A missing or malformed query parameter (400).
-    #[error("{0}")]
-    BadRequest(String),
-    /// Well-formed values that do not go together (422).
-    #[error("{field}: {message}")]
-    Invalid { field: &'static str, message: String },
-    /// The caller may not read this scope (403).
-    #[error("forbidden")]
-    Forbidden,
-}
-
-impl From<ReportsError> for ApiError {
-    fn from(e: ReportsError) -> ApiError {
-        ApiError::Problem(match e {
-            ReportsError::BadRequest(detail) => Problem::bad_request(detail),
-            ReportsError::Invalid { field, message } => Problem::invalid_field(field, message),
-            ReportsError::Forbidden => Problem::forbidden(),
-        })
+bazaar_runtime::service_error! {
+    #[derive(Clone, PartialEq, Eq)]
+    pub enum ReportsError {
+        shared [
+            /// A missing or malformed query parameter (400).
+            BadRequest,
+            /// The caller may not read this scope (403).
+            Forbidden,
+        ],
+        /// Well-formed values that do not go together (422).
+        #[error("{field}: {message}")]
+        Invalid { field: &'static str, message: String },
+    }
+    problems {
+        ReportsError::Invalid { field, message } => Problem::invalid_field(field, message),
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use bazaar_runtime::ApiError;
+
     use super::*;
 
-    fn status(e: ReportsError) -> u16 {
-        ApiError::from(e).status()
-    }
-
     #[test]
-    fn each_failure_has_its_status_on_the_wire() {
-        assert_eq!(status(ReportsError::BadRequest("from".into())), 400);
-        assert_eq!(status(ReportsError::Invalid { field: "to", message: "before from".into() }), 422);
-        assert_eq!(status(ReportsError::Forbidden), 403);
+    fn values_that_do_not_go_together_name_the_field() {
+        let ApiError::Problem(p) = ApiError::from(ReportsError::Invalid { field: "to", message: "before from".into() })
+        else {
+            panic!("a problem")
+        };
+        assert_eq!((p.status, p.errors[0].field.as_str()), (422, "to"));
     }
 }

@@ -58,7 +58,7 @@ pub trait Reported: Event {
 }
 
 fn money(m: &Money) -> Result<(), InvalidEvent> {
-    let ok = m.currency.len() == 3 && m.currency.bytes().all(|b| b.is_ascii_uppercase());
+    let ok = bazaar_events::wire::is_currency_code(&m.currency);
     if ok { Ok(()) } else { Err(InvalidEvent::Currency(m.currency.clone())) }
 }
 

@@ -61,12 +61,7 @@ mod tests {
     use super::*;
 
     fn who(permissions: &[&str]) -> Identity {
-        Identity {
-            sub: "me".into(),
-            email: "me@example.com".into(),
-            roles: vec![],
-            permissions: permissions.iter().map(|p| (*p).to_owned()).collect(),
-        }
+        Identity::holding("me", permissions)
     }
 
     #[test]

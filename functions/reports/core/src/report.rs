@@ -129,13 +129,9 @@ pub struct SalesTotals {
     pub units: i64,
 }
 
-/// `GET /reports/sales`.
+/// What every report begins with: its period, and whose things it counts.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
-#[schemars(
-    description = "Sales per UTC day of the period: each product's orders, units and revenue, the day's revenue by \
-                   currency, and totals. Days without any counted event are left out."
-)]
-pub struct SalesReport {
+pub struct ReportHead {
     pub from: Day,
     pub to: Day,
     /// `all` (the whole marketplace) or `owner` (one owner's own, `owner_id`).
@@ -143,16 +139,30 @@ pub struct SalesReport {
     pub scope: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<String>,
+}
+
+impl ReportHead {
+    pub fn new(period: Period, scope: &Scope) -> ReportHead {
+        let owner_id = match scope {
+            Scope::All => None,
+            Scope::Owner(id) => Some(id.clone()),
+        };
+        ReportHead { from: period.from, to: period.to, scope: scope.name(), owner_id }
+    }
+}
+
+/// `GET /reports/sales`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
+#[schemars(
+    description = "Sales per UTC day of the period: each product's orders, units and revenue, the day's revenue by \
+                   currency, and totals. Days without any counted event are left out."
+)]
+pub struct SalesReport {
+    #[serde(flatten)]
+    pub head: ReportHead,
     pub revenue_basis: RevenueBasis,
     pub days: Vec<SalesDay>,
     pub totals: SalesTotals,
-}
-
-fn owner_id(scope: &Scope) -> Option<String> {
-    match scope {
-        Scope::All => None,
-        Scope::Owner(id) => Some(id.clone()),
-    }
 }
 
 pub fn sales_report(period: Period, scope: &Scope, rows: Vec<SalesRow>) -> SalesReport {
@@ -184,10 +194,7 @@ pub fn sales_report(period: Period, scope: &Scope, rows: Vec<SalesRow>) -> Sales
         })
         .collect();
     SalesReport {
-        from: period.from,
-        to: period.to,
-        scope: scope.name(),
-        owner_id: owner_id(scope),
+        head: ReportHead::new(period, scope),
         revenue_basis: RevenueBasis::of(scope),
         days,
         totals: SalesTotals { revenue: money(&revenue), units },
@@ -227,13 +234,8 @@ pub struct BookingTotals {
                    are left out."
 )]
 pub struct BookingsReport {
-    pub from: Day,
-    pub to: Day,
-    /// `all` (the whole marketplace) or `owner` (one owner's own, `owner_id`).
-    #[schemars(extend("enum" = ["all", "owner"]))]
-    pub scope: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub owner_id: Option<String>,
+    #[serde(flatten)]
+    pub head: ReportHead,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<String>,
     pub days: Vec<BookingsDay>,
@@ -267,10 +269,7 @@ pub fn bookings_report(period: Period, scope: &Scope, resource: Option<&str>, ro
         })
         .collect();
     BookingsReport {
-        from: period.from,
-        to: period.to,
-        scope: scope.name(),
-        owner_id: owner_id(scope),
+        head: ReportHead::new(period, scope),
         resource_id: resource.map(str::to_owned),
         days,
         totals: BookingTotals { counts, revenue: money(&revenue) },

@@ -13,9 +13,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use aws_sdk_dynamodb::types::{Delete, Update};
-use bazaar_aws::dynamo::{self, Item, n, s, to_item};
-use bazaar_aws::table::{Write, failed};
+use bazaar_aws::dynamo::{Item, applied, n, s, to_item};
+use bazaar_aws::table::Write;
 use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 
@@ -111,7 +110,7 @@ impl ReportsStore {
                 chunks: count,
                 deltas: serde_json::to_string(&stored)?,
             };
-            let mut items = vec![self.table.put(to_item(&marker)?, Some("attribute_not_exists(pk)"))?];
+            let mut items = vec![self.table.put_new(to_item(&marker)?)?];
             for delta in chunk {
                 items.push(self.update(&delta.key.pk(), &delta.key.sk(), &delta.labels, &delta.add, 1)?);
             }
@@ -132,10 +131,9 @@ impl ReportsStore {
         add: &BTreeMap<String, i64>,
         sign: i64,
     ) -> anyhow::Result<Write> {
-        let mut update = Update::builder()
-            .table_name(self.table.name())
-            .key("pk", s(pk))
-            .key("sk", s(sk))
+        let mut update = self
+            .table
+            .update(pk, sk)
             .expression_attribute_names("#events", attr::EVENTS)
             .expression_attribute_values(":events", n(sign));
         let mut sets = Vec::new();
@@ -225,12 +223,7 @@ impl ReportsStore {
     /// `None` when the marker was already gone.
     async fn reverse(&self, marker: &Marker) -> anyhow::Result<Option<Vec<(String, String)>>> {
         let deltas: Vec<StoredDelta> = serde_json::from_str(&marker.deltas)?;
-        let delete = Delete::builder()
-            .table_name(self.table.name())
-            .key("pk", s(&marker.pk))
-            .key("sk", s(&marker.sk))
-            .condition_expression("attribute_exists(pk)")
-            .build()?;
+        let delete = self.table.delete(&marker.pk, &marker.sk).condition_expression("attribute_exists(pk)").build()?;
         let mut items = vec![Write::from(delete)];
         for d in &deltas {
             items.push(self.update(&d.pk, &d.sk, &BTreeMap::new(), &d.add, -1)?);
@@ -244,21 +237,13 @@ impl ReportsStore {
     async fn delete_if_empty(&self, pk: &str, sk: &str) -> anyhow::Result<bool> {
         let result = self
             .table
-            .client()
-            .delete_item()
-            .table_name(self.table.name())
-            .key("pk", s(pk))
-            .key("sk", s(sk))
+            .delete_item(pk, sk)
             .condition_expression("#events <= :zero")
             .expression_attribute_names("#events", attr::EVENTS)
             .expression_attribute_values(":zero", n(0))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if dynamo::is_condition_failure(&e) => Ok(false),
-            Err(e) => Err(failed("deleting an emptied item", e)),
-        }
+        Ok(applied(result, "deleting an emptied item")?.is_some())
     }
 
     // ── reading ──

@@ -1,19 +1,17 @@
-//! Booking, the pure part: the `Idempotency-Key`, the request body and its canonical hash,
-//! and the plan of a booking (which slots of which local day, at what price) checked
-//! against the resource's opening hours in its own time zone.
+//! Booking, the pure part: the `Idempotency-Key`, the request body (whose canonical hash is
+//! [`bazaar_aws::idempotency::body_hash`]), and the plan of a booking (which slots of
+//! which local day, at what price) checked against the resource's opening hours in its own
+//! time zone.
 
 use bazaar_events::Money;
 use bazaar_runtime::problem::FieldError;
 use chrono::{DateTime, NaiveDate, Timelike, Utc};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::hours::{Slot, local_date, slots_of_day};
 use crate::{ReservationsError, Resource};
 
-pub const MAX_KEY_CHARS: usize = 100;
-/// How long an idempotency key is remembered (DynamoDB TTL).
-pub const KEY_RETENTION_SECONDS: i64 = 7 * 24 * 3600;
+pub use bazaar_aws::idempotency::{KEY_RETENTION_SECONDS, MAX_KEY_CHARS};
 /// `MAX_SLOTS_PER_RESERVATION` when unset, and the most it may be set to.
 pub const DEFAULT_MAX_SLOTS: u32 = 8;
 pub const MAX_SLOTS_CAP: u32 = 24;
@@ -38,23 +36,7 @@ pub struct ReserveRequest {
 
 /// The `Idempotency-Key` header: required, 1..=100 printable characters, else 400.
 pub fn idempotency_key(header: Option<&str>) -> Result<String, ReservationsError> {
-    let key = header.map(str::trim).unwrap_or("");
-    if key.is_empty() {
-        return Err(ReservationsError::BadRequest("the Idempotency-Key header is required".into()));
-    }
-    if key.chars().count() > MAX_KEY_CHARS || key.chars().any(char::is_control) {
-        return Err(ReservationsError::BadRequest(format!(
-            "the Idempotency-Key header must be 1 to {MAX_KEY_CHARS} printable characters"
-        )));
-    }
-    Ok(key.to_owned())
-}
-
-/// sha256 (hex) of the canonical body: the parsed request serialized again (whitespace and
-/// key order do not matter; the values do).
-pub fn body_hash(req: &ReserveRequest) -> String {
-    let canonical = serde_json::to_vec(req).unwrap_or_default();
-    Sha256::digest(&canonical).iter().map(|b| format!("{b:02x}")).collect()
+    bazaar_aws::idempotency::parse(header).map_err(ReservationsError::BadRequest)
 }
 
 /// The request's times as instants (422 naming each malformed one).
@@ -161,6 +143,8 @@ pub fn plan(
 mod tests {
     use super::*;
     use crate::hours::{IntervalText, OpeningHours};
+    use bazaar_aws::idempotency::body_hash;
+    use bazaar_runtime::testing::invalid_fields as field_of;
 
     fn utc(text: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(text).expect("rfc3339").with_timezone(&Utc)
@@ -191,13 +175,6 @@ mod tests {
     }
 
     const NOW: &str = "2026-01-01T00:00:00Z";
-
-    fn field_of(e: ReservationsError) -> Vec<String> {
-        match e {
-            ReservationsError::Invalid(errors) => errors.into_iter().map(|e| e.field).collect(),
-            other => panic!("not a validation error: {other:?}"),
-        }
-    }
 
     fn try_plan(r: &Resource, start: &str, end: &str, max: u32) -> Result<Plan, ReservationsError> {
         plan(r, utc(start), utc(end), utc(NOW), max)

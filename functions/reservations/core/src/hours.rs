@@ -8,8 +8,6 @@ use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-/// The keys of [`OpeningHours`], Monday first.
-pub const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 pub const MINUTES_PER_DAY: u32 = 24 * 60;
 
 /// One opening interval as the API spells it: `"09:00"` to `"17:00"` (`"24:00"` closes at
@@ -30,49 +28,41 @@ impl IntervalText {
     }
 }
 
-/// Opening hours per weekday; a missing day is closed.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[schemars(
-    description = "Opening hours per weekday (`mon` … `sun`), local times in the resource's zone; a missing day is \
-                   closed. The intervals of a day are sorted and do not overlap."
-)]
-#[serde(deny_unknown_fields)]
-pub struct OpeningHours {
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub mon: Vec<IntervalText>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub tue: Vec<IntervalText>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub wed: Vec<IntervalText>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub thu: Vec<IntervalText>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub fri: Vec<IntervalText>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub sat: Vec<IntervalText>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub sun: Vec<IntervalText>,
-}
-
-impl OpeningHours {
-    /// The same intervals every day of the week.
-    pub fn every_day(intervals: &[IntervalText]) -> OpeningHours {
-        let v = intervals.to_vec();
-        OpeningHours {
-            mon: v.clone(),
-            tue: v.clone(),
-            wed: v.clone(),
-            thu: v.clone(),
-            fri: v.clone(),
-            sat: v.clone(),
-            sun: v,
+/// [`OpeningHours`], a list of intervals per weekday named `$day` (Monday first), and
+/// [`DAYS`], those names.
+macro_rules! opening_hours {
+    ($($day:ident),+) => {
+        /// Opening hours per weekday; a missing day is closed.
+        #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+        #[schemars(
+            description = "Opening hours per weekday (`mon` … `sun`), local times in the resource's zone; a missing day is \
+                           closed. The intervals of a day are sorted and do not overlap."
+        )]
+        #[serde(deny_unknown_fields)]
+        pub struct OpeningHours {
+            $(
+                #[serde(default, skip_serializing_if = "Vec::is_empty")]
+                pub $day: Vec<IntervalText>,
+            )+
         }
-    }
 
-    fn days(&self) -> [&[IntervalText]; 7] {
-        [&self.mon, &self.tue, &self.wed, &self.thu, &self.fri, &self.sat, &self.sun]
-    }
+        /// The keys of [`OpeningHours`], Monday first.
+        pub const DAYS: [&str; 7] = [$(stringify!($day)),+];
+
+        impl OpeningHours {
+            /// The same intervals every day of the week.
+            pub fn every_day(intervals: &[IntervalText]) -> OpeningHours {
+                OpeningHours { $($day: intervals.to_vec()),+ }
+            }
+
+            fn days(&self) -> [&[IntervalText]; 7] {
+                [$(&self.$day),+]
+            }
+        }
+    };
 }
+
+opening_hours!(mon, tue, wed, thu, fri, sat, sun);
 
 /// An opening interval in minutes after local midnight: `[open, close)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

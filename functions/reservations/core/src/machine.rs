@@ -41,14 +41,9 @@ impl Trigger {
         }
     }
 
-    /// The `status_reason` a reservation gets when this trigger cancels it.
-    pub fn status_reason(self) -> Option<&'static str> {
-        self.cancel_reason().map(|r| match r {
-            ReservationCancelReason::CustomerRequest => "customer_request",
-            ReservationCancelReason::OwnerRequest => "owner_request",
-            ReservationCancelReason::PaymentFailed => "payment_failed",
-            ReservationCancelReason::Expired => "expired",
-        })
+    /// The `status_reason` a reservation gets when this trigger cancels it: the reason's wire name.
+    pub fn status_reason(self) -> Option<String> {
+        self.cancel_reason().and_then(|r| bazaar_events::wire::name(&r))
     }
 }
 
@@ -148,8 +143,8 @@ mod tests {
                 }
             }
         }
-        assert_eq!(Trigger::Expire.status_reason(), Some("expired"));
-        assert_eq!(Trigger::OwnerCancel.status_reason(), Some("owner_request"));
+        assert_eq!(Trigger::Expire.status_reason().as_deref(), Some("expired"));
+        assert_eq!(Trigger::OwnerCancel.status_reason().as_deref(), Some("owner_request"));
         assert_eq!(Trigger::CheckIn.cancel_reason(), None);
     }
 

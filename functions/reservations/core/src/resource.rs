@@ -5,7 +5,7 @@ use bazaar_events::Money;
 use bazaar_runtime::Identity;
 use bazaar_runtime::problem::FieldError;
 use chrono_tz::Tz;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 use crate::ReservationsError;
 use crate::hours::{OpeningHours, Week, parse_zone};
@@ -77,7 +77,7 @@ pub struct UpdateResource {
     #[serde(default)]
     pub name: Option<String>,
     /// At most 2000 characters once trimmed; null or blank removes it.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "bazaar_runtime::patch::present")]
     #[schemars(with = "Option<String>")]
     pub description: Option<Option<String>>,
     #[serde(default)]
@@ -102,11 +102,6 @@ impl UpdateResource {
     pub fn is_empty(&self) -> bool {
         *self == UpdateResource::default()
     }
-}
-
-/// A field that is present, `null` included (`Some(None)`); absent stays `None`.
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
 }
 
 /// A bookable resource as stored (`RESOURCE#<id>` / `RESOURCE`) and shown.
@@ -242,7 +237,7 @@ fn validate(input: &CreateResource) -> Result<Details, ReservationsError> {
     if !(0..=MAX_PRICE_MINOR).contains(&price.amount_minor) {
         err("price_per_slot.amount_minor", format!("from 0 to {MAX_PRICE_MINOR} minor units"));
     }
-    if !(price.currency.len() == 3 && price.currency.chars().all(|c| c.is_ascii_uppercase())) {
+    if !bazaar_events::wire::is_currency_code(&price.currency) {
         err("price_per_slot.currency", "an ISO 4217 code of three upper-case letters".to_owned());
     }
     if input.capacity.is_some_and(|c| c != 1) {
@@ -270,6 +265,7 @@ fn validate(input: &CreateResource) -> Result<Details, ReservationsError> {
 mod tests {
     use super::*;
     use crate::hours::IntervalText;
+    use bazaar_runtime::testing::invalid_fields as fields;
 
     pub fn room() -> CreateResource {
         CreateResource {
@@ -281,13 +277,6 @@ mod tests {
             price_per_slot: MoneyInput { amount_minor: 2500, currency: "EUR".into() },
             capacity: None,
             description: Some("  ".into()),
-        }
-    }
-
-    fn fields(e: ReservationsError) -> Vec<String> {
-        match e {
-            ReservationsError::Invalid(errors) => errors.into_iter().map(|e| e.field).collect(),
-            other => panic!("not a validation error: {other:?}"),
         }
     }
 
@@ -376,12 +365,7 @@ mod tests {
     #[test]
     fn owners_manage_their_own_resources_and_admins_all() {
         let r = stored();
-        let who = |sub: &str, perms: &[&str]| Identity {
-            sub: sub.into(),
-            email: String::new(),
-            roles: vec![],
-            permissions: perms.iter().map(|p| p.to_string()).collect(),
-        };
+        let who = Identity::holding;
         assert!(r.managed_by(&who("o", &[MANAGE])));
         assert!(!r.managed_by(&who("o", &[])), "the owner without the permission");
         assert!(!r.managed_by(&who("x", &[MANAGE])), "another owner");

@@ -1,17 +1,23 @@
 //! Creates a planned [`Stack`] in moto through the real AWS SDK. Every step tolerates
-//! "already exists", so provisioning twice into the same moto is harmless.
+//! "already exists", so provisioning twice into the same moto is harmless. A service's
+//! tests start from a [`ServiceStack`]: one stage of the template with that service's part
+//! provisioned.
 
 mod dynamodb;
 mod events;
 mod sqs;
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use anyhow::Context as _;
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+use aws_sdk_ssm::types::ParameterType;
 use aws_types::SdkConfig;
 
 use crate::model::Stack;
+use crate::secrets::StageSecrets;
+use crate::template::PlanOptions;
 
 /// What only exists once created: queue URLs/ARNs and the tables' real stream ARNs.
 #[derive(Debug, Clone, Default)]
@@ -50,6 +56,125 @@ pub async fn provision(stack: &Stack, config: &SdkConfig) -> anyhow::Result<Prov
     Ok(out)
 }
 
+/// What a service's tests run against: template.yaml planned for a stage of their own, and
+/// the part of it the service's functions use ([`Stack::of_service`]) provisioned into moto.
+#[derive(Debug, Clone)]
+pub struct ServiceStack {
+    /// SDK configuration for moto.
+    pub config: SdkConfig,
+    /// The whole plan: the functions' environments are read from it.
+    pub stack: Stack,
+    /// moto's endpoint.
+    pub endpoint: String,
+    /// The name of the service's own table, `<Service>Table` (`OrdersTable`).
+    pub table: String,
+    /// The name of the event bus.
+    pub bus: String,
+}
+
+impl ServiceStack {
+    /// Plans `template` for `stage` with `parameters` overridden, and provisions `service`'s
+    /// part into the moto `config` points at. The secrets' SSM parameters are the stage's
+    /// own ([`StageSecrets::for_stage`]) unless `parameters` say otherwise, so stages never
+    /// share a secret; when the service's functions read the cursor secret, a random one is
+    /// stored.
+    pub async fn provision(
+        template: &Path,
+        service: &str,
+        stage: &str,
+        parameters: &[(&str, &str)],
+        config: SdkConfig,
+    ) -> anyhow::Result<ServiceStack> {
+        let endpoint = config.endpoint_url().context("the SDK configuration names no endpoint (moto's)")?.to_owned();
+        let secrets = StageSecrets::for_stage(stage);
+        let defaults = std::iter::once(("Stage", stage)).chain(secrets.parameters());
+        let overrides: BTreeMap<String, String> =
+            defaults.chain(parameters.iter().copied()).map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+        let opts = PlanOptions { overrides, moto_endpoint: endpoint.clone() };
+        let stack =
+            crate::template::plan(template, &opts).with_context(|| format!("planning {}", template.display()))?;
+        let part = stack.of_service(service);
+        provision(&part, &config).await.with_context(|| format!("provisioning {service}"))?;
+        let table_id = format!("{}Table", capitalized(service));
+        let table = stack.table(&table_id).with_context(|| format!("the template has no {table_id}"))?.name.clone();
+        let bus = stack.buses.first().context("the template has no event bus")?.name.clone();
+        let out = ServiceStack { config, stack, endpoint, table, bus };
+        let cursor_secret = out.parameter("CursorSecretParameter")?;
+        if part.functions.iter().any(|f| f.environment.values().any(|v| v == cursor_secret)) {
+            let secret = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+            out.put_parameter("CursorSecretParameter", &secret, ParameterType::SecureString).await?;
+        }
+        Ok(out)
+    }
+
+    /// The value of template parameter `name` (`JwtSigningKeyParameter`: an SSM name).
+    pub fn parameter(&self, name: &str) -> anyhow::Result<&str> {
+        self.stack.parameters.get(name).map(String::as_str).with_context(|| format!("the template has no {name}"))
+    }
+
+    /// Writes `value` to the SSM parameter that template parameter `parameter` names,
+    /// replacing what was there.
+    pub async fn put_parameter(&self, parameter: &str, value: &str, kind: ParameterType) -> anyhow::Result<()> {
+        crate::secrets::overwrite(&aws_sdk_ssm::Client::new(&self.config), self.parameter(parameter)?, value, kind)
+            .await
+    }
+}
+
+/// `devstack::test_app!(orders);` in a service's test crate defines its `TestApp`: the
+/// service's [`ServiceStack`] on a unique stage of template.yaml in the shared moto (its
+/// fields, `app.config`, `app.stack`, `app.table`, `app.bus`, `app.endpoint`, through
+/// `Deref`), and `TestApp::spawn()`. `test_app!(auth { pub limits: RateLimits })` adds
+/// fields and, instead of `spawn`, gives the crate's own spawn
+/// `TestApp::service_stack(parameters)` (template parameters overridden).
+///
+/// The expansion names `bazaar_testkit` (the shared moto, the stage, the template's path),
+/// which every test crate has and this crate cannot: its tests use the test kit.
+#[macro_export]
+macro_rules! test_app {
+    ($service:ident) => {
+        $crate::test_app!($service {});
+
+        impl TestApp {
+            /// A unique stage of template.yaml, this service's part provisioned into the shared moto.
+            pub async fn spawn() -> TestApp {
+                TestApp { service: Self::service_stack(&[]).await }
+            }
+        }
+    };
+    ($service:ident { $(pub $field:ident: $ty:ty),* $(,)? }) => {
+        #[doc = concat!("The ", stringify!($service), " service's test stack (its fields through `Deref`).")]
+        pub struct TestApp {
+            service: $crate::provision::ServiceStack,
+            $(pub $field: $ty,)*
+        }
+
+        impl ::std::ops::Deref for TestApp {
+            type Target = $crate::provision::ServiceStack;
+            fn deref(&self) -> &Self::Target {
+                &self.service
+            }
+        }
+
+        impl TestApp {
+            /// A unique stage of template.yaml with `parameters` overridden, and this
+            /// service's part of it provisioned into the shared moto.
+            async fn service_stack(parameters: &[(&str, &str)]) -> $crate::provision::ServiceStack {
+                let config = ::bazaar_testkit::Moto::shared().sdk_config().await;
+                let (template, stage) = (::bazaar_testkit::template_path(), ::bazaar_testkit::unique_stage());
+                $crate::provision::ServiceStack::provision(&template, stringify!($service), &stage, parameters, config)
+                    .await
+                    .expect(concat!("the ", stringify!($service), " stack provisions"))
+            }
+        }
+    };
+}
+
+/// `orders` → `Orders`.
+fn capitalized(word: &str) -> String {
+    let mut chars = word.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
 /// Error codes meaning "it is already there" across the services (and moto's spelling).
 const EXISTS_CODES: &[&str] = &[
     "ResourceInUseException",
@@ -72,5 +197,16 @@ where
         Ok(out) => Ok(Some(out)),
         Err(err) if is_already_exists(&err) => Ok(None),
         Err(err) => Err(anyhow::Error::new(err)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::capitalized;
+
+    #[test]
+    fn a_services_table_is_named_after_it() {
+        assert_eq!(format!("{}Table", capitalized("orders")), "OrdersTable");
+        assert_eq!(capitalized(""), "");
     }
 }

@@ -36,7 +36,7 @@ fn key_schema(schema: Option<&Json>, defs: &Json) -> Result<(KeyAttr, Option<Key
 
 impl Builder<'_, '_> {
     pub(super) fn table(&mut self, id: &str, props: &Json) -> Result<()> {
-        let p = self.r.resolve_some(props).map_err(|e| e.within("Properties"))?;
+        let p = self.properties(props)?;
         let defs = p.get("AttributeDefinitions").cloned().unwrap_or(Json::Null);
         let (hash_key, range_key) = key_schema(p.get("KeySchema"), &defs)?;
         let mut gsis = Vec::new();
@@ -45,9 +45,8 @@ impl Builder<'_, '_> {
             let (hash_key, range_key) = key_schema(gsi.get("KeySchema"), &defs).map_err(|e| e.within(&name))?;
             gsis.push(Gsi { name, hash_key, range_key });
         }
-        if p.get("LocalSecondaryIndexes").is_some() {
-            self.unsupported.push(format!("{id}: AWS::DynamoDB::Table with LocalSecondaryIndexes"));
-        }
+        // Planning goes on, so that the error lists every offender of the template at once.
+        self.refused(id, "AWS::DynamoDB::Table", &p, "LocalSecondaryIndexes");
         let ttl = p.get("TimeToLiveSpecification");
         let ttl_attribute = match ttl {
             Some(spec) if bool_or(spec, "Enabled", false)? => string(spec, "AttributeName")?,
@@ -67,7 +66,7 @@ impl Builder<'_, '_> {
     }
 
     pub(super) fn queue(&mut self, id: &str, props: &Json) -> Result<()> {
-        let p = self.r.resolve_some(props).map_err(|e| e.within("Properties"))?;
+        let p = self.properties(props)?;
         let redrive = match p.get("RedrivePolicy") {
             Some(policy) => Some(self.redrive(policy).map_err(|e| e.within("Properties.RedrivePolicy"))?),
             None => None,
@@ -77,7 +76,7 @@ impl Builder<'_, '_> {
             name: self.r.physical_name(id)?,
             fifo: bool_or(&p, "FifoQueue", false)?,
             content_based_deduplication: bool_or(&p, "ContentBasedDeduplication", false)?,
-            visibility_timeout_seconds: u32_or(&p, "VisibilityTimeout", 30)?,
+            visibility_timeout_seconds: u32_or(&p, "VisibilityTimeout", Queue::DEFAULT_VISIBILITY_TIMEOUT_SECONDS)?,
             message_retention_seconds: opt_u32(&p, "MessageRetentionPeriod")?,
             redrive,
         });

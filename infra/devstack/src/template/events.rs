@@ -18,9 +18,8 @@ impl Builder<'_, '_> {
     }
 
     pub(super) fn archive(&mut self, id: &str, props: &Json) -> Result<()> {
-        let p = self.r.resolve_some(props).map_err(|e| e.within("Properties"))?;
-        if p.get("EventPattern").is_some() {
-            self.unsupported.push(format!("{id}: AWS::Events::Archive with EventPattern"));
+        let p = self.properties(props)?;
+        if self.refused(id, "AWS::Events::Archive", &p, "EventPattern") {
             return Ok(());
         }
         let source = required_string(&p, "SourceArn")?;
@@ -34,9 +33,8 @@ impl Builder<'_, '_> {
     }
 
     pub(super) fn rule(&mut self, id: &str, props: &Json) -> Result<()> {
-        let p = self.r.resolve_some(props).map_err(|e| e.within("Properties"))?;
-        if p.get("ScheduleExpression").is_some() {
-            self.unsupported.push(format!("{id}: AWS::Events::Rule with ScheduleExpression"));
+        let p = self.properties(props)?;
+        if self.refused(id, "AWS::Events::Rule", &p, "ScheduleExpression") {
             return Ok(());
         }
         // A disabled rule delivers nothing; leaving it out is the same locally.

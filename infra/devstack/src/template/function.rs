@@ -39,7 +39,7 @@ impl Builder<'_, '_> {
     fn event(&mut self, function: &mut Function, event: &Json) -> Result<()> {
         let kind = event.get("Type").and_then(Json::as_str).unwrap_or_default();
         let p = match event.get("Properties") {
-            Some(props) => self.r.resolve_some(props).map_err(|e| e.within("Properties"))?,
+            Some(props) => self.properties(props)?,
             None => Json::Object(Default::default()),
         };
         match kind {

@@ -42,44 +42,45 @@ Cases:
   if_novalue: {Key: !If [NotProd, !Ref "AWS::NoValue", v], List: [a, !If [IsProd, b, !Ref "AWS::NoValue"]]}
 "#;
 
-fn case(name: &str) -> Json {
+/// Every case of the fixture, resolved, by name.
+fn resolved() -> Map<String, Json> {
     let doc = yaml::parse(TEMPLATE).expect("fixture parses");
     let params: BTreeMap<String, Json> =
         [("Stage".to_string(), json!("dev")), ("Origins".to_string(), json!(["http://a", "http://b"]))].into();
     let conditions = doc["Conditions"].as_object().cloned().unwrap_or_default();
     let resources: Map<String, Json> = doc["Resources"].as_object().cloned().unwrap_or_default();
     let r = Resolver::new(&params, &conditions, &resources, "http://127.0.0.1:4566");
-    r.resolve_some(&doc["Cases"][name]).expect(name)
+    let cases = doc["Cases"].as_object().expect("cases");
+    cases.iter().map(|(name, case)| (name.clone(), r.resolve_some(case).expect(name))).collect()
 }
 
 #[test]
-fn sub_with_params_pseudo_resources_attributes_and_escapes() {
-    assert_eq!(case("sub"), json!("dev-us-east-1-${Literal}-bazaar-dev-t-bazaar-Queue.fifo"));
-    assert_eq!(case("sub_vars"), json!("arn:aws:sns:us-east-1:123456789012:bazaar-Topic, dev"));
-}
-
-#[test]
-fn get_att_both_forms_and_refs() {
-    assert_eq!(case("att_dot"), json!("arn:aws:dynamodb:us-east-1:123456789012:table/bazaar-dev-t"));
-    assert_eq!(case("att_list"), json!("arn:aws:sqs:us-east-1:123456789012:bazaar-Queue.fifo"));
-    assert_eq!(case("stream"), json!("arn:aws:dynamodb:us-east-1:123456789012:table/bazaar-dev-t/stream/*"));
-    assert_eq!(case("url"), json!("http://127.0.0.1:4566/123456789012/bazaar-Queue.fifo"));
-    assert_eq!(case("fn_ref"), json!("my-bin"));
-    assert_eq!(case("fn_arn"), json!("arn:aws:lambda:us-east-1:123456789012:function:my-bin"));
-}
-
-#[test]
-fn join_select_split() {
-    assert_eq!(case("join"), json!("a,dev,3"));
-    assert_eq!(case("join_list"), json!("http://a|http://b"));
-    assert_eq!(case("select"), json!("y"));
-    assert_eq!(case("select_list"), json!("http://a"));
-}
-
-#[test]
-fn conditions_and_no_value() {
-    assert_eq!(case("if_prod"), json!("small"));
-    assert_eq!(case("if_novalue"), json!({"List": ["a"]}));
+fn every_case_resolves_as_cloudformation_would() {
+    let expected = json!({
+        // !Sub with parameters, pseudo parameters, resources, attributes and `${!…}` escapes.
+        "sub": "dev-us-east-1-${Literal}-bazaar-dev-t-bazaar-Queue.fifo",
+        "sub_vars": "arn:aws:sns:us-east-1:123456789012:bazaar-Topic, dev",
+        // !GetAtt in both forms, and !Ref of resources.
+        "att_dot": "arn:aws:dynamodb:us-east-1:123456789012:table/bazaar-dev-t",
+        "att_list": "arn:aws:sqs:us-east-1:123456789012:bazaar-Queue.fifo",
+        "stream": "arn:aws:dynamodb:us-east-1:123456789012:table/bazaar-dev-t/stream/*",
+        "url": "http://127.0.0.1:4566/123456789012/bazaar-Queue.fifo",
+        "fn_ref": "my-bin",
+        "fn_arn": "arn:aws:lambda:us-east-1:123456789012:function:my-bin",
+        // !Join, !Select and !Split.
+        "join": "a,dev,3",
+        "join_list": "http://a|http://b",
+        "select": "y",
+        "select_list": "http://a",
+        // Conditions and AWS::NoValue.
+        "if_prod": "small",
+        "if_novalue": { "List": ["a"] },
+    });
+    let resolved = resolved();
+    for (name, want) in expected.as_object().expect("an object") {
+        assert_eq!(resolved.get(name), Some(want), "{name}");
+    }
+    assert_eq!(resolved.len(), expected.as_object().map_or(0, Map::len), "every case has its expected value");
 }
 
 #[test]

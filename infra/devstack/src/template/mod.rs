@@ -79,16 +79,18 @@ impl PlanError {
     }
 }
 
+fn read_text(path: &Path) -> Result<String, PlanError> {
+    std::fs::read_to_string(path).map_err(|source| PlanError::Io { path: path.to_path_buf(), source })
+}
+
 /// The template at `path` as JSON, intrinsics in long form (`{"Ref": …}`), unplanned.
 pub fn read(path: &Path) -> Result<Json, PlanError> {
-    let text = std::fs::read_to_string(path).map_err(|source| PlanError::Io { path: path.to_path_buf(), source })?;
-    yaml::parse(&text)
+    yaml::parse(&read_text(path)?)
 }
 
 /// Plans the template at `path`.
 pub fn plan(path: &Path, opts: &PlanOptions) -> Result<Stack, PlanError> {
-    let text = std::fs::read_to_string(path).map_err(|source| PlanError::Io { path: path.to_path_buf(), source })?;
-    plan_str(&text, opts)
+    plan_str(&read_text(path)?, opts)
 }
 
 /// Plans a template given as text.
@@ -118,8 +120,7 @@ pub fn plan_str(yaml: &str, opts: &PlanOptions) -> Result<Stack, PlanError> {
 /// deployment: `Err(PlanError::Rules)` lists every failed assertion. Separate from [`plan`],
 /// which tests call with throwaway stage names that are not meant to pass production rules.
 pub fn check_rules(path: &Path, opts: &PlanOptions) -> Result<(), PlanError> {
-    let text = std::fs::read_to_string(path).map_err(|source| PlanError::Io { path: path.to_path_buf(), source })?;
-    check_rules_str(&text, opts)
+    check_rules_str(&read_text(path)?, opts)
 }
 
 /// [`check_rules`] of a template given as text.
@@ -205,6 +206,21 @@ impl<'r, 't> Builder<'r, 't> {
             // Queue policies only grant permissions, which moto does not enforce.
             _ => Ok(()),
         }
+    }
+
+    /// A resource's (or an event's) properties, every intrinsic resolved.
+    fn properties(&self, props: &Json) -> Result<Json, PlanError> {
+        self.r.resolve_some(props).map_err(|e| e.within("Properties"))
+    }
+
+    /// Whether the resolved properties `p` of resource `id` set `key`, which the devstack
+    /// cannot run for a `kind`; if so, it is recorded as unsupported.
+    fn refused(&mut self, id: &str, kind: &str, p: &Json, key: &str) -> bool {
+        let set = p.get(key).is_some();
+        if set {
+            self.unsupported.push(format!("{id}: {kind} with {key}"));
+        }
+        set
     }
 
     /// Resolves only the named properties (absent and `AWS::NoValue` ones are left out),

@@ -6,6 +6,25 @@ use serde_json::json;
 
 use crate::support::*;
 
+type Response = lambda_http::Response<lambda_http::Body>;
+
+/// `POST /auth/login` with `email` and `password`.
+async fn login(app: &TestApp, email: &str, password: &str) -> Response {
+    auth_login::handler(&app.login(), post("/auth/login", &json!({ "email": email, "password": password }))).await
+}
+
+/// `POST /auth/refresh` with `token`.
+async fn refresh(app: &TestApp, token: &str) -> Response {
+    auth_refresh::handler(&app.refresh(), post("/auth/refresh", &json!({ "refresh_token": token }))).await
+}
+
+/// `GET /auth/users/{id}` as `who`.
+async fn get_user(app: &TestApp, id: &str, who: &bazaar_runtime::Identity) -> Response {
+    let req = request("GET", &format!("/auth/users/{id}"), None, "203.0.113.1", Some(who));
+    let params = std::collections::HashMap::from([("id".to_owned(), id.to_owned())]);
+    auth_users_get::handler(&app.users_get(), lambda_http::RequestExt::with_path_parameters(req, params)).await
+}
+
 #[tokio::test]
 async fn register_login_me_refresh_reuse_and_logout() {
     let app = TestApp::spawn().await;
@@ -24,28 +43,21 @@ async fn register_login_me_refresh_reuse_and_logout() {
     assert_eq!(body_json(&me)["email"], email.as_str());
 
     let first = pair["refresh_token"].as_str().expect("refresh").to_owned();
-    let r = auth_refresh::handler(&app.refresh(), post("/auth/refresh", &json!({ "refresh_token": first }))).await;
+    let r = refresh(&app, &first).await;
     assert_eq!(r.status(), 200, "{}", text(&r));
     let second = body_json(&r)["refresh_token"].as_str().expect("rotated").to_owned();
     assert_ne!(first, second, "refresh tokens rotate on every use");
 
     // Reusing the rotated token is refused and kills the whole family, the new token too.
-    let reuse = auth_refresh::handler(&app.refresh(), post("/auth/refresh", &json!({ "refresh_token": first }))).await;
-    assert_problem(&reuse, 401);
-    let after = auth_refresh::handler(&app.refresh(), post("/auth/refresh", &json!({ "refresh_token": second }))).await;
-    assert_problem(&after, 401);
+    assert_problem(&refresh(&app, &first).await, 401);
+    assert_problem(&refresh(&app, &second).await, 401);
 
     // A fresh session, then logout ends it.
-    let login = auth_login::handler(
-        &app.login(),
-        post("/auth/login", &json!({ "email": email, "password": "correct horse 42" })),
-    )
-    .await;
-    let token = body_json(&login)["refresh_token"].as_str().expect("refresh").to_owned();
+    let session = login(&app, &email, "correct horse 42").await;
+    let token = body_json(&session)["refresh_token"].as_str().expect("refresh").to_owned();
     let out = auth_logout::handler(&app.logout(), post("/auth/logout", &json!({ "refresh_token": token }))).await;
     assert_eq!(out.status(), 204);
-    let dead = auth_refresh::handler(&app.refresh(), post("/auth/refresh", &json!({ "refresh_token": token }))).await;
-    assert_problem(&dead, 401);
+    assert_problem(&refresh(&app, &token).await, 401);
 }
 
 #[tokio::test]
@@ -64,16 +76,8 @@ async fn refresh_tokens_are_stored_only_as_hashes() {
 async fn wrong_password_and_unknown_email_get_the_same_answer() {
     let app = TestApp::spawn().await;
     let (email, _, _) = app.signed_up_customer().await;
-    let wrong = auth_login::handler(
-        &app.login(),
-        post("/auth/login", &json!({ "email": email, "password": "wrong horse 42" })),
-    )
-    .await;
-    let unknown = auth_login::handler(
-        &app.login(),
-        post("/auth/login", &json!({ "email": "no@example.com", "password": "wrong horse 42" })),
-    )
-    .await;
+    let wrong = login(&app, &email, "wrong horse 42").await;
+    let unknown = login(&app, "no@example.com", "wrong horse 42").await;
     assert_problem(&wrong, 401);
     assert_problem(&unknown, 401);
     let (mut a, mut b) = (body_json(&wrong), body_json(&unknown));
@@ -118,13 +122,7 @@ async fn a_customer_gets_403_on_an_admin_route_and_an_admin_gets_the_user() {
     let app = TestApp::spawn().await;
     let (_, _, pair) = app.signed_up_customer().await;
     let customer = identity_of(&claims(pair["access_token"].as_str().expect("token")));
-    let path = format!("/auth/users/{}", customer.sub);
-    let mut req = request("GET", &path, None, "203.0.113.1", Some(&customer));
-    req = lambda_http::RequestExt::with_path_parameters(
-        req,
-        std::collections::HashMap::from([("id".to_owned(), customer.sub.clone())]),
-    );
-    assert_problem(&auth_users_get::handler(&app.users_get(), req).await, 403);
+    assert_problem(&get_user(&app, &customer.sub, &customer).await, 403);
 
     let admin_id = auth_core::bootstrap::ensure_admin(
         &aws_sdk_dynamodb::Client::new(&app.config),
@@ -134,20 +132,11 @@ async fn a_customer_gets_403_on_an_admin_route_and_an_admin_gets_the_user() {
     )
     .await
     .expect("admin");
-    let login = auth_login::handler(
-        &app.login(),
-        post("/auth/login", &json!({ "email": "root@example.com", "password": "admin pass 12345" })),
-    )
-    .await;
-    let admin = identity_of(&claims(body_json(&login)["access_token"].as_str().expect("token")));
+    let session = login(&app, "root@example.com", "admin pass 12345").await;
+    let admin = identity_of(&claims(body_json(&session)["access_token"].as_str().expect("token")));
     assert_eq!(admin.sub, admin_id);
     assert!(admin.has_permission("users:read"));
-    let mut req = request("GET", &path, None, "203.0.113.1", Some(&admin));
-    req = lambda_http::RequestExt::with_path_parameters(
-        req,
-        std::collections::HashMap::from([("id".to_owned(), customer.sub.clone())]),
-    );
-    let r = auth_users_get::handler(&app.users_get(), req).await;
+    let r = get_user(&app, &customer.sub, &admin).await;
     assert_eq!(r.status(), 200, "{}", text(&r));
     assert_eq!(body_json(&r)["id"], customer.sub.as_str());
 }
@@ -157,11 +146,11 @@ async fn login_is_throttled_per_ip_with_retry_after() {
     let app = TestApp::spawn_with(RateLimits { per_ip: 3, window_seconds: 900, login_failures_per_account: 100 }).await;
     let body = json!({ "email": "nobody@example.com", "password": "correct horse 42" });
     let ip = format!("192.0.2.{}", rand_octet());
-    let login = |b: &serde_json::Value| request("POST", "/auth/login", Some(&b.to_string()), &ip, None);
+    let from_ip = |b: &serde_json::Value| request("POST", "/auth/login", Some(&b.to_string()), &ip, None);
     for _ in 0..3 {
-        assert_problem(&auth_login::handler(&app.login(), login(&body)).await, 401);
+        assert_problem(&auth_login::handler(&app.login(), from_ip(&body)).await, 401);
     }
-    let limited = auth_login::handler(&app.login(), login(&body)).await;
+    let limited = auth_login::handler(&app.login(), from_ip(&body)).await;
     assert_problem(&limited, 429);
     let retry: u64 = limited.headers()["retry-after"].to_str().expect("ascii").parse().expect("seconds");
     assert!((1..=900).contains(&retry));
@@ -176,16 +165,9 @@ async fn failed_logins_throttle_the_account_even_with_the_right_password() {
         TestApp::spawn_with(RateLimits { per_ip: 1000, window_seconds: 900, login_failures_per_account: 3 }).await;
     let (email, password, _) = app.signed_up_customer().await;
     for _ in 0..3 {
-        let r = auth_login::handler(
-            &app.login(),
-            post("/auth/login", &json!({ "email": email, "password": "wrong horse 42" })),
-        )
-        .await;
-        assert_problem(&r, 401);
+        assert_problem(&login(&app, &email, "wrong horse 42").await, 401);
     }
-    let r =
-        auth_login::handler(&app.login(), post("/auth/login", &json!({ "email": email, "password": password }))).await;
-    assert_problem(&r, 429);
+    assert_problem(&login(&app, &email, &password).await, 429);
 }
 
 #[tokio::test]
@@ -207,22 +189,9 @@ async fn password_reset_is_single_use_and_ends_every_session() {
     assert_problem(&auth_password_reset::handler(&app.reset(), post("/auth/password/reset", &body)).await, 400);
 
     let old = pair["refresh_token"].as_str().expect("refresh");
-    assert_problem(
-        &auth_refresh::handler(&app.refresh(), post("/auth/refresh", &json!({ "refresh_token": old }))).await,
-        401,
-    );
-    let old_pw = auth_login::handler(
-        &app.login(),
-        post("/auth/login", &json!({ "email": email, "password": "correct horse 42" })),
-    )
-    .await;
-    assert_problem(&old_pw, 401);
-    let new_pw = auth_login::handler(
-        &app.login(),
-        post("/auth/login", &json!({ "email": email, "password": "a brand new secret 9" })),
-    )
-    .await;
-    assert_eq!(new_pw.status(), 200);
+    assert_problem(&refresh(&app, old).await, 401);
+    assert_problem(&login(&app, &email, "correct horse 42").await, 401);
+    assert_eq!(login(&app, &email, "a brand new secret 9").await.status(), 200);
 }
 
 #[tokio::test]

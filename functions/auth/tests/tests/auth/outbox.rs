@@ -11,6 +11,13 @@ async fn stream_batch(app: &TestApp) -> StreamEvent {
     bazaar_testkit::events::stream_of(&app.outbox().await)
 }
 
+/// Runs auth-publisher with `deps` on `batch`; the sequence numbers of the records it
+/// reported failed.
+async fn publish(deps: &auth_publisher::Deps, batch: StreamEvent) -> Vec<String> {
+    let response = auth_publisher::handler(deps, LambdaEvent::new(batch, Context::default())).await.expect("handled");
+    response.batch_item_failures.into_iter().map(|f| f.item_identifier.expect("a sequence number")).collect()
+}
+
 /// A queue subscribed to every auth event of `bus`, like a consumer's.
 async fn subscribe(app: &TestApp, bus: &str) -> String {
     let sqs = aws_sdk_sqs::Client::new(&app.config);
@@ -62,17 +69,12 @@ async fn no_event_is_lost_when_put_events_fails() {
     assert_eq!(batch.records.len(), 12);
 
     // PutEvents to a bus that does not exist fails: every record is reported, none acked.
-    let broken = app.publisher("no-such-bus");
-    let response =
-        auth_publisher::handler(&broken, LambdaEvent::new(batch.clone(), Context::default())).await.expect("handled");
-    assert_eq!(response.batch_item_failures.len(), 12, "every record must be retried");
+    let failed = publish(&app.publisher("no-such-bus"), batch.clone()).await;
+    assert_eq!(failed.len(), 12, "every record must be retried");
     assert!(receive_all(&app, &queue).await.is_empty());
 
     // The retry (Lambda re-delivers the failed records) publishes all of them, in two PutEvents.
-    let response = auth_publisher::handler(&app.publisher(&app.bus), LambdaEvent::new(batch, Context::default()))
-        .await
-        .expect("handled");
-    assert!(response.batch_item_failures.is_empty());
+    assert!(publish(&app.publisher(&app.bus), batch).await.is_empty());
     let delivered = receive_all(&app, &queue).await;
     assert_eq!(delivered.len(), 12);
     for body in &delivered {
@@ -92,10 +94,6 @@ async fn a_malformed_outbox_record_is_reported_and_the_rest_published() {
     poison.change.new_image.remove("detail");
     poison.change.sequence_number = Some("00000000000000000099".into());
     batch.records.push(poison);
-    let response = auth_publisher::handler(&app.publisher(&app.bus), LambdaEvent::new(batch, Context::default()))
-        .await
-        .expect("handled");
-    let failed: Vec<_> = response.batch_item_failures.iter().filter_map(|f| f.item_identifier.clone()).collect();
-    assert_eq!(failed, ["00000000000000000099"]);
+    assert_eq!(publish(&app.publisher(&app.bus), batch).await, ["00000000000000000099"]);
     assert_eq!(receive_all(&app, &queue).await.len(), 1);
 }

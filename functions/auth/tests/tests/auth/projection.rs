@@ -27,18 +27,25 @@ async fn project(app: &TestApp, bodies: &[String]) {
     assert!(failed_ids(&r).is_empty(), "nothing fails: {:?}", failed_ids(&r));
 }
 
-async fn refreshed(app: &TestApp, refresh_token: &str) -> Value {
+/// The token pair that refreshing `pair` gives.
+async fn refreshed(app: &TestApp, pair: &Value) -> Value {
+    let refresh_token = pair["refresh_token"].as_str().expect("refresh");
     let r =
         auth_refresh::handler(&app.refresh(), post("/auth/refresh", &json!({ "refresh_token": refresh_token }))).await;
     assert_eq!(r.status(), 200, "{}", text(&r));
     body_json(&r)
 }
 
+/// The claims of `pair`'s access token.
+fn access_claims(pair: &Value) -> Value {
+    claims(pair["access_token"].as_str().expect("access"))
+}
+
 #[tokio::test]
 async fn a_role_change_reaches_the_next_refreshed_token_not_the_current_one() {
     let app = TestApp::spawn().await;
     let (_, _, pair) = app.signed_up_customer().await;
-    let before = claims(pair["access_token"].as_str().expect("access"));
+    let before = access_claims(&pair);
     let user_id = before["sub"].as_str().expect("sub").to_owned();
     assert_eq!(before["permissions"], json!([]));
 
@@ -46,8 +53,8 @@ async fn a_role_change_reaches_the_next_refreshed_token_not_the_current_one() {
     // The token already issued is unchanged: it is what the caller holds until refresh.
     assert_eq!(before["roles"], json!(["customer"]));
 
-    let pair = refreshed(&app, pair["refresh_token"].as_str().expect("refresh")).await;
-    let after = claims(pair["access_token"].as_str().expect("access"));
+    let pair = refreshed(&app, &pair).await;
+    let after = access_claims(&pair);
     assert_eq!(after["roles"], json!(["customer", "front_desk"]));
     assert_eq!(after["permissions"], json!(["reservations:check_in", "reservations:read_all"]));
 
@@ -57,11 +64,11 @@ async fn a_role_change_reaches_the_next_refreshed_token_not_the_current_one() {
         &[role_changed("auditor", &["reports:read_all"], false, 1), roles_changed(&user_id, &["auditor"], 2)],
     )
     .await;
-    let pair = refreshed(&app, pair["refresh_token"].as_str().expect("refresh")).await;
-    assert_eq!(claims(pair["access_token"].as_str().expect("access"))["permissions"], json!(["reports:read_all"]));
+    let pair = refreshed(&app, &pair).await;
+    assert_eq!(access_claims(&pair)["permissions"], json!(["reports:read_all"]));
     project(&app, &[role_changed("auditor", &[], true, 2)]).await;
-    let pair = refreshed(&app, pair["refresh_token"].as_str().expect("refresh")).await;
-    let last = claims(pair["access_token"].as_str().expect("access"));
+    let pair = refreshed(&app, &pair).await;
+    let last = access_claims(&pair);
     assert_eq!(last["roles"], json!(["auditor"]));
     assert_eq!(last["permissions"], json!([]));
 }
@@ -70,7 +77,7 @@ async fn a_role_change_reaches_the_next_refreshed_token_not_the_current_one() {
 async fn redelivered_and_stale_events_change_nothing() {
     let app = TestApp::spawn().await;
     let (_, _, pair) = app.signed_up_customer().await;
-    let user_id = claims(pair["access_token"].as_str().expect("access"))["sub"].as_str().expect("sub").to_owned();
+    let user_id = access_claims(&pair)["sub"].as_str().expect("sub").to_owned();
 
     let v2 = roles_changed(&user_id, &["owner"], 2);
     project(&app, &[v2.clone(), v2]).await;
@@ -82,8 +89,8 @@ async fn redelivered_and_stale_events_change_nothing() {
 
     project(&app, &[role_changed("owner", &["catalog:write"], false, 3)]).await;
     project(&app, &[role_changed("owner", &["catalog:write", "reports:read"], false, 2)]).await;
-    let pair = refreshed(&app, pair["refresh_token"].as_str().expect("refresh")).await;
-    assert_eq!(claims(pair["access_token"].as_str().expect("access"))["permissions"], json!(["catalog:write"]));
+    let pair = refreshed(&app, &pair).await;
+    assert_eq!(access_claims(&pair)["permissions"], json!(["catalog:write"]));
 
     // Roles of a user auth never registered are not invented.
     project(&app, &[roles_changed("no-such-user", &["admin"], 1)]).await;

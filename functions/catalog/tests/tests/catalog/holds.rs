@@ -8,19 +8,13 @@ use chrono::{Duration, Utc};
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::json;
 
+use crate::steps::*;
 use crate::support::*;
-
-async fn reserved(app: &TestApp, stock: u32, quantity: u32) -> (String, String) {
-    let id = app.product("Thing", "misc", 100, stock).await["id"].as_str().expect("id").to_owned();
-    let order = new_order_id();
-    assert!(app.deliver(&batch_of(&[delivered(&order_placed(&order, &[(&id, quantity)]))])).await.is_empty());
-    (id, order)
-}
 
 #[tokio::test]
 async fn an_unpaid_hold_is_released_only_after_its_expiry_and_the_grace() {
     let app = TestApp::spawn().await;
-    let (id, order) = reserved(&app, 5, 2).await;
+    let (id, order) = held(&app, 5, 2).await;
     let store = app.store();
     let ttl = deps!(app, catalog_on_order).hold_ttl_seconds;
     let grace = deps!(app, catalog_holds_expire).grace_seconds;
@@ -33,15 +27,12 @@ async fn an_unpaid_hold_is_released_only_after_its_expiry_and_the_grace() {
     assert_eq!(release_expired(&store, later, grace, 100).await.expect("runs"), 1);
     assert_eq!(release_expired(&store, later, grace, 100).await.expect("runs"), 0, "released once");
     assert_eq!(app.stock_of(&id).await, 5);
-    let released = app.events::<StockReleased>().await;
-    assert_eq!(released.len(), 1);
-    assert_eq!(released[0].data.reason, ReleaseReason::Expired);
-    assert_eq!(released[0].metadata.correlation_id, format!("corr-{order}"), "the order's flow");
-    assert_eq!(store.hold(&order).await.expect("read").expect("hold").status, HoldStatus::Released);
+    let released = released_once(&app, ReleaseReason::Expired).await;
+    assert_eq!(released.metadata.correlation_id, format!("corr-{order}"), "the order's flow");
+    assert_eq!(hold_status(&app, &order).await, HoldStatus::Released);
 
     // The order's cancellation arriving afterwards gives nothing back twice.
-    let cancel = batch_of(&[delivered(&order_cancelled(&order, bazaar_events::orders::CancelReason::PaymentFailed))]);
-    assert!(app.deliver(&cancel).await.is_empty());
+    acknowledged(&app, &order_cancelled(&order, bazaar_events::orders::CancelReason::PaymentFailed)).await;
     assert_eq!(app.stock_of(&id).await, 5);
     assert_eq!(app.events::<StockReleased>().await.len(), 1);
 }
@@ -49,8 +40,8 @@ async fn an_unpaid_hold_is_released_only_after_its_expiry_and_the_grace() {
 #[tokio::test]
 async fn a_settled_hold_never_expires() {
     let app = TestApp::spawn().await;
-    let (id, order) = reserved(&app, 5, 2).await;
-    assert!(app.deliver(&batch_of(&[delivered(&order_paid(&order))])).await.is_empty());
+    let (id, order) = held(&app, 5, 2).await;
+    acknowledged(&app, &order_paid(&order)).await;
     let far = Utc::now() + Duration::days(30);
     assert_eq!(release_expired(&app.store(), far, 300, 100).await.expect("runs"), 0);
     assert_eq!(app.stock_of(&id).await, 3);
@@ -59,7 +50,7 @@ async fn a_settled_hold_never_expires() {
 #[tokio::test]
 async fn the_scheduled_handler_releases_expired_holds_and_reports_how_many() {
     let app = TestApp::spawn().await;
-    let id = app.product("Thing", "misc", 100, 10).await["id"].as_str().expect("id").to_owned();
+    let id = product_id(&app, 10).await;
     // Holds that expired ten minutes ago (past the five-minute grace), and one still valid.
     let mut expired = deps!(app, catalog_on_order);
     expired.hold_ttl_seconds = -600;
@@ -69,7 +60,7 @@ async fn the_scheduled_handler_releases_expired_holds_and_reports_how_many() {
         let r = catalog_on_order::handler(&expired, event).await.expect("handled");
         assert!(r.batch_item_failures.is_empty());
     }
-    assert!(app.deliver(&batch_of(&[delivered(&order_placed(&new_order_id(), &[(&id, 1)]))])).await.is_empty());
+    placed(&app, &id, 1).await;
     assert_eq!(app.stock_of(&id).await, 3);
 
     let deps = deps!(app, catalog_holds_expire);

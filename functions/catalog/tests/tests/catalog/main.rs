@@ -4,4 +4,5 @@ mod holds;
 mod on_order;
 mod products;
 mod samples;
+mod steps;
 mod support;

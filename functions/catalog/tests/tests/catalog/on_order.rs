@@ -6,11 +6,8 @@ use bazaar_events::orders::CancelReason;
 use catalog_core::holds::HoldStatus;
 use serde_json::json;
 
+use crate::steps::*;
 use crate::support::*;
-
-async fn product_id(app: &TestApp, stock: u32) -> String {
-    app.product("Thing", "misc", 100, stock).await["id"].as_str().expect("id").to_owned()
-}
 
 #[tokio::test]
 async fn an_order_placed_holds_every_line_once_even_when_redelivered() {
@@ -19,9 +16,7 @@ async fn an_order_placed_holds_every_line_once_even_when_redelivered() {
     let order = new_order_id();
     // The same product twice is one line of the summed quantity.
     let placed = order_placed(&order, &[(&a, 2), (&b, 5), (&a, 1)]);
-    let messages = batch_of(&[delivered(&placed)]);
-    assert!(app.deliver(&messages).await.is_empty());
-    assert!(app.deliver(&messages).await.is_empty(), "a redelivery is acknowledged");
+    acknowledged_twice(&app, &placed).await; // a redelivery is acknowledged
 
     assert_eq!((app.stock_of(&a).await, app.stock_of(&b).await), (7, 0));
     let reserved = app.events::<StockReserved>().await;
@@ -45,15 +40,10 @@ async fn an_order_placed_holds_every_line_once_even_when_redelivered() {
 async fn a_short_line_rejects_the_whole_order_and_holds_nothing() {
     let app = TestApp::spawn().await;
     let (plenty, scarce, gone) = (product_id(&app, 10).await, product_id(&app, 1).await, product_id(&app, 9).await);
-    let r =
-        catalog_products_delete::handler(&deps!(app, catalog_products_delete), delete_product(&gone, Some(&admin())))
-            .await;
-    assert_eq!(r.status(), 204);
+    expect_status(&delete(&app, &gone, &admin()).await, 204);
     let order = new_order_id();
     let placed = order_placed(&order, &[(&plenty, 2), (&scarce, 2), (&gone, 1), ("no-such-product", 1)]);
-    let messages = batch_of(&[delivered(&placed)]);
-    assert!(app.deliver(&messages).await.is_empty());
-    assert!(app.deliver(&messages).await.is_empty());
+    acknowledged_twice(&app, &placed).await;
 
     assert_eq!(
         (app.stock_of(&plenty).await, app.stock_of(&scarce).await, app.stock_of(&gone).await),
@@ -76,45 +66,33 @@ async fn a_short_line_rejects_the_whole_order_and_holds_nothing() {
 #[tokio::test]
 async fn a_cancelled_order_gets_its_units_back_exactly_once() {
     let app = TestApp::spawn().await;
-    let a = product_id(&app, 4).await;
-    let order = new_order_id();
-    assert!(app.deliver(&batch_of(&[delivered(&order_placed(&order, &[(&a, 3)]))])).await.is_empty());
+    let (a, order) = held(&app, 4, 3).await;
     assert_eq!(app.stock_of(&a).await, 1);
 
-    let cancel = batch_of(&[delivered(&order_cancelled(&order, CancelReason::CustomerRequest))]);
-    assert!(app.deliver(&cancel).await.is_empty());
-    assert!(app.deliver(&cancel).await.is_empty());
+    acknowledged_twice(&app, &order_cancelled(&order, CancelReason::CustomerRequest)).await;
     // A second, different cancellation event (e.g. payment failed too) releases nothing more.
-    assert!(app.deliver(&batch_of(&[delivered(&payment_failed(&order))])).await.is_empty());
+    acknowledged(&app, &payment_failed(&order)).await;
 
     assert_eq!(app.stock_of(&a).await, 4);
-    let released = app.events::<StockReleased>().await;
-    assert_eq!(released.len(), 1);
-    assert_eq!(released[0].data.reason, ReleaseReason::OrderCancelled);
-    assert_eq!(released[0].data.lines, [StockLine { product_id: a.clone(), quantity: 3 }]);
-    assert_eq!(released[0].metadata.correlation_id, format!("corr-{order}"));
-    assert_eq!(app.store().hold(&order).await.expect("read").expect("hold").status, HoldStatus::Released);
+    let released = released_once(&app, ReleaseReason::OrderCancelled).await;
+    assert_eq!(released.data.lines, [StockLine { product_id: a.clone(), quantity: 3 }]);
+    assert_eq!(released.metadata.correlation_id, format!("corr-{order}"));
+    assert_eq!(hold_status(&app, &order).await, HoldStatus::Released);
 }
 
 #[tokio::test]
 async fn a_failed_payment_releases_the_hold() {
     let app = TestApp::spawn().await;
-    let a = product_id(&app, 2).await;
-    let order = new_order_id();
-    assert!(app.deliver(&batch_of(&[delivered(&order_placed(&order, &[(&a, 2)]))])).await.is_empty());
-    assert!(app.deliver(&batch_of(&[delivered(&payment_failed(&order))])).await.is_empty());
+    let (a, order) = held(&app, 2, 2).await;
+    acknowledged(&app, &payment_failed(&order)).await;
     assert_eq!(app.stock_of(&a).await, 2);
-    let released = app.events::<StockReleased>().await;
-    assert_eq!(released.len(), 1);
-    assert_eq!(released[0].data.reason, ReleaseReason::PaymentFailed);
+    released_once(&app, ReleaseReason::PaymentFailed).await;
 }
 
 #[tokio::test]
 async fn a_reservations_failed_payment_touches_no_hold() {
     let app = TestApp::spawn().await;
-    let a = product_id(&app, 2).await;
-    let order = new_order_id();
-    assert!(app.deliver(&batch_of(&[delivered(&order_placed(&order, &[(&a, 2)]))])).await.is_empty());
+    let (a, order) = held(&app, 2, 2).await;
     let as_reservation = |id: &str| {
         let mut failed = payment_failed(id);
         failed.data.subject = bazaar_events::payments::Subject::reservation(id);
@@ -126,7 +104,7 @@ async fn a_reservations_failed_payment_touches_no_hold() {
     let batch = batch_of(&[delivered(&as_reservation(&order)), delivered(&as_reservation(&unknown))]);
     assert!(app.deliver(&batch).await.is_empty());
     assert_eq!(app.stock_of(&a).await, 0, "the order's units stay held");
-    assert_eq!(app.store().hold(&order).await.expect("read").expect("hold").status, HoldStatus::Held);
+    assert_eq!(hold_status(&app, &order).await, HoldStatus::Held);
     assert!(app.store().hold(&unknown).await.expect("read").is_none(), "no void hold either");
     assert!(app.events::<StockReleased>().await.is_empty());
 }
@@ -134,21 +112,16 @@ async fn a_reservations_failed_payment_touches_no_hold() {
 #[tokio::test]
 async fn a_paid_order_settles_its_hold_and_a_late_cancel_gives_nothing_back() {
     let app = TestApp::spawn().await;
-    let a = product_id(&app, 5).await;
-    let order = new_order_id();
-    assert!(app.deliver(&batch_of(&[delivered(&order_placed(&order, &[(&a, 2)]))])).await.is_empty());
-    let paid = batch_of(&[delivered(&order_paid(&order))]);
-    assert!(app.deliver(&paid).await.is_empty());
-    assert!(app.deliver(&paid).await.is_empty());
-    assert_eq!(app.store().hold(&order).await.expect("read").expect("hold").status, HoldStatus::Settled);
+    let (a, order) = held(&app, 5, 2).await;
+    acknowledged_twice(&app, &order_paid(&order)).await;
+    assert_eq!(hold_status(&app, &order).await, HoldStatus::Settled);
 
-    let cancel = batch_of(&[delivered(&order_cancelled(&order, CancelReason::CustomerRequest))]);
-    assert!(app.deliver(&cancel).await.is_empty());
+    acknowledged(&app, &order_cancelled(&order, CancelReason::CustomerRequest)).await;
     assert_eq!(app.stock_of(&a).await, 3, "sold units stay sold");
     assert!(app.events::<StockReleased>().await.is_empty());
 
     // Paying an order without a hold is acknowledged without effect.
-    assert!(app.deliver(&batch_of(&[delivered(&order_paid(&new_order_id()))])).await.is_empty());
+    acknowledged(&app, &order_paid(&new_order_id())).await;
 }
 
 #[tokio::test]
@@ -156,13 +129,12 @@ async fn a_cancellation_that_overtakes_its_order_placed_leaves_the_stock_alone()
     let app = TestApp::spawn().await;
     let a = product_id(&app, 5).await;
     let order = new_order_id();
-    let cancel = batch_of(&[delivered(&order_cancelled(&order, CancelReason::CustomerRequest))]);
-    assert!(app.deliver(&cancel).await.is_empty());
-    assert!(app.deliver(&batch_of(&[delivered(&order_placed(&order, &[(&a, 2)]))])).await.is_empty());
+    acknowledged(&app, &order_cancelled(&order, CancelReason::CustomerRequest)).await;
+    acknowledged(&app, &order_placed(&order, &[(&a, 2)])).await;
     assert_eq!(app.stock_of(&a).await, 5);
     assert!(app.events::<StockReserved>().await.is_empty());
     assert!(app.events::<StockReleased>().await.is_empty());
-    assert_eq!(app.store().hold(&order).await.expect("read").expect("hold").status, HoldStatus::Void);
+    assert_eq!(hold_status(&app, &order).await, HoldStatus::Void);
 }
 
 /// An order's `OrderPlaced` and `OrderCancelled` handled at the same time (one batch, applied
@@ -171,14 +143,13 @@ async fn a_cancellation_that_overtakes_its_order_placed_leaves_the_stock_alone()
 async fn a_cancellation_racing_its_order_placed_fails_no_message_and_returns_every_unit() {
     let app = TestApp::spawn().await;
     let a = product_id(&app, 100).await;
-    let mut messages = Vec::new();
-    for i in 0..20 {
+    let messages = (0..20).flat_map(|i| {
         let order = new_order_id();
-        let placed = delivered(&order_placed(&order, &[(&a, 1)]));
-        let cancelled = delivered(&order_cancelled(&order, CancelReason::CustomerRequest));
-        messages.push((format!("placed-{i}"), placed));
-        messages.push((format!("cancelled-{i}"), cancelled));
-    }
+        [
+            (format!("placed-{i}"), delivered(&order_placed(&order, &[(&a, 1)]))),
+            (format!("cancelled-{i}"), delivered(&order_cancelled(&order, CancelReason::CustomerRequest))),
+        ]
+    });
     let failed = app.deliver(&batch(messages)).await;
     assert!(failed.is_empty(), "{failed:?}");
     assert_eq!(app.stock_of(&a).await, 100);
@@ -190,15 +161,11 @@ async fn a_cancellation_racing_its_order_placed_fails_no_message_and_returns_eve
 async fn a_poison_message_fails_alone_and_the_other_nine_are_applied() {
     let app = TestApp::spawn().await;
     let a = product_id(&app, 100).await;
-    let mut messages = Vec::new();
-    for i in 0..10 {
-        let body = match i {
-            4 => "{ this is not an event".to_owned(),
-            _ => delivered(&order_placed(&new_order_id(), &[(&a, 1)])),
-        };
-        messages.push((format!("msg-{i}"), body));
-    }
-    let failed = app.deliver(&batch(messages)).await;
+    let body = |i| match i {
+        4 => "{ this is not an event".to_owned(),
+        _ => delivered(&order_placed(&new_order_id(), &[(&a, 1)])),
+    };
+    let failed = app.deliver(&batch((0..10).map(|i| (format!("msg-{i}"), body(i))))).await;
     assert_eq!(failed, ["msg-4"]);
     assert_eq!(app.stock_of(&a).await, 91);
     assert_eq!(app.events::<StockReserved>().await.len(), 9);
@@ -210,8 +177,7 @@ async fn an_event_this_consumer_does_not_know_or_cannot_decode_is_reported() {
     let unknown = json!({ "detail-type": "Surprise", "source": "bazaar.orders", "detail": {} }).to_string();
     let broken =
         json!({ "detail-type": "OrderPlaced", "source": "bazaar.orders", "detail": { "data": {} } }).to_string();
-    let failed = app.deliver(&batch(vec![("u".into(), unknown), ("b".into(), broken)])).await;
-    let mut failed = failed;
+    let mut failed = app.deliver(&batch(vec![("u".into(), unknown), ("b".into(), broken)])).await;
     failed.sort();
     assert_eq!(failed, ["b", "u"]);
 }

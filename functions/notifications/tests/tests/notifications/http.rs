@@ -2,52 +2,53 @@
 
 use bazaar_events::Envelope;
 use bazaar_events::auth::UserRegistered;
+use bazaar_runtime::Identity;
 use serde_json::json;
 
 use crate::support::*;
 
 const WELCOME: &str = "/notifications/templates/welcome";
 
-async fn get_template(
-    app: &TestApp,
-    path: &str,
-    who: Option<&bazaar_runtime::Identity>,
-) -> lambda_http::Response<lambda_http::Body> {
-    notifications_templates_get::handler(
-        &deps!(app, notifications_templates_get),
-        request("GET", path, None, None, who),
-    )
-    .await
+type Response = lambda_http::Response<lambda_http::Body>;
+
+async fn get_template(app: &TestApp, path: &str, who: Option<&Identity>) -> Response {
+    let req = request("GET", path, None, None, who);
+    notifications_templates_get::handler(&deps!(app, notifications_templates_get), req).await
 }
 
-async fn put_template(
-    app: &TestApp,
-    path: &str,
-    body: Option<&str>,
-    who: Option<&bazaar_runtime::Identity>,
-) -> lambda_http::Response<lambda_http::Body> {
-    notifications_templates_put::handler(
-        &deps!(app, notifications_templates_put),
-        request("PUT", path, None, body, who),
-    )
-    .await
+async fn put_template(app: &TestApp, path: &str, body: Option<&str>, who: Option<&Identity>) -> Response {
+    let req = request("PUT", path, None, body, who);
+    notifications_templates_put::handler(&deps!(app, notifications_templates_put), req).await
+}
+
+async fn get_preferences(app: &TestApp, who: Option<&Identity>) -> Response {
+    let req = request("GET", "/notifications/preferences", None, None, who);
+    notifications_preferences_get::handler(&deps!(app, notifications_preferences_get), req).await
+}
+
+async fn put_preferences(app: &TestApp, body: &str, who: &Identity) -> Response {
+    let req = request("PUT", "/notifications/preferences", None, Some(body), Some(who));
+    notifications_preferences_put::handler(&deps!(app, notifications_preferences_put), req).await
+}
+
+/// Asserts `r` is a 200; returns its body.
+fn ok_body(r: &Response) -> serde_json::Value {
+    assert_eq!(r.status(), 200, "{}", text(r));
+    body_json(r)
 }
 
 #[tokio::test]
 async fn templates_are_read_as_default_until_a_custom_one_is_put() {
     let app = TestApp::spawn().await;
     let admin = admin();
-    let r = get_template(&app, WELCOME, Some(&admin)).await;
-    assert_eq!(r.status(), 200, "{}", text(&r));
-    let body = body_json(&r);
+    let body = ok_body(&get_template(&app, WELCOME, Some(&admin)).await);
     assert_eq!(body["source"], "default");
     assert_eq!(body["name"], "welcome");
     assert_eq!(body["subject"], "Welcome to Bazaar");
 
     let custom = json!({ "subject": "Hello {{ email }}", "text": "t", "html": "<p>{{ email }}</p>", "sms": "s" });
-    let r = put_template(&app, WELCOME, Some(&custom.to_string()), Some(&admin)).await;
-    assert_eq!(r.status(), 200, "{}", text(&r));
-    assert_eq!(body_json(&r)["source"], "custom");
+    let put = ok_body(&put_template(&app, WELCOME, Some(&custom.to_string()), Some(&admin)).await);
+    assert_eq!(put["source"], "custom");
     let body = body_json(&get_template(&app, WELCOME, Some(&admin)).await);
     assert_eq!(body["source"], "custom");
     assert_eq!(body["subject"], "Hello {{ email }}");
@@ -73,23 +74,22 @@ async fn templates_need_the_permission_and_a_known_name() {
 async fn a_bad_template_body_is_refused_with_a_4xx() {
     let app = TestApp::spawn().await;
     let admin = admin();
-    assert_problem(&put_template(&app, WELCOME, Some("{\"subject\": "), Some(&admin)).await, 400);
-    assert_problem(&put_template(&app, WELCOME, Some("{\"subject\": \"s\"}"), Some(&admin)).await, 400);
     let unknown_field = json!({ "subject": "s", "text": "t", "from": "x@y.z" }).to_string();
-    assert_problem(&put_template(&app, WELCOME, Some(&unknown_field), Some(&admin)).await, 400);
+    for body in ["{\"subject\": ", "{\"subject\": \"s\"}", &unknown_field] {
+        assert_problem(&put_template(&app, WELCOME, Some(body), Some(&admin)).await, 400);
+    }
     // No content type: 415.
     let mut req = request("PUT", WELCOME, None, Some("{}"), Some(&admin));
     req.headers_mut().remove("content-type");
     assert_problem(&notifications_templates_put::handler(&deps!(app, notifications_templates_put), req).await, 415);
 
-    let syntax = json!({ "subject": "Hi {{ email", "text": "t" }).to_string();
-    let r = put_template(&app, WELCOME, Some(&syntax), Some(&admin)).await;
-    assert_problem(&r, 422);
-    assert_eq!(body_json(&r)["errors"][0]["field"], "subject");
-    let undefined = json!({ "subject": "s", "text": "{{ reset_url }}" }).to_string();
-    let r = put_template(&app, WELCOME, Some(&undefined), Some(&admin)).await;
-    assert_problem(&r, 422);
-    assert_eq!(body_json(&r)["errors"][0]["field"], "text");
+    let syntax = json!({ "subject": "Hi {{ email", "text": "t" });
+    let undefined = json!({ "subject": "s", "text": "{{ reset_url }}" });
+    for (body, field) in [(syntax, "subject"), (undefined, "text")] {
+        let r = put_template(&app, WELCOME, Some(&body.to_string()), Some(&admin)).await;
+        assert_problem(&r, 422);
+        assert_eq!(body_json(&r)["errors"][0]["field"], field, "{body}");
+    }
     // Nothing was stored.
     assert_eq!(body_json(&get_template(&app, WELCOME, Some(&admin)).await)["source"], "default");
 }
@@ -99,42 +99,33 @@ async fn preferences_default_to_email_only_and_are_the_callers_own() {
     let app = TestApp::spawn().await;
     let ana = customer(&uuid::Uuid::new_v4().to_string(), &unique_email());
     let bob = customer(&uuid::Uuid::new_v4().to_string(), &unique_email());
-    let get = |who: &bazaar_runtime::Identity| request("GET", "/notifications/preferences", None, None, Some(who));
-    let r = notifications_preferences_get::handler(&deps!(app, notifications_preferences_get), get(&ana)).await;
-    assert_eq!(r.status(), 200);
-    assert_eq!(body_json(&r), json!({ "email": true, "sms": false, "phone_number": null }));
+    let defaults = ok_body(&get_preferences(&app, Some(&ana)).await);
+    assert_eq!(defaults, json!({ "email": true, "sms": false, "phone_number": null }));
 
     app.set_preferences(&ana, json!({ "email": false, "sms": true, "phone_number": "+4915112345678" })).await;
-    let r = notifications_preferences_get::handler(&deps!(app, notifications_preferences_get), get(&ana)).await;
-    assert_eq!(body_json(&r), json!({ "email": false, "sms": true, "phone_number": "+4915112345678" }));
-    let r = notifications_preferences_get::handler(&deps!(app, notifications_preferences_get), get(&bob)).await;
-    assert_eq!(body_json(&r)["sms"], false, "bob is unaffected");
-    let anonymous = request("GET", "/notifications/preferences", None, None, None);
-    assert_problem(
-        &notifications_preferences_get::handler(&deps!(app, notifications_preferences_get), anonymous).await,
-        401,
-    );
+    let anas = body_json(&get_preferences(&app, Some(&ana)).await);
+    assert_eq!(anas, json!({ "email": false, "sms": true, "phone_number": "+4915112345678" }));
+    assert_eq!(body_json(&get_preferences(&app, Some(&bob)).await)["sms"], false, "bob is unaffected");
+    assert_problem(&get_preferences(&app, None).await, 401);
 }
 
 #[tokio::test]
 async fn sms_preferences_need_an_e164_number() {
     let app = TestApp::spawn().await;
     let ana = customer("u-ana", &unique_email());
-    let put = |body: &str| request("PUT", "/notifications/preferences", None, Some(body), Some(&ana));
-    let deps = deps!(app, notifications_preferences_put);
     for body in [
         json!({ "email": true, "sms": true }),
         json!({ "email": true, "sms": true, "phone_number": "0151 1234567" }),
         json!({ "email": true, "sms": false, "phone_number": "+0123456789" }),
     ] {
-        let r = notifications_preferences_put::handler(&deps, put(&body.to_string())).await;
+        let r = put_preferences(&app, &body.to_string(), &ana).await;
         assert_problem(&r, 422);
         assert_eq!(body_json(&r)["errors"][0]["field"], "phone_number", "{body}");
     }
-    assert_problem(&notifications_preferences_put::handler(&deps, put("{\"email\": tru")).await, 400);
-    assert_problem(&notifications_preferences_put::handler(&deps, put("{\"email\": true}")).await, 400);
     let extra = json!({ "email": true, "sms": false, "push": true }).to_string();
-    assert_problem(&notifications_preferences_put::handler(&deps, put(&extra)).await, 400);
+    for body in ["{\"email\": tru", "{\"email\": true}", &extra] {
+        assert_problem(&put_preferences(&app, body, &ana).await, 400);
+    }
 }
 
 #[tokio::test]
@@ -154,16 +145,14 @@ async fn the_delivery_log_is_the_callers_own_newest_first_and_paged() {
     assert!(app.deliver(&deps, &batch(&bodies)).await.is_empty());
 
     let list = deps!(app, notifications_list);
-    let page = |cursor: Option<&str>, who: &bazaar_runtime::Identity| {
+    let page = |cursor: Option<&str>, who: &Identity| {
         let req = match cursor {
             Some(c) => request("GET", "/notifications", Some(("cursor", c)), None, Some(who)),
             None => request("GET", "/notifications", Some(("limit", "2")), None, Some(who)),
         };
         notifications_list::handler(&list, req)
     };
-    let first = page(None, &me).await;
-    assert_eq!(first.status(), 200, "{}", text(&first));
-    let first = body_json(&first);
+    let first = ok_body(&page(None, &me).await);
     let items = first["items"].as_array().expect("items");
     assert_eq!(items.len(), 2);
     assert!(items[0]["sent_at"].is_string());

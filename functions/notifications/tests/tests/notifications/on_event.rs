@@ -66,6 +66,19 @@ fn user() -> (String, String) {
     (uuid::Uuid::new_v4().to_string(), unique_email())
 }
 
+/// A new user who set `preferences`: (id, email).
+async fn user_preferring(app: &TestApp, preferences: Value) -> (String, String) {
+    let (id, email) = user();
+    app.set_preferences(&customer(&id, &email), preferences).await;
+    (id, email)
+}
+
+/// Delivers one batch of `bodies` (ids m0, m1, …) and asserts none failed.
+async fn acknowledged(app: &TestApp, deps: &notifications_on_event::Deps, bodies: &[String]) {
+    let failed = app.deliver(deps, &batch(bodies)).await;
+    assert!(failed.is_empty(), "{failed:?}");
+}
+
 async fn deliveries(app: &TestApp, user_id: &str, email: &str) -> Vec<Value> {
     let r = notifications_list::handler(
         &deps!(app, notifications_list),
@@ -81,9 +94,9 @@ async fn a_redelivered_event_sends_exactly_one_email() {
     let app = TestApp::spawn().await;
     let deps = deps!(app, notifications_on_event);
     let (id, email) = user();
-    let batch = batch(&[delivered_body(&registered(&id, &email))]);
-    assert!(app.deliver(&deps, &batch).await.is_empty());
-    assert!(app.deliver(&deps, &batch).await.is_empty(), "a redelivery is acknowledged");
+    let body = [delivered_body(&registered(&id, &email))];
+    acknowledged(&app, &deps, &body).await;
+    acknowledged(&app, &deps, &body).await; // a redelivery is acknowledged
     let emails = app.emails_to(&email).await;
     assert_eq!(emails.len(), 1, "{emails:?}");
     assert_eq!(emails[0]["subject"], "Welcome to Bazaar");
@@ -104,7 +117,7 @@ async fn the_same_event_twice_in_one_batch_still_sends_one_email() {
     // Both copies race for the claim: the loser is either skipped or retried later.
     let failed = app.deliver(&deps, &batch(&[body.clone(), body.clone()])).await;
     assert!(failed.len() <= 1, "{failed:?}");
-    assert!(app.deliver(&deps, &batch(&[body])).await.is_empty());
+    acknowledged(&app, &deps, &[body]).await;
     assert_eq!(app.emails_to(&email).await.len(), 1);
 }
 
@@ -113,25 +126,15 @@ async fn sms_is_sent_only_with_opt_in_and_an_e164_number() {
     let app = TestApp::spawn().await;
     let deps = deps!(app, notifications_on_event);
 
-    let (opted_in, email_in) = user();
-    let phone_in = unique_phone();
-    app.set_preferences(
-        &customer(&opted_in, &email_in),
-        json!({ "email": true, "sms": true, "phone_number": phone_in }),
-    )
-    .await;
-
-    let (number_only, email_off) = user();
-    let phone_off = unique_phone();
-    app.set_preferences(
-        &customer(&number_only, &email_off),
-        json!({ "email": true, "sms": false, "phone_number": phone_off }),
-    )
-    .await;
+    let (phone_in, phone_off) = (unique_phone(), unique_phone());
+    let (opted_in, email_in) =
+        user_preferring(&app, json!({ "email": true, "sms": true, "phone_number": phone_in })).await;
+    let (number_only, email_off) =
+        user_preferring(&app, json!({ "email": true, "sms": false, "phone_number": phone_off })).await;
 
     let events = [delivered_body(&paid(&opted_in, &email_in)), delivered_body(&paid(&number_only, &email_off))];
-    assert!(app.deliver(&deps, &batch(&events)).await.is_empty());
-    assert!(app.deliver(&deps, &batch(&events)).await.is_empty());
+    acknowledged(&app, &deps, &events).await;
+    acknowledged(&app, &deps, &events).await;
 
     let sms = app.sms_to(&phone_in).await;
     assert_eq!(sms.len(), 1, "{sms:?}");
@@ -149,10 +152,9 @@ async fn sms_is_sent_only_with_opt_in_and_an_e164_number() {
 async fn a_password_reset_goes_by_email_only_and_its_link_is_stored_nowhere() {
     let app = TestApp::spawn().await;
     let deps = deps!(app, notifications_on_event);
-    let (id, email) = user();
     let phone = unique_phone();
     // Email off and SMS on: a reset link still goes by email, and never by SMS.
-    app.set_preferences(&customer(&id, &email), json!({ "email": false, "sms": true, "phone_number": phone })).await;
+    let (id, email) = user_preferring(&app, json!({ "email": false, "sms": true, "phone_number": phone })).await;
     let token = uuid::Uuid::new_v4().simple().to_string();
     let event = Envelope::new(
         PasswordResetRequested {
@@ -163,7 +165,7 @@ async fn a_password_reset_goes_by_email_only_and_its_link_is_stored_nowhere() {
         },
         "corr",
     );
-    assert!(app.deliver(&deps, &batch(&[delivered_body(&event)])).await.is_empty());
+    acknowledged(&app, &deps, &[delivered_body(&event)]).await;
     let emails = app.emails_to(&email).await;
     assert_eq!(emails.len(), 1);
     assert!(emails[0]["body"].as_str().unwrap_or_default().contains(&token), "the email carries the link");
@@ -176,9 +178,8 @@ async fn a_password_reset_goes_by_email_only_and_its_link_is_stored_nowhere() {
 async fn email_off_sends_no_order_email() {
     let app = TestApp::spawn().await;
     let deps = deps!(app, notifications_on_event);
-    let (id, email) = user();
-    app.set_preferences(&customer(&id, &email), json!({ "email": false, "sms": false })).await;
-    assert!(app.deliver(&deps, &batch(&[delivered_body(&paid(&id, &email))])).await.is_empty());
+    let (id, email) = user_preferring(&app, json!({ "email": false, "sms": false })).await;
+    acknowledged(&app, &deps, &[delivered_body(&paid(&id, &email))]).await;
     assert!(app.emails_to(&email).await.is_empty());
 }
 
@@ -194,7 +195,7 @@ async fn a_custom_template_is_used_after_put() {
     .await;
     assert_eq!(r.status(), 200, "{}", text(&r));
     let (id, email) = user();
-    assert!(app.deliver(&deps, &batch(&[delivered_body(&registered(&id, &email))])).await.is_empty());
+    acknowledged(&app, &deps, &[delivered_body(&registered(&id, &email))]).await;
     let emails = app.emails_to(&email).await;
     assert_eq!(emails.len(), 1);
     assert_eq!(emails[0]["subject"], format!("Hi {email}, welcome aboard"));
@@ -213,7 +214,7 @@ async fn a_cancellation_says_sorry_only_when_the_customer_did_not_ask_for_it_and
         delivered_body(&cancelled(&id, &asked_email, CancelReason::CustomerRequest, MoneyOutcome::NothingCharged)),
         delivered_body(&cancelled(&id, &refunded_email, CancelReason::CustomerRequest, MoneyOutcome::Refunded)),
     ];
-    assert!(app.deliver(&deps, &batch(&events)).await.is_empty());
+    acknowledged(&app, &deps, &events).await;
     let body = |emails: &[Value]| emails[0]["body"].as_str().unwrap_or_default().to_owned();
     let sorry = app.emails_to(&failed_email).await;
     assert!(sorry[0]["subject"].as_str().unwrap_or_default().starts_with("Sorry"), "{sorry:?}");
@@ -234,9 +235,9 @@ async fn a_permanent_ses_rejection_is_logged_failed_and_acknowledged() {
     // moto rejects mail from an identity that was never verified (MessageRejected).
     deps.from = "not-verified@nowhere.invalid".into();
     let (id, email) = user();
-    let batch = batch(&[delivered_body(&registered(&id, &email))]);
-    assert!(app.deliver(&deps, &batch).await.is_empty(), "a permanent failure is not retried");
-    assert!(app.deliver(&deps, &batch).await.is_empty());
+    let body = [delivered_body(&registered(&id, &email))];
+    acknowledged(&app, &deps, &body).await; // a permanent failure is not retried
+    acknowledged(&app, &deps, &body).await;
     assert!(app.emails_to(&email).await.is_empty());
     let log = deliveries(&app, &id, &email).await;
     assert_eq!(log.len(), 1, "{log:?}");
@@ -282,14 +283,14 @@ async fn a_fresh_claim_defers_the_send_and_a_stale_one_is_taken_over() {
     let (id, email) = user();
     let event = registered(&id, &email);
     let event_id = event.metadata.event_id.to_string();
-    let batch = batch(&[delivered_body(&event)]);
+    let body = [delivered_body(&event)];
 
     leave_claim(&app, &event_id, 5).await;
-    assert_eq!(app.deliver(&deps, &batch).await, ["m0"], "another worker may be sending: retry later");
+    assert_eq!(app.deliver(&deps, &batch(&body)).await, ["m0"], "another worker may be sending: retry later");
     assert!(app.emails_to(&email).await.is_empty());
 
     leave_claim(&app, &event_id, notifications_core::store::STALE_CLAIM_SECONDS + 5).await;
-    assert!(app.deliver(&deps, &batch).await.is_empty(), "a stale claim is taken over");
-    assert!(app.deliver(&deps, &batch).await.is_empty());
+    acknowledged(&app, &deps, &body).await; // a stale claim is taken over
+    acknowledged(&app, &deps, &body).await;
     assert_eq!(app.emails_to(&email).await.len(), 1);
 }

@@ -3,7 +3,9 @@
 
 use bazaar_events::orders::{CancelReason, OrderCancelled};
 use bazaar_runtime::Identity;
+use orders_core::OrderStatus;
 
+use crate::steps::*;
 use crate::support::*;
 
 async fn cancel(app: &TestApp, who: &Identity, id: &str) -> lambda_http::Response<lambda_http::Body> {
@@ -15,19 +17,15 @@ async fn cancel(app: &TestApp, who: &Identity, id: &str) -> lambda_http::Respons
 async fn a_customer_cancels_a_pending_order_once() {
     let app = TestApp::spawn().await;
     let ana = customer();
-    let id = app.placed_order(&ana).await["id"].as_str().expect("id").to_owned();
+    let id = placed_id(&app, &ana).await;
 
-    let r = cancel(&app, &ana, &id).await;
+    let order = expect_status(&cancel(&app, &ana, &id).await, 200);
 
-    assert_eq!(r.status(), 200, "{}", text(&r));
-    let order = body_json(&r);
     assert_eq!(order["status"], "CANCELLED");
     assert_eq!(order["status_reason"], "customer_request");
-    assert_eq!(app.order(&id).await.status, orders_core::OrderStatus::Cancelled);
-    let events = app.events_of::<OrderCancelled>(&id).await;
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0].data.reason, CancelReason::CustomerRequest);
-    assert_eq!(events[0].data.customer_email, ana.email);
+    let cancelled =
+        cancelled_once(&app, &id, OrderStatus::Cancelled, "customer_request", CancelReason::CustomerRequest).await;
+    assert_eq!(cancelled.data.customer_email, ana.email);
 
     assert_problem(&cancel(&app, &ana, &id).await, 409);
     assert_eq!(app.events_of::<OrderCancelled>(&id).await.len(), 1);
@@ -36,24 +34,21 @@ async fn a_customer_cancels_a_pending_order_once() {
 #[tokio::test]
 async fn an_admin_may_cancel_an_order_awaiting_payment() {
     let app = TestApp::spawn().await;
-    let id = app.placed_order(&customer()).await["id"].as_str().expect("id").to_owned();
-    crate::consumers::reserve(&app, &id).await;
-    assert_eq!(app.order(&id).await.status, orders_core::OrderStatus::AwaitingPayment);
+    let id = placed_id(&app, &customer()).await;
+    reserve(&app, &id).await;
+    assert_eq!(app.order(&id).await.status, OrderStatus::AwaitingPayment);
 
-    let r = cancel(&app, &admin(), &id).await;
-
-    assert_eq!(r.status(), 200, "{}", text(&r));
-    assert_eq!(body_json(&r)["status"], "CANCELLED");
+    assert_eq!(expect_status(&cancel(&app, &admin(), &id).await, 200)["status"], "CANCELLED");
 }
 
 #[tokio::test]
 async fn another_customers_or_an_unknown_order_is_404_and_unchanged() {
     let app = TestApp::spawn().await;
-    let id = app.placed_order(&customer()).await["id"].as_str().expect("id").to_owned();
+    let id = placed_id(&app, &customer()).await;
 
     assert_problem(&cancel(&app, &customer(), &id).await, 404);
     assert_problem(&cancel(&app, &customer(), "no-such-order").await, 404);
-    assert_eq!(app.order(&id).await.status, orders_core::OrderStatus::Pending);
+    assert_eq!(app.order(&id).await.status, OrderStatus::Pending);
     assert!(app.events_of::<OrderCancelled>(&id).await.is_empty());
 }
 
@@ -61,8 +56,8 @@ async fn another_customers_or_an_unknown_order_is_404_and_unchanged() {
 async fn a_paid_order_cannot_be_cancelled() {
     let app = TestApp::spawn().await;
     let ana = customer();
-    let id = app.placed_order(&ana).await["id"].as_str().expect("id").to_owned();
-    crate::consumers::pay(&app, &id).await;
+    let id = placed_id(&app, &ana).await;
+    pay(&app, &id).await;
 
     let r = cancel(&app, &ana, &id).await;
     assert_problem(&r, 409);
@@ -71,6 +66,6 @@ async fn a_paid_order_cannot_be_cancelled() {
         "{}",
         text(&r)
     );
-    assert_eq!(app.order(&id).await.status, orders_core::OrderStatus::Paid);
+    assert_eq!(app.order(&id).await.status, OrderStatus::Paid);
     assert!(app.events_of::<OrderCancelled>(&id).await.is_empty(), "nothing for payments to refund");
 }

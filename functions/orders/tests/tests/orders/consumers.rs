@@ -1,89 +1,40 @@
 //! The consumers: the product projection, the saga transitions, redelivery (a batch handled
 //! twice changes nothing more) and poison messages (only they are reported failed).
 
-use bazaar_events::catalog::{ShortLine, StockLine, StockRejected, StockReserved};
 use bazaar_events::orders::{CancelReason, OrderCancelled, OrderPaid};
-use bazaar_events::payments::{PaymentFailed, PaymentSucceeded, Subject, payment_id_for_order};
+use bazaar_events::payments::{Subject, payment_id_for_order};
 use bazaar_events::{Envelope, Money};
 use orders_core::OrderStatus;
 use serde_json::json;
 
+use crate::steps::*;
 use crate::support::*;
 
-pub fn reserved(order_id: &str, total: Money) -> Envelope<StockReserved> {
-    Envelope::new(
-        StockReserved {
-            order_id: order_id.to_owned(),
-            customer_id: "c".into(),
-            lines: vec![StockLine { product_id: "p".into(), quantity: 1 }],
-            total,
-            hold_expires_at: chrono::Utc::now() + chrono::Duration::minutes(15),
-        },
-        "corr-stock",
-    )
-}
-
-pub fn rejected(order_id: &str) -> Envelope<StockRejected> {
-    Envelope::new(
-        StockRejected {
-            order_id: order_id.to_owned(),
-            customer_id: "c".into(),
-            short: vec![ShortLine { product_id: "p".into(), requested: 2, available: 1 }],
-        },
-        "corr-stock",
-    )
-}
-
-pub fn succeeded(order_id: &str, amount: Money) -> Envelope<PaymentSucceeded> {
-    Envelope::new(
-        PaymentSucceeded {
-            payment_id: payment_id_for_order(order_id),
-            subject: Subject::order(order_id),
-            customer_id: "c".into(),
-            amount,
-            provider_ref: "sim_1".into(),
-        },
-        "corr-pay",
-    )
-}
-
-pub fn failed(order_id: &str, amount: Money) -> Envelope<PaymentFailed> {
-    Envelope::new(
-        PaymentFailed {
-            payment_id: payment_id_for_order(order_id),
-            subject: Subject::order(order_id),
-            customer_id: "c".into(),
-            amount,
-            reason: "declined".into(),
-        },
-        "corr-pay",
-    )
-}
-
-async fn on_stock(app: &TestApp, bodies: &[String]) -> Vec<String> {
-    failed_ids(&orders_on_stock::handler(&deps!(app, orders_on_stock), sqs(bodies)).await.expect("handled"))
-}
-
-async fn on_payment(app: &TestApp, bodies: &[String]) -> Vec<String> {
-    failed_ids(&orders_on_payment::handler(&deps!(app, orders_on_payment), sqs(bodies)).await.expect("handled"))
-}
-
-/// Delivers a StockReserved for `order_id`.
-pub async fn reserve(app: &TestApp, order_id: &str) {
-    let total = app.order(order_id).await.total;
-    assert!(on_stock(app, &[delivered(&reserved(order_id, total))]).await.is_empty());
-}
-
-/// Delivers a PaymentSucceeded for `order_id`.
-pub async fn pay(app: &TestApp, order_id: &str) {
-    let total = app.order(order_id).await.total;
-    assert!(on_payment(app, &[delivered(&succeeded(order_id, total))]).await.is_empty());
-}
-
+/// A new order placed by a new customer: its id and total.
 async fn new_order(app: &TestApp) -> (String, Money) {
-    let order = app.placed_order(&customer()).await;
-    let id = order["id"].as_str().expect("id").to_owned();
-    (id.clone(), app.order(&id).await.total)
+    let id = placed_id(app, &customer()).await;
+    let total = app.order(&id).await.total;
+    (id, total)
+}
+
+/// Nine new orders and, for each, the body `event` makes of its id and total.
+async fn nine_orders(app: &TestApp, event: impl Fn(&str, Money) -> String) -> (Vec<String>, Vec<String>) {
+    let (mut ids, mut bodies) = (Vec::new(), Vec::new());
+    for _ in 0..9 {
+        let (id, total) = new_order(app).await;
+        bodies.push(event(&id, total));
+        ids.push(id);
+    }
+    (ids, bodies)
+}
+
+/// Delivers `body` to `consumer` and redelivers the same batch: both are acknowledged.
+async fn delivered_twice(app: &TestApp, consumer: impl AsyncFn(&TestApp, &[String]) -> Vec<String>, body: String) {
+    let batch = [body];
+    for delivery in 1..=2 {
+        let failed = consumer(app, &batch).await;
+        assert!(failed.is_empty(), "delivery {delivery}: {failed:?}");
+    }
 }
 
 // ── orders-on-product ──
@@ -107,11 +58,10 @@ async fn the_projection_keeps_only_the_newest_version_of_a_product() {
 async fn a_redelivered_product_batch_changes_nothing() {
     let app = TestApp::spawn().await;
     let id = uuid::Uuid::new_v4().to_string();
-    let batch = vec![delivered(&Envelope::new(product_changed(&id, 100, "EUR", true, 1), "c"))];
-    for _ in 0..2 {
-        let r = orders_on_product::handler(&deps!(app, orders_on_product), sqs(&batch)).await.expect("handled");
-        assert!(r.batch_item_failures.is_empty());
-    }
+    let on_product = async |app: &TestApp, bodies: &[String]| {
+        failed_ids(&orders_on_product::handler(&deps!(app, orders_on_product), sqs(bodies)).await.expect("handled"))
+    };
+    delivered_twice(&app, on_product, delivered(&Envelope::new(product_changed(&id, 100, "EUR", true, 1), "c"))).await;
     let p = app.store().product(&id).await.expect("read").expect("projected");
     assert_eq!(p.version, 1);
 }
@@ -154,31 +104,17 @@ async fn stock_reserved_moves_a_pending_order_to_awaiting_payment_once() {
 async fn stock_rejected_rejects_the_order_and_emits_one_order_cancelled() {
     let app = TestApp::spawn().await;
     let (id, _) = new_order(&app).await;
-    let batch = vec![delivered(&rejected(&id))];
+    delivered_twice(&app, on_stock, delivered(&rejected(&id))).await;
 
-    for _ in 0..2 {
-        assert!(on_stock(&app, &batch).await.is_empty());
-    }
-
-    let order = app.order(&id).await;
-    assert_eq!(order.status, OrderStatus::Rejected);
-    assert_eq!(order.status_reason.as_deref(), Some("stock_rejected"));
-    let events = app.events_of::<OrderCancelled>(&id).await;
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0].data.reason, CancelReason::StockRejected);
-    assert_eq!(events[0].metadata.correlation_id, "corr-stock");
+    let cancelled =
+        cancelled_once(&app, &id, OrderStatus::Rejected, "stock_rejected", CancelReason::StockRejected).await;
+    assert_eq!(cancelled.metadata.correlation_id, "corr-stock");
 }
 
 #[tokio::test]
 async fn a_poison_stock_message_fails_alone() {
     let app = TestApp::spawn().await;
-    let mut bodies = Vec::new();
-    let mut ids = Vec::new();
-    for _ in 0..9 {
-        let (id, total) = new_order(&app).await;
-        bodies.push(delivered(&reserved(&id, total)));
-        ids.push(id);
-    }
+    let (ids, mut bodies) = nine_orders(&app, |id, total| delivered(&reserved(id, total))).await;
     bodies.insert(7, "not json at all".into());
 
     assert_eq!(on_stock(&app, &bodies).await, vec!["m7"]);
@@ -204,11 +140,7 @@ async fn payment_succeeded_pays_the_order_and_emits_one_order_paid() {
     let app = TestApp::spawn().await;
     let (id, total) = new_order(&app).await;
     reserve(&app, &id).await;
-    let batch = vec![delivered(&succeeded(&id, total.clone()))];
-
-    for _ in 0..2 {
-        assert!(on_payment(&app, &batch).await.is_empty());
-    }
+    delivered_twice(&app, on_payment, delivered(&succeeded(&id, total.clone()))).await;
 
     let order = app.order(&id).await;
     assert_eq!(order.status, OrderStatus::Paid);
@@ -242,18 +174,9 @@ async fn payment_failed_cancels_the_order_and_emits_one_order_cancelled() {
     let app = TestApp::spawn().await;
     let (id, total) = new_order(&app).await;
     reserve(&app, &id).await;
-    let batch = vec![delivered(&failed(&id, total))];
+    delivered_twice(&app, on_payment, delivered(&failed(&id, total))).await;
 
-    for _ in 0..2 {
-        assert!(on_payment(&app, &batch).await.is_empty());
-    }
-
-    let order = app.order(&id).await;
-    assert_eq!(order.status, OrderStatus::Cancelled);
-    assert_eq!(order.status_reason.as_deref(), Some("payment_failed"));
-    let events = app.events_of::<OrderCancelled>(&id).await;
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0].data.reason, CancelReason::PaymentFailed);
+    cancelled_once(&app, &id, OrderStatus::Cancelled, "payment_failed", CancelReason::PaymentFailed).await;
 }
 
 #[tokio::test]
@@ -282,13 +205,7 @@ async fn payments_of_reservations_are_acknowledged_and_ignored() {
 #[tokio::test]
 async fn a_poison_payment_message_fails_alone() {
     let app = TestApp::spawn().await;
-    let mut bodies = Vec::new();
-    let mut ids = Vec::new();
-    for _ in 0..9 {
-        let (id, total) = new_order(&app).await;
-        bodies.push(delivered(&succeeded(&id, total)));
-        ids.push(id);
-    }
+    let (ids, mut bodies) = nine_orders(&app, |id, total| delivered(&succeeded(id, total))).await;
     bodies.insert(
         0,
         json!({ "detail-type": "PaymentSucceeded", "source": "bazaar.payments", "detail": { "data": {} } }).to_string(),

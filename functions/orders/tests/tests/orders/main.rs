@@ -5,4 +5,5 @@ mod consumers;
 mod place;
 mod read;
 mod samples;
+mod steps;
 mod support;

@@ -3,9 +3,17 @@
 
 use bazaar_events::orders::OrderPlaced;
 use bazaar_events::payments::payment_id_for_order;
-use serde_json::json;
+use serde_json::{Value, json};
 
+use crate::steps::*;
 use crate::support::*;
+
+/// A new 5.00 EUR product and the body of an order of one of it.
+async fn one_lamp(app: &TestApp) -> (String, Value) {
+    let lamp = app.product(500, "EUR").await;
+    let body = json!({ "lines": [{ "product_id": lamp, "quantity": 1 }] });
+    (lamp, body)
+}
 
 #[tokio::test]
 async fn placing_an_order_prices_it_from_the_projection_and_emits_order_placed() {
@@ -17,8 +25,7 @@ async fn placing_an_order_prices_it_from_the_projection_and_emits_order_placed()
 
     let r = app.post_order(&ana, "k-1", &body).await;
 
-    assert_eq!(r.status(), 201, "{}", text(&r));
-    let order = body_json(&r);
+    let order = expect_status(&r, 201);
     let id = order["id"].as_str().expect("id").to_owned();
     assert_eq!(r.headers()["location"], format!("/orders/{id}"));
     assert_eq!(order["status"], "PENDING");
@@ -44,18 +51,16 @@ async fn placing_an_order_prices_it_from_the_projection_and_emits_order_placed()
 #[tokio::test]
 async fn the_same_key_and_body_replays_the_first_order() {
     let app = TestApp::spawn().await;
-    let lamp = app.product(500, "EUR").await;
+    let (lamp, body) = one_lamp(&app).await;
     let ana = customer();
-    let body = json!({ "lines": [{ "product_id": lamp, "quantity": 1 }] });
 
     let first = app.post_order(&ana, "same-key", &body).await;
     let second = app.post_order(&ana, "same-key", &json!({ "lines": [{ "quantity": 1, "product_id": lamp }] })).await;
 
-    assert_eq!(first.status(), 201, "{}", text(&first));
-    assert_eq!(second.status(), 201, "{}", text(&second));
-    assert_eq!(body_json(&first), body_json(&second));
+    let order = expect_status(&first, 201);
+    assert_eq!(expect_status(&second, 201), order);
     assert_eq!(first.headers()["location"], second.headers()["location"]);
-    let id = body_json(&first)["id"].as_str().expect("id").to_owned();
+    let id = order["id"].as_str().expect("id").to_owned();
     assert_eq!(app.events_of::<OrderPlaced>(&id).await.len(), 1);
     assert_eq!(app.outbox().await.len(), 1, "exactly one order was placed");
 }
@@ -63,10 +68,9 @@ async fn the_same_key_and_body_replays_the_first_order() {
 #[tokio::test]
 async fn the_same_key_with_another_body_is_refused() {
     let app = TestApp::spawn().await;
-    let lamp = app.product(500, "EUR").await;
+    let (lamp, body) = one_lamp(&app).await;
     let ana = customer();
-    let first = app.post_order(&ana, "k", &json!({ "lines": [{ "product_id": lamp, "quantity": 1 }] })).await;
-    assert_eq!(first.status(), 201);
+    expect_status(&app.post_order(&ana, "k", &body).await, 201);
 
     let r = app.post_order(&ana, "k", &json!({ "lines": [{ "product_id": lamp, "quantity": 2 }] })).await;
 
@@ -78,30 +82,21 @@ async fn the_same_key_with_another_body_is_refused() {
 #[tokio::test]
 async fn keys_belong_to_their_caller() {
     let app = TestApp::spawn().await;
-    let lamp = app.product(500, "EUR").await;
-    let body = json!({ "lines": [{ "product_id": lamp, "quantity": 1 }] });
-    let a = app.post_order(&customer(), "shared", &body).await;
-    let b = app.post_order(&customer(), "shared", &body).await;
-    assert_eq!((a.status(), b.status()), (201.try_into().expect("201"), 201.try_into().expect("201")));
-    assert_ne!(body_json(&a)["id"], body_json(&b)["id"]);
+    let (_, body) = one_lamp(&app).await;
+    let a = expect_status(&app.post_order(&customer(), "shared", &body).await, 201);
+    let b = expect_status(&app.post_order(&customer(), "shared", &body).await, 201);
+    assert_ne!(a["id"], b["id"]);
 }
 
 #[tokio::test]
 async fn concurrent_requests_with_one_key_place_one_order() {
     let app = TestApp::spawn().await;
-    let lamp = app.product(500, "EUR").await;
+    let (_, body) = one_lamp(&app).await;
     let ana = customer();
-    let body = json!({ "lines": [{ "product_id": lamp, "quantity": 1 }] });
 
     let responses = futures::future::join_all((0..5).map(|_| app.post_order(&ana, "race", &body))).await;
 
-    let ids: Vec<_> = responses
-        .iter()
-        .map(|r| {
-            assert_eq!(r.status(), 201, "{}", text(r));
-            body_json(r)["id"].clone()
-        })
-        .collect();
+    let ids: Vec<_> = responses.iter().map(|r| expect_status(r, 201)["id"].clone()).collect();
     assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
     assert_eq!(app.outbox().await.len(), 1);
 }
@@ -109,8 +104,7 @@ async fn concurrent_requests_with_one_key_place_one_order() {
 #[tokio::test]
 async fn the_idempotency_key_header_is_required_and_bounded() {
     let app = TestApp::spawn().await;
-    let lamp = app.product(500, "EUR").await;
-    let body = json!({ "lines": [{ "product_id": lamp, "quantity": 1 }] });
+    let (_, body) = one_lamp(&app).await;
     let ana = customer();
 
     let missing = Req::new("POST", "/orders").identity(&ana).json(&body).build();
@@ -125,21 +119,15 @@ async fn malformed_or_non_json_bodies_and_anonymous_callers_are_refused() {
     let ana = customer();
     let post = |req: Req| async { orders_place::handler(&deps!(app, orders_place), req.build()).await };
 
-    let bad_json = Req::new("POST", "/orders")
-        .identity(&ana)
-        .header("idempotency-key", "k")
-        .header("content-type", "application/json")
-        .body("{\"lines\": [");
-    assert_problem(&post(bad_json).await, 400);
-    let text_body = Req::new("POST", "/orders").identity(&ana).header("idempotency-key", "k").body("lines");
-    assert_problem(&post(text_body).await, 415);
-    let unknown_field = Req::new("POST", "/orders")
-        .identity(&ana)
-        .header("idempotency-key", "k")
-        .json(&json!({ "lines": [], "total": 1 }));
-    assert_problem(&post(unknown_field).await, 400);
-    let anonymous = Req::new("POST", "/orders").header("idempotency-key", "k").json(&json!({ "lines": [] }));
-    assert_problem(&post(anonymous).await, 401);
+    let keyed = || Req::new("POST", "/orders").header("idempotency-key", "k");
+    for (req, status) in [
+        (keyed().identity(&ana).json_text("{\"lines\": ["), 400),
+        (keyed().identity(&ana).body("lines"), 415),
+        (keyed().identity(&ana).json(&json!({ "lines": [], "total": 1 })), 400),
+        (keyed().json(&json!({ "lines": [] })), 401),
+    ] {
+        assert_problem(&post(req).await, status);
+    }
     assert!(app.outbox().await.is_empty());
 }
 
@@ -181,9 +169,7 @@ async fn invalid_lines_get_a_422_naming_the_line() {
 async fn twenty_five_lines_are_accepted() {
     let app = TestApp::spawn().await;
     let lamp = app.product(100, "EUR").await;
-    let r = app
-        .post_order(&customer(), "k", &json!({ "lines": vec![json!({ "product_id": lamp, "quantity": 1000 }); 25] }))
-        .await;
-    assert_eq!(r.status(), 201, "{}", text(&r));
-    assert_eq!(body_json(&r)["total"]["amount_minor"], 25 * 1000 * 100);
+    let body = json!({ "lines": vec![json!({ "product_id": lamp, "quantity": 1000 }); 25] });
+    let order = expect_status(&app.post_order(&customer(), "k", &body).await, 201);
+    assert_eq!(order["total"]["amount_minor"], 25 * 1000 * 100);
 }

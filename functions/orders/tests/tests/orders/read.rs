@@ -4,6 +4,7 @@
 use bazaar_runtime::Identity;
 use serde_json::Value;
 
+use crate::steps::*;
 use crate::support::*;
 
 async fn get(app: &TestApp, who: &Identity, id: &str) -> lambda_http::Response<lambda_http::Body> {
@@ -30,9 +31,7 @@ async fn an_order_is_visible_to_its_customer_and_admins_only() {
     let order = app.placed_order(&ana).await;
     let id = order["id"].as_str().expect("id");
 
-    let mine = get(&app, &ana, id).await;
-    assert_eq!(mine.status(), 200, "{}", text(&mine));
-    assert_eq!(body_json(&mine), order);
+    assert_eq!(expect_status(&get(&app, &ana, id).await, 200), order);
     assert_eq!(get(&app, &admin(), id).await.status(), 200);
     assert_problem(&get(&app, &customer(), id).await, 404);
     assert_problem(&get(&app, &ana, "no-such-order").await, 404);
@@ -46,15 +45,13 @@ async fn a_customer_lists_their_own_orders_newest_first_in_pages() {
     let ana = customer();
     let mut placed = Vec::new();
     for _ in 0..5 {
-        placed.push(app.placed_order(&ana).await["id"].as_str().expect("id").to_owned());
+        placed.push(placed_id(&app, &ana).await);
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
     app.placed_order(&customer()).await;
     placed.reverse();
 
-    let first = list(&app, &ana, &[("limit", "2")]).await;
-    assert_eq!(first.status(), 200, "{}", text(&first));
-    let first = body_json(&first);
+    let first = expect_status(&list(&app, &ana, &[("limit", "2")]).await, 200);
     let cursor = first["next_cursor"].as_str().expect("a next page").to_owned();
     let second = body_json(&list(&app, &ana, &[("limit", "2"), ("cursor", &cursor)]).await);
     let cursor = second["next_cursor"].as_str().expect("a third page").to_owned();
@@ -71,14 +68,12 @@ async fn a_customer_lists_their_own_orders_newest_first_in_pages() {
 async fn listing_every_order_needs_orders_read_all() {
     let app = TestApp::spawn().await;
     let ana = customer();
-    let a = app.placed_order(&ana).await["id"].clone();
-    let b = app.placed_order(&customer()).await["id"].clone();
+    let a = placed_id(&app, &ana).await;
+    let b = placed_id(&app, &customer()).await;
 
     assert_problem(&list(&app, &ana, &[("all", "true")]).await, 403);
-    let r = list(&app, &admin(), &[("all", "true")]).await;
-    assert_eq!(r.status(), 200, "{}", text(&r));
-    let seen = ids(&body_json(&r));
-    assert!(seen.contains(&a.as_str().expect("a").to_owned()) && seen.contains(&b.as_str().expect("b").to_owned()));
+    let seen = ids(&expect_status(&list(&app, &admin(), &[("all", "true")]).await, 200));
+    assert!(seen.contains(&a) && seen.contains(&b));
     assert!(ids(&body_json(&list(&app, &admin(), &[]).await)).is_empty(), "without all=true: the admin's own");
     assert_problem(&list(&app, &admin(), &[("all", "yes")]).await, 400);
 }

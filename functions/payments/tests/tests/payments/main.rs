@@ -6,5 +6,6 @@ mod on_reservation;
 mod on_stock;
 mod publisher;
 mod samples;
+mod steps;
 mod support;
 mod webhook;

@@ -10,11 +10,8 @@ use bazaar_events::payments::{
 use chrono::{Duration, Utc};
 use payments_core::PaymentStatus;
 
+use crate::steps::*;
 use crate::support::*;
-
-fn simulated(rate: &'static str) -> [(&'static str, &'static str); 2] {
-    [("PaymentProviderMode", "simulated"), ("PaymentSuccessRate", rate)]
-}
 
 fn reserved() -> bazaar_events::Envelope<bazaar_events::catalog::StockReserved> {
     stock_reserved(&new_customer(), 4200, Utc::now() + Duration::minutes(15))
@@ -31,14 +28,12 @@ async fn a_cancellation_that_overtakes_stock_reserved_leaves_a_tombstone_and_not
     assert_eq!(tombstone.payer, reserved.data.customer_id);
 
     // The StockReserved of the cancelled order arrives late: it creates no payment.
-    assert!(app.deliver(sqs_event(&[("m1", &delivered(&reserved))])).await.batch_item_failures.is_empty());
+    reserve(&app, &reserved).await;
     assert_eq!(app.payment(&payment_id_of(&reserved)).await, Some(tombstone));
     assert!(app.events::<PaymentSucceeded>().await.is_empty(), "never charged");
-    let settled = app.events::<CancellationSettled>().await;
-    assert_eq!(settled.len(), 1);
-    assert_eq!(settled[0].data.money, MoneyOutcome::NothingCharged);
-    assert_eq!(settled[0].data.cancellation, Cancellation::Order(cancelled.data.clone()));
-    assert_eq!(settled[0].metadata.correlation_id, cancelled.metadata.correlation_id);
+    let settled = settled_once(&app, MoneyOutcome::NothingCharged).await;
+    assert_eq!(settled.data.cancellation, Cancellation::Order(cancelled.data.clone()));
+    assert_eq!(settled.metadata.correlation_id, cancelled.metadata.correlation_id);
 }
 
 #[tokio::test]
@@ -52,27 +47,16 @@ async fn a_cancelled_order_with_a_pending_payment_fails_it_and_the_payer_cannot_
     app.order_events(&[body.clone(), body.clone()]).await;
     app.order_events(&[body]).await;
 
-    let now = app.payment(&payment.payment_id).await.expect("payment");
-    assert_eq!((now.status, now.failure_reason.as_deref()), (PaymentStatus::Failed, Some("cancelled")));
-    let failed = app.events::<PaymentFailed>().await;
-    assert_eq!(failed.len(), 1, "exactly one PaymentFailed");
-    assert_eq!(failed[0].data.reason, "cancelled");
-    let settled = app.events::<CancellationSettled>().await;
-    assert_eq!(settled.len(), 1, "exactly one CancellationSettled");
-    assert_eq!(settled[0].data.money, MoneyOutcome::NothingCharged);
-    let r = payments_complete::handler(
-        &deps!(app, payments_complete),
-        post_action(&payment.payment_id, "complete", &customer(&payment.payer), "c"),
-    )
-    .await;
-    assert_problem(&r, 409);
+    failed_once(&app, &payment.payment_id, "cancelled").await;
+    settled_once(&app, MoneyOutcome::NothingCharged).await;
+    assert_problem(&complete(&app, &payment.payment_id, &customer(&payment.payer), "c").await, 409);
 }
 
 #[tokio::test]
 async fn a_cancelled_order_whose_payment_succeeded_is_refunded_exactly_once() {
     let app = TestApp::spawn_with(&simulated("1.0")).await;
     let reserved = reserved();
-    assert!(app.deliver(sqs_event(&[("m1", &delivered(&reserved))])).await.batch_item_failures.is_empty());
+    reserve(&app, &reserved).await;
     assert_eq!(app.payment(&payment_id_of(&reserved)).await.expect("paid").status, PaymentStatus::Succeeded);
 
     let body = delivered(&order_cancelled(&reserved, CancelReason::CustomerRequest));
@@ -90,25 +74,21 @@ async fn a_cancelled_order_whose_payment_succeeded_is_refunded_exactly_once() {
         (&reserved.data.total, &reserved.data.customer_id)
     );
     assert_eq!(refunds[0].data.provider_ref, payment.refund_ref.clone().expect("refund ref"));
-    let settled = app.events::<CancellationSettled>().await;
-    assert_eq!(settled.len(), 1);
-    assert_eq!(settled[0].data.money, MoneyOutcome::Refunded);
+    settled_once(&app, MoneyOutcome::Refunded).await;
 }
 
 #[tokio::test]
 async fn an_order_cancelled_because_its_payment_failed_only_hears_that_nothing_was_charged() {
     let app = TestApp::spawn_with(&simulated("0")).await;
     let reserved = reserved();
-    assert!(app.deliver(sqs_event(&[("m1", &delivered(&reserved))])).await.batch_item_failures.is_empty());
-    let before = app.payment(&payment_id_of(&reserved)).await.expect("declined");
-    assert_eq!(before.status, PaymentStatus::Failed);
+    reserve(&app, &reserved).await;
+    failed_once(&app, &payment_id_of(&reserved), "declined").await;
+    let before = app.payment(&payment_id_of(&reserved)).await;
 
     app.order_events(&[delivered(&order_cancelled(&reserved, CancelReason::PaymentFailed))]).await;
-    assert_eq!(app.payment(&payment_id_of(&reserved)).await, Some(before), "the payment is untouched");
+    assert_eq!(app.payment(&payment_id_of(&reserved)).await, before, "the payment is untouched");
     assert_eq!(app.events::<PaymentFailed>().await.len(), 1, "only the decline's");
-    let settled = app.events::<CancellationSettled>().await;
-    assert_eq!(settled.len(), 1);
-    assert_eq!(settled[0].data.money, MoneyOutcome::NothingCharged);
+    settled_once(&app, MoneyOutcome::NothingCharged).await;
 }
 
 #[tokio::test]
@@ -163,8 +143,6 @@ async fn poison_and_foreign_messages_fail_alone() {
     let good_body = delivered(&order_cancelled(&good, CancelReason::StockRejected));
     let wrong = delivered(&good);
     let response = app.deliver_order(sqs_event(&[("a", "not json"), ("b", &wrong), ("d", &good_body)])).await;
-    let mut failed: Vec<_> = response.batch_item_failures.iter().map(|f| f.item_identifier.clone()).collect();
-    failed.sort();
-    assert_eq!(failed, ["a", "b"]);
+    assert_eq!(failed_sorted(&response), ["a", "b"]);
     assert_eq!(app.payment(&payment_id_of(&good)).await.expect("tombstone").status, PaymentStatus::Failed);
 }

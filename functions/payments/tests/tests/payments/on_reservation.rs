@@ -3,18 +3,13 @@
 //! cancelled, and a cancellation that overtakes the request leaves a tombstone. The HTTP
 //! routes and the webhook work on reservation payments as on order payments.
 
-use bazaar_events::payments::{
-    Cancellation, CancellationSettled, MoneyOutcome, PaymentFailed, PaymentRefunded, PaymentSucceeded, Subject,
-};
+use bazaar_events::payments::{Cancellation, MoneyOutcome, PaymentRefunded, Subject};
 use chrono::{Duration, Utc};
 use payments_core::{Payment, PaymentStatus};
 use serde_json::json;
 
+use crate::steps::*;
 use crate::support::*;
-
-fn simulated(rate: &'static str) -> [(&'static str, &'static str); 2] {
-    [("PaymentProviderMode", "simulated"), ("PaymentSuccessRate", rate)]
-}
 
 /// A reservation of a new customer whose payment was created (and settled per the app's mode).
 async fn requested(app: &TestApp) -> bazaar_events::reservations::Booking {
@@ -37,29 +32,21 @@ async fn a_simulated_success_settles_a_reservation_payment_with_payment_succeede
     app.reservation_events(&[delivered(&event)]).await;
 
     let payment = payment_of(&app, &booking).await;
-    assert_eq!(payment.status, PaymentStatus::Succeeded);
     assert_eq!(payment.subject, Subject::reservation(booking.reservation_id.clone()));
     assert_eq!((payment.payer.as_str(), &payment.amount), ("cust-r", &booking.amount));
     assert_eq!(payment.hold_expires_at, expires_at);
-    let events = app.events::<PaymentSucceeded>().await;
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0].data.subject, Subject::reservation(booking.reservation_id.clone()));
-    assert_eq!(events[0].data.payment_id, payment.payment_id);
-    assert_eq!(events[0].data.amount, booking.amount);
-    assert_eq!(events[0].metadata.correlation_id, event.metadata.correlation_id);
+    let succeeded = succeeded_once(&app, &payment.payment_id).await;
+    assert_eq!(succeeded.data.subject, Subject::reservation(booking.reservation_id.clone()));
+    assert_eq!(succeeded.data.amount, booking.amount);
+    assert_eq!(succeeded.metadata.correlation_id, event.metadata.correlation_id);
 }
 
 #[tokio::test]
 async fn a_simulated_decline_fails_a_reservation_payment_with_payment_failed() {
     let app = TestApp::spawn_with(&simulated("0")).await;
     let booking = requested(&app).await;
-    let payment = payment_of(&app, &booking).await;
-    assert_eq!((payment.status, payment.failure_reason.as_deref()), (PaymentStatus::Failed, Some("declined")));
-    let events = app.events::<PaymentFailed>().await;
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0].data.subject, Subject::reservation(booking.reservation_id.clone()));
-    assert_eq!(events[0].data.reason, "declined");
-    assert!(app.events::<PaymentSucceeded>().await.is_empty());
+    let event = failed_once(&app, &reservation_payment_id(&booking), "declined").await;
+    assert_eq!(event.data.subject, Subject::reservation(booking.reservation_id.clone()));
 }
 
 #[tokio::test]
@@ -80,7 +67,7 @@ async fn an_order_and_a_reservation_with_the_same_id_have_distinct_payments() {
     let reserved = stock_reserved("cust-1", 4200, Utc::now() + Duration::minutes(15));
     let mut booking = booking("cust-1", 3000);
     booking.reservation_id = reserved.data.order_id.clone();
-    assert!(app.deliver(sqs_event(&[("m1", &delivered(&reserved))])).await.batch_item_failures.is_empty());
+    reserve(&app, &reserved).await;
     app.reservation_events(&[delivered(&reservation_requested(&booking, Utc::now() + Duration::minutes(20)))]).await;
     assert_eq!(app.payment(&payment_id_of(&reserved)).await.expect("order's").amount.amount_minor, 4200);
     assert_eq!(payment_of(&app, &booking).await.amount.amount_minor, 3000);
@@ -95,53 +82,24 @@ async fn completing_a_reservation_payment_by_hand_succeeds_with_its_subject() {
     assert!(app.outbox().await.is_empty());
 
     let payer = customer(&booking.customer_id);
-    let r = payments_get::handler(&deps!(app, payments_get), get_payment(&payment.payment_id, Some(&payer))).await;
-    assert_eq!(r.status(), 200, "{}", text(&r));
-    assert_eq!(body_json(&r)["subject"], json!({"kind": "reservation", "id": booking.reservation_id}));
+    let body = ok_body(&get(&app, &payment.payment_id, Some(&payer)).await);
+    assert_eq!(body["subject"], json!({"kind": "reservation", "id": booking.reservation_id}));
 
-    let r = payments_complete::handler(
-        &deps!(app, payments_complete),
-        post_action(&payment.payment_id, "complete", &payer, "corr-res-complete"),
-    )
-    .await;
-    assert_eq!(r.status(), 200, "{}", text(&r));
-    assert_eq!(body_json(&r)["status"], "SUCCEEDED");
-    let events = app.events::<PaymentSucceeded>().await;
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0].data.subject, Subject::reservation(booking.reservation_id.clone()));
-    assert_eq!(events[0].metadata.correlation_id, "corr-res-complete");
-    let r =
-        payments_get::handler(&deps!(app, payments_get), get_payment(&payment.payment_id, Some(&customer("stranger"))))
-            .await;
-    assert_problem(&r, 404);
+    let body = ok_body(&complete(&app, &payment.payment_id, &payer, "corr-res-complete").await);
+    assert_eq!(body["status"], "SUCCEEDED");
+    let succeeded = succeeded_once(&app, &payment.payment_id).await;
+    assert_eq!(succeeded.data.subject, Subject::reservation(booking.reservation_id.clone()));
+    assert_eq!(succeeded.metadata.correlation_id, "corr-res-complete");
+    assert_problem(&get(&app, &payment.payment_id, Some(&customer("stranger"))).await, 404);
 }
 
 #[tokio::test]
 async fn a_reservation_payment_is_payable_until_the_reservation_expires_not_the_order_window() {
     let app = TestApp::spawn().await;
-    let payer = new_customer();
-    let created = Utc::now() - Duration::seconds(901);
     let subject = Subject::reservation(uuid::Uuid::new_v4().to_string());
-    let payment = Payment {
-        payment_id: subject.payment_id(),
-        subject,
-        payer: payer.clone(),
-        status: PaymentStatus::Pending,
-        amount: bazaar_events::Money::new(700, "EUR"),
-        created_at: created,
-        updated_at: created,
-        hold_expires_at: Utc::now() + Duration::minutes(10),
-        provider_ref: None,
-        failure_reason: None,
-        refund_ref: None,
-    };
-    app.insert_payment(&payment).await;
-    let r = payments_complete::handler(
-        &deps!(app, payments_complete),
-        post_action(&payment.payment_id, "complete", &customer(&payer), "c"),
-    )
-    .await;
-    assert_eq!(r.status(), 200, "{}", text(&r));
+    // Older than the order payment window (PAYMENT_WINDOW_SECONDS, 900).
+    let (_, r) = complete_created_ago(&app, subject, Duration::seconds(901)).await;
+    ok_body(&r);
 }
 
 #[tokio::test]
@@ -149,16 +107,10 @@ async fn the_payer_may_cancel_a_pending_reservation_payment() {
     let app = TestApp::spawn().await;
     let booking = requested(&app).await;
     let payment = payment_of(&app, &booking).await;
-    let r = payments_cancel::handler(
-        &deps!(app, payments_cancel),
-        post_action(&payment.payment_id, "cancel", &customer(&booking.customer_id), "c"),
-    )
-    .await;
-    assert_eq!(r.status(), 200, "{}", text(&r));
-    assert_eq!(body_json(&r)["failure_reason"], "cancelled_by_payer");
-    let events = app.events::<PaymentFailed>().await;
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0].data.subject.kind, bazaar_events::payments::SubjectKind::Reservation);
+    let body = ok_body(&cancel(&app, &payment.payment_id, &customer(&booking.customer_id), "c").await);
+    assert_eq!(body["failure_reason"], "cancelled_by_payer");
+    let event = failed_once(&app, &payment.payment_id, "cancelled_by_payer").await;
+    assert_eq!(event.data.subject.kind, bazaar_events::payments::SubjectKind::Reservation);
 }
 
 #[tokio::test]
@@ -170,9 +122,8 @@ async fn a_webhook_settles_a_reservation_payment() {
     let r =
         payments_webhook::handler(&deps!(app, payments_webhook), webhook_request(&body, Some(&signed(&body)))).await;
     assert_eq!(body_json(&r), json!({"status": "applied", "payment_status": "SUCCEEDED"}));
-    let events = app.events::<PaymentSucceeded>().await;
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0].data.subject, Subject::reservation(booking.reservation_id.clone()));
+    let succeeded = succeeded_once(&app, &payment.payment_id).await;
+    assert_eq!(succeeded.data.subject, Subject::reservation(booking.reservation_id.clone()));
 }
 
 #[tokio::test]
@@ -196,21 +147,16 @@ async fn cancelling_a_paid_reservation_with_a_refund_refunds_once_under_redelive
     assert!(payment.provider_ref.is_some(), "the charge's reference is kept");
     let refunds = app.events::<PaymentRefunded>().await;
     assert_eq!(refunds.len(), 1, "exactly one PaymentRefunded");
-    let settled = app.events::<CancellationSettled>().await;
-    assert_eq!(settled.len(), 1, "exactly one CancellationSettled");
-    assert_eq!(settled[0].data.money, MoneyOutcome::Refunded);
-    assert_eq!(settled[0].data.cancellation, Cancellation::Reservation(cancelled.data.clone()));
+    let settled = settled_once(&app, MoneyOutcome::Refunded).await;
+    assert_eq!(settled.data.cancellation, Cancellation::Reservation(cancelled.data.clone()));
     let refund = &refunds[0];
     assert_eq!(refund.data.subject, Subject::reservation(booking.reservation_id.clone()));
     assert_eq!((&refund.data.customer_id, &refund.data.amount), (&booking.customer_id, &booking.amount));
     assert_eq!(refund.data.provider_ref, refund_ref);
     assert_eq!(refund.metadata.correlation_id, cancelled.metadata.correlation_id);
 
-    let r = payments_get::handler(&deps!(app, payments_get), get_payment(&payment.payment_id, Some(&admin()))).await;
-    assert_eq!(
-        (body_json(&r)["status"].clone(), body_json(&r)["refund_ref"].clone()),
-        (json!("REFUNDED"), json!(refund_ref))
-    );
+    let r = body_json(&get(&app, &payment.payment_id, Some(&admin())).await);
+    assert_eq!((r["status"].clone(), r["refund_ref"].clone()), (json!("REFUNDED"), json!(refund_ref)));
 }
 
 #[tokio::test]
@@ -221,9 +167,7 @@ async fn a_paid_confirmed_reservation_cancelled_without_a_refund_keeps_its_payme
     app.reservation_events(&[delivered(&reservation_cancelled(&booking, true, false))]).await;
     assert_eq!(payment_of(&app, &booking).await.status, PaymentStatus::Succeeded);
     assert!(app.events::<PaymentRefunded>().await.is_empty());
-    let settled = app.events::<CancellationSettled>().await;
-    assert_eq!(settled.len(), 1, "the customer is told the money is kept");
-    assert_eq!(settled[0].data.money, MoneyOutcome::Charged);
+    settled_once(&app, MoneyOutcome::Charged).await; // the customer is told the money is kept
     // Apart from that event and the inbox marker, nothing changed.
     let after = app.snapshot().await;
     let added: Vec<&String> = after.iter().filter(|i| !before.contains(i)).collect();
@@ -249,23 +193,13 @@ async fn cancelling_a_reservation_with_a_pending_payment_fails_it_as_cancelled_o
     app.reservation_events(&[body.clone(), body.clone()]).await;
     app.reservation_events(&[body]).await;
 
-    let payment = payment_of(&app, &booking).await;
-    assert_eq!((payment.status, payment.failure_reason.as_deref()), (PaymentStatus::Failed, Some("cancelled")));
-    let events = app.events::<PaymentFailed>().await;
-    assert_eq!(events.len(), 1, "exactly one PaymentFailed");
-    assert_eq!(events[0].data.reason, "cancelled");
-    assert_eq!(events[0].data.subject, Subject::reservation(booking.reservation_id.clone()));
+    let payment_id = reservation_payment_id(&booking);
+    let event = failed_once(&app, &payment_id, "cancelled").await;
+    assert_eq!(event.data.subject, Subject::reservation(booking.reservation_id.clone()));
     assert!(app.events::<PaymentRefunded>().await.is_empty(), "nothing was charged");
-    let settled = app.events::<CancellationSettled>().await;
-    assert_eq!(settled.len(), 1, "one word to the customer");
-    assert_eq!(settled[0].data.money, MoneyOutcome::NothingCharged);
+    settled_once(&app, MoneyOutcome::NothingCharged).await; // one word to the customer
     // The payer can no longer pay it.
-    let r = payments_complete::handler(
-        &deps!(app, payments_complete),
-        post_action(&payment.payment_id, "complete", &customer(&booking.customer_id), "c"),
-    )
-    .await;
-    assert_problem(&r, 409);
+    assert_problem(&complete(&app, &payment_id, &customer(&booking.customer_id), "c").await, 409);
 }
 
 #[tokio::test]
@@ -275,9 +209,8 @@ async fn a_cancellation_that_overtakes_the_request_leaves_a_tombstone_and_no_cha
     app.reservation_events(&[delivered(&reservation_cancelled(&booking, false, false))]).await;
     let tombstone = payment_of(&app, &booking).await;
     assert_eq!((tombstone.status, tombstone.failure_reason.as_deref()), (PaymentStatus::Failed, Some("cancelled")));
-    let settled = app.events::<CancellationSettled>().await;
+    settled_once(&app, MoneyOutcome::NothingCharged).await;
     assert_eq!(app.outbox().await.len(), 1, "only CancellationSettled: no payment event for one that never existed");
-    assert_eq!(settled[0].data.money, MoneyOutcome::NothingCharged);
 
     app.reservation_events(&[delivered(&reservation_requested(&booking, Utc::now() + Duration::minutes(20)))]).await;
     assert_eq!(payment_of(&app, &booking).await, tombstone, "the late request created nothing");
@@ -293,8 +226,6 @@ async fn poison_and_foreign_messages_fail_alone() {
     let broken = r#"{"detail-type": "ReservationCancelled", "source": "bazaar.reservations", "detail": {"data": {}}}"#;
     let response =
         app.deliver_reservation(sqs_event(&[("a", "not json"), ("b", &wrong), ("c", broken), ("d", &good_body)])).await;
-    let mut failed: Vec<_> = response.batch_item_failures.iter().map(|f| f.item_identifier.clone()).collect();
-    failed.sort();
-    assert_eq!(failed, ["a", "b", "c"]);
+    assert_eq!(failed_sorted(&response), ["a", "b", "c"]);
     assert_eq!(payment_of(&app, &good).await.status, PaymentStatus::Pending);
 }

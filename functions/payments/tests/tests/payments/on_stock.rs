@@ -1,18 +1,26 @@
 //! `payments-on-stock`: one payment per order, settled at once when simulated, applied once
 //! under redelivery, and a poison message fails alone.
 
-use bazaar_events::payments::{PaymentFailed, PaymentSucceeded, Subject};
+use bazaar_events::Envelope;
+use bazaar_events::catalog::StockReserved;
+use bazaar_events::payments::Subject;
+use bazaar_testkit::events::{batch, batch_of};
 use chrono::{Duration, Utc};
 use payments_core::PaymentStatus;
 
+use crate::steps::*;
 use crate::support::*;
+
+/// A new order of cust-1 for `amount_minor` EUR whose hold expires in 15 minutes.
+fn reserved(amount_minor: i64) -> Envelope<StockReserved> {
+    stock_reserved("cust-1", amount_minor, Utc::now() + Duration::minutes(15))
+}
 
 #[tokio::test]
 async fn manual_mode_creates_a_pending_payment_and_emits_nothing() {
     let app = TestApp::spawn().await;
-    let reserved = stock_reserved("cust-1", 4200, Utc::now() + Duration::minutes(15));
-    let response = app.deliver(sqs_event(&[("m1", &delivered(&reserved))])).await;
-    assert!(response.batch_item_failures.is_empty());
+    let reserved = reserved(4200);
+    reserve(&app, &reserved).await;
     let payment = app.payment(&payment_id_of(&reserved)).await.expect("created");
     assert_eq!(payment.status, PaymentStatus::Pending);
     assert_eq!(payment.subject, Subject::order(reserved.data.order_id.clone()));
@@ -24,15 +32,11 @@ async fn manual_mode_creates_a_pending_payment_and_emits_nothing() {
 
 #[tokio::test]
 async fn a_simulated_success_settles_at_once_with_payment_succeeded() {
-    let app = TestApp::spawn_with(&[("PaymentProviderMode", "simulated"), ("PaymentSuccessRate", "1.0")]).await;
-    let reserved = stock_reserved("cust-1", 999, Utc::now() + Duration::minutes(15));
-    assert!(app.deliver(sqs_event(&[("m1", &delivered(&reserved))])).await.batch_item_failures.is_empty());
+    let app = TestApp::spawn_with(&simulated("1.0")).await;
+    let reserved = reserved(999);
+    reserve(&app, &reserved).await;
     let payment = app.payment(&payment_id_of(&reserved)).await.expect("created");
-    assert_eq!(payment.status, PaymentStatus::Succeeded);
-    let events = app.events::<PaymentSucceeded>().await;
-    assert_eq!(events.len(), 1);
-    let event = &events[0];
-    assert_eq!(event.data.payment_id, payment.payment_id);
+    let event = succeeded_once(&app, &payment.payment_id).await;
     assert_eq!(event.data.subject, Subject::order(reserved.data.order_id.clone()));
     assert_eq!(event.data.customer_id, "cust-1");
     assert_eq!(event.data.amount, reserved.data.total);
@@ -43,15 +47,10 @@ async fn a_simulated_success_settles_at_once_with_payment_succeeded() {
 
 #[tokio::test]
 async fn a_simulated_decline_fails_with_payment_failed() {
-    let app = TestApp::spawn_with(&[("PaymentProviderMode", "simulated"), ("PaymentSuccessRate", "0")]).await;
-    let reserved = stock_reserved("cust-1", 999, Utc::now() + Duration::minutes(15));
-    assert!(app.deliver(sqs_event(&[("m1", &delivered(&reserved))])).await.batch_item_failures.is_empty());
-    let payment = app.payment(&payment_id_of(&reserved)).await.expect("created");
-    assert_eq!((payment.status, payment.failure_reason.as_deref()), (PaymentStatus::Failed, Some("declined")));
-    let events = app.events::<PaymentFailed>().await;
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0].data.reason, "declined");
-    assert!(app.events::<PaymentSucceeded>().await.is_empty());
+    let app = TestApp::spawn_with(&simulated("0")).await;
+    let reserved = reserved(999);
+    reserve(&app, &reserved).await;
+    failed_once(&app, &payment_id_of(&reserved), "declined").await;
 }
 
 #[tokio::test]
@@ -62,11 +61,9 @@ async fn a_seeded_simulation_decides_by_seed_and_order_id() {
         ("PaymentSimulationSeed", "repeatable"),
     ])
     .await;
-    let orders: Vec<_> = (0..8).map(|_| stock_reserved("cust-1", 100, Utc::now() + Duration::minutes(15))).collect();
+    let orders: Vec<_> = (0..8).map(|_| reserved(100)).collect();
     let bodies: Vec<String> = orders.iter().map(delivered).collect();
-    let ids: Vec<String> = (0..orders.len()).map(|i| format!("m{i}")).collect();
-    let batch: Vec<(&str, &str)> = ids.iter().zip(&bodies).map(|(i, b)| (i.as_str(), b.as_str())).collect();
-    assert!(app.deliver(sqs_event(&batch)).await.batch_item_failures.is_empty());
+    assert!(app.deliver(batch_of(&bodies)).await.batch_item_failures.is_empty());
     for order in &orders {
         let expected = payments_core::simulate::succeeds(0.5, Some("repeatable"), &order.data.order_id);
         let payment = app.payment(&payment_id_of(order)).await.expect("created");
@@ -77,24 +74,19 @@ async fn a_seeded_simulation_decides_by_seed_and_order_id() {
 
 #[tokio::test]
 async fn a_reservation_whose_hold_already_expired_fails_the_payment_as_expired() {
-    let app = TestApp::spawn_with(&[("PaymentProviderMode", "simulated"), ("PaymentSuccessRate", "1.0")]).await;
+    let app = TestApp::spawn_with(&simulated("1.0")).await;
     let reserved = stock_reserved("cust-1", 500, Utc::now() - Duration::seconds(1));
-    assert!(app.deliver(sqs_event(&[("m1", &delivered(&reserved))])).await.batch_item_failures.is_empty());
-    let payment = app.payment(&payment_id_of(&reserved)).await.expect("created");
-    assert_eq!((payment.status, payment.failure_reason.as_deref()), (PaymentStatus::Failed, Some("expired")));
-    assert_eq!(app.events::<PaymentFailed>().await.len(), 1);
-    assert!(app.events::<PaymentSucceeded>().await.is_empty());
+    reserve(&app, &reserved).await;
+    failed_once(&app, &payment_id_of(&reserved), "expired").await;
 }
 
 #[tokio::test]
 async fn a_redelivered_batch_creates_one_payment_and_one_event() {
-    let app = TestApp::spawn_with(&[("PaymentProviderMode", "simulated"), ("PaymentSuccessRate", "1.0")]).await;
-    let reserved = stock_reserved("cust-1", 1234, Utc::now() + Duration::minutes(15));
-    let body = delivered(&reserved);
-    let first = app.deliver(sqs_event(&[("m1", &body)])).await;
+    let app = TestApp::spawn_with(&simulated("1.0")).await;
+    let reserved = reserved(1234);
+    reserve(&app, &reserved).await;
     let after_first = app.snapshot().await;
-    let second = app.deliver(sqs_event(&[("m1", &body)])).await;
-    assert!(first.batch_item_failures.is_empty() && second.batch_item_failures.is_empty());
+    reserve(&app, &reserved).await;
     assert_eq!(app.snapshot().await, after_first, "the redelivery changed nothing");
     assert_eq!(app.outbox().await.len(), 1, "one event in the outbox");
     assert_eq!(app.payment(&payment_id_of(&reserved)).await.expect("payment").status, PaymentStatus::Succeeded);
@@ -102,28 +94,26 @@ async fn a_redelivered_batch_creates_one_payment_and_one_event() {
 
 #[tokio::test]
 async fn the_same_order_reserved_again_under_a_new_event_id_keeps_its_one_payment() {
-    let app = TestApp::spawn_with(&[("PaymentProviderMode", "simulated"), ("PaymentSuccessRate", "1.0")]).await;
-    let reserved = stock_reserved("cust-1", 1234, Utc::now() + Duration::minutes(15));
+    let app = TestApp::spawn_with(&simulated("1.0")).await;
+    let reserved = reserved(1234);
     let mut again = reserved.clone();
     again.metadata.event_id = uuid::Uuid::new_v4();
-    assert!(app.deliver(sqs_event(&[("m1", &delivered(&reserved))])).await.batch_item_failures.is_empty());
-    assert!(app.deliver(sqs_event(&[("m2", &delivered(&again))])).await.batch_item_failures.is_empty());
+    reserve(&app, &reserved).await;
+    reserve(&app, &again).await;
     assert_eq!(app.outbox().await.len(), 1, "the order is charged once");
 }
 
 #[tokio::test]
 async fn a_poison_message_is_the_only_failure_of_its_batch() {
     let app = TestApp::spawn().await;
-    let orders: Vec<_> = (0..9).map(|_| stock_reserved("cust-1", 100, Utc::now() + Duration::minutes(15))).collect();
+    let orders: Vec<_> = (0..9).map(|_| reserved(100)).collect();
     let mut bodies: Vec<String> = orders.iter().map(delivered).collect();
     bodies
         .insert(4, r#"{"detail-type": "StockReserved", "source": "bazaar.catalog", "detail": {"nope": true}}"#.into());
-    let ids: Vec<String> = (0..bodies.len()).map(|i| format!("msg-{i}")).collect();
-    let batch: Vec<(&str, &str)> = ids.iter().zip(&bodies).map(|(i, b)| (i.as_str(), b.as_str())).collect();
-    assert_eq!(batch.len(), 10);
-    let response = app.deliver(sqs_event(&batch)).await;
-    let failed: Vec<_> = response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
-    assert_eq!(failed, ["msg-4"]);
+    let event = batch(bodies.into_iter().enumerate().map(|(i, body)| (format!("msg-{i}"), body)));
+    assert_eq!(event.records.len(), 10);
+    let response = app.deliver(event).await;
+    assert_eq!(failed_sorted(&response), ["msg-4"]);
     for order in &orders {
         assert!(app.payment(&payment_id_of(order)).await.is_some(), "the 9 good messages were applied");
     }
@@ -134,8 +124,6 @@ async fn a_message_that_is_not_stock_reserved_or_not_json_fails() {
     let app = TestApp::spawn().await;
     let other = r#"{"detail-type": "StockRejected", "source": "bazaar.catalog", "detail": {}}"#;
     let response = app.deliver(sqs_event(&[("a", "not json"), ("b", other)])).await;
-    let mut failed: Vec<_> = response.batch_item_failures.iter().map(|f| f.item_identifier.clone()).collect();
-    failed.sort();
-    assert_eq!(failed, ["a", "b"]);
+    assert_eq!(failed_sorted(&response), ["a", "b"]);
     assert!(app.snapshot().await.is_empty());
 }

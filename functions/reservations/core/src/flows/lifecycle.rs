@@ -52,7 +52,7 @@ pub async fn apply_move(
     to.version = current.version + 1;
     to.updated_at = timestamp(m.now);
     if let Some(reason) = m.trigger.status_reason() {
-        to.status_reason = Some(reason.to_owned());
+        to.status_reason = Some(reason);
     }
     if status == ReservationStatus::CheckedIn {
         to.checked_in_at = Some(m.now);

@@ -36,13 +36,7 @@ pub(crate) fn open_cursor(
     cursor: Option<&str>,
     belongs: impl Fn(&Item) -> bool,
 ) -> Result<Option<Item>, ReservationsError> {
-    let Some(cursor) = cursor else { return Ok(None) };
-    let key = cursors.open(cursor).map_err(|_| ReservationsError::BadRequest("the cursor is not valid".into()))?;
-    if belongs(&key) {
-        Ok(Some(key))
-    } else {
-        Err(ReservationsError::BadRequest("the cursor belongs to another listing".into()))
-    }
+    cursors.open_scoped(cursor, belongs).map_err(|e| ReservationsError::BadRequest(e.to_string()))
 }
 
 /// `?date=YYYY-MM-DD` (400 otherwise).

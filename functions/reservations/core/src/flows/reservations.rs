@@ -71,7 +71,7 @@ pub async fn create_reservation(
     now: DateTime<Utc>,
     correlation_id: &str,
 ) -> Result<Booked, ReservationsError> {
-    let hash = booking::body_hash(req);
+    let hash = bazaar_aws::idempotency::body_hash(req);
     for attempt in 0..ATTEMPTS {
         if let Some(booked) = replay(store, identity, key, &hash).await? {
             return Ok(booked);

@@ -14,8 +14,7 @@
 
 use std::collections::HashSet;
 
-use aws_sdk_dynamodb::types::{Delete, Put};
-use bazaar_aws::dynamo::{self, Item, n, s, to_item};
+use bazaar_aws::dynamo::{self, Item, NEW, applied, keyed, n, s};
 use bazaar_aws::table::{Write, failed};
 use bazaar_runtime::config::Env;
 use chrono::DateTime;
@@ -29,17 +28,12 @@ use crate::{Clock, Reservation, ReservationStatus, Resource};
 
 const RESOURCE_SK: &str = "RESOURCE";
 const RESERVATION_SK: &str = "RESERVATION";
-const IDEMPOTENCY_SK: &str = "IDEMPOTENCY";
 /// gsi4 partition of the unpaid reservations, by hold expiry.
 pub const PENDING: &str = "PENDING";
 /// gsi4 partition of the confirmed reservations not yet reminded, by start.
 pub const TO_REMIND: &str = "REMIND";
 /// Slot locks outlive their slot by this long (then TTL removes them).
 const SLOT_RETENTION_SECONDS: i64 = 7 * 24 * 3600;
-
-fn idempotency_pk(sub: &str, key: &str) -> String {
-    format!("IDEMPOTENCY#{sub}#{key}")
-}
 
 /// How a booking transaction ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,9 +73,7 @@ impl ReservationsStore {
 
     fn resource_item(r: &Resource) -> anyhow::Result<Item> {
         let sort = format!("{}#{}", r.created_at, r.id);
-        let mut item = to_item(r)?;
-        item.insert("pk".into(), s(resource_pk(&r.id)));
-        item.insert("sk".into(), s(RESOURCE_SK));
+        let mut item = keyed(resource_pk(&r.id), RESOURCE_SK, r)?;
         if r.active {
             item.insert("gsi1pk".into(), s(ACTIVE_RESOURCES));
             item.insert("gsi1sk".into(), s(sort.clone()));
@@ -100,11 +92,8 @@ impl ReservationsStore {
 
     pub async fn create_resource(&self, r: &Resource) -> anyhow::Result<()> {
         self.table
-            .client()
-            .put_item()
-            .table_name(self.table.name())
-            .set_item(Some(Self::resource_item(r)?))
-            .condition_expression("attribute_not_exists(pk)")
+            .put_item(Self::resource_item(r)?)
+            .condition_expression(NEW)
             .send()
             .await
             .map_err(|e| failed("creating resource", e))?;
@@ -115,19 +104,12 @@ impl ReservationsStore {
     pub async fn replace_resource(&self, r: &Resource, expected_version: u64) -> anyhow::Result<bool> {
         let result = self
             .table
-            .client()
-            .put_item()
-            .table_name(self.table.name())
-            .set_item(Some(Self::resource_item(r)?))
+            .put_item(Self::resource_item(r)?)
             .condition_expression("version = :v")
             .expression_attribute_values(":v", n(expected_version))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if dynamo::is_condition_failure(&e) => Ok(false),
-            Err(e) => Err(failed("updating resource", e)),
-        }
+        Ok(applied(result, "updating resource")?.is_some())
     }
 
     pub async fn list_resources(
@@ -136,14 +118,9 @@ impl ReservationsStore {
         limit: i32,
         start: Option<Item>,
     ) -> anyhow::Result<(Vec<Resource>, Option<Item>)> {
-        let (attr, value) = listing.partition();
         let query = self
             .table
-            .query()
-            .index_name(listing.index())
-            .key_condition_expression("#pk = :pk")
-            .expression_attribute_names("#pk", attr)
-            .expression_attribute_values(":pk", s(value))
+            .partition_query(listing.index(), listing.partition())
             .limit(limit)
             .set_exclusive_start_key(start);
         self.table.page(query, "listing resources").await
@@ -175,14 +152,13 @@ impl ReservationsStore {
             ("reservation_id".to_owned(), s(&r.id)),
             ("expires_at".to_owned(), n(expires)),
         ]);
-        self.table.put(item, Some("attribute_not_exists(pk)"))
+        self.table.put_new(item)
     }
 
     fn slot_release(&self, r: &Reservation, slot_start: &str) -> anyhow::Result<Write> {
-        let delete = Delete::builder()
-            .table_name(self.table.name())
-            .key("pk", s(slot_pk(&r.resource_id)))
-            .key("sk", s(slot_start))
+        let delete = self
+            .table
+            .delete(slot_pk(&r.resource_id), slot_start)
             .condition_expression("attribute_not_exists(pk) OR reservation_id = :rid")
             .expression_attribute_values(":rid", s(&r.id))
             .build()?;
@@ -193,9 +169,7 @@ impl ReservationsStore {
 
     fn reservation_item(r: &Reservation) -> anyhow::Result<Item> {
         let start = key_time(r.start);
-        let mut item = to_item(r)?;
-        item.insert("pk".into(), s(reservation_pk(&r.id)));
-        item.insert("sk".into(), s(RESERVATION_SK));
+        let mut item = keyed(reservation_pk(&r.id), RESERVATION_SK, r)?;
         item.insert("gsi1pk".into(), s(owner_pk(&r.owner_id)));
         item.insert("gsi1sk".into(), s(format!("{}#{start}#{}", r.resource_id, r.id)));
         item.insert("gsi2pk".into(), s(customer_pk(&r.customer_id)));
@@ -224,7 +198,7 @@ impl ReservationsStore {
     }
 
     pub async fn idempotency(&self, sub: &str, key: &str) -> anyhow::Result<Option<IdempotencyRecord>> {
-        self.table.get(idempotency_pk(sub, key), IDEMPOTENCY_SK).await
+        self.table.idempotency(sub, key).await
     }
 
     /// Stores the reservation, its idempotency record, its event and one lock per slot in
@@ -236,12 +210,9 @@ impl ReservationsStore {
         record: &IdempotencyRecord,
         event: Write,
     ) -> anyhow::Result<Reserve> {
-        let mut idem = to_item(record)?;
-        idem.insert("pk".into(), s(idempotency_pk(&r.customer_id, key)));
-        idem.insert("sk".into(), s(IDEMPOTENCY_SK));
         let mut items = vec![
-            self.table.put(idem, Some("attribute_not_exists(pk)"))?,
-            self.table.put(Self::reservation_item(r)?, Some("attribute_not_exists(pk)"))?,
+            self.table.remember(&r.customer_id, key, record)?,
+            self.table.put_new(Self::reservation_item(r)?)?,
             event,
         ];
         let first_slot = items.len();
@@ -270,9 +241,9 @@ impl ReservationsStore {
         event: Option<Write>,
     ) -> anyhow::Result<Transition> {
         anyhow::ensure!(to.version == from.version + 1 && to.id == from.id, "a transition moves one version on");
-        let put = Put::builder()
-            .table_name(self.table.name())
-            .set_item(Some(Self::reservation_item(to)?))
+        let put = self
+            .table
+            .put_with(Self::reservation_item(to)?)
             .condition_expression("#status = :from AND version = :v")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":from", s(from.status.as_str()))
@@ -303,24 +274,19 @@ impl ReservationsStore {
         limit: i32,
         start: Option<Item>,
     ) -> anyhow::Result<(Vec<Reservation>, Option<Item>)> {
-        let (attr, value) = listing.partition();
         let mut query = self
             .table
-            .query()
-            .index_name(listing.index())
-            .expression_attribute_names("#pk", attr)
-            .expression_attribute_values(":pk", s(value))
+            .partition_query(listing.index(), listing.partition())
             .scan_index_forward(!listing.newest_first())
             .limit(limit)
             .set_exclusive_start_key(start);
-        query = match listing.sort_bounds() {
-            None => query.key_condition_expression("#pk = :pk"),
-            Some((sort, lo, hi)) => query
+        if let Some((sort, lo, hi)) = listing.sort_bounds() {
+            query = query
                 .key_condition_expression("#pk = :pk AND #sk BETWEEN :lo AND :hi")
                 .expression_attribute_names("#sk", sort)
                 .expression_attribute_values(":lo", s(lo))
-                .expression_attribute_values(":hi", s(hi)),
-        };
+                .expression_attribute_values(":hi", s(hi));
+        }
         self.table.page(query, "listing reservations").await
     }
 

@@ -2,16 +2,33 @@
 //! customer or its owner (with the refund rule); reminders; and every step exactly once
 //! under redelivery and repetition.
 
-use bazaar_events::Money;
 use bazaar_events::reservations::{
     ReservationCancelReason, ReservationCancelled, ReservationCheckedIn, ReservationConfirmed, ReservationReminderDue,
     ReservationRequested,
 };
+use bazaar_events::{Envelope, Money};
 use chrono::{Duration, Utc};
 use reservations_core::{Clock, ReservationStatus};
 use serde_json::json;
 
+use crate::steps::*;
 use crate::support::*;
+
+/// Asserts reservation `id` is CANCELLED for `reason`, with exactly one
+/// `ReservationCancelled`, for `cancel_reason`; returns that event.
+async fn cancelled_once(
+    app: &TestApp,
+    id: &str,
+    reason: &str,
+    cancel_reason: ReservationCancelReason,
+) -> Envelope<ReservationCancelled> {
+    let stored = app.reservation(id).await;
+    assert_eq!((stored.status, stored.status_reason.as_deref()), (ReservationStatus::Cancelled, Some(reason)));
+    let mut events = app.events_of::<ReservationCancelled>(id).await;
+    assert_eq!(events.len(), 1, "exactly one ReservationCancelled: {events:?}");
+    assert_eq!(events[0].data.reason, cancel_reason);
+    events.remove(0)
+}
 
 /// A resource of a new owner and a PENDING reservation of it tomorrow 10:00–12:00.
 async fn pending(app: &TestApp) -> (bazaar_runtime::Identity, bazaar_runtime::Identity, String, String) {
@@ -42,9 +59,7 @@ async fn a_paid_reservation_is_confirmed_and_checked_in_on_its_day_only() {
 
     assert_problem(&app.check_in_as(&desk, &id, Clock::System).await, 409);
     assert_problem(&app.check_in_as(&ana, &id, on_the_day).await, 403);
-    let r = app.check_in_as(&desk, &id, on_the_day).await;
-    assert_eq!(r.status(), 200, "{}", text(&r));
-    assert_eq!(body_json(&r)["status"], "CHECKED_IN");
+    assert_eq!(expect_status(&app.check_in_as(&desk, &id, on_the_day).await, 200)["status"], "CHECKED_IN");
     let checked_in = app.events_of::<ReservationCheckedIn>(&id).await;
     assert_eq!(checked_in.len(), 1);
     assert_eq!(checked_in[0].data.checked_in_by, desk.sub);
@@ -62,13 +77,8 @@ async fn an_unpaid_reservation_expires_and_frees_its_slots() {
     assert_eq!(app.run_expire(Utc::now() + Duration::minutes(16)).await, 1);
     assert_eq!(app.run_expire(Utc::now() + Duration::minutes(17)).await, 0, "expired once");
 
-    let expired = app.reservation(&id).await;
-    assert_eq!(expired.status, ReservationStatus::Cancelled);
-    assert_eq!(expired.status_reason.as_deref(), Some("expired"));
-    let events = app.events_of::<ReservationCancelled>(&id).await;
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0].data.reason, ReservationCancelReason::Expired);
-    assert!(!events[0].data.refund && !events[0].data.was_confirmed);
+    let expired = cancelled_once(&app, &id, "expired", ReservationCancelReason::Expired).await;
+    assert!(!expired.data.refund && !expired.data.was_confirmed);
     assert!(app.taken(&resource, tomorrow()).await.is_empty());
     app.booked(&customer(), &resource, at(tomorrow(), 10), at(tomorrow(), 12)).await;
 
@@ -89,9 +99,7 @@ async fn a_failed_payment_cancels_once_under_redelivery() {
     let fresh = app.booked(&customer(), &resource, at(tomorrow(), 10), at(tomorrow(), 11)).await;
     assert!(app.on_payment(&[message]).await.is_empty(), "the redelivery is acknowledged");
 
-    let cancelled = app.reservation(&id).await;
-    assert_eq!(cancelled.status_reason.as_deref(), Some("payment_failed"));
-    assert_eq!(app.events_of::<ReservationCancelled>(&id).await.len(), 1);
+    cancelled_once(&app, &id, "payment_failed", ReservationCancelReason::PaymentFailed).await;
     assert_eq!(app.reservation(&fresh).await.status, ReservationStatus::Pending, "its slot was not released twice");
     assert_eq!(app.taken(&resource, tomorrow()).await, vec![key(at(tomorrow(), 10))]);
     assert_problem(&app.cancel_as(&ana, &id, Clock::System).await, 409);
@@ -107,18 +115,16 @@ async fn a_customer_cancels_once_and_is_refunded_only_early_enough() {
     app.pay(&late).await;
 
     let r = app.cancel_as(&ana, &early, Clock::Fixed(at(tomorrow(), 10) - Duration::hours(30))).await;
-    assert_eq!(r.status(), 200, "{}", text(&r));
-    assert_eq!(body_json(&r)["status"], "CANCELLED");
+    assert_eq!(expect_status(&r, 200)["status"], "CANCELLED");
     assert_problem(&app.cancel_as(&ana, &early, Clock::System).await, 409);
     let r = app.cancel_as(&ana, &late, Clock::Fixed(at(tomorrow(), 14) - Duration::hours(2))).await;
-    assert_eq!(r.status(), 200, "{}", text(&r));
+    expect_status(&r, 200);
 
-    let early_events = app.events_of::<ReservationCancelled>(&early).await;
-    assert_eq!(early_events.len(), 1);
-    assert_eq!(early_events[0].data.reason, ReservationCancelReason::CustomerRequest);
-    assert!(early_events[0].data.was_confirmed && early_events[0].data.refund);
-    let late_events = app.events_of::<ReservationCancelled>(&late).await;
-    assert!(late_events[0].data.was_confirmed && !late_events[0].data.refund, "less than 24 h before");
+    let by_customer = ReservationCancelReason::CustomerRequest;
+    let early_event = cancelled_once(&app, &early, "customer_request", by_customer).await;
+    assert!(early_event.data.was_confirmed && early_event.data.refund);
+    let late_event = cancelled_once(&app, &late, "customer_request", by_customer).await;
+    assert!(late_event.data.was_confirmed && !late_event.data.refund, "less than 24 h before");
     assert!(app.taken(&resource, tomorrow()).await.is_empty());
 }
 
@@ -135,12 +141,9 @@ async fn a_customer_cannot_cancel_after_the_start_but_the_owner_can_until_the_en
     assert_problem(&app.cancel_as(&owner(), &id, during).await, 404);
     let r = app.cancel_as(&boss, &id, during).await;
 
-    assert_eq!(r.status(), 200, "{}", text(&r));
-    assert_eq!(body_json(&r)["status_reason"], "owner_request");
-    let events = app.events_of::<ReservationCancelled>(&id).await;
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0].data.reason, ReservationCancelReason::OwnerRequest);
-    assert!(events[0].data.was_confirmed && events[0].data.refund, "an owner's cancel is refunded");
+    assert_eq!(expect_status(&r, 200)["status_reason"], "owner_request");
+    let event = cancelled_once(&app, &id, "owner_request", ReservationCancelReason::OwnerRequest).await;
+    assert!(event.data.was_confirmed && event.data.refund, "an owner's cancel is refunded");
 }
 
 #[tokio::test]

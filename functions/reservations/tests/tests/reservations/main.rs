@@ -5,4 +5,5 @@ mod lifecycle;
 mod reads;
 mod resources;
 mod samples;
+mod steps;
 mod support;

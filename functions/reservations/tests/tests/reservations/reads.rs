@@ -3,8 +3,8 @@
 
 use bazaar_runtime::Identity;
 use lambda_http::{Body, Response};
-use serde_json::Value;
 
+use crate::steps::*;
 use crate::support::*;
 
 async fn get(app: &TestApp, who: &Identity, id: &str) -> Response<Body> {
@@ -13,15 +13,8 @@ async fn get(app: &TestApp, who: &Identity, id: &str) -> Response<Body> {
 }
 
 async fn list(app: &TestApp, who: &Identity, query: &[(&str, &str)]) -> Response<Body> {
-    let mut req = Req::new("GET", "/reservations").identity(who);
-    for (k, v) in query {
-        req = req.query(k, v);
-    }
+    let req = with_query(Req::new("GET", "/reservations").identity(who), query);
     reservations_list::handler(&deps!(app, reservations_list), req.build()).await
-}
-
-fn ids(page: &Value) -> Vec<String> {
-    page["items"].as_array().expect("items").iter().map(|r| r["id"].as_str().expect("id").to_owned()).collect()
 }
 
 #[tokio::test]
@@ -33,9 +26,7 @@ async fn a_reservation_is_visible_to_its_customer_its_owner_and_the_front_desk_o
     let id = app.booked(&ana, &resource, at(tomorrow(), 10), at(tomorrow(), 11)).await;
 
     for who in [&ana, &boss, &front_desk(), &admin()] {
-        let r = get(&app, who, &id).await;
-        assert_eq!(r.status(), 200, "{}", text(&r));
-        assert_eq!(body_json(&r)["id"], id.as_str());
+        assert_eq!(expect_status(&get(&app, who, &id).await, 200)["id"], id.as_str());
     }
     assert_problem(&get(&app, &customer(), &id).await, 404);
     assert_problem(&get(&app, &owner(), &id).await, 404);

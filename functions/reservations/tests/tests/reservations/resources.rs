@@ -3,6 +3,7 @@
 
 use serde_json::json;
 
+use crate::steps::*;
 use crate::support::*;
 
 async fn get(app: &TestApp, id: &str) -> lambda_http::Response<lambda_http::Body> {
@@ -11,10 +12,7 @@ async fn get(app: &TestApp, id: &str) -> lambda_http::Response<lambda_http::Body
 }
 
 async fn list(app: &TestApp, query: &[(&str, &str)]) -> lambda_http::Response<lambda_http::Body> {
-    let mut req = Req::new("GET", "/resources");
-    for (k, v) in query {
-        req = req.query(k, v);
-    }
+    let req = with_query(Req::new("GET", "/resources"), query);
     reservations_resources_list::handler(&deps!(app, reservations_resources_list), req.build()).await
 }
 
@@ -25,8 +23,7 @@ async fn an_owner_creates_a_resource_that_anyone_can_read() {
 
     let r = app.create_resource(&boss, &room()).await;
 
-    assert_eq!(r.status(), 201, "{}", text(&r));
-    let created = body_json(&r);
+    let created = expect_status(&r, 201);
     let id = created["id"].as_str().expect("id");
     assert_eq!(r.headers()["location"], format!("/resources/{id}"));
     assert_eq!(created["owner_id"], boss.sub.as_str());
@@ -34,9 +31,7 @@ async fn an_owner_creates_a_resource_that_anyone_can_read() {
         (created["capacity"].clone(), created["version"].clone(), created["active"].clone()),
         (json!(1), json!(1), json!(true))
     );
-    let read = get(&app, id).await;
-    assert_eq!(read.status(), 200);
-    assert_eq!(body_json(&read), created);
+    assert_eq!(expect_status(&get(&app, id).await, 200), created);
     assert_problem(&get(&app, "no-such-resource").await, 404);
     assert_problem(&get(&app, &"x".repeat(3000)).await, 404);
 }
@@ -77,24 +72,17 @@ async fn only_the_owner_or_an_admin_edits_a_resource() {
     let boss = owner();
     let id = app.resource(&boss).await;
 
-    assert_problem(&app.update_resource(&owner(), &id, &json!({ "name": "Mine now" })).await, 404);
-    assert_problem(&app.update_resource(&customer(), &id, &json!({ "name": "Mine now" })).await, 403);
-    assert_problem(&app.update_resource(&front_desk(), &id, &json!({ "name": "Mine now" })).await, 403);
+    for (who, status) in [(owner(), 404), (customer(), 403), (front_desk(), 403)] {
+        assert_problem(&app.update_resource(&who, &id, &json!({ "name": "Mine now" })).await, status);
+    }
     assert_eq!(body_json(&get(&app, &id).await)["name"], "Room A");
 
-    let r = app
-        .update_resource(
-            &boss,
-            &id,
-            &json!({ "name": "Room B", "price_per_slot": { "amount_minor": 3000, "currency": "EUR" } }),
-        )
-        .await;
-    assert_eq!(r.status(), 200, "{}", text(&r));
-    assert_eq!((body_json(&r)["name"].clone(), body_json(&r)["version"].clone()), (json!("Room B"), json!(2)));
-    let r = app.update_resource(&admin(), &id, &json!({ "description": "renovated" })).await;
-    assert_eq!(r.status(), 200, "{}", text(&r));
-    assert_eq!(body_json(&r)["version"], 3);
-    assert_eq!(body_json(&r)["price_per_slot"]["amount_minor"], 3000);
+    let patch = json!({ "name": "Room B", "price_per_slot": { "amount_minor": 3000, "currency": "EUR" } });
+    let updated = expect_status(&app.update_resource(&boss, &id, &patch).await, 200);
+    assert_eq!((updated["name"].clone(), updated["version"].clone()), (json!("Room B"), json!(2)));
+    let updated = expect_status(&app.update_resource(&admin(), &id, &json!({ "description": "renovated" })).await, 200);
+    assert_eq!(updated["version"], 3);
+    assert_eq!(updated["price_per_slot"]["amount_minor"], 3000);
     let r = app.update_resource(&boss, &id, &json!({ "slot_minutes": 7 })).await;
     assert_eq!(error_fields(&assert_problem(&r, 422)).first().map(String::as_str), Some("opening_hours.mon[0]"));
     assert_problem(&app.update_resource(&boss, &id, &json!({ "time_zone": "UTC" })).await, 400);
@@ -107,14 +95,9 @@ async fn edits_do_not_touch_existing_reservations_and_inactive_resources_cannot_
     let id = app.resource(&boss).await;
     let booked = app.booked(&customer(), &id, at(tomorrow(), 10), at(tomorrow(), 11)).await;
 
-    let r = app
-        .update_resource(
-            &boss,
-            &id,
-            &json!({ "name": "Closed", "active": false, "price_per_slot": { "amount_minor": 1, "currency": "EUR" } }),
-        )
-        .await;
-    assert_eq!(r.status(), 200, "{}", text(&r));
+    let closed =
+        json!({ "name": "Closed", "active": false, "price_per_slot": { "amount_minor": 1, "currency": "EUR" } });
+    expect_status(&app.update_resource(&boss, &id, &closed).await, 200);
 
     let kept = app.reservation(&booked).await;
     assert_eq!((kept.resource_name.as_str(), kept.amount.amount_minor), ("Room A", 2500));
@@ -131,9 +114,9 @@ async fn edits_do_not_touch_existing_reservations_and_inactive_resources_cannot_
 async fn resources_are_listed_in_pages_with_signed_cursors() {
     let app = TestApp::spawn().await;
     let boss = owner();
-    let mut ids = Vec::new();
+    let mut created = Vec::new();
     for _ in 0..3 {
-        ids.push(app.resource(&boss).await);
+        created.push(app.resource(&boss).await);
     }
     app.resource(&owner()).await;
 
@@ -141,14 +124,7 @@ async fn resources_are_listed_in_pages_with_signed_cursors() {
     let cursor = first["next_cursor"].as_str().expect("a next page").to_owned();
     let second = body_json(&list(&app, &[("owner", &boss.sub), ("limit", "2"), ("cursor", &cursor)]).await);
 
-    let seen: Vec<String> = first["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .chain(second["items"].as_array().expect("items"))
-        .map(|r| r["id"].as_str().expect("id").to_owned())
-        .collect();
-    assert_eq!(seen, ids, "in creation order, each once");
+    assert_eq!([ids(&first), ids(&second)].concat(), created, "in creation order, each once");
     assert_eq!(body_json(&list(&app, &[]).await)["items"].as_array().expect("items").len(), 4);
     assert_problem(&list(&app, &[("cursor", &cursor)]).await, 400);
     assert_problem(&list(&app, &[("cursor", "forged")]).await, 400);
@@ -159,17 +135,13 @@ async fn resources_are_listed_in_pages_with_signed_cursors() {
 async fn availability_needs_a_valid_date_and_a_known_resource() {
     let app = TestApp::spawn().await;
     let id = app.resource(&owner()).await;
-    let req = |date: &str, id: &str| {
-        Req::new("GET", &format!("/resources/{id}/availability")).path_param("id", id).query("date", date).build()
-    };
-    assert_problem(
-        &reservations_availability::handler(&deps!(app, reservations_availability), req("2030-02-30", &id)).await,
-        400,
-    );
-    assert_problem(
-        &reservations_availability::handler(&deps!(app, reservations_availability), req("2030-01-01", "nope")).await,
-        404,
-    );
+    for (date, resource, status) in [("2030-02-30", id.as_str(), 400), ("2030-01-01", "nope", 404)] {
+        let req = Req::new("GET", &format!("/resources/{resource}/availability"))
+            .path_param("id", resource)
+            .query("date", date)
+            .build();
+        assert_problem(&reservations_availability::handler(&deps!(app, reservations_availability), req).await, status);
+    }
     let slots = app.availability(&id, tomorrow()).await;
     assert!((23..=25).contains(&slots.len()), "a whole day of hourly slots: {}", slots.len());
     assert_eq!(slots[0]["local_start"], "00:00");

@@ -1,24 +1,26 @@
-//! A test app: a stack planned from template.yaml with a unique stage, provisioned into the
-//! shared moto_server, with test signing keys in SSM, and the auth functions' dependencies
-//! built against it. Requests are API Gateway v2 events, as in production.
+//! A test app: a stack planned from template.yaml with a unique stage, its auth part
+//! provisioned into the shared moto_server, with test signing keys in SSM, and the auth
+//! functions' dependencies built against it. Requests are API Gateway v2 events, as in
+//! production.
 
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use auth_core::AuthStore;
 use auth_core::keys::{PublicKeySource, SigningKeySource};
 use auth_core::settings::{RateLimits, ResetSettings, TokenSettings};
+use aws_sdk_ssm::types::ParameterType;
 use bazaar_runtime::Identity;
 pub use bazaar_testkit::apigw::{Req, assert_problem, body_json, text};
-use bazaar_testkit::{Moto, template_path, unique_stage};
-use devstack::model::Stack;
 use lambda_http::Request;
 use serde_json::{Value, json};
 
 pub const ISSUER: &str = "https://api.bazaar.test";
 pub const AUDIENCE: &str = "bazaar-api";
+/// The template parameters naming the SSM parameters of the keys.
+const SIGNING_KEY: &str = "JwtSigningKeyParameter";
+const PUBLIC_KEYS: &str = "JwtPublicKeysParameter";
 
 /// This package's folder, as cargo tells the running test.
 pub fn manifest_dir() -> PathBuf {
@@ -30,15 +32,7 @@ pub fn fixture(name: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-pub struct TestApp {
-    pub config: aws_types::SdkConfig,
-    pub stack: Stack,
-    pub table: String,
-    pub bus: String,
-    pub signing_parameter: String,
-    pub public_parameter: String,
-    pub limits: RateLimits,
-}
+devstack::test_app!(auth { pub limits: RateLimits });
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
@@ -46,45 +40,24 @@ impl TestApp {
     }
 
     pub async fn spawn_with(limits: RateLimits) -> TestApp {
-        let moto = Moto::shared();
-        let stage = unique_stage();
-        let signing_parameter = format!("/bazaar/{stage}/jwt/signing-key");
-        let public_parameter = format!("/bazaar/{stage}/jwt/public-keys");
-        let overrides = BTreeMap::from([
-            ("Stage".to_owned(), stage.clone()),
-            ("JwtSigningKeyParameter".to_owned(), signing_parameter.clone()),
-            ("JwtPublicKeysParameter".to_owned(), public_parameter.clone()),
-            ("JwtIssuer".to_owned(), ISSUER.to_owned()),
-            ("AuthRateLimitPerIp".to_owned(), limits.per_ip.to_string()),
-            ("AuthRateLimitWindowSeconds".to_owned(), limits.window_seconds.to_string()),
-            ("LoginFailuresPerAccount".to_owned(), limits.login_failures_per_account.to_string()),
-        ]);
-        let opts = devstack::template::PlanOptions { overrides, moto_endpoint: moto.endpoint.clone() };
-        let stack = devstack::template::plan(&template_path(), &opts).expect("template plans");
-        let config = moto.sdk_config().await;
-        devstack::provision::provision(&stack.of_service("auth"), &config).await.expect("provisioned");
-        let table = stack.table("AuthTable").expect("auth table").name.clone();
-        let bus = stack.buses.first().expect("a bus").name.clone();
-        let app = TestApp { config, stack, table, bus, signing_parameter, public_parameter, limits };
+        let per_ip = limits.per_ip.to_string();
+        let window = limits.window_seconds.to_string();
+        let failures = limits.login_failures_per_account.to_string();
+        let parameters = [
+            ("JwtIssuer", ISSUER),
+            ("AuthRateLimitPerIp", &per_ip),
+            ("AuthRateLimitWindowSeconds", &window),
+            ("LoginFailuresPerAccount", &failures),
+        ];
+        let app = TestApp { service: Self::service_stack(&parameters).await, limits };
         app.put_keys(&fixture("key-a.json"), &fixture("jwks.json")).await;
         app
     }
 
+    /// Stores the signing key and the JWKS where the template's parameters name them.
     pub async fn put_keys(&self, signing: &str, jwks: &str) {
-        let ssm = aws_sdk_ssm::Client::new(&self.config);
-        for (name, value, kind) in [
-            (&self.signing_parameter, signing, aws_sdk_ssm::types::ParameterType::SecureString),
-            (&self.public_parameter, jwks, aws_sdk_ssm::types::ParameterType::String),
-        ] {
-            ssm.put_parameter()
-                .name(name)
-                .value(value)
-                .r#type(kind)
-                .overwrite(true)
-                .send()
-                .await
-                .expect("put parameter");
-        }
+        self.put_parameter(SIGNING_KEY, signing, ParameterType::SecureString).await.expect("signing key");
+        self.put_parameter(PUBLIC_KEYS, jwks, ParameterType::String).await.expect("public keys");
     }
 
     pub fn store(&self) -> AuthStore {
@@ -101,11 +74,11 @@ impl TestApp {
     }
 
     fn signing(&self) -> SigningKeySource {
-        SigningKeySource::new(aws_sdk_ssm::Client::new(&self.config), &self.signing_parameter)
+        SigningKeySource::new(aws_sdk_ssm::Client::new(&self.config), self.parameter(SIGNING_KEY).expect(SIGNING_KEY))
     }
 
     pub fn public_keys(&self) -> PublicKeySource {
-        PublicKeySource::new(aws_sdk_ssm::Client::new(&self.config), &self.public_parameter)
+        PublicKeySource::new(aws_sdk_ssm::Client::new(&self.config), self.parameter(PUBLIC_KEYS).expect(PUBLIC_KEYS))
     }
 
     pub fn register(&self) -> auth_register::Deps {

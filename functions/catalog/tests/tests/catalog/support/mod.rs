@@ -4,8 +4,6 @@
 
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
-
 use aws_lambda_events::sqs::SqsEvent;
 use bazaar_aws::outbox::OutboxItem;
 use bazaar_events::orders::{CancelReason, OrderCancelled, OrderLine, OrderPaid, OrderPlaced};
@@ -15,38 +13,14 @@ use bazaar_runtime::Identity;
 pub use bazaar_testkit::apigw::{Req, assert_problem, body_json, text};
 pub use bazaar_testkit::deps;
 pub use bazaar_testkit::events::{batch, batch_of, delivered, failed_ids};
-use bazaar_testkit::{Moto, template_path, unique_stage};
 use catalog_core::CatalogStore;
-use devstack::model::Stack;
 use lambda_http::Request;
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{Value, json};
 
-pub struct TestApp {
-    pub config: aws_types::SdkConfig,
-    pub stack: Stack,
-    pub table: String,
-    pub bus: String,
-    pub endpoint: String,
-}
+devstack::test_app!(catalog);
 
 impl TestApp {
-    pub async fn spawn() -> TestApp {
-        let moto = Moto::shared();
-        let overrides = BTreeMap::from([("Stage".to_owned(), unique_stage())]);
-        let opts = devstack::template::PlanOptions { overrides, moto_endpoint: moto.endpoint.clone() };
-        let stack = devstack::template::plan(&template_path(), &opts).expect("template plans");
-        let config = moto.sdk_config().await;
-        devstack::provision::provision(&stack.of_service("catalog"), &config).await.expect("provisioned");
-        // The listing functions sign cursors with this stage's secret, read from SSM.
-        devstack::keys::put_cursor_secret(&config, &stack, "test-cursor-secret-0123456789abcdef")
-            .await
-            .expect("cursor secret");
-        let table = stack.table("CatalogTable").expect("catalog table").name.clone();
-        let bus = stack.buses.first().expect("a bus").name.clone();
-        TestApp { config, stack, table, bus, endpoint: moto.endpoint.clone() }
-    }
-
     pub fn store(&self) -> CatalogStore {
         CatalogStore::new(aws_sdk_dynamodb::Client::new(&self.config), &self.table)
     }
@@ -201,55 +175,42 @@ pub fn order_placed(order_id: &str, lines: &[(&str, u32)]) -> Envelope<OrderPlac
         })
         .collect();
     let total = eur(lines.iter().map(|l| l.line_total.amount_minor).sum());
-    Envelope::new(
-        OrderPlaced {
-            order_id: order_id.to_owned(),
-            customer_id: customer().sub,
-            customer_email: customer().email,
-            lines,
-            total,
-            placed_at: chrono::Utc::now(),
-        },
-        format!("corr-{order_id}"),
+    let Identity { sub: customer_id, email: customer_email, .. } = customer();
+    let placed_at = chrono::Utc::now();
+    of_order(
+        order_id,
+        OrderPlaced { order_id: order_id.to_owned(), customer_id, customer_email, lines, total, placed_at },
     )
 }
 
 pub fn order_cancelled(order_id: &str, reason: CancelReason) -> Envelope<OrderCancelled> {
-    Envelope::new(
-        OrderCancelled {
-            order_id: order_id.to_owned(),
-            customer_id: customer().sub,
-            customer_email: customer().email,
-            reason,
-            total: eur(100),
-        },
-        format!("corr-{order_id}"),
-    )
+    let Identity { sub: customer_id, email: customer_email, .. } = customer();
+    let total = eur(100);
+    of_order(order_id, OrderCancelled { order_id: order_id.to_owned(), customer_id, customer_email, reason, total })
 }
 
 pub fn order_paid(order_id: &str) -> Envelope<OrderPaid> {
-    Envelope::new(
-        OrderPaid {
-            order_id: order_id.to_owned(),
-            customer_id: customer().sub,
-            customer_email: customer().email,
-            payment_id: bazaar_events::payments::payment_id_for_order(order_id),
-            lines: vec![],
-            total: eur(100),
-        },
-        format!("corr-{order_id}"),
+    let Identity { sub: customer_id, email: customer_email, .. } = customer();
+    let payment_id = bazaar_events::payments::payment_id_for_order(order_id);
+    let (lines, total) = (vec![], eur(100));
+    of_order(
+        order_id,
+        OrderPaid { order_id: order_id.to_owned(), customer_id, customer_email, payment_id, lines, total },
     )
 }
 
 pub fn payment_failed(order_id: &str) -> Envelope<PaymentFailed> {
-    Envelope::new(
-        PaymentFailed {
-            payment_id: bazaar_events::payments::payment_id_for_order(order_id),
-            subject: bazaar_events::payments::Subject::order(order_id),
-            customer_id: customer().sub,
-            amount: eur(100),
-            reason: "declined".into(),
-        },
-        format!("corr-{order_id}"),
-    )
+    let failed = PaymentFailed {
+        payment_id: bazaar_events::payments::payment_id_for_order(order_id),
+        subject: bazaar_events::payments::Subject::order(order_id),
+        customer_id: customer().sub,
+        amount: eur(100),
+        reason: "declined".into(),
+    };
+    of_order(order_id, failed)
+}
+
+/// `data` in the flow of order `order_id` (correlation id `corr-<order id>`).
+fn of_order<T: Event>(order_id: &str, data: T) -> Envelope<T> {
+    Envelope::new(data, format!("corr-{order_id}"))
 }

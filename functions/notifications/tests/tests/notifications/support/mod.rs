@@ -4,42 +4,18 @@
 
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
-
 use aws_lambda_events::sqs::SqsEvent;
 use bazaar_runtime::Identity;
 pub use bazaar_testkit::apigw::{Req, body_json, problem as assert_problem, text};
 pub use bazaar_testkit::deps;
 pub use bazaar_testkit::events::{batch_of as batch, delivered as delivered_body, failed_ids};
-use bazaar_testkit::{Moto, template_path, unique_stage};
-use devstack::model::Stack;
 use lambda_http::Request;
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::Value;
 
-pub struct TestApp {
-    pub config: aws_types::SdkConfig,
-    pub stack: Stack,
-    pub moto_endpoint: String,
-    pub table: String,
-}
+devstack::test_app!(notifications);
 
 impl TestApp {
-    pub async fn spawn() -> TestApp {
-        let moto = Moto::shared();
-        let overrides = BTreeMap::from([("Stage".to_owned(), unique_stage())]);
-        let opts = devstack::template::PlanOptions { overrides, moto_endpoint: moto.endpoint.clone() };
-        let stack = devstack::template::plan(&template_path(), &opts).expect("template plans");
-        let config = moto.sdk_config().await;
-        devstack::provision::provision(&stack.of_service("notifications"), &config).await.expect("provisioned");
-        // The listing functions sign cursors with this stage's secret, read from SSM.
-        devstack::keys::put_cursor_secret(&config, &stack, "test-cursor-secret-0123456789abcdef")
-            .await
-            .expect("cursor secret");
-        let table = stack.table("NotificationsTable").expect("notifications table").name.clone();
-        TestApp { config, stack, moto_endpoint: moto.endpoint.clone(), table }
-    }
-
     /// Runs a batch through notifications-on-event; the ids of the failed messages.
     pub async fn deliver(&self, deps: &notifications_on_event::Deps, batch: &SqsEvent) -> Vec<String> {
         let event = LambdaEvent::new(batch.clone(), Context::default());
@@ -55,35 +31,28 @@ impl TestApp {
 
     /// Everything moto recorded as sent (moto is shared: filter by a unique recipient).
     pub async fn sent(&self) -> Value {
-        bazaar_testkit::moto_state(&self.moto_endpoint).await
+        bazaar_testkit::moto_state(&self.endpoint).await
     }
 
     /// The emails moto recorded for `to`.
     pub async fn emails_to(&self, to: &str) -> Vec<Value> {
-        let data = self.sent().await;
-        data.pointer("/ses/Message")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter(|m| {
-                m.pointer("/destinations/ToAddresses")
-                    .and_then(Value::as_array)
-                    .is_some_and(|to_list| to_list.iter().any(|a| a.as_str() == Some(to)))
-            })
-            .cloned()
-            .collect()
+        self.recorded("/ses/Message", |m| {
+            m.pointer("/destinations/ToAddresses")
+                .and_then(Value::as_array)
+                .is_some_and(|to_list| to_list.iter().any(|a| a.as_str() == Some(to)))
+        })
+        .await
     }
 
     /// The SMS moto recorded for `number`.
     pub async fn sms_to(&self, number: &str) -> Vec<Value> {
+        self.recorded("/sns/SMS", |m| m["phone_number"].as_str() == Some(number)).await
+    }
+
+    /// What moto recorded under `pointer` (`/ses/Message`) that `matches`.
+    async fn recorded(&self, pointer: &str, matches: impl Fn(&Value) -> bool) -> Vec<Value> {
         let data = self.sent().await;
-        data.pointer("/sns/SMS")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter(|m| m["phone_number"].as_str() == Some(number))
-            .cloned()
-            .collect()
+        data.pointer(pointer).and_then(Value::as_array).into_iter().flatten().filter(|m| matches(m)).cloned().collect()
     }
 }
 

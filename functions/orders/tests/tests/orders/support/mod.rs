@@ -11,37 +11,13 @@ use bazaar_runtime::Identity;
 pub use bazaar_testkit::apigw::{Req, assert_problem, body_json, text};
 pub use bazaar_testkit::deps;
 pub use bazaar_testkit::events::{delivered, failed_ids, lambda_batch_of as sqs};
-use bazaar_testkit::{Moto, template_path, unique_stage};
-use devstack::model::Stack;
 use lambda_http::{Body, Response};
 use orders_core::{Order, OrdersStore};
 use serde_json::{Value, json};
 
-pub struct TestApp {
-    pub config: aws_types::SdkConfig,
-    pub stack: Stack,
-    pub endpoint: String,
-    pub table: String,
-    pub bus: String,
-}
+devstack::test_app!(orders);
 
 impl TestApp {
-    pub async fn spawn() -> TestApp {
-        let moto = Moto::shared();
-        let overrides = [("Stage".to_owned(), unique_stage())].into();
-        let opts = devstack::template::PlanOptions { overrides, moto_endpoint: moto.endpoint.clone() };
-        let stack = devstack::template::plan(&template_path(), &opts).expect("template plans");
-        let config = moto.sdk_config().await;
-        devstack::provision::provision(&stack.of_service("orders"), &config).await.expect("provisioned");
-        // The listing functions sign cursors with this stage's secret, read from SSM.
-        devstack::keys::put_cursor_secret(&config, &stack, "test-cursor-secret-0123456789abcdef")
-            .await
-            .expect("cursor secret");
-        let table = stack.table("OrdersTable").expect("orders table").name.clone();
-        let bus = stack.buses.first().expect("a bus").name.clone();
-        TestApp { config, stack, endpoint: moto.endpoint.clone(), table, bus }
-    }
-
     pub fn store(&self) -> OrdersStore {
         OrdersStore::new(aws_sdk_dynamodb::Client::new(&self.config), &self.table)
     }

@@ -4,9 +4,8 @@
 
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
-
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
+use aws_sdk_ssm::types::ParameterType;
 use bazaar_aws::outbox::OutboxItem;
 use bazaar_events::catalog::{StockLine, StockReserved};
 use bazaar_events::orders::{CancelReason, OrderCancelled};
@@ -18,9 +17,7 @@ pub use bazaar_testkit::apigw::{Req, assert_problem, body_json, text};
 pub use bazaar_testkit::deps;
 use bazaar_testkit::events::batch;
 pub use bazaar_testkit::events::delivered;
-use bazaar_testkit::{Moto, template_path, unique_stage};
 use chrono::{DateTime, Utc};
-use devstack::model::Stack;
 use lambda_http::Request;
 use lambda_runtime::{Context, LambdaEvent};
 use payments_core::{Payment, PaymentsStore};
@@ -29,14 +26,10 @@ use serde_json::Value;
 /// The HMAC secret the tests' "provider" shares with the webhook.
 pub const SECRET: &str = "whsec_test_0123456789abcdef";
 
-pub struct TestApp {
-    pub config: aws_types::SdkConfig,
-    pub stack: Stack,
-    pub endpoint: String,
-    pub table: String,
-    pub bus: String,
-    pub secret_parameter: String,
-}
+devstack::test_app!(payments { pub secret_parameter: String });
+
+/// The template parameter naming the webhook secret's SSM parameter.
+const WEBHOOK_SECRET: &str = "PaymentsWebhookSecretParameter";
 
 impl TestApp {
     /// A stack in manual provider mode: payments stay PENDING until completed, cancelled or
@@ -47,35 +40,15 @@ impl TestApp {
 
     /// A stack with template parameters overridden (`PaymentProviderMode`, `PaymentSuccessRate`, …).
     pub async fn spawn_with(parameters: &[(&str, &str)]) -> TestApp {
-        let moto = Moto::shared();
-        let stage = unique_stage();
-        let secret_parameter = format!("/bazaar/{stage}/payments/webhook-secret");
-        let mut overrides = BTreeMap::from([
-            ("Stage".to_owned(), stage.clone()),
-            ("PaymentsWebhookSecretParameter".to_owned(), secret_parameter.clone()),
-        ]);
-        overrides.extend(parameters.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
-        let opts = devstack::template::PlanOptions { overrides, moto_endpoint: moto.endpoint.clone() };
-        let stack = devstack::template::plan(&template_path(), &opts).expect("template plans");
-        let config = moto.sdk_config().await;
-        devstack::provision::provision(&stack.of_service("payments"), &config).await.expect("provisioned");
-        let table = stack.table("PaymentsTable").expect("payments table").name.clone();
-        let bus = stack.buses.first().expect("a bus").name.clone();
-        let app = TestApp { config, stack, endpoint: moto.endpoint.clone(), table, bus, secret_parameter };
+        let service = Self::service_stack(parameters).await;
+        let secret_parameter = service.parameter(WEBHOOK_SECRET).expect(WEBHOOK_SECRET).to_owned();
+        let app = TestApp { service, secret_parameter };
         app.put_secret(SECRET).await;
         app
     }
 
     pub async fn put_secret(&self, secret: &str) {
-        aws_sdk_ssm::Client::new(&self.config)
-            .put_parameter()
-            .name(&self.secret_parameter)
-            .value(secret)
-            .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
-            .overwrite(true)
-            .send()
-            .await
-            .expect("put parameter");
+        self.put_parameter(WEBHOOK_SECRET, secret, ParameterType::SecureString).await.expect("put parameter");
     }
 
     pub fn store(&self) -> PaymentsStore {

@@ -1,11 +1,7 @@
-//! A test app: the permissions table (and the bus) provisioned into the shared moto_server
-//! under a unique stage, and every permissions function's `Deps` built from its environment.
-//! Requests are API Gateway v2 events and messages SQS batches of EventBridge envelopes, as
-//! in production.
-//!
-//! The table comes from template.yaml when it declares `PermissionsTable`; until then the
-//! table this service needs (pk/sk strings, stream, TTL on `expires_at`) is declared here.
-//! Likewise each function's environment is the template's when it declares the function.
+//! A test app: a stack planned from template.yaml with a unique stage, its permissions
+//! part provisioned into the shared moto_server, and every permissions function's `Deps`
+//! built from its own template environment. Requests are API Gateway v2 events and
+//! messages SQS batches of EventBridge envelopes, as in production.
 
 #![allow(dead_code)]
 
@@ -16,36 +12,13 @@ use bazaar_runtime::Identity;
 pub use bazaar_testkit::apigw::{Req, assert_problem, body_json, text};
 pub use bazaar_testkit::deps;
 pub use bazaar_testkit::events::{delivered, failed_ids, lambda_batch_of as sqs};
-use bazaar_testkit::{Moto, template_path, unique_stage};
-use devstack::model::Stack;
 use lambda_http::{Body, Response};
 use permissions_core::PermissionsStore;
 use serde_json::{Value, json};
 
-pub const TABLE_ID: &str = "PermissionsTable";
-
-pub struct TestApp {
-    pub config: aws_types::SdkConfig,
-    pub stack: Stack,
-    pub endpoint: String,
-    pub table: String,
-    pub bus: String,
-}
+devstack::test_app!(permissions);
 
 impl TestApp {
-    pub async fn spawn() -> TestApp {
-        let moto = Moto::shared();
-        let stage = unique_stage();
-        let overrides = [("Stage".to_owned(), stage)].into();
-        let opts = devstack::template::PlanOptions { overrides, moto_endpoint: moto.endpoint.clone() };
-        let stack = devstack::template::plan(&template_path(), &opts).expect("template plans");
-        let table = stack.table(TABLE_ID).expect("the permissions table").name.clone();
-        let config = moto.sdk_config().await;
-        devstack::provision::provision(&stack.of_service("permissions"), &config).await.expect("provisioned");
-        let bus = stack.buses.first().expect("a bus").name.clone();
-        TestApp { config, stack, endpoint: moto.endpoint.clone(), table, bus }
-    }
-
     pub fn store(&self) -> PermissionsStore {
         PermissionsStore::new(aws_sdk_dynamodb::Client::new(&self.config), &self.table)
     }

@@ -1,8 +1,7 @@
-//! A test app: the reservations table (and a bus) provisioned into the shared moto_server
-//! under a unique stage, and every reservations function's `Deps` built from its
-//! environment. The table and environments come from template.yaml once it declares
-//! `ReservationsTable`; until then from the definition below (the one to wire). Requests are
-//! API Gateway v2 events and messages SQS batches of EventBridge envelopes, as in production.
+//! A test app: a stack planned from template.yaml with a unique stage, its reservations
+//! part provisioned into the shared moto_server, and every reservations function's `Deps`
+//! built from its own template environment. Requests are API Gateway v2 events and
+//! messages SQS batches of EventBridge envelopes, as in production.
 
 #![allow(dead_code)]
 
@@ -12,79 +11,17 @@ use bazaar_runtime::Identity;
 pub use bazaar_testkit::apigw::{Req, assert_problem, body_json, text};
 pub use bazaar_testkit::deps;
 pub use bazaar_testkit::events::{delivered, failed_ids, lambda_batch_of as sqs};
-use bazaar_testkit::{Moto, template_path, unique_stage};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
-use devstack::model::{EventBus, Gsi, KeyAttr, Stack, Table};
 use lambda_http::{Body, Response};
 use reservations_core::{Clock, Reservation, ReservationsStore};
 use serde_json::{Value, json};
 
-pub const TABLE: &str = "ReservationsTable";
 pub const ZONE: Tz = chrono_tz::Europe::Berlin;
 
-pub struct TestApp {
-    pub config: aws_types::SdkConfig,
-    pub stack: Stack,
-    pub endpoint: String,
-    pub table: String,
-    pub bus: String,
-}
-
-fn key_attr(name: &str) -> KeyAttr {
-    KeyAttr { name: name.to_owned(), attr_type: "S".to_owned() }
-}
-
-/// The reservations table as the service expects it: `pk`/`sk`, four GSIs (gsi1..gsi4, each
-/// `gsiNpk`/`gsiNsk`, projection ALL), a NEW_AND_OLD_IMAGES stream (the publisher) and TTL
-/// on `expires_at`.
-pub fn table_definition(name: &str) -> Table {
-    Table {
-        logical_id: TABLE.to_owned(),
-        name: name.to_owned(),
-        hash_key: key_attr("pk"),
-        range_key: Some(key_attr("sk")),
-        gsis: (1..=4)
-            .map(|i| Gsi {
-                name: format!("gsi{i}"),
-                hash_key: key_attr(&format!("gsi{i}pk")),
-                range_key: Some(key_attr(&format!("gsi{i}sk"))),
-            })
-            .collect(),
-        stream_view_type: Some("NEW_AND_OLD_IMAGES".to_owned()),
-        ttl_attribute: Some("expires_at".to_owned()),
-    }
-}
+devstack::test_app!(reservations);
 
 impl TestApp {
-    pub async fn spawn() -> TestApp {
-        let moto = Moto::shared();
-        let stage = unique_stage();
-        let overrides = [("Stage".to_owned(), stage.clone())].into();
-        let opts = devstack::template::PlanOptions { overrides, moto_endpoint: moto.endpoint.clone() };
-        // template.yaml is the source when it plans and declares the table; otherwise (not
-        // wired yet, or mid-edit: its own tests report that) the definition above stands in.
-        let planned = devstack::template::plan(&template_path(), &opts)
-            .inspect_err(|e| eprintln!("template.yaml does not plan ({e:?}); using the table definition of the tests"));
-        let stack = match planned {
-            Ok(planned) if planned.table(TABLE).is_some() => planned,
-            _ => Stack {
-                tables: vec![table_definition(&format!("bazaar-{stage}-reservations"))],
-                buses: vec![EventBus { logical_id: "EventBus".into(), name: format!("bazaar-{stage}-bus") }],
-                ..Stack::default()
-            },
-        };
-        let config = moto.sdk_config().await;
-        devstack::provision::provision(&stack.of_service("reservations"), &config).await.expect("provisioned");
-        // The listing functions sign cursors with this stage's secret, read from SSM.
-        devstack::keys::put_cursor_secret(&config, &stack, "test-cursor-secret-0123456789abcdef")
-            .await
-            .expect("cursor secret");
-        let table = stack.table(TABLE).expect("reservations table").name.clone();
-        let bus = stack.buses.first().expect("a bus").name.clone();
-        TestApp { config, stack, endpoint: moto.endpoint.clone(), table, bus }
-    }
-
     pub fn store(&self) -> ReservationsStore {
         ReservationsStore::new(aws_sdk_dynamodb::Client::new(&self.config), &self.table)
     }
@@ -206,20 +143,16 @@ impl TestApp {
         assert!(self.on_payment(&[delivered(&succeeded(id, amount))]).await.is_empty());
     }
 
+    /// Runs reservations-expire at `now`; how many reservations it expired.
     pub async fn run_expire(&self, now: DateTime<Utc>) -> u64 {
-        let mut deps = deps!(self, reservations_expire);
-        deps.clock = Clock::Fixed(now);
-        let event = lambda_runtime::LambdaEvent::new(json!({}), lambda_runtime::Context::default());
-        let out = reservations_expire::handler(&deps, event).await.expect("expire ran");
-        out["expired"].as_u64().expect("count")
+        let out = reservations_expire::handler(&at_time(deps!(self, reservations_expire), now), scheduled()).await;
+        out.expect("expire ran")["expired"].as_u64().expect("count")
     }
 
+    /// Runs reservations-remind at `now`; how many reminders it sent.
     pub async fn run_remind(&self, now: DateTime<Utc>) -> u64 {
-        let mut deps = deps!(self, reservations_remind);
-        deps.clock = Clock::Fixed(now);
-        let event = lambda_runtime::LambdaEvent::new(json!({}), lambda_runtime::Context::default());
-        let out = reservations_remind::handler(&deps, event).await.expect("remind ran");
-        out["reminded"].as_u64().expect("count")
+        let out = reservations_remind::handler(&at_time(deps!(self, reservations_remind), now), scheduled()).await;
+        out.expect("remind ran")["reminded"].as_u64().expect("count")
     }
 
     /// Every outbox item in the table (test-only scan).
@@ -234,6 +167,17 @@ impl TestApp {
             .filter(|e| serde_json::to_value(&e.data).expect("data")["reservation"]["reservation_id"] == id)
             .collect()
     }
+}
+
+/// A sweep's dependencies with the clock stopped at `now`.
+fn at_time(mut deps: reservations_core::SweepDeps, now: DateTime<Utc>) -> reservations_core::SweepDeps {
+    deps.clock = Clock::Fixed(now);
+    deps
+}
+
+/// The scheduled event that starts a sweep (its content is not read).
+fn scheduled() -> lambda_runtime::LambdaEvent<Value> {
+    lambda_runtime::LambdaEvent::new(json!({}), lambda_runtime::Context::default())
 }
 
 /// The body of a resource open 00:00–24:00 every day, 60-minute slots, 25.00 EUR a slot.
