@@ -71,10 +71,16 @@ impl Moto {
         Moto { endpoint, _guard: guard }
     }
 
-    /// One moto_server shared by every test of this test binary.
+    /// One moto_server shared by every test of this test binary. Its first use also sends
+    /// the warnings and errors the code under test logs to the test's captured output, so a
+    /// test that fails on a 500 shows the unexpected error's chain behind it.
     pub fn shared() -> &'static Moto {
         static MOTO: OnceLock<Moto> = OnceLock::new();
-        MOTO.get_or_init(Moto::start)
+        MOTO.get_or_init(|| {
+            let warnings = tracing_subscriber::filter::LevelFilter::WARN;
+            let _ = tracing_subscriber::fmt().with_max_level(warnings).with_test_writer().try_init();
+            Moto::start()
+        })
     }
 
     /// SDK configuration pointing every client at this moto_server.
