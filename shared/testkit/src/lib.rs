@@ -107,6 +107,21 @@ pub async fn sdk_config(endpoint: &str) -> aws_types::SdkConfig {
         .await
 }
 
+/// What [`deps!`] builds a function's dependencies from, as deployed (the environment from
+/// `stack`), but with every AWS client pointed at a port nobody listens on: any AWS call
+/// the function makes fails (a 5xx), so a test can show what is refused before one.
+pub struct Offline<S> {
+    pub stack: S,
+    pub config: aws_types::SdkConfig,
+}
+
+impl<S: Clone> Offline<S> {
+    pub async fn of(stack: &S) -> Offline<S> {
+        let nobody = format!("http://127.0.0.1:{}", free_port());
+        Offline { stack: stack.clone(), config: sdk_config(&nobody).await }
+    }
+}
+
 /// Blocks until something accepts connections on 127.0.0.1:`port`.
 pub fn wait_until_listening(port: u16, timeout: Duration) {
     let start = Instant::now();

@@ -43,8 +43,9 @@ pub fn operation() -> bazaar_openapi::Operation {
 
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     respond(req, |req, cx| async move {
-        flows::throttle_ip(&deps.store, &deps.limits, &cx.source_ip).await?;
+        // A malformed body costs no AWS call: it is refused before the rate limit is counted.
         let body = http::json_body(&req)?;
+        flows::throttle_ip(&deps.store, &deps.limits, &cx.source_ip).await?;
         let signer = deps.keys.signer().await?;
         let pair = flows::login(&deps.store, &signer, &deps.tokens, &deps.limits, body).await?;
         json(StatusCode::OK, &pair)

@@ -66,8 +66,9 @@ pub fn operation() -> bazaar_openapi::Operation {
 
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     respond(req, |req, cx| async move {
-        flows::throttle_ip(&deps.store, &deps.limits, &cx.source_ip).await?;
+        // A malformed body costs no AWS call: it is refused before the rate limit is counted.
         let body: ForgotRequest = http::json_body(&req)?;
+        flows::throttle_ip(&deps.store, &deps.limits, &cx.source_ip).await?;
         flows::forgot_password(&deps.store, &deps.reset, &body.email, cx.correlation_id.as_str()).await?;
         json(StatusCode::ACCEPTED, &Accepted::ANSWER)
     })

@@ -36,8 +36,51 @@ pub fn sign(secret: &[u8], t: i64, body: &[u8]) -> String {
     format!("t={t},v1={}", hex(&mac(secret, t, body).finalize().into_bytes()))
 }
 
-/// Checks `header` against `body`: well-formed, `|now - t| <= tolerance_seconds`, and one
-/// `v1` equal (compared in constant time) to the HMAC of `"<t>.<body>"`.
+/// A signature header that is present, well-formed and fresh: what can be checked without
+/// the secret, so a request failing that is refused before the secret is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signed {
+    t: i64,
+    signatures: Vec<Vec<u8>>,
+}
+
+impl Signed {
+    /// Reads `header`: `t=` once and at least one `v1=` (hex), `|now - t| <= tolerance_seconds`.
+    pub fn parse(header: Option<&str>, now: i64, tolerance_seconds: i64) -> Result<Signed, SignatureError> {
+        let header = header.filter(|h| !h.trim().is_empty()).ok_or(SignatureError::Missing)?;
+        let mut t = None;
+        let mut signatures = Vec::new();
+        for part in header.split(',') {
+            let (key, value) = part.trim().split_once('=').ok_or(SignatureError::Malformed)?;
+            match key.trim() {
+                "t" if t.is_none() => t = Some(value.trim().parse::<i64>().map_err(|_| SignatureError::Malformed)?),
+                "t" => return Err(SignatureError::Malformed),
+                "v1" => signatures.push(unhex(value.trim()).ok_or(SignatureError::Malformed)?),
+                // Other schemes (v0, future versions) are ignored, as providers do.
+                _ => {}
+            }
+        }
+        let t = t.ok_or(SignatureError::Malformed)?;
+        if signatures.is_empty() {
+            return Err(SignatureError::Malformed);
+        }
+        if now.abs_diff(t) > tolerance_seconds.max(0).unsigned_abs() {
+            return Err(SignatureError::Stale);
+        }
+        Ok(Signed { t, signatures })
+    }
+
+    /// Whether one `v1` equals (compared in constant time) the HMAC of `"<t>.<body>"`.
+    pub fn check(&self, secret: &[u8], body: &[u8]) -> Result<(), SignatureError> {
+        if self.signatures.iter().any(|sig| mac(secret, self.t, body).verify_slice(sig).is_ok()) {
+            Ok(())
+        } else {
+            Err(SignatureError::Mismatch)
+        }
+    }
+}
+
+/// Checks `header` against `body`: [`Signed::parse`], then [`Signed::check`].
 pub fn verify(
     secret: &[u8],
     header: Option<&str>,
@@ -45,31 +88,7 @@ pub fn verify(
     now: i64,
     tolerance_seconds: i64,
 ) -> Result<(), SignatureError> {
-    let header = header.filter(|h| !h.trim().is_empty()).ok_or(SignatureError::Missing)?;
-    let mut t = None;
-    let mut signatures = Vec::new();
-    for part in header.split(',') {
-        let (key, value) = part.trim().split_once('=').ok_or(SignatureError::Malformed)?;
-        match key.trim() {
-            "t" if t.is_none() => t = Some(value.trim().parse::<i64>().map_err(|_| SignatureError::Malformed)?),
-            "t" => return Err(SignatureError::Malformed),
-            "v1" => signatures.push(unhex(value.trim()).ok_or(SignatureError::Malformed)?),
-            // Other schemes (v0, future versions) are ignored, as providers do.
-            _ => {}
-        }
-    }
-    let t = t.ok_or(SignatureError::Malformed)?;
-    if signatures.is_empty() {
-        return Err(SignatureError::Malformed);
-    }
-    if now.abs_diff(t) > tolerance_seconds.max(0).unsigned_abs() {
-        return Err(SignatureError::Stale);
-    }
-    if signatures.iter().any(|sig| mac(secret, t, body).verify_slice(sig).is_ok()) {
-        Ok(())
-    } else {
-        Err(SignatureError::Mismatch)
-    }
+    Signed::parse(header, now, tolerance_seconds)?.check(secret, body)
 }
 
 fn hex(bytes: &[u8]) -> String {

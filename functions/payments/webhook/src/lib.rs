@@ -1,7 +1,8 @@
 //! `POST /payments/webhook` (public): the payment provider's notifications. The signature
 //! (`Bazaar-Signature: t=…,v1=…`, HMAC-SHA256 of `"<t>.<raw body>"` with the secret from
-//! SSM) is checked before the body is even parsed; anything missing, malformed, stale or
-//! wrong is 401 and changes nothing. A valid notification is applied once per `event_id`:
+//! SSM) is checked before the body is even parsed, and the header itself before the secret
+//! is read; anything missing, malformed, stale or wrong is 401 and changes nothing. A valid
+//! notification is applied once per `event_id`:
 //! - applied → 200 `{"status":"applied","payment_status":…}`
 //! - repeated `event_id` → 200 `{"status":"duplicate"}`
 //! - payment no longer PENDING → 200 `{"status":"ignored","payment_status":…}` (a 4xx would
@@ -15,7 +16,8 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use payments_core::flows::{self, WebhookNotice};
 use payments_core::secret::WebhookSecret;
-use payments_core::{PaymentError, PaymentsStore, settings, signature};
+use payments_core::signature::{self, Signed};
+use payments_core::{PaymentError, PaymentsStore, settings};
 
 pub struct Deps {
     pub store: PaymentsStore,
@@ -57,10 +59,11 @@ pub fn operation() -> bazaar_openapi::Operation {
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     respond(req, |req, cx| async move {
         let now = chrono::Utc::now();
-        let secret = deps.secret.get().await?;
+        // What the header alone refuses (missing, malformed, stale) costs no SSM read.
         let header = http::header(&req, signature::HEADER);
-        signature::verify(secret.expose(), header, req.body().as_ref(), now.timestamp(), deps.tolerance_seconds)
-            .map_err(PaymentError::from)?;
+        let signed = Signed::parse(header, now.timestamp(), deps.tolerance_seconds).map_err(PaymentError::from)?;
+        let secret = deps.secret.get().await?;
+        signed.check(secret.expose(), req.body().as_ref()).map_err(PaymentError::from)?;
         let notice: WebhookNotice = http::json_body(&req)?;
         let correlation_id = cx.correlation_id.to_string();
         let reply = flows::webhook(&deps.store, deps.window_seconds, &notice, &correlation_id, now).await?;

@@ -56,6 +56,22 @@ async fn every_json_route_refuses_bad_bodies_with_problem_json() {
     check("/auth/password/reset", |r| async { auth_password_reset::handler(&app.reset(), r).await }).await;
 }
 
+/// A bad body costs no AWS call: with the functions' DynamoDB and SSM clients pointed at a
+/// port nobody listens on, each bad body still gets its 4xx, while a well-formed login
+/// (which counts the caller's rate limit in DynamoDB first) cannot be answered (5xx).
+#[tokio::test]
+async fn bad_bodies_are_refused_before_any_aws_call() {
+    let app = TestApp::spawn().await;
+    let offline = bazaar_testkit::Offline::of(&app.stack).await;
+    let (register, login) = (bazaar_testkit::deps!(offline, auth_register), bazaar_testkit::deps!(offline, auth_login));
+    let forgot = bazaar_testkit::deps!(offline, auth_password_forgot);
+    check("/auth/register", |r| async { auth_register::handler(&register, r).await }).await;
+    check("/auth/login", |r| async { auth_login::handler(&login, r).await }).await;
+    check("/auth/password/forgot", |r| async { auth_password_forgot::handler(&forgot, r).await }).await;
+    let well_formed = post("/auth/login", &json!({ "email": "someone@example.com", "password": "correct horse 42" }));
+    assert!(auth_login::handler(&login, well_formed).await.status().is_server_error());
+}
+
 #[tokio::test]
 async fn register_validates_fields_and_refuses_roles() {
     let app = TestApp::spawn().await;

@@ -151,3 +151,23 @@ async fn a_missing_secret_parameter_is_503_not_a_crash() {
     let r = post_signed(&app, &body).await;
     assert_problem(&r, 503);
 }
+
+/// What the header alone refuses costs no AWS call: with the function's SSM and DynamoDB
+/// clients pointed at a port nobody listens on, a missing, malformed or stale signature is
+/// still the 401 it always is, while a fresh well-formed one (whose check needs the secret)
+/// cannot be answered (503).
+#[tokio::test]
+async fn a_signature_refused_by_its_header_alone_is_refused_before_the_secret_is_read() {
+    let app = TestApp::spawn().await;
+    let offline = Offline::of(&app.stack).await;
+    let deps = deps!(offline, payments_webhook);
+    let body = notice("pay_unknown", "succeeded");
+    let stale = sign(SECRET.as_bytes(), Utc::now().timestamp() - 3600, body.as_bytes());
+    for signature in [None, Some("garbage"), Some(stale.as_str())] {
+        let r = payments_webhook::handler(&deps, webhook_request(&body, signature)).await;
+        assert_problem(&r, 401);
+        assert_eq!(body_json(&r)["type"], "urn:bazaar:problem:invalid-signature", "{signature:?}");
+    }
+    let fresh = payments_webhook::handler(&deps, webhook_request(&body, Some(&signed(&body)))).await;
+    assert_problem(&fresh, 503);
+}

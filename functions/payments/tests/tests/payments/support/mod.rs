@@ -14,9 +14,9 @@ use bazaar_events::reservations::{Booking, ReservationCancelReason, ReservationC
 use bazaar_events::{Envelope, Event, Money};
 use bazaar_runtime::Identity;
 pub use bazaar_testkit::apigw::{Req, assert_problem, body_json, text};
-pub use bazaar_testkit::deps;
 use bazaar_testkit::events::batch;
 pub use bazaar_testkit::events::delivered;
+pub use bazaar_testkit::{Offline, deps};
 use chrono::{DateTime, Utc};
 use lambda_http::Request;
 use lambda_runtime::{Context, LambdaEvent};
