@@ -10,7 +10,6 @@ pub mod logging;
 pub mod metrics;
 pub mod patch;
 pub mod problem;
-#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
 pub use correlation::CorrelationId;
@@ -86,10 +85,62 @@ pub async fn sdk_config() -> aws_types::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(http_client()).load().await
 }
 
+/// The roots every AWS endpoint's certificate chains to (Amazon Trust Services: Amazon Root
+/// CA 1 to 4 and the Starfield Services G2 cross-sign), as Debian's ca-certificates ships
+/// them (certs/amazon-trust-services.pem).
+pub const AMAZON_TRUST_SERVICES: &[u8] = include_bytes!("../certs/amazon-trust-services.pem");
+
+/// `BAZAAR_TLS_ROOTS=system` trusts the system's certificate store instead of
+/// [`AMAZON_TRUST_SERVICES`] (an HTTPS endpoint that is not AWS's, such as an emulator's).
+pub const TLS_ROOTS_VAR: &str = "BAZAAR_TLS_ROOTS";
+
 /// The HTTP(S) client of every SDK client: hyper with rustls on ring. The SDK crates are built
 /// without a default client (Cargo.toml), so this is the only TLS stack a function links; the
-/// SDK's default would add aws-lc (about a third of a function's zip).
+/// SDK's default would add aws-lc (about a third of a function's zip). It trusts only the
+/// embedded Amazon roots: the default trust store parses all of /etc/ssl/certs when a client
+/// is built, about half of a function's init.
 pub fn http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
-    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
-    aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring)).build_https()
+    use aws_smithy_http_client::tls::{Provider, TlsContext, TrustStore, rustls_provider::CryptoMode};
+    let trust = match std::env::var(TLS_ROOTS_VAR).as_deref() {
+        Ok("system") => TrustStore::default(),
+        _ => TrustStore::empty().with_pem_certificate(AMAZON_TRUST_SERVICES),
+    };
+    // Building a TlsContext cannot fail today; were it to, the SDK's default context stands in.
+    let tls = TlsContext::builder().with_trust_store(trust).build().unwrap_or_default();
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .tls_context(tls)
+        .build_https()
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine as _;
+    use sha2::{Digest, Sha256};
+
+    /// The SHA-256 fingerprints Amazon Trust Services publishes (amazontrust.com/repository)
+    /// for Amazon Root CA 1, 2, 3, 4 and Starfield Services Root Certificate Authority - G2.
+    const PUBLISHED: [&str; 5] = [
+        "8ecde6884f3d87b1125ba31ac3fcb13d7016de7f57cc904fe1cb97c6ae98196e",
+        "1ba5b2aa8c65401a82960118f80bec4f62304d83cec4713a19c39c011ea46db4",
+        "18ce6cfe7bf14e60b2e347b8dfe868cb31d02ebb3ada271569f50343b46db3a4",
+        "e35d28419ed02025cfa69038cd623962458da5c695fbdea3c22b0bfb25897092",
+        "568d6905a2c88708a4b3025190edcfedb1974a606a13c6e5290fcb2ae63edab5",
+    ];
+
+    #[test]
+    fn the_embedded_roots_are_exactly_the_amazon_trust_services_ones() {
+        let pem = std::str::from_utf8(super::AMAZON_TRUST_SERVICES).expect("PEM is text");
+        let fingerprints: Vec<String> = pem
+            .split("-----BEGIN CERTIFICATE-----")
+            .skip(1)
+            .map(|block| {
+                let body = block.split("-----END CERTIFICATE-----").next().expect("an END line");
+                let b64: String = body.split_whitespace().collect();
+                let der = base64::engine::general_purpose::STANDARD.decode(b64).expect("base64");
+                Sha256::digest(der).iter().map(|b| format!("{b:02x}")).collect()
+            })
+            .collect();
+        assert_eq!(fingerprints, PUBLISHED);
+    }
 }

@@ -1,5 +1,6 @@
 //! Building blocks of the services' unit tests: a caller holding given permissions, and the
-//! fields a validation error names (feature `testing`, for dev-dependencies only).
+//! fields a validation error names. No function calls these (a test-only feature would
+//! split the crate's features between `cargo build --tests` and `--bins`: two builds).
 
 use crate::{ApiError, Identity};
 
