@@ -5,11 +5,13 @@
 //! killed. Runs are interleaved across binaries, so a busy machine slows all of them alike.
 //! The binaries must be built for this machine (`make build ARCH=x86_64` here).
 //!
-//! Usage: coldstart [--runs N] [--lambda-dir DIR] [--binary PATH]... [FUNCTION...]
+//! Usage: coldstart [--runs N] [--lambda-dir DIR] [--binary PATH]... [--also-with K=V] [FUNCTION...]
 //!   --runs        starts per binary (default 20)
 //!   --lambda-dir  where `make build` left `<bin>/bootstrap.zip` (default target/lambda)
 //!   FUNCTION      the functions (binary names) whose zips to measure; default every one
 //!   --binary      also measure this executable; its file name picks its environment
+//!   --also-with   also start every binary with `K=V` added to its environment, interleaved
+//!                 with the plain starts: a lever a variable switches, measured side by side
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -27,6 +29,7 @@ struct Args {
     lambda_dir: PathBuf,
     functions: Vec<String>,
     binaries: Vec<PathBuf>,
+    also_with: Option<(String, String)>,
 }
 
 fn parse_args() -> anyhow::Result<Args> {
@@ -35,6 +38,7 @@ fn parse_args() -> anyhow::Result<Args> {
         lambda_dir: workspace_root().join("target/lambda"),
         functions: Vec::new(),
         binaries: Vec::new(),
+        also_with: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -42,8 +46,15 @@ fn parse_args() -> anyhow::Result<Args> {
             "--runs" => args.runs = it.next().context("--runs N")?.parse().context("--runs N")?,
             "--lambda-dir" => args.lambda_dir = PathBuf::from(it.next().context("--lambda-dir DIR")?),
             "--binary" => args.binaries.push(PathBuf::from(it.next().context("--binary PATH")?)),
+            "--also-with" => {
+                let pair = it.next().context("--also-with K=V")?;
+                let (k, v) = pair.split_once('=').context("--also-with K=V")?;
+                args.also_with = Some((k.to_owned(), v.to_owned()));
+            }
             "-h" | "--help" => {
-                println!("usage: coldstart [--runs N] [--lambda-dir DIR] [--binary PATH]... [FUNCTION...]");
+                println!(
+                    "usage: coldstart [--runs N] [--lambda-dir DIR] [--binary PATH]... [--also-with K=V] [FUNCTION...]"
+                );
                 std::process::exit(0);
             }
             _ => args.functions.push(arg),
@@ -53,10 +64,11 @@ fn parse_args() -> anyhow::Result<Args> {
     Ok(args)
 }
 
-/// One binary: its name (a template function's binary), size in bytes, the environment it
-/// starts with, and every start.
+/// One binary: its name (a template function's binary, and the `--also-with` variable when
+/// started with it), where it is, size in bytes, the environment it starts with, and every start.
 struct Measured {
     name: String,
+    path: PathBuf,
     size: u64,
     env: BTreeMap<String, String>,
     starts: Vec<Start>,
@@ -208,11 +220,17 @@ async fn main() -> anyhow::Result<()> {
         let name = path.file_name().and_then(|n| n.to_str()).context("binary file name")?.to_string();
         let size = std::fs::metadata(path).with_context(|| format!("{}", path.display()))?.len();
         let env = lambda_env(&name, env_of.get(name.as_str()).copied().unwrap_or(&no_env));
-        measured.push(Measured { name, size, env, starts: Vec::new() });
+        if let Some((k, v)) = &args.also_with {
+            let mut with = env.clone();
+            with.insert(k.clone(), v.clone());
+            let name = format!("{name} +{k}={v}");
+            measured.push(Measured { name, path: path.clone(), size, env: with, starts: Vec::new() });
+        }
+        measured.push(Measured { name, path: path.clone(), size, env, starts: Vec::new() });
     }
     for _ in 0..args.runs {
-        for (path, m) in binaries.iter().zip(measured.iter_mut()) {
-            m.starts.push(start_once(path, &m.env).await?);
+        for m in measured.iter_mut() {
+            m.starts.push(start_once(&m.path, &m.env).await?);
         }
     }
     let _ = std::fs::remove_dir_all(&scratch);
