@@ -266,7 +266,7 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             dlq_command(action.unwrap_or(DlqAction::List), &stack, &config).await?;
         }
         Command::Secrets { stage } => {
-            let ssm = aws_sdk_ssm::Client::new(&bazaar_runtime::sdk_config().await);
+            let ssm = aws_sdk_ssm::Client::new(&developer_sdk_config().await);
             for (name, what) in
                 devstack::secrets::ensure(&ssm, &devstack::secrets::StageSecrets::for_stage(&stage)).await?
             {
@@ -274,7 +274,7 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             }
         }
         Command::RotateJwt { stage, retire } => {
-            let ssm = aws_sdk_ssm::Client::new(&bazaar_runtime::sdk_config().await);
+            let ssm = aws_sdk_ssm::Client::new(&developer_sdk_config().await);
             let names = devstack::secrets::StageSecrets::for_stage(&stage);
             if retire {
                 let dropped = devstack::secrets::retire_jwt(&ssm, &names).await?;
@@ -403,4 +403,10 @@ fn summarise(stack: &Stack) {
         count(|f| f.stream_sources.len()),
         count(|f| f.schedules.len()),
     );
+}
+
+/// The SDK configuration of a command run against a deployed stage from a developer's
+/// machine: the SDK's whole default chain (environment, profiles, ...), not a function's.
+async fn developer_sdk_config() -> aws_types::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(bazaar_runtime::http_client()).load().await
 }

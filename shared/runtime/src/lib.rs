@@ -39,7 +39,9 @@ macro_rules! event_main {
 #[macro_export]
 macro_rules! lambda_main {
     ($krate:ident $(, $without_aws:ident)?; |$deps:ident| $serve:expr) => {
-        #[tokio::main]
+        // One thread: Lambda hands a function one event at a time, and a worker pool is only
+        // threads to start at init.
+        #[tokio::main(flavor = "current_thread")]
         async fn main() -> Result<(), $crate::lambda_runtime::Error> {
             $crate::logging::init();
             let $deps = $crate::init_deps!($krate $(, $without_aws)?)?;
@@ -79,10 +81,34 @@ pub fn no_sdk_config() -> aws_types::SdkConfig {
     aws_types::SdkConfig::builder().build()
 }
 
-/// The AWS SDK configuration every function builds its clients from, once, at init.
-/// `AWS_ENDPOINT_URL` (set only locally) points every client at the emulator.
+/// The AWS SDK configuration every function builds its clients from, once, at init: what
+/// Lambda puts in a function's environment, [`sdk_config_from`] the process's.
 pub async fn sdk_config() -> aws_types::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(http_client()).load().await
+    sdk_config_from(|name| std::env::var(name).ok())
+}
+
+/// The SDK configuration of a Lambda function from its environment `var`: the region
+/// (`AWS_REGION`, else `AWS_DEFAULT_REGION`), the execution role's credentials
+/// (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, read when a client
+/// first signs) and, set only locally, `AWS_ENDPOINT_URL` (every client at the emulator).
+/// The SDK's default chains (profiles, SSO, web identity through STS, IMDS) cannot apply in
+/// Lambda: not building them keeps them out of init and, with LTO, out of the binary. Tools
+/// on a developer's machine (devstack) load the full default chain instead.
+pub fn sdk_config_from(var: impl Fn(&str) -> Option<String>) -> aws_types::SdkConfig {
+    use aws_config::environment::EnvironmentVariableCredentialsProvider;
+    use aws_config::retry::RetryConfig;
+    use aws_config::timeout::TimeoutConfig;
+    use aws_credential_types::provider::SharedCredentialsProvider;
+    let mut config = aws_types::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .http_client(http_client())
+        .credentials_provider(SharedCredentialsProvider::new(EnvironmentVariableCredentialsProvider::new()))
+        // What the default loader sets too: three attempts, connects given 3.1 s.
+        .retry_config(RetryConfig::standard())
+        .timeout_config(TimeoutConfig::builder().connect_timeout(std::time::Duration::from_millis(3100)).build());
+    config.set_region(var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION")).map(aws_types::region::Region::new));
+    config.set_endpoint_url(var("AWS_ENDPOINT_URL").filter(|url| !url.is_empty()));
+    config.build()
 }
 
 /// The roots every AWS endpoint's certificate chains to (Amazon Trust Services: Amazon Root
@@ -127,6 +153,27 @@ mod tests {
         "e35d28419ed02025cfa69038cd623962458da5c695fbdea3c22b0bfb25897092",
         "568d6905a2c88708a4b3025190edcfedb1974a606a13c6e5290fcb2ae63edab5",
     ];
+
+    #[test]
+    fn the_sdk_configuration_is_lambdas_environment() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
+        };
+        let local = super::sdk_config_from(env(&[
+            ("AWS_REGION", "eu-central-1"),
+            ("AWS_DEFAULT_REGION", "us-west-2"),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:4566"),
+        ]));
+        assert_eq!(local.region().map(|r| r.as_ref()), Some("eu-central-1"));
+        assert_eq!(local.endpoint_url(), Some("http://127.0.0.1:4566"));
+        assert!(local.credentials_provider().is_some());
+        assert!(local.http_client().is_some());
+        assert_eq!(local.retry_config().map(|r| r.max_attempts()), Some(3));
+
+        let deployed = super::sdk_config_from(env(&[("AWS_DEFAULT_REGION", "us-west-2"), ("AWS_ENDPOINT_URL", "")]));
+        assert_eq!(deployed.region().map(|r| r.as_ref()), Some("us-west-2"));
+        assert_eq!(deployed.endpoint_url(), None);
+    }
 
     #[test]
     fn the_embedded_roots_are_exactly_the_amazon_trust_services_ones() {
