@@ -10,10 +10,16 @@ things Bazaar depends on:
 * moto serves requests on several threads; a write that lands between the copy and the
   swap is silently lost.
 
+A third follows from how moto writes: an UpdateItem of a new item first stores the bare
+keys, then applies the expression to that stored item, so a read on another thread can
+see an item with no attributes but its keys (a role without its name, in a race test).
+
 This launcher patches the backend before starting the unchanged moto server: every
-DynamoDB write and transaction runs under one lock, and a transaction first evaluates all
-of its conditions against the current state (as DynamoDB does) and is either cancelled
-before it touches anything or applied in full. (This also spares moto's deep copy of every
+DynamoDB write, transaction and read (GetItem, Query, Scan; batch and transactional gets
+read item by item through GetItem) runs under one lock, so a read sees an item before or
+after a write, never halfway; and a transaction first evaluates all of its conditions
+against the current state (as DynamoDB does) and is either cancelled before it touches
+anything or applied in full. (This also spares moto's deep copy of every
 table a transaction touches, which made each transaction slower as tables grew.)
 
 It also takes costs off every request that the integration tests measured with py-spy:
@@ -49,12 +55,12 @@ from moto.dynamodb.exceptions import (
 )
 from moto.dynamodb.models import DynamoDBBackend
 
-WRITE_LOCK = threading.RLock()
+LOCK = threading.RLock()
 
 
 def _locked(method):
     def wrapper(self, *args, **kwargs):
-        with WRITE_LOCK:
+        with LOCK:
             return method(self, *args, **kwargs)
 
     wrapper.__name__ = method.__name__
@@ -125,7 +131,7 @@ def _apply(backend, op_type, op):
 
 def transact_write_items(self, transact_items):
     # No table is deep-copied: conditions are evaluated first, then every write applied.
-    with WRITE_LOCK:
+    with LOCK:
         reasons = _cancellations(self, transact_items)
         if reasons is not None:
             raise TransactionCanceledException(reasons)
@@ -215,7 +221,7 @@ def patch():
     _parsed_once()
     _retention_without_counting()
     _model_data_of_services()
-    for name in ("put_item", "update_item", "delete_item", "batch_write_item"):
+    for name in ("put_item", "update_item", "delete_item", "batch_write_item", "get_item", "query", "scan"):
         setattr(DynamoDBBackend, name, _locked(getattr(DynamoDBBackend, name)))
     DynamoDBBackend.transact_write_items = transact_write_items
 

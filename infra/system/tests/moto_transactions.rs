@@ -1,7 +1,8 @@
 //! The moto launcher (`infra/moto/server.py`) makes DynamoDB transactions atomic: a
 //! cancelled transaction leaves no stream record behind, and stream readers keep seeing the
-//! writes that follow it. (Plain moto 5.2.5 fails both: see the launcher's docstring.) Its
-//! `data.json?services=` serializes only the services asked for.
+//! writes that follow it, and a read never sees an upserted item halfway. (Plain moto 5.2.5
+//! fails all three: see the launcher's docstring.) Its `data.json?services=` serializes
+//! only the services asked for.
 
 use aws_sdk_dynamodb::types::AttributeValue::{N, S};
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
@@ -98,4 +99,39 @@ async fn data_json_of_named_services_holds_what_was_sent_and_nothing_else() {
     let everything: serde_json::Value =
         reqwest::get(format!("{}/moto-api/data.json", moto.endpoint)).await.expect("GET").json().await.expect("JSON");
     assert!(everything.get("dynamodb").is_some() && everything.get("sqs").is_some(), "without services: all of moto");
+}
+
+/// moto's UpdateItem of a new item stores the bare keys first and applies the expression to
+/// the stored item after: the launcher's lock keeps reads from seeing that halfway item.
+#[tokio::test]
+async fn a_scan_racing_upserts_sees_each_item_whole_or_not_at_all() {
+    let moto = Moto::shared();
+    let config = moto.sdk_config().await;
+    let ddb = aws_sdk_dynamodb::Client::new(&config);
+    let table = format!("whole-{}", uuid::Uuid::new_v4().simple());
+    let stack = Stack { tables: vec![Table::keyed_on("Table", &table, KeyAttr::string("pk"))], ..Stack::default() };
+    devstack::provision::provision(&stack, &config).await.expect("table");
+    // Many attributes: moto applies them one by one, which widens the halfway moment.
+    let attributes: Vec<String> = (0..80).map(|i| format!("a{i}")).collect();
+    let upserts = (0..60).map(|i| {
+        let mut update = ddb.update_item().table_name(&table).key("pk", S(format!("k{i}")));
+        let sets: Vec<String> = attributes.iter().map(|a| format!("{a} = :v")).collect();
+        update = update
+            .update_expression(format!("SET {}", sets.join(", ")))
+            .expression_attribute_values(":v", N("1".into()));
+        update.send()
+    });
+    let scans = (0..40).map(|_| ddb.scan().table_name(&table).consistent_read(true).send());
+    let (written, seen) =
+        futures::future::join(futures::future::join_all(upserts), futures::future::join_all(scans)).await;
+    assert!(written.iter().all(Result::is_ok), "every upsert succeeds");
+    let mut items_seen = 0;
+    for scan in seen {
+        for item in scan.expect("scan").items() {
+            items_seen += 1;
+            let missing = attributes.iter().filter(|a| !item.contains_key(a.as_str())).count();
+            assert_eq!(missing, 0, "{:?} was read without {missing} of its attributes", item.get("pk"));
+        }
+    }
+    assert!(items_seen > 0, "the scans ran while the items were being written");
 }
