@@ -30,8 +30,8 @@ mod tests {
 
     #[test]
     fn currency_codes_are_three_upper_case_letters() {
-        assert!(is_currency_code("EUR"));
-        for bad in ["eur", "EU", "EURO", "E$R", ""] {
+        assert!(is_currency_code("EUR") && is_currency_code("USD"));
+        for bad in ["eur", "EU", "EURO", "E$R", "", "usd", "US", "USDX", "U$D"] {
             assert!(!is_currency_code(bad), "{bad}");
         }
     }

@@ -5,7 +5,7 @@ use bazaar_events::Money;
 use bazaar_events::catalog::ProductChanged;
 use bazaar_runtime::problem::FieldError;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 use crate::error::CatalogError;
 
@@ -121,7 +121,7 @@ pub struct PatchBody {
     #[serde(default)]
     pub name: Option<String>,
     /// At most 2000 characters once trimmed; null or blank clears it.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "bazaar_runtime::patch::present")]
     #[schemars(with = "Option<String>")]
     pub description: Option<Option<String>>,
     /// 1 to 100 characters once trimmed, without control characters.
@@ -139,11 +139,6 @@ pub struct StockBody {
     /// Units available to order.
     #[schemars(range(min = 0, max = MAX_STOCK))]
     pub quantity: i64,
-}
-
-/// Distinguishes a field sent as `null` (`Some(None)`) from an absent one (`None`).
-fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(d).map(Some)
 }
 
 /// A validated new product (everything but id and timestamps).
@@ -253,7 +248,7 @@ fn price(errors: &mut Vec<FieldError>, field: &str, body: PriceBody) -> Option<M
     if !(0..=MAX_PRICE_MINOR).contains(&body.amount_minor) {
         error(errors, &format!("{field}.amount_minor"), format!("must be from 0 to {MAX_PRICE_MINOR}"));
     }
-    if !is_currency(&body.currency) {
+    if !bazaar_events::wire::is_currency_code(&body.currency) {
         error(errors, &format!("{field}.currency"), "must be an ISO 4217 code of three upper-case letters");
     }
     (errors.len() == before).then(|| Money::new(body.amount_minor, body.currency))
@@ -266,11 +261,6 @@ fn quantity(errors: &mut Vec<FieldError>, field: &str, value: i64) -> Option<u32
         error(errors, field, format!("must be an integer from 0 to {MAX_STOCK}"));
         None
     }
-}
-
-/// Three upper-case ASCII letters.
-pub fn is_currency(code: &str) -> bool {
-    code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase())
 }
 
 #[cfg(test)]
@@ -311,14 +301,6 @@ mod tests {
         })))
         .expect_err("invalid");
         assert_eq!(fields(&problem), ["name", "price.amount_minor", "price.currency", "stock"]);
-    }
-
-    #[test]
-    fn currency_codes_are_three_upper_case_letters() {
-        assert!(is_currency("USD"));
-        for bad in ["usd", "US", "USDX", "U$D", ""] {
-            assert!(!is_currency(bad), "{bad}");
-        }
     }
 
     #[test]
