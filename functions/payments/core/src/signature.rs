@@ -80,17 +80,6 @@ impl Signed {
     }
 }
 
-/// Checks `header` against `body`: [`Signed::parse`], then [`Signed::check`].
-pub fn verify(
-    secret: &[u8],
-    header: Option<&str>,
-    body: &[u8],
-    now: i64,
-    tolerance_seconds: i64,
-) -> Result<(), SignatureError> {
-    Signed::parse(header, now, tolerance_seconds)?.check(secret, body)
-}
-
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -105,6 +94,17 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `header` checked against `body` as the webhook does: [`Signed::parse`], then [`Signed::check`].
+    fn verify(
+        secret: &[u8],
+        header: Option<&str>,
+        body: &[u8],
+        now: i64,
+        tolerance_seconds: i64,
+    ) -> Result<(), SignatureError> {
+        Signed::parse(header, now, tolerance_seconds)?.check(secret, body)
+    }
 
     const SECRET: &[u8] = b"whsec_test";
     const BODY: &[u8] = br#"{"event_id":"e1","payment_id":"p1","outcome":"succeeded"}"#;
