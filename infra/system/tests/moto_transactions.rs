@@ -121,13 +121,26 @@ async fn a_scan_racing_upserts_sees_each_item_whole_or_not_at_all() {
             .expression_attribute_values(":v", N("1".into()));
         update.send()
     });
-    let scans = (0..40).map(|_| ddb.scan().table_name(&table).consistent_read(true).send());
-    let (written, seen) =
-        futures::future::join(futures::future::join_all(upserts), futures::future::join_all(scans)).await;
+    // Scanners keep scanning until the last upsert has answered, so under any load some scans
+    // overlap the writes (a fixed number of scans could all finish before the first write).
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let scanner = || async {
+        let mut seen = Vec::new();
+        while !done.load(std::sync::atomic::Ordering::Acquire) {
+            seen.push(ddb.scan().table_name(&table).consistent_read(true).send().await.expect("scan"));
+        }
+        seen
+    };
+    let writes = async {
+        let written = futures::future::join_all(upserts).await;
+        done.store(true, std::sync::atomic::Ordering::Release);
+        written
+    };
+    let (written, seen) = futures::future::join(writes, futures::future::join_all((0..4).map(|_| scanner()))).await;
     assert!(written.iter().all(Result::is_ok), "every upsert succeeds");
     let mut items_seen = 0;
-    for scan in seen {
-        for item in scan.expect("scan").items() {
+    for scan in seen.iter().flatten() {
+        for item in scan.items() {
             items_seen += 1;
             let missing = attributes.iter().filter(|a| !item.contains_key(a.as_str())).count();
             assert_eq!(missing, 0, "{:?} was read without {missing} of its attributes", item.get("pk"));
