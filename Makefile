@@ -23,6 +23,8 @@ RETIRE      ?=
 PARAMETERS  ?=
 SAMPLES     ?= 20
 RUNS        ?= 20
+# Warm calls per start in `make bench-init` (the peer and its twin, catalog-products-get).
+CALLS       ?= 20
 EXAMPLES    ?= 20
 SEED        ?=
 # Test binaries `make test` runs side by side (infra/run-tests.py; each starts its own moto).
@@ -39,7 +41,7 @@ ZIP_LIMIT   ?= 3000000
 # Every function crate: functions/<service>/<name>/ is the package <service>-<name> (tests/layout.rs).
 FUNCTIONS   := $(sort $(subst /,-,$(patsubst functions/%/src/main.rs,%,$(wildcard functions/*/*/src/main.rs))))
 
-.PHONY: help venv dev test test-tools test-build fmt lint clippy template-lint unit build zip-sizes deploy invoke outbox schemas openapi fuzz docs-assets env check metrics bench bench-init measure-profiles bench-dev secrets rotate-jwt dlq dlq-show dlq-redrive
+.PHONY: help venv dev test test-tools test-build fmt lint clippy template-lint unit build zip-sizes deploy invoke outbox schemas openapi fuzz docs-assets env check metrics bench bench-init peer measure-profiles bench-dev secrets rotate-jwt dlq dlq-show dlq-redrive
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -155,13 +157,29 @@ metrics: ## add up the EMF metrics the functions of a running `make dev` emitted
 outbox: ## show what the local system emailed or texted (moto's SES/SNS record)
 	@cargo run -q -p devstack -- outbox --moto-port $(MOTO_PORT)
 
-bench: $(STAMP) ## saga latency (p50/p90), AWS requests per step and cost per 1M orders, in process on moto: make bench ORDERS=100 SAMPLES=20
+bench: $(STAMP) ## saga latency (p50/p90), AWS requests per step and cost per 1M orders, in process on moto, then bench-init: make bench ORDERS=100 SAMPLES=20
 	@cargo build -q -p bazaar-system --bin bench
 	@target/debug/bench $(ORDERS) --samples $(SAMPLES) $(PARAMETER_FLAGS)
+	@$(MAKE) --no-print-directory bench-init
 
-bench-init: ## init time and memory of every function as Lambda counts them, from `make build ARCH=x86_64`'s zips: make bench-init RUNS=20
+# `make bench-init` builds every function for this machine into their own zips (BENCH_DIR:
+# `make build`'s arm64 zips for `sam deploy` stay as they are) and the peer (infra/peer, its
+# own workspace and lock file, so its default features are not unified into the functions').
+BENCH_DIR   ?= target/lambda-x86_64
+PEER        := target/peer/lambda/peer-get-product/bootstrap.zip
+
+# cargo lambda zips the peer as it zips the functions (its --target-dir clashes with
+# --manifest-path in cargo-lambda 1.x, hence CARGO_TARGET_DIR, absolute: cargo-lambda reads a
+# relative one from the manifest's folder).
+peer: $(STAMP) ## build the peer bench-init measures against (infra/peer: GET /products/{id} as serverless-rust-demo writes it)
+	@echo "==> cargo lambda build --release of the peer (infra/peer) for x86_64, into target/peer/lambda"
+	@CARGO_TARGET_DIR=$(CURDIR)/target/peer cargo lambda build --release --x86-64 --output-format zip --manifest-path infra/peer/Cargo.toml --lambda-dir $(CURDIR)/target/peer/lambda
+
+bench-init: $(STAMP) ## init time, memory, zip size and call time of every function beside the peer's, all built in this run (x86_64 release; the first build takes long): make bench-init RUNS=20 CALLS=20
+	@$(MAKE) --no-print-directory build ARCH=x86_64 LAMBDA_DIR=$(BENCH_DIR)
+	@$(MAKE) --no-print-directory peer
 	@cargo build -q -p bazaar-system --bin coldstart
-	@target/debug/coldstart --runs $(RUNS) --lambda-dir $(LAMBDA_DIR)
+	@target/debug/coldstart --runs $(RUNS) --calls $(CALLS) --lambda-dir $(BENCH_DIR) --peer $(PEER)
 
 measure-profiles: ## build a sample of functions under each candidate release profile and compare (README "Profiles"; ~1 h)
 	@infra/measure-profiles.sh

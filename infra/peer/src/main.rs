@@ -1,5 +1,5 @@
 //! GET /products/{id}: one DynamoDB GetItem, the product as JSON, 404 when there is none
-//! and 400 without an id. The peer of catalog-products-get (see Cargo.toml).
+//! and 400 without an id. The peer of catalog-products-get in `make bench-init`.
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;

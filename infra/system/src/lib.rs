@@ -6,6 +6,7 @@ pub mod api;
 pub mod counting;
 pub mod openapi;
 pub mod registry;
+pub mod runtime_api;
 pub mod scheduler;
 pub mod system;
 
