@@ -3,7 +3,7 @@
 //! replays; several `v1=` entries are accepted (the provider signs with old and new secret
 //! while rotating).
 
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
 pub const HEADER: &str = "bazaar-signature";
@@ -24,7 +24,8 @@ pub enum SignatureError {
 
 fn mac(secret: &[u8], t: i64, body: &[u8]) -> HmacSha256 {
     // HMAC takes a key of any length: new_from_slice cannot fail for it.
-    let mut mac = <HmacSha256 as Mac>::new_from_slice(secret).unwrap_or_else(|_| unreachable!("HMAC accepts any key"));
+    let mut mac =
+        <HmacSha256 as KeyInit>::new_from_slice(secret).unwrap_or_else(|_| unreachable!("HMAC accepts any key"));
     mac.update(t.to_string().as_bytes());
     mac.update(b".");
     mac.update(body);

@@ -94,7 +94,7 @@ async fn every_forged_token_is_unauthorized() {
         format!("{}.{}.", b64(&json!({ "alg": "none", "typ": "JWT", "kid": "test-key-a" })), b64(&good_claims()));
     // Made by hand: the functions' jsonwebtoken provider signs RS256 only.
     let hs256 = {
-        use hmac::Mac as _;
+        use hmac::{KeyInit as _, Mac as _};
         let signed =
             format!("{}.{}", b64(&json!({ "alg": "HS256", "typ": "JWT", "kid": "test-key-a" })), b64(&good_claims()));
         let mut mac =
