@@ -52,7 +52,7 @@ LAMBDA_RUSTFLAGS        ?= $(LAMBDA_RUSTFLAGS_$(ARCH))
 # Every function crate: functions/<service>/<name>/ is the package <service>-<name> (tests/layout.rs).
 FUNCTIONS   := $(sort $(subst /,-,$(patsubst functions/%/src/main.rs,%,$(wildcard functions/*/*/src/main.rs))))
 
-.PHONY: help venv dev test test-tools test-build fmt lint clippy template-lint unit build zip-sizes deploy invoke outbox schemas openapi fuzz docs-assets env check metrics bench bench-init peer measure-profiles bench-dev secrets rotate-jwt dlq dlq-show dlq-redrive
+.PHONY: help venv dev test test-tools test-build fmt lint clippy template-lint unit build non-pie zip-sizes deploy invoke outbox schemas openapi fuzz docs-assets env check metrics bench bench-init peer measure-profiles bench-dev secrets rotate-jwt dlq dlq-show dlq-redrive
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -129,7 +129,14 @@ build: $(STAMP) ## release zip of every function, one cargo invocation: make bui
 	@rm -f $(LAMBDA_DIR)/ARCH
 	@RUSTFLAGS='$(LAMBDA_RUSTFLAGS)' cargo lambda build --release --$(subst _,-,$(ARCH)) --output-format zip --lambda-dir $(LAMBDA_DIR) $(addprefix -p ,$(FUNCTIONS))
 	@echo $(ARCH) > $(LAMBDA_DIR)/ARCH
+	@$(if $(findstring relocation-model=static,$(LAMBDA_RUSTFLAGS)),$(MAKE) --no-print-directory non-pie,true)
 	@$(MAKE) --no-print-directory zip-sizes
+
+# Every zip's bootstrap is an ELF executable of type EXEC (2), not DYN (3, PIE): RUSTFLAGS reached
+# the build (a cargo lambda that set CARGO_ENCODED_RUSTFLAGS, say, would drop them).
+non-pie:
+	@$(PY) -c 'import sys, zipfile; bad = [p.split("/")[-2] for p in sys.argv[1:] if zipfile.ZipFile(p).open("bootstrap").read(18)[16] != 2]; \
+	  sys.exit(f"not linked as non-PIE executables (LAMBDA_RUSTFLAGS): {bad}" if bad else 0)' $(foreach f,$(FUNCTIONS),$(LAMBDA_DIR)/$(f)/bootstrap.zip)
 
 zip-sizes: ## the size of every function's zip from `make build`; fails above ZIP_LIMIT bytes
 	@over=0; for f in $(FUNCTIONS); do \
