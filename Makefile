@@ -38,7 +38,7 @@ PARAMETER_FLAGS = $(foreach p,$(PARAMETERS),--parameter $(p))
 ARCH        ?= arm64
 LAMBDA_DIR  ?= target/lambda
 ZIP_LIMIT   ?= 3000000
-# Code generation flags of the Lambda builds (README "Beside the peer"). cargo lambda passes its
+# Code generation flags of the Lambda builds (README "Cold-start levers"). cargo lambda passes its
 # own CPU flag as build.rustflags, which RUSTFLAGS replaces, so it is repeated here.
 # relocation-model=static links a non-PIE executable: no 44k load-time relocations (chrono-tz's
 # tables, vtables), no .data.rel.ro pages written at init (they stay shared, read-only), zip
