@@ -2,7 +2,10 @@
 //! when the process first asks for an invocation (where Lambda's Init Duration ends), then
 //! hands it the events it is given, one at a time, and times each from the moment the event
 //! is handed over to the moment the process posts its response: the handler's duration as
-//! Lambda bills it.
+//! Lambda bills it. With the process's pid (`watch`), each call also counts the CPU time the
+//! process spent on it: its CPU-time clock (every thread's time on a CPU, in ns) between the request for the call's event and the request for the next one, when the
+//! process is idle again. That is the function's own work for the call, apart from the
+//! Runtime API's and the services' it calls.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -22,6 +25,8 @@ use tokio::sync::{mpsc, oneshot};
 #[derive(Debug)]
 pub struct Answer {
     pub took: Duration,
+    /// The CPU time the process spent on the call, when its pid is watched.
+    pub cpu: Option<Duration>,
     /// The response payload, or the error the function reported.
     pub payload: Result<Value, String>,
 }
@@ -31,6 +36,9 @@ struct Shared {
     events: tokio::sync::Mutex<mpsc::Receiver<(String, Value)>>,
     handed: Mutex<HashMap<String, Instant>>,
     answers: mpsc::UnboundedSender<(String, Instant, Result<Value, String>)>,
+    /// The watched process, and its CPU time (ns) at each request for an invocation.
+    pid: Mutex<Option<u32>>,
+    idle: mpsc::UnboundedSender<Option<u64>>,
 }
 
 /// The Runtime API of one process; dropping it stops the server.
@@ -39,6 +47,9 @@ pub struct RuntimeApi {
     first_next: Option<oneshot::Receiver<Instant>>,
     events: mpsc::Sender<(String, Value)>,
     answers: mpsc::UnboundedReceiver<(String, Instant, Result<Value, String>)>,
+    idle: mpsc::UnboundedReceiver<Option<u64>>,
+    /// The process's CPU time when it asked for the event `invoke` hands over next.
+    idle_at: Option<Option<u64>>,
     shared: Arc<Shared>,
     server: tokio::task::JoinHandle<()>,
     invocations: u64,
@@ -58,11 +69,14 @@ impl RuntimeApi {
         let (first_tx, first_rx) = oneshot::channel();
         let (events_tx, events_rx) = mpsc::channel(1);
         let (answers_tx, answers_rx) = mpsc::unbounded_channel();
+        let (idle_tx, idle_rx) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
             first_next: Mutex::new(Some(first_tx)),
             events: tokio::sync::Mutex::new(events_rx),
             handed: Mutex::new(HashMap::new()),
             answers: answers_tx,
+            pid: Mutex::new(None),
+            idle: idle_tx,
         });
         let app = Router::new()
             .route("/2018-06-01/runtime/invocation/next", get(next))
@@ -78,10 +92,19 @@ impl RuntimeApi {
             first_next: Some(first_rx),
             events: events_tx,
             answers: answers_rx,
+            idle: idle_rx,
+            idle_at: None,
             shared,
             server,
             invocations: 0,
         })
+    }
+
+    /// Counts the CPU time of process `pid` (the one this API serves) in every `Answer`.
+    pub fn watch(&self, pid: u32) {
+        if let Ok(mut watched) = self.shared.pid.lock() {
+            *watched = Some(pid);
+        }
     }
 
     /// When the process first asked for an invocation. Waits for it.
@@ -99,11 +122,34 @@ impl RuntimeApi {
         anyhow::ensure!(answered == id, "answer for {answered}, expected {id}");
         let handed = self.shared.handed.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.remove(&id);
         let handed = handed.context("an answer to an invocation never handed over")?;
-        Ok(Answer { took: at.saturating_duration_since(handed), payload })
+        // The CPU count when the process asked for this event, and when it asks for the next
+        // one (it does so right after answering; a process that does not is not counted).
+        let before = match self.idle_at.take() {
+            Some(at) => at,
+            None => self.idle.recv().await.flatten(),
+        };
+        let after = tokio::time::timeout(Duration::from_secs(5), self.idle.recv()).await.ok().flatten();
+        self.idle_at = after;
+        let cpu = match (before, after.flatten()) {
+            (Some(b), Some(a)) => Some(Duration::from_nanos(a.saturating_sub(b))),
+            _ => None,
+        };
+        Ok(Answer { took: at.saturating_duration_since(handed), cpu, payload })
     }
 }
 
+/// The CPU time process `pid` has used so far, in ns: every thread's, those that have ended
+/// too (its CPU-time clock, `clock_getcpuclockid`); `None` when it cannot be read.
+pub fn cpu_ns(pid: u32) -> Option<u64> {
+    use nix::time::{clock_getcpuclockid, clock_gettime};
+    let clock = clock_getcpuclockid(nix::unistd::Pid::from_raw(i32::try_from(pid).ok()?)).ok()?;
+    let at = clock_gettime(clock).ok()?;
+    u64::try_from(at.tv_sec()).ok()?.checked_mul(1_000_000_000)?.checked_add(u64::try_from(at.tv_nsec()).ok()?)
+}
+
 async fn next(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
+    let pid = shared.pid.lock().ok().and_then(|p| *p);
+    let _ = shared.idle.send(pid.and_then(cpu_ns));
     if let Some(first) = shared.first_next.lock().ok().and_then(|mut f| f.take()) {
         let _ = first.send(Instant::now());
     }

@@ -7,7 +7,8 @@ use bazaar_system::runtime_api::RuntimeApi;
 use serde_json::{Value, json};
 
 /// A function that answers each event with `{"echo": event}`, or reports an error for an
-/// event holding `"fail"`, until the API goes away.
+/// event holding `"fail"`, until the API goes away. An event holding `"spin": ms` is worked
+/// on (on a CPU) for that long first.
 async fn function(base: String) {
     let http = reqwest::Client::new();
     loop {
@@ -20,6 +21,12 @@ async fn function(base: String) {
         assert!(next.headers().contains_key("lambda-runtime-invoked-function-arn"));
         let event: Value = next.json().await.expect("the event is JSON");
         tokio::time::sleep(Duration::from_millis(5)).await;
+        if let Some(ms) = event.get("spin").and_then(Value::as_u64) {
+            let began = std::time::Instant::now();
+            while began.elapsed() < Duration::from_millis(ms) {
+                std::hint::black_box(0u64);
+            }
+        }
         let url = if event.get("fail").is_some() {
             format!("{base}/2018-06-01/runtime/invocation/{id}/error")
         } else {
@@ -44,10 +51,27 @@ async fn init_ends_at_the_first_next_and_each_call_is_timed_from_hand_over_to_an
         assert_eq!(answer.payload.unwrap(), json!({ "echo": { "n": n } }));
         // The function sleeps 5 ms between taking the event and answering it.
         assert!(answer.took >= Duration::from_millis(5), "{:?}", answer.took);
+        assert_eq!(answer.cpu, None, "no process is watched");
     }
     let failed = api.invoke(json!({ "fail": true })).await.unwrap();
     let said = failed.payload.unwrap_err();
     assert!(said.contains("echo"), "{said}");
     // Answers still pair with their invocations after an error.
     assert_eq!(api.invoke(json!({ "n": 9 })).await.unwrap().payload.unwrap(), json!({ "echo": { "n": 9 } }));
+}
+
+#[tokio::test]
+async fn a_watched_process_has_the_cpu_time_of_each_call_counted() {
+    let mut api = RuntimeApi::start().await.unwrap();
+    // The function runs in this process: watch it.
+    api.watch(std::process::id());
+    tokio::spawn(function(format!("http://{}", api.addr)));
+    tokio::time::timeout(Duration::from_secs(10), api.initialised()).await.unwrap().unwrap();
+    for _ in 0..2 {
+        let answer = api.invoke(json!({ "spin": 30 })).await.unwrap();
+        let cpu = answer.cpu.expect("the CPU time of a watched process");
+        // 30 ms on a CPU, and the 5 ms sleep is not counted.
+        assert!(cpu >= Duration::from_millis(25), "{cpu:?}");
+        assert!(cpu < answer.took + Duration::from_millis(50), "{cpu:?} against {:?}", answer.took);
+    }
 }

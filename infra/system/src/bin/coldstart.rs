@@ -13,7 +13,11 @@
 //! product, read from an item of the same attributes: the first call (a new connection to
 //! DynamoDB), then warm calls alternating with a request refused without any AWS call (no
 //! id). A call is timed from the event handed over to the response posted: the duration
-//! Lambda bills. The report ends with each measure against the peer's.
+//! Lambda bills. Each call's CPU time is counted too: the CPU time of the function's process
+//! from its request for the event to its request for the next one, its own work without
+//! moto's or this harness's. Both sides' warm call is mostly moto's, so the CPU time moto and
+//! this harness spent during each warm call is reported beside it. The report ends with each
+//! measure against the peer's.
 //!
 //! Usage: coldstart [--runs N] [--lambda-dir DIR] [--binary PATH]... [--also-with K=V]
 //!                  [--peer PATH] [--calls N] [FUNCTION...]
@@ -36,7 +40,7 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
 };
 use bazaar_runtime::Identity;
-use bazaar_system::runtime_api::{Answer, RuntimeApi};
+use bazaar_system::runtime_api::{Answer, RuntimeApi, cpu_ns};
 use bazaar_testkit::{Moto, template_path, workspace_root};
 use devstack::provision::ServiceStack;
 use devstack::template::{PlanOptions, plan};
@@ -120,6 +124,35 @@ struct Start {
     first_call: Option<Duration>,
     warm: Vec<Duration>,
     refused: Vec<Duration>,
+    /// The CPU time of each warm call and refusal (where it could be read).
+    warm_cpu: Vec<Duration>,
+    refused_cpu: Vec<Duration>,
+    /// The CPU time moto and this harness spent during each warm call (handing the event
+    /// over to the function's next request).
+    warm_moto_cpu: Vec<Duration>,
+    warm_harness_cpu: Vec<Duration>,
+}
+
+/// The CPU time processes `pids` spend while `f` runs (`None` for one not known or not read).
+async fn cpu_during<T>(pids: &[Option<u32>], f: impl std::future::Future<Output = T>) -> (T, Vec<Option<Duration>>) {
+    let before: Vec<Option<u64>> = pids.iter().map(|p| cpu_ns((*p)?)).collect();
+    let out = f.await;
+    let spent =
+        pids.iter().zip(before).map(|(p, b)| Some(Duration::from_nanos(cpu_ns((*p)?)?.saturating_sub(b?)))).collect();
+    (out, spent)
+}
+
+/// The pid of the moto server listening on `endpoint`'s port (infra/moto/server.py).
+fn moto_pid(endpoint: &str) -> Option<u32> {
+    let port = endpoint.rsplit(':').next()?.trim_end_matches('/');
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|entry| {
+        let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+        let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+        let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
+        let serves = args.iter().any(|a| a.ends_with(b"server.py"))
+            && args.windows(2).any(|w| w[0] == b"-p" && w[1] == port.as_bytes());
+        serves.then_some(pid)
+    })
 }
 
 /// VmRSS of a live process, in KiB.
@@ -140,7 +173,7 @@ fn status_of(name: &str, answer: &Answer) -> anyhow::Result<u64> {
 
 /// Starts `m` against its own Runtime API, times it to its first `next` request, reads its
 /// memory, then serves it `m.calls` (`calls` warm rounds).
-async fn start_once(m: &Measured, calls: usize) -> anyhow::Result<Start> {
+async fn start_once(m: &Measured, calls: usize, moto: Option<u32>) -> anyhow::Result<Start> {
     let mut api = RuntimeApi::start().await?;
     let begun = std::time::Instant::now();
     let mut child = tokio::process::Command::new(&m.path)
@@ -154,6 +187,7 @@ async fn start_once(m: &Measured, calls: usize) -> anyhow::Result<Start> {
         .spawn()
         .with_context(|| format!("start {}", m.path.display()))?;
     let pid = child.id().context("child pid")?;
+    api.watch(pid);
     let outcome = tokio::select! {
         at = api.initialised() => at.map(Some),
         status = child.wait() => {
@@ -178,9 +212,15 @@ async fn start_once(m: &Measured, calls: usize) -> anyhow::Result<Start> {
                 let status = status_of(&m.name, &refused)?;
                 anyhow::ensure!((400..500).contains(&status), "{} answered {status} without an id", m.name);
                 start.refused.push(refused.took);
-                let warm = api.invoke(events.found.clone()).await?;
+                start.refused_cpu.extend(refused.cpu);
+                let pids = [moto, Some(std::process::id())];
+                let (warm, spent) = cpu_during(&pids, api.invoke(events.found.clone())).await;
+                let warm = warm?;
+                start.warm_moto_cpu.extend(spent[0]);
+                start.warm_harness_cpu.extend(spent[1]);
                 anyhow::ensure!(status_of(&m.name, &warm)? == 200, "{} did not find the product: {warm:?}", m.name);
                 start.warm.push(warm.took);
+                start.warm_cpu.extend(warm.cpu);
             }
             anyhow::Ok(())
         };
@@ -340,6 +380,7 @@ async fn main() -> anyhow::Result<()> {
     let args = parse_args()?;
     // With a peer, the calls need a DynamoDB: moto, the catalog provisioned and seeded.
     let moto = args.peer.as_ref().map(|_| Moto::start());
+    let moto_pid = moto.as_ref().and_then(|m| moto_pid(&m.endpoint));
     let (stack, product, endpoint) = match &moto {
         Some(moto) => {
             let (app, id) = seed(moto).await.context("seeding moto for the calls")?;
@@ -410,7 +451,7 @@ async fn main() -> anyhow::Result<()> {
     }
     for _ in 0..args.runs {
         for m in &mut measured {
-            let start = start_once(m, args.calls).await?;
+            let start = start_once(m, args.calls, moto_pid).await?;
             m.starts.push(start);
         }
     }
@@ -427,6 +468,10 @@ struct Summary {
     first_call: f64,
     warm: f64,
     refused: f64,
+    warm_cpu: f64,
+    refused_cpu: f64,
+    warm_moto_cpu: f64,
+    warm_harness_cpu: f64,
 }
 
 fn summarise(m: &Measured) -> Summary {
@@ -438,13 +483,27 @@ fn summarise(m: &Measured) -> Summary {
         first_call: all(|s| s.first_call.iter().map(ms).collect()),
         warm: all(|s| s.warm.iter().map(ms).collect()),
         refused: all(|s| s.refused.iter().map(ms).collect()),
+        warm_cpu: all(|s| s.warm_cpu.iter().map(ms).collect()),
+        refused_cpu: all(|s| s.refused_cpu.iter().map(ms).collect()),
+        warm_moto_cpu: all(|s| s.warm_moto_cpu.iter().map(ms).collect()),
+        warm_harness_cpu: all(|s| s.warm_harness_cpu.iter().map(ms).collect()),
     }
 }
 
 fn report(measured: &[Measured], peer: Option<&str>, runs: usize) {
     println!(
-        "{:<38} {:>9} {:>8} {:>9} {:>9} {:>8} {:>9} {:>9} {:>9}",
-        "function", "binary MB", "zip MiB", "init p50", "init max", "RSS MiB", "1st call", "call p50", "refusal"
+        "{:<38} {:>9} {:>8} {:>9} {:>9} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9}",
+        "function",
+        "binary MB",
+        "zip MiB",
+        "init p50",
+        "init max",
+        "RSS MiB",
+        "1st call",
+        "call p50",
+        "refusal",
+        "call CPU",
+        "ref. CPU"
     );
     let mut summaries = Vec::new();
     for m in measured {
@@ -452,7 +511,7 @@ fn report(measured: &[Measured], peer: Option<&str>, runs: usize) {
         let max = m.starts.iter().map(|s| ms(&s.init)).fold(0.0, f64::max);
         let call = |x: f64| if x.is_nan() { "-".to_owned() } else { format!("{x:.3}ms") };
         println!(
-            "{:<38} {:>9.2} {:>8} {:>7.2}ms {:>7.2}ms {:>8.1} {:>9} {:>9} {:>9}",
+            "{:<38} {:>9.2} {:>8} {:>7.2}ms {:>7.2}ms {:>8.1} {:>9} {:>9} {:>9} {:>9} {:>9}",
             m.name,
             m.size as f64 / 1e6,
             if s.zip_mib.is_nan() { "-".to_owned() } else { format!("{:.2}", s.zip_mib) },
@@ -461,7 +520,9 @@ fn report(measured: &[Measured], peer: Option<&str>, runs: usize) {
             s.rss,
             call(s.first_call),
             call(s.warm),
-            call(s.refused)
+            call(s.refused),
+            call(s.warm_cpu),
+            call(s.refused_cpu)
         );
         summaries.push((m.name.as_str(), s));
     }
@@ -494,6 +555,14 @@ fn report(measured: &[Measured], peer: Option<&str>, runs: usize) {
         println!(
             "  {TWIN} calls: first {:.3} ms vs {:.3}, warm {:.3} ms vs {:.3}, refusal {:.3} ms vs {:.3} (peer second)",
             t.first_call, p.first_call, t.warm, p.warm, t.refused, p.refused
+        );
+        println!(
+            "  {TWIN} CPU per call: warm {:.3} ms vs {:.3}, refusal {:.3} ms vs {:.3} (peer second)",
+            t.warm_cpu, p.warm_cpu, t.refused_cpu, p.refused_cpu
+        );
+        println!(
+            "  during a warm call: moto's CPU {:.3} ms vs {:.3}, this harness's {:.3} ms vs {:.3} (peer second)",
+            t.warm_moto_cpu, p.warm_moto_cpu, t.warm_harness_cpu, p.warm_harness_cpu
         );
     }
 }
