@@ -1,6 +1,6 @@
 //! Events emitted by the reservations service (`source = bazaar.reservations`).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +26,16 @@ pub struct Booking {
     pub time_zone: String,
     /// The reservation's day in the resource's time zone (`YYYY-MM-DD`).
     pub local_date: String,
+    /// `start` on the resource's clock, with the zone's UTC offset then (RFC 3339,
+    /// `2026-07-01T10:00:00+02:00`): consumers show local times without a zone database.
+    /// Absent from events published before it was added.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_start: Option<DateTime<FixedOffset>>,
+    /// `end` on the resource's clock, with the zone's UTC offset then (the offset may differ
+    /// from `local_start`'s across a daylight-saving change). Absent from events published
+    /// before it was added.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_end: Option<DateTime<FixedOffset>>,
     /// Number of slots booked.
     pub slots: u32,
     /// Price of the whole reservation.

@@ -9,7 +9,7 @@ use bazaar_events::reservations::{
     Booking, ReservationCancelReason, ReservationCancelled, ReservationConfirmed, ReservationReminderDue,
 };
 use bazaar_events::{Envelope, Event, Money};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use serde_json::{Value, json};
 
 use crate::templates::TemplateName;
@@ -157,8 +157,8 @@ fn money_name(money: MoneyOutcome) -> &'static str {
 impl Notification {
     /// A reservation notification: times are shown in the resource's time zone.
     fn reservation<T: Event>(e: &Envelope<T>, template: TemplateName, b: &Booking, extra: Value) -> Self {
-        let (date, start_time) = local(b.start, &b.time_zone);
-        let (_, end_time) = local(b.end, &b.time_zone);
+        let (date, start_time) = local(b.local_start, b.start);
+        let (_, end_time) = local(b.local_end, b.end);
         let mut context = json!({
             "reservation_id": b.reservation_id, "resource_name": b.resource_name, "date": date,
             "start_time": start_time, "end_time": end_time, "time_zone": b.time_zone, "slots": b.slots,
@@ -171,14 +171,13 @@ impl Notification {
     }
 }
 
-/// `instant` as a local date and `HH:MM` in `zone` (UTC when the zone is unknown).
-fn local(instant: DateTime<Utc>, zone: &str) -> (String, String) {
-    match zone.parse::<chrono_tz::Tz>() {
-        Ok(tz) => {
-            let t = instant.with_timezone(&tz);
-            (t.format("%Y-%m-%d").to_string(), t.format("%H:%M").to_string())
-        }
-        Err(_) => (instant.format("%Y-%m-%d").to_string(), instant.format("%H:%M UTC").to_string()),
+/// A local date and `HH:MM`: of `local`, the time on the resource's clock the event carries,
+/// or of `utc` marked as UTC for an event published before events carried it. (The event
+/// brings the local time, so this function links no zone database.)
+fn local(local: Option<DateTime<FixedOffset>>, utc: DateTime<Utc>) -> (String, String) {
+    match local {
+        Some(t) => (t.format("%Y-%m-%d").to_string(), t.format("%H:%M").to_string()),
+        None => (utc.format("%Y-%m-%d").to_string(), utc.format("%H:%M UTC").to_string()),
     }
 }
 
@@ -341,6 +340,8 @@ mod tests {
             end: "2026-07-01T10:00:00Z".parse().expect("end"),
             time_zone: "Europe/Berlin".into(),
             local_date: "2026-07-01".into(),
+            local_start: Some("2026-07-01T10:00:00+02:00".parse().expect("local start")),
+            local_end: Some("2026-07-01T12:00:00+02:00".parse().expect("local end")),
             slots: 2,
             amount: money(5000),
         }
@@ -382,6 +383,21 @@ mod tests {
         assert_eq!(n.template, TemplateName::ReservationReminder);
         let subject = n.template.default_template().render(&n.context).expect("renders").subject;
         assert_eq!(subject, "Reminder: Studio A tomorrow at 10:00");
+    }
+
+    #[test]
+    fn a_reservation_event_without_local_times_shows_utc() {
+        // Published before events carried the resource's clock: UTC, and it says so.
+        let old = Booking { local_start: None, local_end: None, ..booking() };
+        let e = Envelope::new(ReservationConfirmed { reservation: old, payment_id: "p".into() }, "c");
+        let wire = body(&e);
+        assert!(!wire.contains("local_start"), "{wire}");
+        let n = Notification::from_body(&wire).expect("confirmed");
+        assert_eq!(
+            (n.context["start_time"].as_str(), n.context["end_time"].as_str()),
+            (Some("08:00 UTC"), Some("10:00 UTC"))
+        );
+        assert_eq!(n.context["date"].as_str(), Some("2026-07-01"));
     }
 
     #[test]

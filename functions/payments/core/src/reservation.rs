@@ -79,6 +79,8 @@ mod tests {
                 end: now,
                 time_zone: "UTC".into(),
                 local_date: "2026-11-21".into(),
+                local_start: None,
+                local_end: None,
                 slots: 1,
                 amount: Money::new(1500, "EUR"),
             },

@@ -313,6 +313,8 @@ mod tests {
             end: "2026-12-24T11:00:00Z".parse().expect("end"),
             time_zone: "Europe/Madrid".into(),
             local_date: "2026-12-24".into(),
+            local_start: None,
+            local_end: None,
             slots: 2,
             amount: Money::new(3000, "EUR"),
         }

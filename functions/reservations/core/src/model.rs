@@ -3,7 +3,7 @@
 
 use bazaar_events::Money;
 use bazaar_events::reservations::Booking;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
@@ -74,6 +74,12 @@ impl Reservation {
         u32::try_from(self.slot_starts.len()).unwrap_or(u32::MAX)
     }
 
+    /// `t` on the resource's clock (`None` if its zone were not a known one: zones are
+    /// checked when a resource is saved).
+    fn local(&self, t: DateTime<Utc>) -> Option<DateTime<FixedOffset>> {
+        crate::hours::parse_zone(&self.time_zone).map(|tz| t.with_timezone(&tz).fixed_offset())
+    }
+
     /// What every event says about this reservation.
     pub fn booking(&self) -> Booking {
         Booking {
@@ -87,6 +93,8 @@ impl Reservation {
             end: self.end,
             time_zone: self.time_zone.clone(),
             local_date: self.local_date.clone(),
+            local_start: self.local(self.start),
+            local_end: self.local(self.end),
             slots: self.slots(),
             amount: self.amount.clone(),
         }
@@ -187,5 +195,51 @@ mod tests {
         assert_eq!(key_time(a), "2026-11-22T08:00:00Z");
         assert!(key_time(a) < key_time(b));
         assert_eq!(timestamp(a), "2026-11-22T08:00:00.000Z");
+    }
+
+    fn reservation(zone: &str, start: &str, end: &str) -> Reservation {
+        let at = |t: &str| t.parse::<DateTime<Utc>>().expect("an instant");
+        Reservation {
+            id: "r1".into(),
+            status: ReservationStatus::Confirmed,
+            resource_id: "res".into(),
+            resource_name: "Studio A".into(),
+            owner_id: "own".into(),
+            customer_id: "u3".into(),
+            customer_email: "e@f.co".into(),
+            start: at(start),
+            end: at(end),
+            time_zone: zone.into(),
+            local_date: start[..10].into(),
+            slot_starts: vec!["a".into()],
+            amount: Money::new(5000, "EUR".to_string()),
+            payment_id: "p".into(),
+            hold_expires_at: at(start),
+            created_at: start.into(),
+            updated_at: start.into(),
+            version: 1,
+            correlation_id: "c".into(),
+            status_reason: None,
+            reminded: false,
+            checked_in_at: None,
+            checked_in_by: None,
+        }
+    }
+
+    #[test]
+    fn events_carry_the_local_times_with_the_offset_of_each_instant() {
+        // The night Berlin leaves summer time: 00:30 UTC is 02:30 CEST, 01:30 UTC is 02:30 CET.
+        let b = reservation("Europe/Berlin", "2026-10-25T00:30:00Z", "2026-10-25T01:30:00Z").booking();
+        let (start, end) = (b.local_start.expect("local start"), b.local_end.expect("local end"));
+        assert_eq!(start.to_rfc3339(), "2026-10-25T02:30:00+02:00");
+        assert_eq!(end.to_rfc3339(), "2026-10-25T02:30:00+01:00");
+        assert_eq!((start.with_timezone(&Utc), end.with_timezone(&Utc)), (b.start, b.end));
+        let wire = serde_json::to_value(&b).expect("serialises");
+        assert_eq!(wire["local_start"], "2026-10-25T02:30:00+02:00");
+
+        let utc = reservation("Etc/UTC", "2026-07-01T08:00:00Z", "2026-07-01T10:00:00Z").booking();
+        assert_eq!(utc.local_end.expect("local end").to_rfc3339(), "2026-07-01T10:00:00+00:00");
+        let unknown = reservation("Mars/Olympus", "2026-07-01T08:00:00Z", "2026-07-01T10:00:00Z").booking();
+        assert_eq!((unknown.local_start, unknown.local_end), (None, None));
     }
 }

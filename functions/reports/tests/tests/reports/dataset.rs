@@ -193,6 +193,8 @@ fn booking(j: usize) -> Booking {
         end: at(local_date, "09:00:00") + Duration::hours(i64::from(slots)),
         time_zone: "Europe/Madrid".into(),
         local_date: local_date.into(),
+        local_start: None,
+        local_end: None,
         slots,
         amount: Money::new(r.price_per_slot * i64::from(slots), r.currency),
     }

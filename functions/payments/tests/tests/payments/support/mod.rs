@@ -184,6 +184,8 @@ pub fn booking(customer: &str, amount_minor: i64) -> Booking {
         end: start + chrono::Duration::hours(1),
         time_zone: "Europe/Berlin".into(),
         local_date: start.format("%Y-%m-%d").to_string(),
+        local_start: None,
+        local_end: None,
         slots: 2,
         amount: Money::new(amount_minor, "EUR"),
     }
