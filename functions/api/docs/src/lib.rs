@@ -9,9 +9,20 @@ use lambda_http::{Body, Request, Response};
 /// Needs nothing built at init: the page is in the binary.
 pub use bazaar_runtime::NoDeps as Deps;
 
-/// The page, and the same gzipped (build.rs).
-pub const PAGE: &str = include_str!(concat!(env!("OUT_DIR"), "/docs.html"));
+/// The page, gzipped (build.rs): what nearly every client gets, as it is.
 pub const PAGE_GZIP: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/docs.html.gz"));
+
+/// The page itself, for a client that does not accept gzip: inflated from [`PAGE_GZIP`] the
+/// first time one asks, then kept for the container's life.
+pub fn page() -> Result<&'static str, ApiError> {
+    use std::io::Read as _;
+    static PAGE: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    let page = PAGE.get_or_init(|| {
+        let mut page = String::new();
+        flate2::read::GzDecoder::new(PAGE_GZIP).read_to_string(&mut page).ok().map(|_| page)
+    });
+    page.as_deref().ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("the embedded docs page does not inflate")))
+}
 
 /// Whether `Accept-Encoding` allows gzip (`gzip`, `gzip;q=0.5`, `*`; not `gzip;q=0`).
 pub fn accepts_gzip(accept_encoding: Option<&str>) -> bool {
@@ -44,7 +55,7 @@ pub async fn handler(_deps: &Deps, req: Request) -> Response<Body> {
         let response = if gzip {
             builder.header(header::CONTENT_ENCODING, "gzip").body(Body::Binary(PAGE_GZIP.to_vec()))
         } else {
-            builder.body(Body::Text(PAGE.to_owned()))
+            builder.body(Body::Text(page()?.to_owned()))
         };
         response.map_err(|e| ApiError::Unexpected(e.into()))
     })
@@ -84,6 +95,8 @@ mod tests {
         let mut unzipped = String::new();
         flate2::read::GzDecoder::new(zipped.body().as_ref()).read_to_string(&mut unzipped).expect("gunzips");
         assert_eq!(unzipped, page);
+        // Inflated once, then the same page every time.
+        assert!(std::ptr::eq(super::page().expect("inflates"), super::page().expect("inflates")));
     }
 
     #[tokio::test]
