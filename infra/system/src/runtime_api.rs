@@ -3,9 +3,10 @@
 //! hands it the events it is given, one at a time, and times each from the moment the event
 //! is handed over to the moment the process posts its response: the handler's duration as
 //! Lambda bills it. With the process's pid (`watch`), each call also counts the CPU time the
-//! process spent on it: its CPU-time clock (every thread's time on a CPU, in ns) between the request for the call's event and the request for the next one, when the
-//! process is idle again. That is the function's own work for the call, apart from the
-//! Runtime API's and the services' it calls.
+//! process spent on it: its CPU-time clock (every thread's time on a CPU) between the request
+//! for the call's event and the request for the next one, when the process is idle again.
+//! That is the function's own work for the call, apart from the Runtime API's and the
+//! services' it calls.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -36,9 +37,9 @@ struct Shared {
     events: tokio::sync::Mutex<mpsc::Receiver<(String, Value)>>,
     handed: Mutex<HashMap<String, Instant>>,
     answers: mpsc::UnboundedSender<(String, Instant, Result<Value, String>)>,
-    /// The watched process, and its CPU time (ns) at each request for an invocation.
+    /// The watched process, and its CPU time at each request for an invocation.
     pid: Mutex<Option<u32>>,
-    idle: mpsc::UnboundedSender<Option<u64>>,
+    idle: mpsc::UnboundedSender<Option<Duration>>,
 }
 
 /// The Runtime API of one process; dropping it stops the server.
@@ -47,9 +48,9 @@ pub struct RuntimeApi {
     first_next: Option<oneshot::Receiver<Instant>>,
     events: mpsc::Sender<(String, Value)>,
     answers: mpsc::UnboundedReceiver<(String, Instant, Result<Value, String>)>,
-    idle: mpsc::UnboundedReceiver<Option<u64>>,
+    idle: mpsc::UnboundedReceiver<Option<Duration>>,
     /// The process's CPU time when it asked for the event `invoke` hands over next.
-    idle_at: Option<Option<u64>>,
+    idle_at: Option<Option<Duration>>,
     shared: Arc<Shared>,
     server: tokio::task::JoinHandle<()>,
     invocations: u64,
@@ -131,25 +132,24 @@ impl RuntimeApi {
         let after = tokio::time::timeout(Duration::from_secs(5), self.idle.recv()).await.ok().flatten();
         self.idle_at = after;
         let cpu = match (before, after.flatten()) {
-            (Some(b), Some(a)) => Some(Duration::from_nanos(a.saturating_sub(b))),
+            (Some(b), Some(a)) => Some(a.saturating_sub(b)),
             _ => None,
         };
         Ok(Answer { took: at.saturating_duration_since(handed), cpu, payload })
     }
 }
 
-/// The CPU time process `pid` has used so far, in ns: every thread's, those that have ended
-/// too (its CPU-time clock, `clock_getcpuclockid`); `None` when it cannot be read.
-pub fn cpu_ns(pid: u32) -> Option<u64> {
+/// The CPU time process `pid` has used so far: every thread's, those that have ended too (its
+/// CPU-time clock, `clock_getcpuclockid`); `None` when it cannot be read.
+pub fn cpu_time(pid: u32) -> Option<Duration> {
     use nix::time::{clock_getcpuclockid, clock_gettime};
     let clock = clock_getcpuclockid(nix::unistd::Pid::from_raw(i32::try_from(pid).ok()?)).ok()?;
-    let at = clock_gettime(clock).ok()?;
-    u64::try_from(at.tv_sec()).ok()?.checked_mul(1_000_000_000)?.checked_add(u64::try_from(at.tv_nsec()).ok()?)
+    Some(Duration::from(clock_gettime(clock).ok()?))
 }
 
 async fn next(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
     let pid = shared.pid.lock().ok().and_then(|p| *p);
-    let _ = shared.idle.send(pid.and_then(cpu_ns));
+    let _ = shared.idle.send(pid.and_then(cpu_time));
     if let Some(first) = shared.first_next.lock().ok().and_then(|mut f| f.take()) {
         let _ = first.send(Instant::now());
     }

@@ -40,7 +40,7 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
 };
 use bazaar_runtime::Identity;
-use bazaar_system::runtime_api::{Answer, RuntimeApi, cpu_ns};
+use bazaar_system::runtime_api::{Answer, RuntimeApi, cpu_time};
 use bazaar_testkit::{Moto, template_path, workspace_root};
 use devstack::provision::ServiceStack;
 use devstack::template::{PlanOptions, plan};
@@ -135,10 +135,9 @@ struct Start {
 
 /// The CPU time processes `pids` spend while `f` runs (`None` for one not known or not read).
 async fn cpu_during<T>(pids: &[Option<u32>], f: impl std::future::Future<Output = T>) -> (T, Vec<Option<Duration>>) {
-    let before: Vec<Option<u64>> = pids.iter().map(|p| cpu_ns((*p)?)).collect();
+    let before: Vec<Option<Duration>> = pids.iter().map(|p| cpu_time((*p)?)).collect();
     let out = f.await;
-    let spent =
-        pids.iter().zip(before).map(|(p, b)| Some(Duration::from_nanos(cpu_ns((*p)?)?.saturating_sub(b?)))).collect();
+    let spent = pids.iter().zip(before).map(|(p, b)| Some(cpu_time((*p)?)?.saturating_sub(b?))).collect();
     (out, spent)
 }
 
