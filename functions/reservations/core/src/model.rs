@@ -3,7 +3,7 @@
 
 use bazaar_events::Money;
 use bazaar_events::reservations::Booking;
-use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
@@ -74,14 +74,12 @@ impl Reservation {
         u32::try_from(self.slot_starts.len()).unwrap_or(u32::MAX)
     }
 
-    /// `t` on the resource's clock (`None` if its zone were not a known one: zones are
-    /// checked when a resource is saved).
-    fn local(&self, t: DateTime<Utc>) -> Option<DateTime<FixedOffset>> {
-        crate::hours::parse_zone(&self.time_zone).map(|tz| t.with_timezone(&tz).fixed_offset())
-    }
-
     /// What every event says about this reservation.
     pub fn booking(&self) -> Booking {
+        // Times on the resource's clock (none if its zone were not a known one: zones are
+        // checked when a resource is saved).
+        let zone = crate::hours::parse_zone(&self.time_zone);
+        let local = |t: DateTime<Utc>| zone.map(|tz| t.with_timezone(&tz).fixed_offset());
         Booking {
             reservation_id: self.id.clone(),
             resource_id: self.resource_id.clone(),
@@ -93,8 +91,8 @@ impl Reservation {
             end: self.end,
             time_zone: self.time_zone.clone(),
             local_date: self.local_date.clone(),
-            local_start: self.local(self.start),
-            local_end: self.local(self.end),
+            local_start: local(self.start),
+            local_end: local(self.end),
             slots: self.slots(),
             amount: self.amount.clone(),
         }
