@@ -14,21 +14,33 @@ pub const FRONT_DESK: &str = "front_desk";
 pub const CUSTOMER: &str = "customer";
 
 /// Every permission a service checks, with what it allows. A role can only grant these.
+/// Reading is not acting: a `…:read` or `…:read_all` permission lets its holder see, never
+/// change; acting on what is not one's own takes a permission of its own (`…:cancel_any`,
+/// `…:write_all`, `…:manage_all`, `payments:settle`).
 pub const PERMISSIONS: &[(&str, &str)] = &[
     ("users:read", "read any user's account"),
-    ("roles:manage", "manage roles and users' role assignments"),
+    ("roles:manage", "manage roles and users' role assignments, granting only permissions one holds"),
     ("catalog:write", "create products and edit or delete one's own"),
     ("catalog:write_all", "edit or delete any product"),
     ("orders:read_all", "read every order"),
-    ("payments:read_all", "read and settle every payment"),
+    ("orders:cancel_any", "cancel any customer's open order"),
+    ("payments:read_all", "read every payment"),
+    ("payments:settle", "settle any pending payment by hand (complete or fail it): an operator's reconciliation"),
     ("reservations:manage", "create bookable resources, edit one's own and manage their reservations"),
     ("reservations:manage_all", "edit any resource and cancel any reservation"),
     ("reservations:read_all", "read every reservation"),
     ("reservations:check_in", "check customers in on the day of their reservation"),
     ("reports:read", "read reports of one's own products and resources"),
     ("reports:read_all", "read reports of the whole marketplace"),
-    ("notifications:templates", "edit notification templates"),
+    ("notifications:templates", "edit notification templates, the security ones excepted"),
+    ("notifications:security_templates", "edit the security templates (password reset, email verification)"),
 ];
+
+/// Whether `permission` only lets its holder see (`…:read`, `…:read_all`): such a permission
+/// never allows a change.
+pub fn only_reads(permission: &str) -> bool {
+    permission.ends_with(":read") || permission.ends_with(":read_all")
+}
 
 /// Whether `permission` is one services know.
 pub fn is_known_permission(permission: &str) -> bool {
@@ -93,6 +105,20 @@ mod tests {
         assert!(default_permissions(CUSTOMER).expect("customer").is_empty());
         assert!(default_permissions("auditor").is_none());
         assert!(!is_known_permission("catalog:destroy"));
+    }
+
+    #[test]
+    fn only_admin_settles_payments_cancels_others_orders_and_edits_security_templates() {
+        for permission in ["payments:settle", "orders:cancel_any", "notifications:security_templates"] {
+            assert!(is_known_permission(permission));
+            for role in [OWNER, FRONT_DESK, CUSTOMER] {
+                let granted = default_permissions(role).expect("built-in");
+                assert!(!granted.iter().any(|p| p == permission), "{role} holds {permission}");
+            }
+            assert!(default_permissions(ADMIN).expect("admin").iter().any(|p| p == permission));
+        }
+        assert!(only_reads("orders:read_all") && only_reads("reports:read") && only_reads("users:read"));
+        assert!(!only_reads("orders:cancel_any") && !only_reads("payments:settle"));
     }
 
     #[test]

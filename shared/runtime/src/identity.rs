@@ -58,6 +58,86 @@ impl Identity {
     pub fn require(&self, permission: &str) -> Result<(), Problem> {
         if self.has_permission(permission) { Ok(()) } else { Err(Problem::forbidden()) }
     }
+
+    /// Whether the caller may do `action` to something `owner` owns: as its owner (when the
+    /// action lets owners, with the permission it asks of them), or as a holder of the
+    /// action's permission over anyone's. An empty `owner` is nobody's: only `any` reaches it.
+    pub fn may(&self, action: &Action, owner: &str) -> bool {
+        let own = !owner.is_empty()
+            && owner == self.sub
+            && match action.owner {
+                Owner::Allowed => true,
+                Owner::With(permission) => self.has_permission(permission),
+                Owner::Never => false,
+            };
+        own || self.has_permission(action.any)
+    }
+}
+
+/// Who may do one thing to a resource that belongs to someone (an order, a payment, a
+/// product, a reservation): its owner, as [`Owner`] says, and every holder of `any`.
+///
+/// Reading is not acting. An action that changes something ([`Action::act`]) never takes a
+/// permission that only reads (`…:read`, `…:read_all`) as its `any`: that is refused when
+/// the constant is compiled. Each service declares its actions next to its handlers, and the
+/// API document lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Action {
+    pub owner: Owner,
+    /// The permission that allows the action on anyone's resource.
+    pub any: &'static str,
+    /// False for an action that only reads.
+    pub changes: bool,
+}
+
+/// What the owner of a resource needs to do an action to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    /// Owning it is enough.
+    Allowed,
+    /// Owning it and holding this permission.
+    With(&'static str),
+    /// Owners may not (only holders of `any`).
+    Never,
+}
+
+impl Action {
+    /// Seeing a resource.
+    pub const fn read(owner: Owner, any: &'static str) -> Action {
+        Action { owner, any, changes: false }
+    }
+
+    /// Changing a resource. Panics (at compile time, in a `const`) when `any` or the owner's
+    /// permission only reads.
+    pub const fn act(owner: Owner, any: &'static str) -> Action {
+        assert!(!only_reads(any), "an action that changes something never takes a read permission");
+        if let Owner::With(permission) = owner {
+            assert!(!only_reads(permission), "an action that changes something never takes a read permission");
+        }
+        Action { owner, any, changes: true }
+    }
+}
+
+/// Whether `permission` only lets its holder see: `…:read` or `…:read_all` (the rule of
+/// `bazaar_events::permissions::only_reads`, here in a form constants can use).
+pub const fn only_reads(permission: &str) -> bool {
+    ends_with(permission, ":read") || ends_with(permission, ":read_all")
+}
+
+const fn ends_with(text: &str, suffix: &str) -> bool {
+    let (text, suffix) = (text.as_bytes(), suffix.as_bytes());
+    if suffix.len() > text.len() {
+        return false;
+    }
+    let offset = text.len() - suffix.len();
+    let mut i = 0;
+    while i < suffix.len() {
+        if text[offset + i] != suffix[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 fn split_list(value: Option<&Value>) -> Vec<String> {
@@ -84,6 +164,51 @@ mod tests {
         assert_eq!(back, id);
         assert!(back.require("users:read").is_ok());
         assert_eq!(back.require("reports:read").expect_err("denied").status, 403);
+    }
+
+    fn caller(sub: &str, permissions: &[&str]) -> Identity {
+        Identity {
+            sub: sub.into(),
+            email: String::new(),
+            roles: vec![],
+            permissions: permissions.iter().map(|p| (*p).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn owners_and_holders_of_any_may_act_and_readers_only_read() {
+        const READ: Action = Action::read(Owner::Allowed, "orders:read_all");
+        const CANCEL: Action = Action::act(Owner::Allowed, "orders:cancel_any");
+        const EDIT: Action = Action::act(Owner::With("catalog:write"), "catalog:write_all");
+        const SETTLE: Action = Action::act(Owner::Never, "payments:settle");
+
+        let owner = caller("u1", &[]);
+        assert!(owner.may(&READ, "u1") && owner.may(&CANCEL, "u1"));
+        assert!(!owner.may(&READ, "u2") && !owner.may(&CANCEL, "u2"));
+        assert!(!owner.may(&EDIT, "u1"), "an owner without catalog:write");
+        assert!(caller("u1", &["catalog:write"]).may(&EDIT, "u1"));
+        assert!(!caller("u1", &["catalog:write"]).may(&EDIT, "u2"));
+        assert!(!owner.may(&SETTLE, "u1"), "owners never settle");
+
+        let auditor = caller("a", &["orders:read_all"]);
+        assert!(auditor.may(&READ, "u1"));
+        assert!(!auditor.may(&CANCEL, "u1"), "reading is not acting");
+        assert!(caller("x", &["orders:cancel_any"]).may(&CANCEL, "u1"));
+        assert!(caller("x", &["payments:settle"]).may(&SETTLE, "u1"));
+        // Nobody owns what has no owner; an empty caller id owns nothing either.
+        assert!(!caller("", &[]).may(&CANCEL, ""));
+        assert!(caller("x", &["catalog:write_all"]).may(&EDIT, ""));
+        const { assert!(!READ.changes && CANCEL.changes) };
+    }
+
+    #[test]
+    fn read_permissions_are_told_apart_by_their_suffix() {
+        for read in ["orders:read_all", "reports:read", "users:read", "reservations:read_all"] {
+            assert!(only_reads(read), "{read}");
+        }
+        for act in ["orders:cancel_any", "catalog:write_all", "payments:settle", "roles:manage", "ead", ""] {
+            assert!(!only_reads(act), "{act}");
+        }
     }
 
     #[test]

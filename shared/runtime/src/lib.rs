@@ -1,11 +1,12 @@
 //! Runtime glue shared by every Bazaar function: configuration from the environment, AWS
 //! SDK configuration, JSON logs, EMF metrics, `application/problem+json` errors, the caller's identity
-//! from the authorizer context, and correlation ids.
+//! from the authorizer context, correlation ids, and single-use link tokens.
 
 pub mod config;
 pub mod correlation;
 pub mod http;
 pub mod identity;
+pub mod links;
 pub mod logging;
 pub mod metrics;
 pub mod patch;
@@ -14,7 +15,7 @@ pub mod testing;
 
 pub use correlation::CorrelationId;
 pub use http::{ApiError, RequestCx};
-pub use identity::Identity;
+pub use identity::{Action, Identity, Owner};
 pub use problem::Problem;
 
 // For the `main` macros, so that a function crate needs no runtime dependency of its own for them.
