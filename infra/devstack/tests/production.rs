@@ -65,6 +65,20 @@ fn a_production_stage_with_its_own_settings_passes() {
 }
 
 #[test]
+fn a_sandbox_payment_mode_needs_a_stage_that_opts_in() {
+    for mode in ["simulated", "sandbox"] {
+        let mut stage = PRODUCTION.to_vec();
+        stage.retain(|(k, _)| *k != "PaymentProviderMode");
+        stage.push(("PaymentProviderMode", mode));
+        let failed = refused(&stage);
+        assert_eq!(failed.len(), 1, "{mode}: {failed:#?}");
+        assert!(failed[0].contains("AllowSandboxPayments"), "{mode}: {failed:#?}");
+        stage.push(("AllowSandboxPayments", "true"));
+        check_rules(&template_path(), &opts(&stage)).expect("a demo stage that opted in");
+    }
+}
+
+#[test]
 fn each_setting_left_at_its_development_value_is_named() {
     for (dropped, _) in PRODUCTION.iter().filter(|(k, _)| *k != "Stage") {
         let rest: Vec<(&str, &str)> = PRODUCTION.iter().copied().filter(|(k, _)| k != dropped).collect();

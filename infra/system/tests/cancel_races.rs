@@ -28,7 +28,7 @@ enum Step {
     Redeliver(usize),
     /// `POST /orders/{id}/cancel`.
     Cancel,
-    /// `POST /payments/{id}/complete`: the payer pays (manual mode; simulated: 404/409).
+    /// `POST /payments/{id}/complete`: the payer pays (sandbox mode; simulated: 404/409).
     Complete,
     /// `POST /payments/{id}/cancel`: the payer gives up.
     Abandon,
@@ -292,8 +292,8 @@ fn simulated_payments_a_cancelled_order_is_never_charged_whatever_the_interleavi
 }
 
 #[test]
-fn manual_payments_a_cancelled_order_is_never_charged_whatever_the_interleaving() {
+fn payer_completed_payments_a_cancelled_order_is_never_charged_whatever_the_interleaving() {
     let rt = runtime();
-    let world = rt.block_on(World::start(SystemOptions::default().with("PaymentProviderMode", "manual"), true));
+    let world = rt.block_on(World::start(SystemOptions::default().with("PaymentProviderMode", "sandbox"), true));
     check_cases(&world, &rt, cases());
 }

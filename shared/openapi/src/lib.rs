@@ -13,6 +13,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use bazaar_runtime::Problem;
+use bazaar_runtime::identity::{Action, Owner};
 use schemars::generate::{SchemaGenerator, SchemaSettings};
 use schemars::{JsonSchema, Schema};
 use serde::Serialize;
@@ -72,6 +73,56 @@ struct Reply {
     headers: Vec<(&'static str, String)>,
 }
 
+/// Who may call an operation, as its handler checks it: each operation behind the authorizer
+/// states it with [`Operation::access`], and the document shows it (a sentence in the
+/// description and `x-access`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Any signed-in caller, on what is their own (`what`: "their own orders").
+    SignedIn(&'static str),
+    /// Holders of a permission.
+    Permission(&'static str),
+    /// Per resource (`what`: "the order"): who the [`Action`] lets.
+    Resource(&'static str, Action),
+    /// Holders of a permission, for part of the route (`when`: "`?all=true`").
+    Scope(&'static str, &'static str),
+}
+
+impl Access {
+    fn sentence(&self) -> String {
+        match *self {
+            Access::SignedIn(what) => format!("any signed-in caller, on {what}"),
+            Access::Permission(permission) => format!("holders of `{permission}`"),
+            Access::Resource(what, action) => {
+                let owner = match action.owner {
+                    Owner::Allowed => format!("the owner of {what}, or "),
+                    Owner::With(permission) => format!("the owner of {what} holding `{permission}`, or "),
+                    Owner::Never => String::new(),
+                };
+                let verb = if action.changes { "over" } else { "to read" };
+                format!("{owner}a holder of `{}` ({verb} anyone's)", action.any)
+            }
+            Access::Scope(when, permission) => format!("`{permission}` for {when}"),
+        }
+    }
+
+    fn json(&self) -> Value {
+        match *self {
+            Access::SignedIn(what) => json!({ "signed_in": what }),
+            Access::Permission(permission) => json!({ "permission": permission }),
+            Access::Resource(what, action) => {
+                let owner = match action.owner {
+                    Owner::Allowed => json!(true),
+                    Owner::With(permission) => json!(permission),
+                    Owner::Never => json!(false),
+                };
+                json!({ "resource": what, "owner": owner, "any": action.any, "changes": action.changes })
+            }
+            Access::Scope(when, permission) => json!({ "permission": permission, "when": when }),
+        }
+    }
+}
+
 /// One route of the API: method, path, parameters, body and answers.
 pub struct Operation {
     method: &'static str,
@@ -81,6 +132,7 @@ pub struct Operation {
     description: Option<&'static str>,
     tag: Option<&'static str>,
     public: bool,
+    access: Vec<Access>,
     params: Vec<Param>,
     body: Option<(SchemaFn, &'static str)>,
     replies: Vec<Reply>,
@@ -109,6 +161,7 @@ impl Operation {
             description: None,
             tag: None,
             public: false,
+            access: Vec::new(),
             params,
             body: None,
             replies: Vec::new(),
@@ -159,6 +212,22 @@ impl Operation {
     pub fn public(mut self) -> Operation {
         self.public = true;
         self
+    }
+
+    /// Who may call it (each call adds one rule; a route behind the authorizer needs one).
+    pub fn access(mut self, access: Access) -> Operation {
+        self.access.push(access);
+        self
+    }
+
+    /// The access rules stated for this operation.
+    pub fn access_rules(&self) -> &[Access] {
+        &self.access
+    }
+
+    /// The operationId.
+    pub fn id(&self) -> &'static str {
+        self.id
     }
 
     /// Describes a `{name}` of the path.
@@ -326,12 +395,27 @@ pub fn document(title: &str, version: &str, description: &str, operations: &[Ope
     for op in operations {
         assert!(ids.insert(op.id), "operationId {} is used twice", op.id);
         let method = op.method.to_ascii_lowercase();
+        assert!(
+            op.public || !op.access.is_empty(),
+            "{} {} is behind the authorizer but states no access (Operation::access)",
+            op.method,
+            op.path
+        );
         let mut operation = Map::new();
         operation.insert("operationId".into(), op.id.into());
         operation.insert("summary".into(), op.summary.into());
-        if let Some(text) = op.description {
-            operation.insert("description".into(), text.into());
-        }
+        let who = if op.public {
+            "**Access:** public.".to_owned()
+        } else {
+            let rules: Vec<String> = op.access.iter().map(Access::sentence).collect();
+            format!("**Access:** {}.", rules.join("; "))
+        };
+        let description = match op.description {
+            Some(text) => format!("{text}\n\n{who}"),
+            None => who,
+        };
+        operation.insert("description".into(), description.into());
+        operation.insert("x-access".into(), op.access.iter().map(Access::json).collect::<Vec<_>>().into());
         let tag = op.tag.unwrap_or_else(|| op.path.trim_start_matches('/').split('/').next().unwrap_or(""));
         operation.insert("tags".into(), json!([tag]));
         operation.insert("security".into(), if op.public { json!([]) } else { json!([{ "bearer": [] }]) });
@@ -483,6 +567,7 @@ mod tests {
     fn ops() -> Vec<Operation> {
         vec![
             Operation::post("/things", "createThing", "Create a thing")
+                .access(Access::Permission("things:write"))
                 .json_body::<Thing>("The thing")
                 .returns::<Thing>(201, "Created")
                 .with_header("Location", "Where it lives")
@@ -538,9 +623,45 @@ mod tests {
     }
 
     #[test]
+    fn access_is_stated_in_words_and_as_data() {
+        const CANCEL: Action = Action::act(Owner::Allowed, "things:cancel_any");
+        let stated = vec![
+            Operation::post("/things/{id}/cancel", "cancelThing", "Cancel")
+                .describe("Cancels it.")
+                .access(Access::Resource("the thing", CANCEL)),
+            Operation::get("/things", "listThings", "List")
+                .access(Access::SignedIn("their own things"))
+                .access(Access::Scope("`?all=true`", "things:read_all")),
+        ];
+        let doc = document("T", "1", "d", &stated);
+        let cancel = &doc["paths"]["/things/{id}/cancel"]["post"];
+        assert_eq!(
+            cancel["description"],
+            "Cancels it.\n\n**Access:** the owner of the thing, or a holder of `things:cancel_any` (over anyone's)."
+        );
+        assert_eq!(
+            cancel["x-access"],
+            json!([{ "resource": "the thing", "owner": true, "any": "things:cancel_any", "changes": true }])
+        );
+        let list = &doc["paths"]["/things"]["get"];
+        assert_eq!(
+            list["description"],
+            "**Access:** any signed-in caller, on their own things; `things:read_all` for `?all=true`."
+        );
+        let public = document("T", "1", "d", &ops()[1..]);
+        assert_eq!(public["paths"]["/things/{id}"]["get"]["description"], "**Access:** public.");
+    }
+
+    #[test]
+    #[should_panic(expected = "states no access")]
+    fn a_route_behind_the_authorizer_must_state_its_access() {
+        document("T", "1", "d", &[Operation::get("/a", "a", "A")]);
+    }
+
+    #[test]
     #[should_panic(expected = "declared twice")]
     fn a_route_declared_twice_is_refused() {
-        let twice = vec![Operation::get("/a", "one", "A"), Operation::get("/a", "two", "A")];
+        let twice = vec![Operation::get("/a", "one", "A").public(), Operation::get("/a", "two", "A").public()];
         document("T", "1", "d", &twice);
     }
 

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 pub use bazaar_events::permissions::{ADMIN, CUSTOMER, FRONT_DESK, OWNER};
-use bazaar_events::permissions::{RoleChanged, default_permissions};
+use bazaar_events::permissions::{PERMISSIONS, RoleChanged, default_permissions};
 use serde::{Deserialize, Serialize};
 
 /// auth's copy of one role (`ROLE#<name>` / `ROLE`), as the last `RoleChanged` left it.
@@ -24,13 +24,15 @@ impl From<&RoleChanged> for RoleRecord {
     }
 }
 
-/// The union of the permissions `roles` grant, sorted and without duplicates. A role the
-/// projection holds grants what it says (nothing once deleted); a built-in role the
-/// permissions service never changed grants its defaults; any other role grants nothing.
+/// The union of the permissions `roles` grant, sorted and without duplicates. `admin` grants
+/// every permission (whatever the projection held before that rule); a role the projection
+/// holds grants what it says (nothing once deleted); a built-in role the permissions service
+/// never changed grants its defaults; any other role grants nothing.
 pub fn permissions_of(roles: &[String], projection: &HashMap<String, RoleRecord>) -> Vec<String> {
     let mut permissions: Vec<String> = roles
         .iter()
         .flat_map(|role| match projection.get(role) {
+            _ if role == ADMIN => PERMISSIONS.iter().map(|(p, _)| (*p).to_owned()).collect(),
             Some(record) if record.deleted => Vec::new(),
             Some(record) => record.permissions.clone(),
             None => default_permissions(role).unwrap_or_default(),
@@ -60,6 +62,12 @@ mod tests {
 
         let changed = HashMap::from([record(CUSTOMER, &["reports:read"], false)]);
         assert_eq!(permissions_of(&[CUSTOMER.into()], &changed), vec!["reports:read".to_owned()]);
+    }
+
+    #[test]
+    fn admin_grants_every_permission_even_if_projected_narrower() {
+        let narrow = HashMap::from([record(ADMIN, &["roles:manage"], false)]);
+        assert_eq!(permissions_of(&[ADMIN.into()], &narrow).len(), PERMISSIONS.len());
     }
 
     #[test]

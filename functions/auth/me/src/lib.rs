@@ -11,6 +11,7 @@ pub use auth_core::store::TableDeps as Deps;
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::get("/auth/me", "getMe", "The caller's account")
+        .access(bazaar_openapi::Access::SignedIn("their own account"))
         .describe(
             "Any signed-in caller: their own account with the roles and permissions it holds now \
              (404 when the account no longer exists).",

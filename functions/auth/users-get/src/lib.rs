@@ -13,6 +13,7 @@ pub use auth_core::store::TableDeps as Deps;
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::get("/auth/users/{id}", "getUser", "Get an account")
+        .access(bazaar_openapi::Access::Permission(PERMISSION))
         .describe("Any account, with its roles and permissions, for callers holding `users:read` (admins).")
         .path_param("id", "The account's user id.")
         .returns::<UserView>(200, "The account.")

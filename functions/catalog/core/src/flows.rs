@@ -5,7 +5,7 @@ use bazaar_aws::cursor::CursorKey;
 use bazaar_aws::dynamo::{self, Item};
 use bazaar_events::Envelope;
 use bazaar_events::catalog::ReleaseReason;
-use bazaar_runtime::Identity;
+use bazaar_runtime::{Action, Identity, Owner};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -48,12 +48,14 @@ pub fn writer(identity: Identity) -> Result<Identity, CatalogError> {
     }
 }
 
-/// Whether `identity` may change `product`: any product with `catalog:write_all`, its own
-/// with `catalog:write`. Products are public, so another owner's product is a 403, not a
-/// 404: hiding it would hide nothing.
+/// Changing (editing, restocking, deleting) a product: its owner holding `catalog:write`, or a
+/// holder of `catalog:write_all`. A product without an owner is only `write_all`'s.
+pub const EDIT: Action = Action::act(Owner::With(WRITE), WRITE_ALL);
+
+/// Whether `identity` may change `product` ([`EDIT`]). Products are public, so another
+/// owner's product is a 403, not a 404: hiding it would hide nothing.
 pub fn may_change(identity: &Identity, product: &Product) -> Result<(), CatalogError> {
-    let own = !product.owner_id.is_empty() && product.owner_id == identity.sub && identity.has_permission(WRITE);
-    if own || identity.has_permission(WRITE_ALL) { Ok(()) } else { Err(CatalogError::NotOwner) }
+    if identity.may(&EDIT, &product.owner_id) { Ok(()) } else { Err(CatalogError::NotOwner) }
 }
 
 /// `POST /products`: the caller becomes the product's owner.

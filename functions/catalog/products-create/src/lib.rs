@@ -13,6 +13,7 @@ pub use catalog_core::TableDeps as Deps;
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::post("/products", "createProduct", "Create a product")
+        .access(bazaar_openapi::Access::Permission(PERMISSION))
         .describe(
             "Requires `catalog:write`. Creates a product owned by the caller (version 1) and emits \
              `ProductChanged`. Every invalid field is listed in the 422.",

@@ -10,6 +10,7 @@ pub use catalog_core::TableDeps as Deps;
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::delete("/products/{id}", "deleteProduct", "Delete a product")
+        .access(bazaar_openapi::Access::Resource("the product", catalog_core::flows::EDIT))
         .describe(
             "Its owner with `catalog:write`, or a holder of `catalog:write_all`; another owner's product is a \
              403. A soft delete: the product becomes inactive (invisible to the API, no longer orderable) and \

@@ -12,6 +12,7 @@ pub use catalog_core::TableDeps as Deps;
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::patch("/products/{id}", "updateProduct", "Update a product")
+        .access(bazaar_openapi::Access::Resource("the product", catalog_core::flows::EDIT))
         .describe(
             "Its owner with `catalog:write`, or a holder of `catalog:write_all`; another owner's product is a \
              403. Changes the fields sent (at least one of name, description, category, price; stock has its \

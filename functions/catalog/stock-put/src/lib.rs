@@ -11,6 +11,7 @@ pub use catalog_core::TableDeps as Deps;
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::put("/products/{id}/stock", "putStock", "Set a product's stock")
+        .access(bazaar_openapi::Access::Resource("the product", catalog_core::flows::EDIT))
         .describe(
             "Its owner with `catalog:write`, or a holder of `catalog:write_all`; another owner's product is a \
              403. Sets the units available to order (held units are not included). Emits no event: stock is \

@@ -15,6 +15,7 @@ pub type Deps = bazaar_aws::cursor::Listing<NotificationsStore>;
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::get("/notifications", "listNotifications", "The caller's delivery log")
+        .access(bazaar_openapi::Access::SignedIn("their own delivery log"))
         .describe(
             "Any signed-in user, for themselves: every email and SMS sent (or attempted) to the caller, \
              newest first, recipients masked. A cursor from another user's listing is a 400.",

@@ -9,6 +9,7 @@ pub use notifications_core::TableDeps as Deps;
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::get("/notifications/preferences", "getPreferences", "The caller's notification channels")
+        .access(bazaar_openapi::Access::SignedIn("their own preferences"))
         .describe(
             "Any signed-in user, for themselves: which channels notifications use. Email on and SMS off \
              until the caller sets otherwise.",

@@ -17,6 +17,7 @@ pub fn operation() -> bazaar_openapi::Operation {
         "putPreferences",
         "Set the caller's notification channels",
     )
+    .access(bazaar_openapi::Access::SignedIn("their own preferences"))
     .describe(
         "Any signed-in user, for themselves: replaces the channels notifications use. `sms: true` needs \
              an E.164 `phone_number` (`+` then 7 to 15 digits, the first not 0); an invalid number is a 422 \

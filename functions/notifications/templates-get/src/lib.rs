@@ -12,6 +12,7 @@ pub use notifications_core::TableDeps as Deps;
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::get("/notifications/templates/{name}", "getTemplate", "A notification template")
+        .access(bazaar_openapi::Access::Permission("notifications:templates"))
         .describe(
             "Needs `notifications:templates`. The custom template when one was stored (`source: custom`), \
              else the default shipped with the service (`source: default`).",

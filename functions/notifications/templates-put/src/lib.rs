@@ -37,6 +37,7 @@ pub struct TemplateInput {
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::put("/notifications/templates/{name}", "putTemplate", "Replace a notification template")
+        .access(bazaar_openapi::Access::Permission("notifications:templates"))
         .describe(
             "Needs `notifications:templates`. Stores a custom template (minijinja sources) once every part \
              compiles and renders against the variables its events provide; otherwise a 422 naming the part. \

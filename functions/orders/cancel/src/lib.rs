@@ -1,6 +1,7 @@
 //! `POST /orders/{id}/cancel`: cancels a PENDING or AWAITING_PAYMENT order (409 otherwise)
-//! for its customer or a holder of `orders:read_all`, and emits `OrderCancelled`.
+//! for its customer or a holder of `orders:cancel_any` (`flows::CANCEL`), and emits `OrderCancelled`.
 
+use bazaar_openapi::Access;
 use bazaar_runtime::http::{self, json, respond};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -12,12 +13,14 @@ pub use orders_core::TableDeps as Deps;
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::post("/orders/{id}/cancel", "cancelOrder", "Cancel an order")
         .describe(
-            "Cancels a `PENDING` or `AWAITING_PAYMENT` order for its customer or a holder of \
-             `orders:read_all`, and emits `OrderCancelled`; a settled order is a 409.",
+            "Cancels a `PENDING` or `AWAITING_PAYMENT` order and emits `OrderCancelled`; a settled order is \
+             a 409. Reading every order (`orders:read_all`) does not allow cancelling one (403); anyone who \
+             may not see the order gets 404.",
         )
+        .access(Access::Resource("the order", flows::CANCEL))
         .path_param("id", "The order id.")
         .returns::<OrderView>(200, "The cancelled order.")
-        .problems(&[404, 409])
+        .problems(&[403, 404, 409])
 }
 
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {

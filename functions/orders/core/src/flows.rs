@@ -6,8 +6,8 @@ use bazaar_aws::table::Write;
 use bazaar_events::Envelope;
 use bazaar_events::orders::{OrderCancelled, OrderPaid, OrderPlaced};
 use bazaar_events::payments::payment_id_for_order;
-use bazaar_runtime::Identity;
 use bazaar_runtime::metrics::{self, Metric};
+use bazaar_runtime::{Action, Identity, Owner};
 use chrono::Utc;
 use serde::Serialize;
 
@@ -17,16 +17,20 @@ use crate::place::{self, PlaceRequest};
 use crate::store::{Scope, StatusChange, Transition};
 use crate::{Order, OrderStatus, OrderView, OrdersError, OrdersStore};
 
-/// Who may read all orders and act on any of them.
-pub const READ_ALL: &str = "orders:read_all";
+/// Seeing an order: its customer, or a holder of `orders:read_all`.
+pub const READ: Action = Action::read(Owner::Allowed, "orders:read_all");
+/// Cancelling an open order: its customer, or a holder of `orders:cancel_any` (reading every
+/// order is not enough).
+pub const CANCEL: Action = Action::act(Owner::Allowed, "orders:cancel_any");
+/// Who may list every order.
+pub const READ_ALL: &str = READ.any;
 
 /// How often a status change (or a placement) is retried when a concurrent change got there first.
 const TRANSITION_ATTEMPTS: usize = 5;
 
-/// Whether `identity` may see `order`: its customer, or a holder of `orders:read_all`.
-/// Everyone else is told the order does not exist.
+/// Whether `identity` may see `order` ([`READ`]). Everyone else is told the order does not exist.
 pub fn visible(order: &Order, identity: &Identity) -> bool {
-    order.customer_id == identity.sub || identity.has_permission(READ_ALL)
+    identity.may(&READ, &order.customer_id)
 }
 
 /// The result of `POST /orders`: the order, and whether it was replayed from an earlier
@@ -131,7 +135,8 @@ pub async fn get_order(store: &OrdersStore, identity: &Identity, id: &str) -> Re
     store.order(id).await?.filter(|o| visible(o, identity)).ok_or(OrdersError::NotFound)
 }
 
-/// Cancels an order on its customer's (or an admin's) request: only while it is PENDING
+/// Cancels an order on the request of whoever [`CANCEL`] lets (404 for whoever may not see
+/// it, 403 for a reader who may not cancel it): only while it is PENDING
 /// or AWAITING_PAYMENT (409 otherwise: a PAID order is kept, never refunded here); emits
 /// `OrderCancelled(customer_request)`, on which payments fails or refunds the payment, so a
 /// cancelled order is never charged.
@@ -142,7 +147,10 @@ pub async fn cancel_order(
     correlation_id: &str,
 ) -> Result<Order, OrdersError> {
     for _ in 0..TRANSITION_ATTEMPTS {
-        let order = get_order(store, identity, id).await?;
+        let order = store.order(id).await?.ok_or(OrdersError::NotFound)?;
+        if !identity.may(&CANCEL, &order.customer_id) {
+            return Err(if visible(&order, identity) { OrdersError::Forbidden } else { OrdersError::NotFound });
+        }
         let Some(to) = next_status(order.status, Trigger::CustomerCancel) else {
             return Err(OrdersError::Conflict(match order.status {
                 OrderStatus::Paid => "a PAID order cannot be cancelled: it is paid for and being fulfilled".into(),

@@ -1,6 +1,7 @@
 //! `GET /orders/{id}`: one order, for its customer or a holder of `orders:read_all`;
 //! anyone else gets 404.
 
+use bazaar_openapi::Access;
 use bazaar_runtime::http::{self, json, respond};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -12,6 +13,7 @@ pub use orders_core::TableDeps as Deps;
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::get("/orders/{id}", "getOrder", "Get an order")
         .describe("For its customer or a holder of `orders:read_all`; anyone else gets 404.")
+        .access(Access::Resource("the order", flows::READ))
         .path_param("id", "The order id.")
         .returns::<OrderView>(200, "The order.")
         .problems(&[404])

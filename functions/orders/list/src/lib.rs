@@ -2,6 +2,7 @@
 //! `orders:read_all`, `?all=true` lists every order.
 
 use bazaar_aws::cursor::{DEFAULT_LIMIT, MAX_LIMIT};
+use bazaar_openapi::Access;
 use bazaar_runtime::http::{self, json, respond};
 use bazaar_runtime::{Identity, Problem};
 use lambda_http::http::StatusCode;
@@ -29,6 +30,8 @@ pub fn scope(identity: &Identity, all: Option<&str>) -> Result<Scope, Problem> {
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::get("/orders", "listOrders", "List orders")
         .describe("The caller's orders, newest first; with `orders:read_all`, `?all=true` lists everyone's.")
+        .access(Access::SignedIn("their own orders"))
+        .access(Access::Scope("`?all=true`", flows::READ_ALL))
         .query(
             "all",
             "`true` for every customer's orders (needs `orders:read_all`).",

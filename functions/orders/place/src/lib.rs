@@ -12,6 +12,7 @@ pub use orders_core::TableDeps as Deps;
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::post("/orders", "placeOrder", "Place an order")
+        .access(bazaar_openapi::Access::SignedIn("their own orders"))
         .describe(
             "Prices the lines from the catalog and emits `OrderPlaced`; the order is `PENDING` until \
              stock is reserved and the payment settles. Sending the same `Idempotency-Key` and body again \

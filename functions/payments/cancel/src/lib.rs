@@ -1,6 +1,7 @@
-//! `POST /payments/{id}/cancel`: the payer gives up on a PENDING payment.
+//! `POST /payments/{id}/cancel`: the payer (or an operator) gives up on a PENDING payment.
 //! PENDING → FAILED (`cancelled_by_payer`) with `PaymentFailed`; not PENDING → 409.
 
+use bazaar_openapi::Access;
 use bazaar_runtime::http::{self, json, respond};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -12,13 +13,14 @@ pub use payments_core::TableDeps as Deps;
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::post("/payments/{id}/cancel", "cancelPayment", "Abandon a pending payment")
         .describe(
-            "The payer (or a holder of `payments:read_all`) abandons a `PENDING` payment: it becomes `FAILED` \
-             (`cancelled_by_payer`) and `PaymentFailed` is emitted. Anyone else gets 404; a payment no longer \
-             `PENDING` is a 409.",
+            "The payer (or an operator holding `payments:settle`) abandons a `PENDING` payment: it becomes \
+             `FAILED` (`cancelled_by_payer`) and `PaymentFailed` is emitted. Reading every payment does not \
+             allow it (403); anyone who may not see the payment gets 404; a payment no longer `PENDING` is a 409.",
         )
+        .access(Access::Resource("the payment", payments_core::model::CANCEL))
         .path_param("id", "The payment id.")
         .returns::<PaymentView>(200, "The failed payment.")
-        .problems(&[404, 409])
+        .problems(&[403, 404, 409])
 }
 
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {

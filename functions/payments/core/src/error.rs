@@ -12,6 +12,8 @@ bazaar_runtime::service_error! {
         shared [
             /// Unknown, or not the caller's (the two are deliberately indistinguishable).
             NotFound,
+            /// The caller sees the payment but may not do this to it.
+            Forbidden,
             Unexpected,
         ],
         #[error("the payment is {0}, not PENDING")]

@@ -5,12 +5,12 @@ use bazaar_aws::table::Write;
 use bazaar_events::catalog::StockReserved;
 use bazaar_events::payments::{PaymentFailed, PaymentSucceeded, Subject};
 use bazaar_events::{Envelope, Money};
-use bazaar_runtime::Identity;
 use bazaar_runtime::metrics::{self, Metric};
+use bazaar_runtime::{Action, Identity};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Settlement, reasons};
+use crate::model::{CANCEL, COMPLETE, COMPLETE_IN_SANDBOX, Settlement, reasons};
 use crate::settings::{ProviderMode, ProviderSettings};
 use crate::store::{SettleWrite, WEBHOOK_RETENTION_SECONDS, WebhookRecord};
 use crate::{Payment, PaymentError, PaymentStatus, PaymentsStore, simulate};
@@ -118,7 +118,7 @@ pub async fn create_payment<T: bazaar_events::Event>(
         Some(Settlement::Failed { reason: reasons::EXPIRED.to_owned() })
     } else {
         match settings.mode {
-            ProviderMode::Manual => None,
+            ProviderMode::Sandbox | ProviderMode::Manual => None,
             ProviderMode::Simulated => {
                 Some(if simulate::succeeds(settings.success_rate, settings.seed.as_deref(), &simulate::key(subject)) {
                     Settlement::Succeeded { provider_ref: simulate::provider_ref(&payment.payment_id) }
@@ -236,22 +236,34 @@ pub(crate) async fn settle(
     }
 }
 
-/// `POST /payments/{id}/complete`: the payer (or a reader of all payments) pays a PENDING
-/// payment. 409 when not PENDING, and 409 `payment-expired` after the window closed.
+/// Who may complete a pending payment in provider `mode`: [`COMPLETE_IN_SANDBOX`] (its payer
+/// too) in a sandbox mode, [`COMPLETE`] (operators only) with a real provider.
+pub fn complete_action(mode: ProviderMode) -> Action {
+    if mode.is_sandbox() { COMPLETE_IN_SANDBOX } else { COMPLETE }
+}
+
+/// `POST /payments/{id}/complete`: whoever [`complete_action`] lets in provider `mode` pays a
+/// PENDING payment. 409 when not PENDING, and 409 `payment-expired` after the window closed.
+#[allow(clippy::too_many_arguments)]
 pub async fn complete(
     store: &PaymentsStore,
+    mode: ProviderMode,
     window_seconds: i64,
     payment_id: &str,
     identity: &Identity,
     correlation_id: &str,
     now: DateTime<Utc>,
 ) -> Result<Payment, PaymentError> {
-    let paid =
-        |p: &Payment| Settlement::Succeeded { provider_ref: format!("manual_{}", p.payment_id.replace('-', "")) };
-    settle_by_caller(store, payment_id, identity, paid, correlation_id, now, Some(window_seconds)).await
+    let paid = |p: &Payment| {
+        let by = if identity.sub == p.payer && mode.is_sandbox() { "sandbox" } else { "operator" };
+        Settlement::Succeeded { provider_ref: format!("{by}_{}", p.payment_id.replace('-', "")) }
+    };
+    let action = complete_action(mode);
+    settle_by_caller(store, payment_id, identity, &action, paid, correlation_id, now, Some(window_seconds)).await
 }
 
-/// `POST /payments/{id}/cancel`: the payer gives up; PENDING → FAILED `cancelled_by_payer`.
+/// `POST /payments/{id}/cancel`: the payer (or an operator, [`CANCEL`]) gives up; PENDING →
+/// FAILED `cancelled_by_payer`.
 pub async fn cancel(
     store: &PaymentsStore,
     payment_id: &str,
@@ -261,22 +273,31 @@ pub async fn cancel(
 ) -> Result<Payment, PaymentError> {
     let given_up = |_: &Payment| Settlement::Failed { reason: reasons::CANCELLED_BY_PAYER.to_owned() };
     // A failure is never turned into `expired`: the window does not matter here.
-    settle_by_caller(store, payment_id, identity, given_up, correlation_id, now, None).await
+    settle_by_caller(store, payment_id, identity, &CANCEL, given_up, correlation_id, now, None).await
 }
 
-/// Settles the payment `payment_id`, which `identity` must see, on their request (so without
-/// a marker): 409 when it is not PENDING, and 409 `payment-expired` when a success came after
-/// the window (of `window_seconds`, when given) closed.
+/// Settles the payment `payment_id` on the request of one `action` lets (so without a
+/// marker): 404 for whoever may not see it, 403 for whoever sees it but may not do this, 409
+/// when it is not PENDING, and 409 `payment-expired` when a success came after the window (of
+/// `window_seconds`, when given) closed.
+#[allow(clippy::too_many_arguments)]
 async fn settle_by_caller(
     store: &PaymentsStore,
     payment_id: &str,
     identity: &Identity,
+    action: &Action,
     settlement: impl FnOnce(&Payment) -> Settlement,
     correlation_id: &str,
     now: DateTime<Utc>,
     window_seconds: Option<i64>,
 ) -> Result<Payment, PaymentError> {
-    let payment = visible_payment(store, payment_id, identity).await?;
+    if payment_id.is_empty() || payment_id.len() > MAX_ID_LEN {
+        return Err(PaymentError::NotFound);
+    }
+    let payment = store.payment(payment_id).await?.ok_or(PaymentError::NotFound)?;
+    if !identity.may(action, &payment.payer) {
+        return Err(if payment.visible_to(identity) { PaymentError::Forbidden } else { PaymentError::NotFound });
+    }
     let settlement = settlement(&payment);
     match settle(store, &payment, settlement, None, vec![], correlation_id, now, window_seconds).await? {
         Settled::Applied(p) => Ok(p),

@@ -2,17 +2,31 @@
 
 use bazaar_events::Money;
 use bazaar_events::payments::{Subject, SubjectKind};
-use bazaar_runtime::Identity;
+use bazaar_runtime::{Action, Identity, Owner};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// Who may read or act on any payment, not only their own.
+/// Who may read any payment (and change none).
 pub const READ_ALL: &str = "payments:read_all";
+/// Who may settle any pending payment by hand, completing or failing it: an operator
+/// reconciling with the provider. Only admins hold it among the built-in roles.
+pub const SETTLE: &str = "payments:settle";
+
+/// Seeing a payment: its payer, or a holder of `payments:read_all`.
+pub const READ: Action = Action::read(Owner::Allowed, READ_ALL);
+/// Abandoning a pending payment: its payer, or an operator holding `payments:settle`.
+pub const CANCEL: Action = Action::act(Owner::Allowed, SETTLE);
+/// Completing a pending payment in a sandbox provider mode: its payer (a simulated checkout),
+/// or an operator.
+pub const COMPLETE_IN_SANDBOX: Action = Action::act(Owner::Allowed, SETTLE);
+/// Completing a pending payment with a real provider: only an operator. The payer pays at the
+/// provider, whose signed webhook settles the payment; nobody pays by saying so.
+pub const COMPLETE: Action = Action::act(Owner::Never, SETTLE);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum PaymentStatus {
-    /// Waiting for the payer (manual mode) or the provider's webhook.
+    /// Waiting for the provider's webhook (or, in the sandbox mode, the payer).
     Pending,
     Succeeded,
     Failed,
@@ -63,10 +77,10 @@ pub struct Payment {
 }
 
 impl Payment {
-    /// The payer, or a holder of `payments:read_all`. Anyone else must not learn that the
-    /// payment exists (404).
+    /// [`READ`]: the payer, or a holder of `payments:read_all`. Anyone else must not learn
+    /// that the payment exists (404).
     pub fn visible_to(&self, identity: &Identity) -> bool {
-        identity.sub == self.payer || identity.has_permission(READ_ALL)
+        identity.may(&READ, &self.payer)
     }
 
     /// The instant after which this payment can no longer succeed. An order's: `window_seconds`

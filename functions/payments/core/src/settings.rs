@@ -6,10 +6,22 @@ use bazaar_runtime::config::{ConfigError, Env};
 /// Where charges are decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProviderMode {
-    /// Decided at once when the stock is reserved.
+    /// A sandbox: decided at once when the stock is reserved, by a seeded coin.
     Simulated,
-    /// Left PENDING for the payer (complete/cancel) or the provider's webhook.
+    /// A sandbox: left PENDING, and the payer decides (`POST /payments/{id}/complete` stands
+    /// in for the provider's checkout), or the webhook.
+    Sandbox,
+    /// A real provider: left PENDING until its signed webhook settles it (or an operator
+    /// holding `payments:settle`). The payer may only abandon a pending payment.
     Manual,
+}
+
+impl ProviderMode {
+    /// Whether the payer completes their own payments (a mode without real money). The
+    /// template's Rules refuse these modes outside dev unless a stage opts in.
+    pub fn is_sandbox(self) -> bool {
+        matches!(self, ProviderMode::Simulated | ProviderMode::Sandbox)
+    }
 }
 
 impl std::str::FromStr for ProviderMode {
@@ -18,10 +30,16 @@ impl std::str::FromStr for ProviderMode {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "simulated" => Ok(ProviderMode::Simulated),
+            "sandbox" => Ok(ProviderMode::Sandbox),
             "manual" => Ok(ProviderMode::Manual),
-            other => Err(format!("{other:?} is neither simulated nor manual")),
+            other => Err(format!("{other:?} is none of simulated, sandbox and manual")),
         }
     }
+}
+
+/// `PAYMENT_PROVIDER_MODE` (default `simulated`).
+pub fn provider_mode(env: &Env) -> Result<ProviderMode, ConfigError> {
+    env.parsed_or("PAYMENT_PROVIDER_MODE", ProviderMode::Simulated)
 }
 
 /// `payments-on-stock`: how a new payment is settled.
@@ -39,11 +57,7 @@ impl ProviderSettings {
         if !(0.0..=1.0).contains(&success_rate) {
             return Err(ConfigError::Invalid { name: "PAYMENT_SUCCESS_RATE", reason: "must be within 0..=1".into() });
         }
-        Ok(ProviderSettings {
-            mode: env.parsed_or("PAYMENT_PROVIDER_MODE", ProviderMode::Simulated)?,
-            success_rate,
-            seed: env.optional("PAYMENT_SIMULATION_SEED"),
-        })
+        Ok(ProviderSettings { mode: provider_mode(env)?, success_rate, seed: env.optional("PAYMENT_SIMULATION_SEED") })
     }
 }
 
@@ -97,6 +111,14 @@ mod tests {
         assert_eq!(s.mode, ProviderMode::Manual);
         assert_eq!((s.success_rate, s.seed.as_deref()), (1.0, Some("bench")));
         assert_eq!(window_seconds(&env(&[("PAYMENT_WINDOW_SECONDS", "60")])).expect("parses"), 60);
+        let sandbox = provider_mode(&env(&[("PAYMENT_PROVIDER_MODE", "sandbox")])).expect("parses");
+        assert_eq!(sandbox, ProviderMode::Sandbox);
+    }
+
+    #[test]
+    fn only_the_simulated_and_sandbox_modes_let_payers_pay_by_saying_so() {
+        assert!(ProviderMode::Simulated.is_sandbox() && ProviderMode::Sandbox.is_sandbox());
+        assert!(!ProviderMode::Manual.is_sandbox());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `GET /payments/{id}`: a payment, for its payer or a holder of `payments:read_all`
 //! (anyone else gets 404, as for an unknown id).
 
+use bazaar_openapi::Access;
 use bazaar_runtime::http::{self, json, respond};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -12,6 +13,7 @@ pub use payments_core::TableDeps as Deps;
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::get("/payments/{id}", "getPayment", "Get a payment")
         .describe("For its payer or a holder of `payments:read_all`; anyone else gets 404.")
+        .access(Access::Resource("the payment", payments_core::model::READ))
         .path_param("id", "The payment id.")
         .returns::<PaymentView>(200, "The payment.")
         .problems(&[404])

@@ -4,13 +4,14 @@
 
 use bazaar_events::Envelope;
 use bazaar_events::permissions::{ADMIN, RoleChanged, UserRolesChanged, is_built_in};
+use bazaar_runtime::Identity;
 use bazaar_runtime::problem::FieldError;
 use chrono::Utc;
 use serde::Deserialize;
 
 use crate::model::{
-    self, Role, UserRoles, UserRolesView, all_roles, check_admin_keeps, could_be_role, normalized, parse_description,
-    parse_permissions,
+    self, Role, UserRoles, UserRolesView, all_roles, beyond, check_admin_keeps, could_be_role, normalized,
+    parse_description, parse_permissions,
 };
 use crate::store::{Membership, Outcome};
 use crate::{PermissionsError, PermissionsStore};
@@ -28,6 +29,14 @@ fn now() -> String {
 
 fn retry_later() -> PermissionsError {
     PermissionsError::Conflict("it changed concurrently; try again".into())
+}
+
+/// 403 `beyond-own-permissions` unless `caller` holds every permission of `wanted`: nobody
+/// grants, puts into a role, or changes a role holding, what they do not hold themselves.
+/// Admins hold every permission.
+fn within_own(caller: &Identity, wanted: &[String]) -> Result<(), PermissionsError> {
+    let missing = beyond(caller, wanted);
+    if missing.is_empty() { Ok(()) } else { Err(PermissionsError::Beyond(missing)) }
 }
 
 /// `POST /roles`.
@@ -96,10 +105,12 @@ fn role_changed(role: &Role, correlation_id: &str) -> Envelope<RoleChanged> {
     )
 }
 
-/// Creates a custom role (409 if the name is taken, built-ins included) and emits
-/// `RoleChanged`. A name used by a deleted role continues that role's version.
+/// Creates a custom role (409 if the name is taken, built-ins included) with permissions the
+/// caller holds (403 otherwise) and emits `RoleChanged`. A name used by a deleted role
+/// continues that role's version.
 pub async fn create_role(
     store: &PermissionsStore,
+    caller: &Identity,
     req: &CreateRole,
     correlation_id: &str,
 ) -> Result<Role, PermissionsError> {
@@ -112,6 +123,7 @@ pub async fn create_role(
         }]
     };
     let (permissions, description) = parse_grant(&req.permissions, req.description.as_deref(), name_errors)?;
+    within_own(caller, &permissions)?;
     if is_built_in(&req.name) {
         return Err(PermissionsError::Conflict(format!("the role {} already exists", req.name)));
     }
@@ -145,10 +157,12 @@ pub async fn create_role(
 }
 
 /// Changes a role's permissions (and description), built-ins included, and emits
-/// `RoleChanged` with the next version. The admin role keeps `roles:manage` (422). An update
-/// that changes nothing answers with the role as it is, without a new version.
+/// `RoleChanged` with the next version. The admin role keeps every permission (422). The
+/// caller must hold every permission the role grants before and after (403). An update that
+/// changes nothing answers with the role as it is, without a new version.
 pub async fn update_role(
     store: &PermissionsStore,
+    caller: &Identity,
     name: &str,
     req: &UpdateRole,
     correlation_id: &str,
@@ -158,8 +172,10 @@ pub async fn update_role(
     }
     let (permissions, description) = parse_grant(&req.permissions, req.description.as_deref(), Vec::new())?;
     check_admin_keeps(name, &permissions)?;
+    within_own(caller, &permissions)?;
     for _ in 0..ATTEMPTS {
         let current = Role::current(name, store.role(name).await?).ok_or(PermissionsError::NotFound)?;
+        within_own(caller, &current.permissions)?;
         let mut next = current.clone();
         next.permissions = permissions.clone();
         if let Some(d) = &description {
@@ -181,9 +197,14 @@ pub async fn update_role(
     Err(retry_later())
 }
 
-/// Deletes a custom role nobody holds (409 for built-ins and roles in use) and emits
-/// `RoleChanged { deleted: true }`.
-pub async fn delete_role(store: &PermissionsStore, name: &str, correlation_id: &str) -> Result<(), PermissionsError> {
+/// Deletes a custom role nobody holds (409 for built-ins and roles in use), granting only
+/// permissions the caller holds (403), and emits `RoleChanged { deleted: true }`.
+pub async fn delete_role(
+    store: &PermissionsStore,
+    caller: &Identity,
+    name: &str,
+    correlation_id: &str,
+) -> Result<(), PermissionsError> {
     if is_built_in(name) {
         return Err(PermissionsError::Conflict("built-in roles cannot be deleted".into()));
     }
@@ -192,6 +213,7 @@ pub async fn delete_role(store: &PermissionsStore, name: &str, correlation_id: &
     }
     for _ in 0..ATTEMPTS {
         let role = store.role(name).await?.filter(|r| !r.deleted).ok_or(PermissionsError::NotFound)?;
+        within_own(caller, &role.permissions)?;
         if role.members > 0 {
             return Err(PermissionsError::Conflict(format!("role in use: {} user(s) hold it", role.members)));
         }
@@ -224,32 +246,37 @@ pub async fn user_roles(store: &PermissionsStore, user_id: &str) -> Result<UserR
 }
 
 /// Gives `user_id` the role `role` and emits `UserRolesChanged`; a role already held
-/// answers with the user's roles as they are, without an event.
+/// answers with the user's roles as they are, without an event. The caller must hold every
+/// permission the role grants (403).
 pub async fn grant(
     store: &PermissionsStore,
+    caller: &Identity,
     user_id: &str,
     role: &str,
     correlation_id: &str,
 ) -> Result<UserRolesView, PermissionsError> {
-    change_membership(store, user_id, role, Membership::Join, correlation_id).await
+    change_membership(store, caller, user_id, role, Membership::Join, correlation_id).await
 }
 
 /// Takes `role` from `user_id` and emits `UserRolesChanged`; 404 when not held. The last
 /// holder of `admin` cannot lose it (409): the condition on the admin role's members count
-/// is part of the transaction, so two concurrent revocations cannot both pass it.
+/// is part of the transaction, so two concurrent revocations cannot both pass it. The caller
+/// must hold every permission the role grants (403): a role manager cannot strip an admin.
 pub async fn revoke(
     store: &PermissionsStore,
+    caller: &Identity,
     user_id: &str,
     role: &str,
     correlation_id: &str,
 ) -> Result<UserRolesView, PermissionsError> {
-    change_membership(store, user_id, role, Membership::Leave, correlation_id).await
+    change_membership(store, caller, user_id, role, Membership::Leave, correlation_id).await
 }
 
 /// [`grant`] (`Join`) or [`revoke`] (`Leave`): the user's role set with `role` added or
 /// taken out, written with the role's members count, retried while concurrent changes win.
 async fn change_membership(
     store: &PermissionsStore,
+    caller: &Identity,
     user_id: &str,
     role: &str,
     change: Membership,
@@ -274,6 +301,7 @@ async fn change_membership(
             None if joining => return Err(PermissionsError::NotFound),
             None => return Err(anyhow::anyhow!("user {user_id} holds role {role}, which does not exist").into()),
         };
+        within_own(caller, &changed.permissions)?;
         let others = user.roles.iter().filter(|r| *r != role).cloned();
         let next = UserRoles {
             user_id: user.user_id.clone(),

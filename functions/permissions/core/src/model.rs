@@ -3,15 +3,18 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use bazaar_events::permissions::{self as contract, ADMIN, is_built_in, is_known_permission};
+use bazaar_events::permissions::{self as contract, ADMIN, PERMISSIONS, is_built_in, is_known_permission};
+use bazaar_runtime::Identity;
 use bazaar_runtime::problem::FieldError;
 use serde::{Deserialize, Serialize};
 
 /// The permission every route of this service requires.
 pub const MANAGE: &str = "roles:manage";
 
-/// Permissions the `admin` role can never lose: without them nobody could administer roles.
-pub const ADMIN_KEEPS: &[&str] = &[MANAGE];
+/// Every permission services know, sorted: what the `admin` role always grants.
+pub fn every_permission() -> Vec<String> {
+    normalized(PERMISSIONS.iter().map(|(p, _)| (*p).to_owned()))
+}
 
 /// Longest accepted description, in characters.
 pub const MAX_DESCRIPTION_CHARS: usize = 200;
@@ -56,12 +59,18 @@ impl Role {
     }
 
     /// The role as it is now: the stored item unless it is a tombstone, else the implicit
-    /// built-in role, else nothing (the role does not exist).
+    /// built-in role, else nothing (the role does not exist). The admin role grants every
+    /// permission, whatever was stored before that rule (so a permission added later reaches
+    /// admins at once).
     pub fn current(name: &str, stored: Option<Role>) -> Option<Role> {
-        match stored {
+        let mut role = match stored {
             Some(role) if !role.deleted => Some(role),
             _ => Role::implicit(name),
+        }?;
+        if role.name == ADMIN {
+            role.permissions = every_permission();
         }
+        Some(role)
     }
 }
 
@@ -216,18 +225,23 @@ pub fn parse_description(description: &str) -> Result<String, FieldError> {
     Ok(trimmed.to_owned())
 }
 
-/// The admin role must keep what lets it administer roles; any other role may grant anything.
+/// The admin role keeps every permission (`permissions` sorted, as parsed); any other role
+/// may grant any set.
 pub fn check_admin_keeps(role: &str, permissions: &[String]) -> Result<(), FieldError> {
-    let missing: Vec<&str> =
-        ADMIN_KEEPS.iter().copied().filter(|p| role == ADMIN && !permissions.iter().any(|q| q == p)).collect();
-    if missing.is_empty() {
-        Ok(())
-    } else {
-        Err(FieldError {
-            field: "permissions".into(),
-            message: format!("the admin role must keep {}", missing.join(", ")),
-        })
+    if role != ADMIN || permissions == every_permission() {
+        return Ok(());
     }
+    let missing: Vec<String> = every_permission().into_iter().filter(|p| !permissions.contains(p)).collect();
+    Err(FieldError {
+        field: "permissions".into(),
+        message: format!("the admin role keeps every permission; missing {}", missing.join(", ")),
+    })
+}
+
+/// The permissions of `wanted` that `caller` does not hold, sorted and without duplicates.
+/// A role manager grants, or puts into a role, only what they hold themselves.
+pub fn beyond(caller: &Identity, wanted: &[String]) -> Vec<String> {
+    normalized(wanted.iter().filter(|p| !caller.has_permission(p)).cloned())
 }
 
 /// A request value shown back in an error: bounded and without control characters.
@@ -283,10 +297,35 @@ mod tests {
     }
 
     #[test]
-    fn admin_must_keep_roles_manage_and_others_need_not() {
+    fn admin_keeps_every_permission_and_others_need_not() {
         assert!(check_admin_keeps("admin", &strings(&["users:read"])).is_err());
-        assert!(check_admin_keeps("admin", &strings(&["roles:manage"])).is_ok());
+        let err = check_admin_keeps("admin", &strings(&["roles:manage"])).expect_err("not all");
+        assert!(err.message.contains("payments:settle"), "{}", err.message);
+        assert!(check_admin_keeps("admin", &every_permission()).is_ok());
         assert!(check_admin_keeps("owner", &[]).is_ok());
+    }
+
+    #[test]
+    fn the_admin_role_grants_every_permission_even_if_stored_narrower() {
+        let (_, narrow) = stored("admin", &["roles:manage"]);
+        let admin = Role::current("admin", Some(narrow)).expect("admin");
+        assert_eq!(admin.permissions, every_permission());
+        assert_eq!(effective_permissions(&strings(&["admin"]), &BTreeMap::new()), every_permission());
+    }
+
+    #[test]
+    fn a_manager_grants_only_what_they_hold() {
+        let manager = Identity {
+            sub: "m".into(),
+            email: String::new(),
+            roles: vec!["staff".into()],
+            permissions: strings(&["roles:manage", "reports:read_all"]),
+        };
+        assert!(beyond(&manager, &strings(&["reports:read_all", "roles:manage"])).is_empty());
+        assert_eq!(
+            beyond(&manager, &strings(&["payments:settle", "reports:read_all", "orders:read_all", "payments:settle"])),
+            strings(&["orders:read_all", "payments:settle"])
+        );
     }
 
     #[test]

@@ -13,10 +13,11 @@ pub use permissions_core::TableDeps as Deps;
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::post("/roles", "createRole", "Create a role")
+        .access(bazaar_openapi::Access::Permission(permissions_core::model::MANAGE))
         .describe(
             "Requires `roles:manage`. Creates a custom role and emits `RoleChanged`. A name already taken \
              (the built-in roles' included) is a 409; an invalid name, an unknown permission or a too long \
-             description is a 422.",
+             description is a 422; a permission the caller does not hold is a 403 (`beyond-own-permissions`).",
         )
         .json_body::<CreateRole>("The role's name, permissions and description.")
         .returns::<RoleView>(201, "The role, version 1 (or the next version of a deleted role of that name).")
@@ -26,9 +27,10 @@ pub fn operation() -> bazaar_openapi::Operation {
 
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     respond(req, |req, cx| async move {
-        cx.identity(&req)?.require(MANAGE)?;
+        let caller = cx.identity(&req)?;
+        caller.require(MANAGE)?;
         let body: CreateRole = http::json_body(&req)?;
-        let role = flows::create_role(&deps.store, &body, cx.correlation_id.as_str()).await?;
+        let role = flows::create_role(&deps.store, &caller, &body, cx.correlation_id.as_str()).await?;
         let mut response = json(StatusCode::CREATED, &RoleView::from(&role))?;
         let location = HeaderValue::from_str(&format!("/roles/{}", role.name)).map_err(anyhow::Error::from)?;
         response.headers_mut().insert(header::LOCATION, location);

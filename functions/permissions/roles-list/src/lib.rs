@@ -12,6 +12,7 @@ pub use permissions_core::TableDeps as Deps;
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::get("/roles", "listRoles", "List roles")
+        .access(bazaar_openapi::Access::Permission(permissions_core::model::MANAGE))
         .describe(
             "Requires `roles:manage`. Every role, the built-in ones merged with those admins created, \
              with its permissions and members count, sorted by name.",

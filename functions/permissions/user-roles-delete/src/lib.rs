@@ -12,9 +12,12 @@ pub use permissions_core::TableDeps as Deps;
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::delete("/users/{id}/roles/{role}", "revokeUserRole", "Take a role from a user")
+        .access(bazaar_openapi::Access::Permission(permissions_core::model::MANAGE))
         .describe(
             "Requires `roles:manage`. Takes the role from the user and emits `UserRolesChanged`. A role the \
-             user does not hold is a 404; the last holder of `admin` cannot lose it (409).",
+             user does not hold is a 404; the last holder of `admin` cannot lose it (409). A role granting a \
+             permission the caller does not hold is a 403 (`beyond-own-permissions`): a role manager cannot \
+             strip an admin.",
         )
         .path_param("id", "The user's id.")
         .path_param("role", "The role's name.")
@@ -24,10 +27,11 @@ pub fn operation() -> bazaar_openapi::Operation {
 
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     respond(req, |req, cx| async move {
-        cx.identity(&req)?.require(MANAGE)?;
+        let caller = cx.identity(&req)?;
+        caller.require(MANAGE)?;
         let id = http::path_param(&req, "id")?;
         let role = http::path_param(&req, "role")?;
-        let view = flows::revoke(&deps.store, &id, &role, cx.correlation_id.as_str()).await?;
+        let view = flows::revoke(&deps.store, &caller, &id, &role, cx.correlation_id.as_str()).await?;
         json(StatusCode::OK, &view)
     })
     .await

@@ -12,6 +12,7 @@ pub use permissions_core::TableDeps as Deps;
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::get("/users/{id}/roles", "getUserRoles", "Get a user's roles")
+        .access(bazaar_openapi::Access::Permission(permissions_core::model::MANAGE))
         .describe(
             "Requires `roles:manage`. The roles a user holds, the permissions they add up to and the \
              assignment version; a user this service never recorded is a 404.",

@@ -12,10 +12,12 @@ pub use permissions_core::TableDeps as Deps;
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::put("/users/{id}/roles/{role}", "grantUserRole", "Give a user a role")
+        .access(bazaar_openapi::Access::Permission(permissions_core::model::MANAGE))
         .describe(
             "Requires `roles:manage`. Gives the user the role and emits `UserRolesChanged`; idempotent: a role \
              already held changes nothing. An unknown user or role is a 404; a 409 means the user's roles kept \
-             changing concurrently: retry.",
+             changing concurrently: retry. A role granting a permission the caller does not hold is a 403 \
+             (`beyond-own-permissions`).",
         )
         .path_param("id", "The user's id.")
         .path_param("role", "The role's name.")
@@ -25,10 +27,11 @@ pub fn operation() -> bazaar_openapi::Operation {
 
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     respond(req, |req, cx| async move {
-        cx.identity(&req)?.require(MANAGE)?;
+        let caller = cx.identity(&req)?;
+        caller.require(MANAGE)?;
         let id = http::path_param(&req, "id")?;
         let role = http::path_param(&req, "role")?;
-        let view = flows::grant(&deps.store, &id, &role, cx.correlation_id.as_str()).await?;
+        let view = flows::grant(&deps.store, &caller, &id, &role, cx.correlation_id.as_str()).await?;
         json(StatusCode::OK, &view)
     })
     .await

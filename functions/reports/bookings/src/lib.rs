@@ -18,6 +18,8 @@ pub const PARAMS: [&str; 4] = ["from", "to", "resource", "owner"];
 pub fn operation() -> bazaar_openapi::Operation {
     let day = serde_json::json!({ "type": "string", "format": "date" });
     bazaar_openapi::Operation::get("/reports/bookings", "getBookingsReport", "Get the bookings report")
+        .access(bazaar_openapi::Access::Permission(reports_core::query::READ))
+        .access(bazaar_openapi::Access::Scope("the whole marketplace or `?owner=`", reports_core::query::READ_ALL))
         .describe(
             "Per local day of `from`..`to` (both included) and resource: reservations \
              confirmed, slots, confirmed amount, cancelled, checked in and refunds, with totals; `?resource=` \

@@ -18,6 +18,8 @@ pub const PARAMS: [&str; 3] = ["from", "to", "owner"];
 pub fn operation() -> bazaar_openapi::Operation {
     let day = serde_json::json!({ "type": "string", "format": "date" });
     bazaar_openapi::Operation::get("/reports/sales", "getSalesReport", "Get the sales report")
+        .access(bazaar_openapi::Access::Permission(reports_core::query::READ))
+        .access(bazaar_openapi::Access::Scope("the whole marketplace or `?owner=`", reports_core::query::READ_ALL))
         .describe(
             "Per UTC day of `from`..`to` (both included): each product's orders, units and \
              revenue, the day's revenue by currency, and totals. `reports:read` reads the caller's own scope \

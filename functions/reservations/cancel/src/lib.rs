@@ -29,6 +29,11 @@ impl Deps {
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::post("/reservations/{id}/cancel", "cancelReservation", "Cancel a reservation")
+        .access(bazaar_openapi::Access::Resource(
+            "the booking, as its customer",
+            reservations_core::flows::reservations::CANCEL,
+        ))
+        .access(bazaar_openapi::Access::Resource("the booking's resource", reservations_core::flows::MANAGE_RESOURCE))
         .describe(
             "Its customer before the start, or the resource's manager until the end, cancels a `PENDING` or \
              `CONFIRMED` reservation: the slots are freed and `ReservationCancelled` (with the refund decision) \

@@ -12,6 +12,7 @@ pub use reservations_core::TableDeps as Deps;
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::post("/reservations/{id}/check-in", "checkInReservation", "Check a customer in")
+        .access(bazaar_openapi::Access::Permission(reservations_core::flows::CHECK_IN))
         .describe(
             "Needs `reservations:check_in`. A `CONFIRMED` reservation, on its local date in its resource's zone \
              only, becomes `CHECKED_IN` and `ReservationCheckedIn` is emitted; any other state or day is a 409.",

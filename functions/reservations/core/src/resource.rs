@@ -2,8 +2,8 @@
 //! reported at once), and the stored resource.
 
 use bazaar_events::Money;
-use bazaar_runtime::Identity;
 use bazaar_runtime::problem::FieldError;
+use bazaar_runtime::{Action, Identity, Owner};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -14,6 +14,9 @@ use crate::hours::{OpeningHours, Week, parse_zone};
 pub const MANAGE: &str = "reservations:manage";
 /// Who may manage every resource and reservation.
 pub const MANAGE_ALL: &str = "reservations:manage_all";
+/// Editing a resource and managing its reservations (cancelling them until their end): its
+/// owner holding `reservations:manage`, or a holder of `reservations:manage_all`.
+pub const MANAGE_RESOURCE: Action = Action::act(Owner::With(MANAGE), MANAGE_ALL);
 
 pub const KINDS: [&str; 5] = ["room", "artist", "desk", "equipment", "other"];
 pub const MIN_SLOT_MINUTES: i64 = 5;
@@ -167,10 +170,9 @@ impl Resource {
             .map_err(|e| anyhow::anyhow!("resource {} has invalid stored opening hours: {e:?}", self.id))
     }
 
-    /// Whether `identity` may edit this resource and manage its reservations: its owner
-    /// (with `reservations:manage`) or a holder of `reservations:manage_all`.
+    /// Whether `identity` may edit this resource and manage its reservations ([`MANAGE_RESOURCE`]).
     pub fn managed_by(&self, identity: &Identity) -> bool {
-        identity.has_permission(MANAGE_ALL) || (identity.has_permission(MANAGE) && self.owner_id == identity.sub)
+        identity.may(&MANAGE_RESOURCE, &self.owner_id)
     }
 }
 

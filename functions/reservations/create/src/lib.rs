@@ -29,6 +29,7 @@ impl Deps {
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::post("/reservations", "createReservation", "Book slots of a resource")
+        .access(bazaar_openapi::Access::SignedIn("their own bookings"))
         .describe(
             "Any signed-in user. Books consecutive slots of one opening interval of the resource's local day; \
              the reservation is `PENDING` until paid (it expires unpaid at `expires_at`) and \

@@ -11,6 +11,11 @@ pub use reservations_core::TableDeps as Deps;
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::get("/reservations/{id}", "getReservation", "Get a reservation")
+        .access(bazaar_openapi::Access::Resource(
+            "the booking, as its customer",
+            reservations_core::flows::reservations::READ,
+        ))
+        .access(bazaar_openapi::Access::Resource("the booking's resource", reservations_core::flows::MANAGE_RESOURCE))
         .describe(
             "For its customer, the resource's manager (`reservations:manage` on one's own resource, or \
              `reservations:manage_all`) or a holder of `reservations:read_all`; anyone else gets 404.",

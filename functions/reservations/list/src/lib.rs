@@ -15,6 +15,9 @@ pub type Deps = bazaar_aws::cursor::Listing<ReservationsStore>;
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::get("/reservations", "listReservations", "List reservations")
+        .access(bazaar_openapi::Access::SignedIn("their own bookings (`scope=mine`)"))
+        .access(bazaar_openapi::Access::Scope("`scope=owned`", reservations_core::flows::MANAGE))
+        .access(bazaar_openapi::Access::Scope("`scope=all`", reservations_core::flows::READ_ALL))
         .describe(
             "`scope=mine` (the default): the caller's bookings; `date` and `resource` are refused there. \
              `scope=owned` (`reservations:manage`): bookings of the caller's resources, optionally of one \

@@ -13,6 +13,7 @@ pub use reservations_core::TableDeps as Deps;
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::post("/resources", "createResource", "Create a resource")
+        .access(bazaar_openapi::Access::Permission(reservations_core::flows::MANAGE))
         .describe(
             "Needs `reservations:manage`. Creates an active, bookable resource owned by the caller; every \
              invalid field is reported at once (422).",

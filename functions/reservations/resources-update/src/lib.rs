@@ -14,6 +14,7 @@ pub use reservations_core::TableDeps as Deps;
 /// This route in the API's OpenAPI document.
 pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::patch("/resources/{id}", "updateResource", "Update a resource")
+        .access(bazaar_openapi::Access::Resource("the resource", reservations_core::flows::MANAGE_RESOURCE))
         .describe(
             "Its owner with `reservations:manage`, or a holder of `reservations:manage_all`; another owner's \
              resource is a 404. Only the fields present change, and the result is validated as a whole (a new \

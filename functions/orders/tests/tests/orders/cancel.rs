@@ -42,6 +42,18 @@ async fn an_admin_may_cancel_an_order_awaiting_payment() {
 }
 
 #[tokio::test]
+async fn reading_every_order_is_not_cancelling_any() {
+    let app = TestApp::spawn().await;
+    let id = placed_id(&app, &customer()).await;
+
+    let get = Req::new("GET", &format!("/orders/{id}")).identity(&auditor()).path_param("id", &id).build();
+    assert_eq!(orders_get::handler(&deps!(app, orders_get), get).await.status(), 200, "the auditor reads it");
+    assert_problem(&cancel(&app, &auditor(), &id).await, 403);
+    assert_eq!(app.order(&id).await.status, OrderStatus::Pending);
+    assert!(app.events_of::<OrderCancelled>(&id).await.is_empty());
+}
+
+#[tokio::test]
 async fn another_customers_or_an_unknown_order_is_404_and_unchanged() {
     let app = TestApp::spawn().await;
     let id = placed_id(&app, &customer()).await;

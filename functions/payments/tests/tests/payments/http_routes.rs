@@ -8,7 +8,7 @@ use payments_core::{Payment, PaymentStatus};
 use crate::steps::*;
 use crate::support::*;
 
-/// A PENDING payment (manual mode) of a new customer, and that customer.
+/// A PENDING payment of a new customer, and that customer.
 async fn pending_of_a_new_payer(app: &TestApp) -> (Payment, Identity) {
     let payer = new_customer();
     (app.pending_payment(&payer).await, customer(&payer))
@@ -42,7 +42,7 @@ async fn the_payer_and_an_admin_read_a_payment_and_anyone_else_gets_404() {
 
 #[tokio::test]
 async fn completing_a_pending_payment_succeeds_once_with_its_event() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::sandbox().await;
     let (payment, payer) = pending_of_a_new_payer(&app).await;
     let body = ok_body(&complete(&app, &payment.payment_id, &payer, "corr-complete").await);
     assert_eq!(body["status"], "SUCCEEDED");
@@ -59,7 +59,7 @@ async fn completing_a_pending_payment_succeeds_once_with_its_event() {
 
 #[tokio::test]
 async fn cancelling_a_pending_payment_fails_it_as_cancelled_by_payer() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::sandbox().await;
     let (payment, payer) = pending_of_a_new_payer(&app).await;
     let body = ok_body(&cancel(&app, &payment.payment_id, &payer, "corr-x").await);
     assert_eq!(body["status"], "FAILED");
@@ -95,16 +95,42 @@ async fn actions_without_an_identity_are_401() {
 }
 
 #[tokio::test]
-async fn an_admin_may_complete_a_customers_payment() {
+async fn an_operator_holding_payments_settle_completes_a_customers_payment_with_a_real_provider() {
     let app = TestApp::spawn().await;
     let payment = app.pending_payment(&new_customer()).await;
     let body = ok_body(&complete(&app, &payment.payment_id, &admin(), "c").await);
     assert_eq!(body["status"], "SUCCEEDED");
+    assert!(body["provider_ref"].as_str().is_some_and(|r| r.starts_with("operator_")), "{body}");
+}
+
+#[tokio::test]
+async fn with_a_real_provider_the_payer_cannot_pay_by_saying_so_but_may_give_up() {
+    let app = TestApp::spawn().await;
+    let (payment, payer) = pending_of_a_new_payer(&app).await;
+    let before = app.snapshot().await;
+    let refused = complete(&app, &payment.payment_id, &payer, "c").await;
+    assert_problem(&refused, 403);
+    assert_eq!(app.snapshot().await, before, "nothing changed, nothing emitted");
+    assert_eq!(app.payment(&payment.payment_id).await.expect("payment").status, PaymentStatus::Pending);
+    let body = ok_body(&cancel(&app, &payment.payment_id, &payer, "c").await);
+    assert_eq!(body["status"], "FAILED");
+}
+
+#[tokio::test]
+async fn reading_every_payment_is_not_settling_any() {
+    for app in [TestApp::spawn().await, TestApp::sandbox().await] {
+        let payment = app.pending_payment(&new_customer()).await;
+        let before = app.snapshot().await;
+        assert_eq!(get(&app, &payment.payment_id, Some(&auditor())).await.status(), 200);
+        assert_problem(&complete(&app, &payment.payment_id, &auditor(), "c").await, 403);
+        assert_problem(&cancel(&app, &payment.payment_id, &auditor(), "c").await, 403);
+        assert_eq!(app.snapshot().await, before);
+    }
 }
 
 #[tokio::test]
 async fn completing_after_the_payment_window_fails_the_payment_as_expired_with_409() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::sandbox().await;
     // Older than PAYMENT_WINDOW_SECONDS (the template's StockHoldTtlSeconds, 900).
     let (payment, r) = complete_created_ago(&app, new_order(), Duration::seconds(901)).await;
     assert_problem(&r, 409);
@@ -114,7 +140,7 @@ async fn completing_after_the_payment_window_fails_the_payment_as_expired_with_4
 
 #[tokio::test]
 async fn a_payment_inside_its_window_still_completes() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::sandbox().await;
     let (_, r) = complete_created_ago(&app, new_order(), Duration::seconds(880)).await;
     ok_body(&r);
 }

@@ -38,7 +38,7 @@ async fn a_cancellation_that_overtakes_stock_reserved_leaves_a_tombstone_and_not
 
 #[tokio::test]
 async fn a_cancelled_order_with_a_pending_payment_fails_it_and_the_payer_cannot_pay_any_more() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::sandbox().await;
     let payment = app.pending_payment(&new_customer()).await;
     let reserved_like = stock_reserved(&payment.payer, payment.amount.amount_minor, payment.hold_expires_at);
     let mut cancelled = order_cancelled(&reserved_like, CancelReason::CustomerRequest);

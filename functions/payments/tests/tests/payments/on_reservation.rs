@@ -75,10 +75,10 @@ async fn an_order_and_a_reservation_with_the_same_id_have_distinct_payments() {
 
 #[tokio::test]
 async fn completing_a_reservation_payment_by_hand_succeeds_with_its_subject() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::sandbox().await;
     let booking = requested(&app).await;
     let payment = payment_of(&app, &booking).await;
-    assert_eq!(payment.status, PaymentStatus::Pending, "manual mode waits for the payer");
+    assert_eq!(payment.status, PaymentStatus::Pending, "the sandbox mode waits for the payer");
     assert!(app.outbox().await.is_empty());
 
     let payer = customer(&booking.customer_id);
@@ -95,7 +95,7 @@ async fn completing_a_reservation_payment_by_hand_succeeds_with_its_subject() {
 
 #[tokio::test]
 async fn a_reservation_payment_is_payable_until_the_reservation_expires_not_the_order_window() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::sandbox().await;
     let subject = Subject::reservation(uuid::Uuid::new_v4().to_string());
     // Older than the order payment window (PAYMENT_WINDOW_SECONDS, 900).
     let (_, r) = complete_created_ago(&app, subject, Duration::seconds(901)).await;
@@ -187,7 +187,7 @@ async fn a_payment_that_succeeded_for_a_never_confirmed_reservation_is_refunded(
 
 #[tokio::test]
 async fn cancelling_a_reservation_with_a_pending_payment_fails_it_as_cancelled_once() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::sandbox().await;
     let booking = requested(&app).await;
     let body = delivered(&reservation_cancelled(&booking, false, true));
     app.reservation_events(&[body.clone(), body.clone()]).await;

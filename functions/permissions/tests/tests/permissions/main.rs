@@ -1,6 +1,7 @@
 //! Permissions functions against moto through the real SDK: one test binary, grouped by topic.
 
 mod access;
+mod beyond;
 mod on_user;
 mod roles;
 mod samples;

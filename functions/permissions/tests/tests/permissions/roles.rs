@@ -125,13 +125,18 @@ async fn an_update_that_changes_nothing_emits_nothing() {
 }
 
 #[tokio::test]
-async fn admin_cannot_lose_roles_manage_and_unknown_roles_are_404() {
+async fn admin_keeps_every_permission_and_unknown_roles_are_404() {
     let app = TestApp::spawn().await;
-    let r = app.update_role(Some(&admin()), "admin", &json!({ "permissions": ["users:read"] })).await;
-    let problem = assert_problem(&r, 422);
-    assert!(problem.to_string().contains("roles:manage"), "{problem}");
-    let r = app.update_role(Some(&admin()), "admin", &json!({ "permissions": ["roles:manage"] })).await;
-    assert_eq!(r.status(), 200, "admin may drop everything else: {}", text(&r));
+    for narrower in [json!(["users:read"]), json!(["roles:manage"])] {
+        let r = app.update_role(Some(&admin()), "admin", &json!({ "permissions": narrower })).await;
+        let problem = assert_problem(&r, 422);
+        assert!(problem.to_string().contains("every permission"), "{problem}");
+    }
+    let every: Vec<&str> = PERMISSIONS.iter().map(|(p, _)| *p).collect();
+    let described = json!({ "permissions": every, "description": "Runs the marketplace" });
+    let r = app.update_role(Some(&admin()), "admin", &described).await;
+    assert_eq!(r.status(), 200, "its description may change: {}", text(&r));
+    assert_eq!(app.listed_role("admin").await["permissions"].as_array().map(Vec::len), Some(PERMISSIONS.len()));
 
     for name in ["auditor", "x", "NOPE"] {
         assert_problem(&app.update_role(Some(&admin()), name, &json!({ "permissions": [] })).await, 404);

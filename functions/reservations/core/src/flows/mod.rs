@@ -16,7 +16,7 @@ use crate::ReservationsError;
 pub const READ_ALL: &str = "reservations:read_all";
 /// Who may check customers in.
 pub const CHECK_IN: &str = "reservations:check_in";
-pub use crate::resource::{MANAGE, MANAGE_ALL};
+pub use crate::resource::{MANAGE, MANAGE_ALL, MANAGE_RESOURCE};
 
 /// How often a conditional write is retried when a concurrent change got there first.
 pub(crate) const ATTEMPTS: usize = 8;

@@ -4,8 +4,8 @@ use bazaar_aws::cursor::CursorKey;
 use bazaar_events::Envelope;
 use bazaar_events::payments::Subject;
 use bazaar_events::reservations::ReservationRequested;
-use bazaar_runtime::Identity;
 use bazaar_runtime::config::Env;
+use bazaar_runtime::{Action, Identity, Owner};
 use chrono::{DateTime, Duration, Utc};
 
 use super::lifecycle::{Move, apply_move};
@@ -14,6 +14,7 @@ use crate::booking::{self, DEFAULT_HOLD_SECONDS, DEFAULT_MAX_SLOTS, MAX_SLOTS_CA
 use crate::hours::{day_bounds, local_date};
 use crate::machine::{Trigger, may_cancel_at, next_status};
 use crate::model::{IdempotencyRecord, key_time, timestamp};
+use crate::resource::MANAGE_RESOURCE;
 use crate::store::{Listing, Reserve, Transition};
 use crate::{Reservation, ReservationStatus, ReservationView, ReservationsError, ReservationsStore, Resource};
 
@@ -166,16 +167,22 @@ async fn replay(
     Ok(Some(Booked { reservation, replayed: true }))
 }
 
-/// Whether `identity` manages `r`: the owner of its resource (with `reservations:manage`)
-/// or a holder of `reservations:manage_all`.
+/// Seeing a reservation as its customer, or as a holder of `reservations:read_all` (who may
+/// not change it).
+pub const READ: Action = Action::read(Owner::Allowed, READ_ALL);
+/// Cancelling a booking: its customer (before the start), or a holder of
+/// `reservations:manage_all`; the resource's manager cancels through [`MANAGE_RESOURCE`].
+pub const CANCEL: Action = Action::act(Owner::Allowed, MANAGE_ALL);
+
+/// Whether `identity` manages `r`: [`MANAGE_RESOURCE`] on the reservation's resource.
 pub fn manages(r: &Reservation, identity: &Identity) -> bool {
-    identity.has_permission(MANAGE_ALL) || (identity.has_permission(MANAGE) && r.owner_id == identity.sub)
+    identity.may(&MANAGE_RESOURCE, &r.owner_id)
 }
 
-/// Whether `identity` may see `r`: its customer, the resource's manager, or a holder of
-/// `reservations:read_all`. Everyone else is told it does not exist.
+/// Whether `identity` may see `r`: [`READ`] as its customer, or its resource's manager.
+/// Everyone else is told it does not exist.
 pub fn visible(r: &Reservation, identity: &Identity) -> bool {
-    r.customer_id == identity.sub || identity.has_permission(READ_ALL) || manages(r, identity)
+    identity.may(&READ, &r.customer_id) || manages(r, identity)
 }
 
 /// The reservation `id` if `identity` may see it, else `NotFound`.
@@ -203,7 +210,7 @@ pub async fn cancel_reservation(
         let current = get_reservation(store, identity, id).await?;
         let trigger = if manages(&current, identity) {
             Trigger::OwnerCancel
-        } else if current.customer_id == identity.sub {
+        } else if identity.may(&CANCEL, &current.customer_id) {
             Trigger::CustomerCancel
         } else {
             return Err(ReservationsError::Forbidden);

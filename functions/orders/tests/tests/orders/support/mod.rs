@@ -97,9 +97,14 @@ pub fn customer() -> Identity {
 pub fn admin() -> Identity {
     Identity {
         roles: vec!["admin".into()],
-        permissions: vec!["orders:read_all".into(), "catalog:write".into()],
+        permissions: vec!["orders:read_all".into(), "orders:cancel_any".into(), "catalog:write".into()],
         ..customer()
     }
+}
+
+/// A custom read-only role: sees every order, changes none.
+pub fn auditor() -> Identity {
+    Identity { roles: vec!["auditor".into()], permissions: vec!["orders:read_all".into()], ..customer() }
 }
 
 /// The `field`s of a 422 problem's errors.

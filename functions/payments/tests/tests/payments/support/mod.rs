@@ -32,10 +32,16 @@ devstack::test_app!(payments { pub secret_parameter: String });
 const WEBHOOK_SECRET: &str = "PaymentsWebhookSecretParameter";
 
 impl TestApp {
-    /// A stack in manual provider mode: payments stay PENDING until completed, cancelled or
-    /// notified.
+    /// A stack in manual provider mode (a real provider): payments stay PENDING until the
+    /// webhook or an operator settles them, or the payer cancels.
     pub async fn spawn() -> TestApp {
         Self::spawn_with(&[("PaymentProviderMode", "manual")]).await
+    }
+
+    /// A stack in sandbox provider mode: payments stay PENDING until the payer completes or
+    /// cancels them (or the webhook settles them).
+    pub async fn sandbox() -> TestApp {
+        Self::spawn_with(&[("PaymentProviderMode", "sandbox")]).await
     }
 
     /// A stack with template parameters overridden (`PaymentProviderMode`, `PaymentSuccessRate`, …).
@@ -233,6 +239,16 @@ pub fn admin() -> Identity {
         sub: "admin-1".to_owned(),
         email: "admin@example.com".to_owned(),
         roles: vec!["admin".into()],
+        permissions: vec!["payments:read_all".into(), "payments:settle".into(), "orders:read_all".into()],
+    }
+}
+
+/// A custom read-only role: sees every payment and order, changes none.
+pub fn auditor() -> Identity {
+    Identity {
+        sub: "auditor-1".to_owned(),
+        email: "auditor@example.com".to_owned(),
+        roles: vec!["auditor".into()],
         permissions: vec!["payments:read_all".into(), "orders:read_all".into()],
     }
 }

@@ -152,13 +152,25 @@ pub fn registered(user: &str, roles: &[&str]) -> Envelope<UserRegistered> {
     )
 }
 
-/// A caller holding `roles:manage` (as the default admin role grants).
+/// An admin: every permission, `roles:manage` among them.
 pub fn admin() -> Identity {
     Identity {
         sub: uuid::Uuid::new_v4().to_string(),
         email: "root@example.com".into(),
         roles: vec!["admin".into()],
-        permissions: vec!["roles:manage".into(), "users:read".into()],
+        permissions: bazaar_events::permissions::PERMISSIONS.iter().map(|(p, _)| (*p).to_owned()).collect(),
+    }
+}
+
+/// A role manager who holds `roles:manage` and `also`, nothing more.
+pub fn manager(also: &[&str]) -> Identity {
+    let mut permissions = strings(also);
+    permissions.push("roles:manage".into());
+    Identity {
+        sub: uuid::Uuid::new_v4().to_string(),
+        email: "staff@example.com".into(),
+        roles: vec!["staff".into()],
+        permissions,
     }
 }
 
