@@ -15,6 +15,8 @@ pub mod inbox;
 pub mod outbox;
 #[cfg(feature = "eventbridge")]
 pub mod publisher;
+#[cfg(feature = "dynamodb")]
+pub mod quota;
 #[cfg(feature = "ssm")]
 pub mod ssm;
 #[cfg(feature = "dynamodb")]

@@ -2,6 +2,7 @@
 //! the message, call one of these, and render the result.
 
 use bazaar_aws::cursor::CursorKey;
+use bazaar_aws::quota::Admission;
 use bazaar_aws::table::Write;
 use bazaar_events::Envelope;
 use bazaar_events::orders::{OrderCancelled, OrderPaid, OrderPlaced};
@@ -13,7 +14,7 @@ use serde::Serialize;
 
 use crate::machine::{Trigger, next_status};
 use crate::model::{IdempotencyRecord, timestamp};
-use crate::place::{self, PlaceRequest};
+use crate::place::{self, PlaceLimits, PlaceRequest};
 use crate::store::{Scope, StatusChange, Transition};
 use crate::{Order, OrderStatus, OrderView, OrdersError, OrdersStore};
 
@@ -42,25 +43,43 @@ pub struct Placed {
 }
 
 /// Places an order once per `(caller, key)`. The same key with the same body answers with
-/// the order it created; with another body it is refused.
+/// the order it created; with another body it is refused. An order within `limits` (422
+/// otherwise) takes one of the customer's open-order slots in the same transaction (429 when
+/// they hold as many open orders as they may).
 pub async fn place_order(
     store: &OrdersStore,
+    limits: &PlaceLimits,
     identity: &Identity,
     key: &str,
     req: &PlaceRequest,
     correlation_id: &str,
 ) -> Result<Placed, OrdersError> {
     let hash = bazaar_aws::idempotency::body_hash(req);
-    for _ in 0..TRANSITION_ATTEMPTS {
+    // Concurrent orders of one customer may pick the same free open-order slot: the loser
+    // tries again at once, with another one.
+    let attempts = TRANSITION_ATTEMPTS + 2 * limits.open_orders as usize;
+    for _ in 0..attempts {
         if let Some(placed) = replay(store, identity, key, &hash).await? {
             return Ok(placed);
         }
         let lines = place::validate(req)?;
+        limits.check(&lines)?;
         let ids: Vec<String> = lines.iter().map(|l| l.product_id.clone()).collect();
         let products = store.products(&ids).await?;
         let (lines, total) = place::price(&lines, &products)?;
         let (order, record, event) = new_order(identity, lines, total, &hash, correlation_id);
-        if store.place(&order, key, &record, store.event(&event)?).await? {
+        let now = Utc::now().timestamp();
+        let slot = match store
+            .open_orders(limits.open_orders)
+            .admit(&identity.sub, &order.id, now + limits.open_seconds, now)
+            .await?
+        {
+            Admission::Slot(slot) => *slot,
+            Admission::Full { retry_after } => {
+                return Err(OrdersError::TooManyOpen { open: limits.open_orders, retry_after });
+            }
+        };
+        if store.place(&order, key, &record, store.event(&event)?, slot).await? {
             metrics::count(Metric::OrdersPlaced, 1);
             tracing::info!(order_id = %order.id, lines = order.lines.len(), "order placed");
             return Ok(Placed { order, replayed: false });
@@ -236,6 +255,12 @@ async fn move_order(
     let change =
         StatusChange { order_id: &order.id, from: order.status, to, reason: reason.as_deref(), updated_at: &now };
     let outcome = store.transition(&change, marker, event).await?;
+    if outcome == Transition::Applied && !to.is_open() && order.status.is_open() {
+        // Best effort: a slot not given back frees itself when the order's hold would have expired.
+        if let Err(e) = store.release_open(&order.customer_id, &order.id).await {
+            tracing::warn!(order_id = %order.id, error = format!("{e:#}"), "open-order slot not released");
+        }
+    }
     if outcome == Transition::Applied {
         match to {
             OrderStatus::Paid => metrics::count(Metric::OrdersPaid, 1),

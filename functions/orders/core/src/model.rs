@@ -25,6 +25,12 @@ impl OrderStatus {
             OrderStatus::Cancelled => "CANCELLED",
         }
     }
+
+    /// Not yet paid, cancelled or rejected: its stock may be held, so it counts against the
+    /// customer's open orders.
+    pub fn is_open(self) -> bool {
+        matches!(self, OrderStatus::Pending | OrderStatus::AwaitingPayment)
+    }
 }
 
 /// An order as stored (`ORDER#<id>` / `ORDER`).

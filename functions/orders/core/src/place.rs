@@ -15,6 +15,72 @@ pub const MAX_LINES: usize = 25;
 pub const MAX_QUANTITY: i64 = 1000;
 pub use bazaar_aws::idempotency::{KEY_RETENTION_SECONDS, MAX_KEY_CHARS};
 
+/// How long after its hold expires a hold is released (catalog's `HOLD_EXPIRY_GRACE_SECONDS`
+/// default): until then an order's stock may still be held.
+pub const HOLD_RELEASE_GRACE_SECONDS: i64 = 300;
+
+/// The caps on what one customer may hold at once, from the template's parameters: nobody
+/// holds all the stock without paying.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlaceLimits {
+    /// `ORDER_MAX_LINES` (`OrderMaxLines`, default 25, at most [`MAX_LINES`]).
+    pub max_lines: usize,
+    /// `ORDER_MAX_UNITS` (`OrderMaxUnits`, default 100): units of all lines together.
+    pub max_units: u32,
+    /// `OPEN_ORDERS_PER_CUSTOMER` (`OpenOrdersPerCustomer`, default 5): orders not yet paid,
+    /// cancelled or rejected whose stock may still be held.
+    pub open_orders: u32,
+    /// `STOCK_HOLD_TTL_SECONDS` (`StockHoldTtlSeconds`, default 900) plus the release grace:
+    /// after that an open order holds nothing and stops counting.
+    pub open_seconds: i64,
+}
+
+impl Default for PlaceLimits {
+    fn default() -> Self {
+        PlaceLimits {
+            max_lines: MAX_LINES,
+            max_units: 100,
+            open_orders: 5,
+            open_seconds: 900 + HOLD_RELEASE_GRACE_SECONDS,
+        }
+    }
+}
+
+impl PlaceLimits {
+    pub fn from_env(env: &bazaar_runtime::config::Env) -> Result<PlaceLimits, bazaar_runtime::config::ConfigError> {
+        use bazaar_runtime::config::ConfigError;
+        let d = PlaceLimits::default();
+        let max_lines: usize = env.parsed_or("ORDER_MAX_LINES", d.max_lines)?;
+        if !(1..=MAX_LINES).contains(&max_lines) {
+            return Err(ConfigError::Invalid { name: "ORDER_MAX_LINES", reason: format!("must be 1 to {MAX_LINES}") });
+        }
+        let max_units: u32 = env.parsed_or("ORDER_MAX_UNITS", d.max_units)?;
+        let open_orders: u32 = env.parsed_or("OPEN_ORDERS_PER_CUSTOMER", d.open_orders)?;
+        for (name, value) in [("ORDER_MAX_UNITS", max_units), ("OPEN_ORDERS_PER_CUSTOMER", open_orders)] {
+            if value == 0 {
+                return Err(ConfigError::Invalid { name, reason: "must be at least 1".into() });
+            }
+        }
+        let hold: i64 = env.parsed_or("STOCK_HOLD_TTL_SECONDS", 900)?;
+        Ok(PlaceLimits { max_lines, max_units, open_orders, open_seconds: hold + HOLD_RELEASE_GRACE_SECONDS })
+    }
+
+    /// 422 when valid `lines` are more lines or units than one order may hold.
+    pub fn check(&self, lines: &[ValidLine]) -> Result<(), OrdersError> {
+        if lines.len() > self.max_lines {
+            return Err(OrdersError::invalid("lines", format!("an order has 1 to {} lines", self.max_lines)));
+        }
+        let units: u64 = lines.iter().map(|l| u64::from(l.quantity)).sum();
+        if units > u64::from(self.max_units) {
+            return Err(OrdersError::invalid(
+                "lines",
+                format!("an order holds at most {} units in all; this one has {units}", self.max_units),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// `POST /orders` body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -172,6 +238,36 @@ mod tests {
             fields(err),
             vec!["lines[0].quantity", "lines[1].quantity", "lines[2].quantity", "lines[3].product_id"]
         );
+    }
+
+    #[test]
+    fn the_configured_caps_bound_lines_and_units_together() {
+        let limits = PlaceLimits { max_lines: 2, max_units: 10, ..PlaceLimits::default() };
+        let ok = validate(&lines(&[("a", 6), ("b", 4)])).expect("valid");
+        assert!(limits.check(&ok).is_ok());
+        let units = validate(&lines(&[("a", 6), ("b", 5)])).expect("valid");
+        assert_eq!(fields(limits.check(&units).expect_err("11 units")), vec!["lines"]);
+        let many = validate(&lines(&[("a", 1), ("b", 1), ("c", 1)])).expect("valid");
+        assert_eq!(fields(limits.check(&many).expect_err("3 lines")), vec!["lines"]);
+    }
+
+    #[test]
+    fn limits_come_from_the_environment_and_refuse_nonsense() {
+        let env = |pairs: &[(&str, &str)]| {
+            bazaar_runtime::config::Env::from_map(pairs.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect())
+        };
+        assert_eq!(PlaceLimits::from_env(&env(&[])).expect("defaults"), PlaceLimits::default());
+        let set = PlaceLimits::from_env(&env(&[
+            ("ORDER_MAX_LINES", "3"),
+            ("ORDER_MAX_UNITS", "7"),
+            ("OPEN_ORDERS_PER_CUSTOMER", "2"),
+            ("STOCK_HOLD_TTL_SECONDS", "60"),
+        ]))
+        .expect("set");
+        assert_eq!(set, PlaceLimits { max_lines: 3, max_units: 7, open_orders: 2, open_seconds: 360 });
+        for (name, value) in [("ORDER_MAX_LINES", "26"), ("ORDER_MAX_UNITS", "0"), ("OPEN_ORDERS_PER_CUSTOMER", "0")] {
+            assert!(PlaceLimits::from_env(&env(&[(name, value)])).is_err(), "{name}={value}");
+        }
     }
 
     #[test]

@@ -2,12 +2,14 @@
 //! `ORDER#<id>/ORDER` an order (gsi1: `CUSTOMER#<sub>` / `<created_at>#<id>`, gsi2: `ORDERS` /
 //! `<created_at>#<id>`) · `PRODUCT#<id>/PRODUCT` the product projection ·
 //! `IDEMPOTENCY#<sub>#<key>/IDEMPOTENCY` a remembered `POST /orders` ·
+//! `QUOTA#OPEN_ORDERS#<sub>/SLOT#<i>` the customer's open-order slots ([`bazaar_aws::quota`]) ·
 //! `PROCESSED#<consumer>#<event id>` inbox markers · `OUTBOX#<event id>/EVENT` events.
 
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::KeysAndAttributes;
 use bazaar_aws::dynamo::{Item, applied, from_item, keyed, n, s};
+use bazaar_aws::quota::Quota;
 use bazaar_aws::table::{Write, failed};
 
 use crate::model::IdempotencyRecord;
@@ -160,24 +162,38 @@ impl OrdersStore {
         self.table.idempotency(sub, key).await
     }
 
-    /// Stores the order, its idempotency record and its `OrderPlaced` event in one
-    /// transaction. `false`: the idempotency key was taken first, or a concurrent
-    /// transaction on the key got in the way (the caller reads the key and retries).
+    /// The customer's open-order slots ([`bazaar_aws::quota`]), `cap` of them.
+    pub fn open_orders(&self, cap: u32) -> Quota<'_> {
+        Quota::new(&self.table, "OPEN_ORDERS", cap)
+    }
+
+    /// Gives back the open-order slot of an order that is no longer open.
+    pub async fn release_open(&self, customer_id: &str, order_id: &str) -> anyhow::Result<()> {
+        // The cap only matters when taking a slot.
+        self.open_orders(0).release(customer_id, order_id).await
+    }
+
+    /// Stores the order, its idempotency record, its `OrderPlaced` event and the customer's
+    /// open-order `slot` in one transaction. `false`: the idempotency key or the slot was
+    /// taken first, or a concurrent transaction got in the way (the caller reads the key and
+    /// retries).
     pub async fn place(
         &self,
         order: &Order,
         key: &str,
         record: &IdempotencyRecord,
         event: Write,
+        slot: Write,
     ) -> anyhow::Result<bool> {
         let writes = vec![
             self.table.remember(&order.customer_id, key, record)?,
             self.table.put_new(Self::order_item(order)?)?,
             event,
+            slot,
         ];
         match self.table.commit(writes).await {
             Ok(()) => Ok(true),
-            Err(e) if e.condition_failed_at(0) || e.conflicted() => Ok(false),
+            Err(e) if e.condition_failed_at(0) || e.condition_failed_at(3) || e.conflicted() => Ok(false),
             Err(e) => Err(e.context("placing order")),
         }
     }

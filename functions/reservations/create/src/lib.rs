@@ -35,7 +35,9 @@ pub fn operation() -> bazaar_openapi::Operation {
              the reservation is `PENDING` until paid (it expires unpaid at `expires_at`) and \
              `ReservationRequested` is emitted. A slot already booked is a 409 (`slot-taken`). Sending the same \
              `Idempotency-Key` and body again replays the first answer (with `Idempotent-Replayed: true`); the \
-             same key with another body is a 422.",
+             same key with another body is a 422. A customer holds at most `PendingReservationsPerCustomer` \
+             (template parameter) reservations waiting for payment at once: one more is a 429 \
+             `too-many-pending-reservations` until one is paid, cancelled or expires.",
         )
         .header(
             "Idempotency-Key",
@@ -46,7 +48,7 @@ pub fn operation() -> bazaar_openapi::Operation {
         .returns::<ReservationView>(201, "The reservation, `PENDING`.")
         .with_header("Location", "The reservation's URL.")
         .with_header("Idempotent-Replayed", "`true` when this is the stored answer to an earlier request.")
-        .problems(&[400, 409, 422])
+        .problems(&[400, 409, 422, 429])
 }
 
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {

@@ -139,6 +139,12 @@ macro_rules! test_app {
             pub async fn spawn() -> TestApp {
                 TestApp { service: Self::service_stack(&[]).await }
             }
+
+            /// [`TestApp::spawn`] with template `parameters` overridden.
+            #[allow(dead_code)]
+            pub async fn spawn_with(parameters: &[(&str, &str)]) -> TestApp {
+                TestApp { service: Self::service_stack(parameters).await }
+            }
         }
     };
     ($service:ident { $(pub $field:ident: $ty:ty),* $(,)? }) => {

@@ -90,7 +90,10 @@ async fn main() -> anyhow::Result<()> {
         return latency(&api, &admin, args.samples).await.map(|t| t.print());
     }
     println!("starting the system in process against moto…");
-    let mut options = SystemOptions::default().payment_success_rate("1.0");
+    // One customer places every order of the run before the first settles: room for all of
+    // them open at once (the cap is not what this measures).
+    let open = (args.orders + 10).to_string();
+    let mut options = SystemOptions::default().payment_success_rate("1.0").with("OpenOrdersPerCustomer", &open);
     for (k, v) in &args.parameters {
         options = options.with(k, v);
     }

@@ -169,7 +169,69 @@ async fn invalid_lines_get_a_422_naming_the_line() {
 async fn twenty_five_lines_are_accepted() {
     let app = TestApp::spawn().await;
     let lamp = app.product(100, "EUR").await;
-    let body = json!({ "lines": vec![json!({ "product_id": lamp, "quantity": 1000 }); 25] });
+    let body = json!({ "lines": vec![json!({ "product_id": lamp, "quantity": 4 }); 25] });
     let order = expect_status(&app.post_order(&customer(), "k", &body).await, 201);
-    assert_eq!(order["total"]["amount_minor"], 25 * 1000 * 100);
+    assert_eq!(order["total"]["amount_minor"], 25 * 4 * 100);
+}
+
+#[tokio::test]
+async fn an_order_holds_at_most_the_configured_units_and_lines() {
+    let app = TestApp::spawn_with(&[("OrderMaxUnits", "10"), ("OrderMaxLines", "2")]).await;
+    let lamp = app.product(100, "EUR").await;
+    let (ana, bo) = (customer(), customer());
+    // Today's shop let anyone hold 25 lines of 1000 units.
+    let hoard = json!({ "lines": vec![json!({ "product_id": lamp, "quantity": 1000 }); 25] });
+    assert_eq!(error_fields(&assert_problem(&app.post_order(&ana, "a", &hoard).await, 422)), vec!["lines"]);
+    let eleven = json!({ "lines": [{ "product_id": lamp, "quantity": 6 }, { "product_id": lamp, "quantity": 5 }] });
+    let problem = assert_problem(&app.post_order(&ana, "b", &eleven).await, 422);
+    assert!(problem["errors"][0]["message"].as_str().is_some_and(|m| m.contains("at most 10 units")), "{problem}");
+    let three = json!({ "lines": vec![json!({ "product_id": lamp, "quantity": 1 }); 3] });
+    assert_problem(&app.post_order(&ana, "c", &three).await, 422);
+    assert!(app.outbox().await.is_empty());
+    let ten = json!({ "lines": [{ "product_id": lamp, "quantity": 6 }, { "product_id": lamp, "quantity": 4 }] });
+    expect_status(&app.post_order(&bo, "d", &ten).await, 201);
+}
+
+#[tokio::test]
+async fn a_customer_holds_at_most_the_configured_open_orders_until_one_closes() {
+    let app = TestApp::spawn_with(&[("OpenOrdersPerCustomer", "2")]).await;
+    let lamp = app.product(100, "EUR").await;
+    let (ana, bo) = (customer(), customer());
+    let one = json!({ "lines": [{ "product_id": lamp, "quantity": 1 }] });
+    let first = expect_status(&app.post_order(&ana, "1", &one).await, 201)["id"].as_str().expect("id").to_owned();
+    let second = expect_status(&app.post_order(&ana, "2", &one).await, 201)["id"].as_str().expect("id").to_owned();
+    reserve(&app, &second).await;
+
+    let third = app.post_order(&ana, "3", &one).await;
+    let problem = assert_problem(&third, 429);
+    assert_eq!(problem["type"], "urn:bazaar:problem:too-many-open-orders");
+    let retry: u64 = third.headers()["retry-after"].to_str().expect("text").parse().expect("seconds");
+    assert!((1..=1200).contains(&retry), "{retry}");
+    // The replay of an order already placed is no new order.
+    assert_eq!(app.post_order(&ana, "1", &one).await.status(), 201);
+    // Another customer is not held back.
+    expect_status(&app.post_order(&bo, "b1", &one).await, 201);
+
+    // A paid order and a cancelled one are no longer open.
+    pay(&app, &second).await;
+    expect_status(&app.post_order(&ana, "4", &one).await, 201);
+    let cancel = Req::new("POST", &format!("/orders/{first}/cancel")).identity(&ana).path_param("id", &first).build();
+    assert_eq!(orders_cancel::handler(&deps!(app, orders_cancel), cancel).await.status(), 200);
+    expect_status(&app.post_order(&ana, "5", &one).await, 201);
+    assert_problem(&app.post_order(&ana, "6", &one).await, 429);
+}
+
+#[tokio::test]
+async fn concurrent_orders_never_exceed_the_open_order_cap() {
+    let app = TestApp::spawn_with(&[("OpenOrdersPerCustomer", "3")]).await;
+    let lamp = app.product(100, "EUR").await;
+    let ana = customer();
+    let one = json!({ "lines": [{ "product_id": lamp, "quantity": 1 }] });
+    let tries = (0..10).map(|i| {
+        let (app, ana, one) = (&app, &ana, &one);
+        async move { app.post_order(ana, &format!("race-{i}"), one).await.status().as_u16() }
+    });
+    let statuses = futures::future::join_all(tries).await;
+    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 3, "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 201 || *s == 429), "{statuses:?}");
 }

@@ -60,6 +60,12 @@ pub async fn apply_move(
     }
     let event = announce(store, current, &to, m)?;
     let outcome = store.transition(current, &to, marker, event).await?;
+    if outcome == Transition::Applied && current.status == ReservationStatus::Pending {
+        // Best effort: a quota slot not given back frees itself when the hold expires.
+        if let Err(e) = store.pending(0).release(&current.customer_id, &current.id).await {
+            tracing::warn!(reservation_id = %current.id, error = format!("{e:#}"), "pending-reservation slot not released");
+        }
+    }
     if outcome == Transition::Applied {
         match to.status {
             ReservationStatus::Confirmed => metrics::count(Metric::BookingsConfirmed, 1),

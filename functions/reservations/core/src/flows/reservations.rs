@@ -1,6 +1,7 @@
 //! Reservations over HTTP: book (idempotently), read, list, cancel, check in.
 
 use bazaar_aws::cursor::CursorKey;
+use bazaar_aws::quota::Admission;
 use bazaar_events::Envelope;
 use bazaar_events::payments::Subject;
 use bazaar_events::reservations::ReservationRequested;
@@ -25,11 +26,14 @@ pub struct BookingSettings {
     pub hold_seconds: i64,
     /// `MAX_SLOTS_PER_RESERVATION` (default 8, at most 24).
     pub max_slots: u32,
+    /// `PENDING_RESERVATIONS_PER_CUSTOMER` (default 3): reservations one customer may have
+    /// waiting for payment (their slots held) at once.
+    pub pending_per_customer: u32,
 }
 
 impl Default for BookingSettings {
     fn default() -> Self {
-        BookingSettings { hold_seconds: DEFAULT_HOLD_SECONDS, max_slots: DEFAULT_MAX_SLOTS }
+        BookingSettings { hold_seconds: DEFAULT_HOLD_SECONDS, max_slots: DEFAULT_MAX_SLOTS, pending_per_customer: 3 }
     }
 }
 
@@ -37,9 +41,11 @@ impl BookingSettings {
     pub fn from_env(env: &Env) -> anyhow::Result<BookingSettings> {
         let hold_seconds: i64 = env.parsed_or("RESERVATION_HOLD_SECONDS", DEFAULT_HOLD_SECONDS)?;
         let max_slots: u32 = env.parsed_or("MAX_SLOTS_PER_RESERVATION", DEFAULT_MAX_SLOTS)?;
+        let pending_per_customer: u32 = env.parsed_or("PENDING_RESERVATIONS_PER_CUSTOMER", 3)?;
         anyhow::ensure!((60..=86_400).contains(&hold_seconds), "RESERVATION_HOLD_SECONDS must be 60..=86400");
         anyhow::ensure!((1..=MAX_SLOTS_CAP).contains(&max_slots), "MAX_SLOTS_PER_RESERVATION must be 1..=24");
-        Ok(BookingSettings { hold_seconds, max_slots })
+        anyhow::ensure!(pending_per_customer >= 1, "PENDING_RESERVATIONS_PER_CUSTOMER must be at least 1");
+        Ok(BookingSettings { hold_seconds, max_slots, pending_per_customer })
     }
 }
 
@@ -60,9 +66,11 @@ pub struct Booked {
 }
 
 /// Books slots once per `(caller, key)`: the reservation, one lock per slot, the
-/// idempotency record and `ReservationRequested` in one transaction. A slot locked by
-/// another reservation is a 409 (`slot-taken`); the same key with the same body answers
-/// with the first reservation, with another body it is refused (422).
+/// idempotency record, one of the customer's pending-reservation quota slots and
+/// `ReservationRequested` in one transaction. A slot locked by another reservation is a 409
+/// (`slot-taken`); a customer with as many pending reservations as they may is a 429
+/// (`too-many-pending-reservations`); the same key with the same body answers with the first
+/// reservation, with another body it is refused (422).
 pub async fn create_reservation(
     store: &ReservationsStore,
     identity: &Identity,
@@ -85,7 +93,15 @@ pub async fn create_reservation(
         let plan = booking::plan(&resource, start, end, now, settings.max_slots)?;
         let (reservation, record, event) =
             new_reservation(identity, &resource, &plan, &hash, settings, now, correlation_id);
-        match store.reserve(&reservation, key, &record, store.event(&event)?).await? {
+        let deadline = reservation.hold_expires_at.timestamp();
+        let quota = store.pending(settings.pending_per_customer);
+        let held = match quota.admit(&identity.sub, &reservation.id, deadline, now.timestamp()).await? {
+            Admission::Slot(held) => *held,
+            Admission::Full { retry_after } => {
+                return Err(ReservationsError::TooManyPending { pending: settings.pending_per_customer, retry_after });
+            }
+        };
+        match store.reserve(&reservation, key, &record, store.event(&event)?, held).await? {
             Reserve::Created => {
                 bazaar_runtime::metrics::count(bazaar_runtime::metrics::Metric::BookingsRequested, 1);
                 tracing::info!(reservation_id = %reservation.id, resource_id = %resource.id, slots = plan.slots.len(), "reservation requested");

@@ -7,6 +7,8 @@
 //!   while unpaid, `REMIND` / `<start>#<id>` while confirmed and not yet reminded);
 //! - `SLOT#<resource_id>` / `<slot start, UTC RFC 3339>`: the lock of one slot, holding the
 //!   reservation's id; created with `attribute_not_exists(pk)`, deleted when it is cancelled;
+//! - `QUOTA#PENDING_RESERVATIONS#<sub>` / `SLOT#<i>`: the customer's pending-reservation
+//!   slots ([`bazaar_aws::quota`]);
 //! - `IDEMPOTENCY#<sub>#<key>` / `IDEMPOTENCY`, `PROCESSED#…` inbox markers, `OUTBOX#…` events.
 //!
 //! `expires_at` (epoch seconds) is the TTL attribute of slot locks (a week after the slot),
@@ -15,6 +17,7 @@
 use std::collections::HashSet;
 
 use bazaar_aws::dynamo::{self, Item, NEW, applied, keyed, n, s};
+use bazaar_aws::quota::Quota;
 use bazaar_aws::table::{Write, failed};
 use bazaar_runtime::config::Env;
 use chrono::DateTime;
@@ -43,7 +46,8 @@ pub enum Reserve {
     KeyTaken,
     /// A slot lock exists: another reservation holds a requested slot.
     SlotTaken,
-    /// A concurrent transaction touched the same items (retry).
+    /// A concurrent transaction touched the same items, or took the customer's quota slot
+    /// (retry).
     Conflict,
 }
 
@@ -69,6 +73,11 @@ bazaar_aws::store!(
 );
 
 impl ReservationsStore {
+    /// The customer's pending-reservation slots ([`bazaar_aws::quota`]), `cap` of them.
+    pub fn pending(&self, cap: u32) -> Quota<'_> {
+        Quota::new(&self.table, "PENDING_RESERVATIONS", cap)
+    }
+
     // ── resources ──
 
     fn resource_item(r: &Resource) -> anyhow::Result<Item> {
@@ -209,11 +218,14 @@ impl ReservationsStore {
         key: &str,
         record: &IdempotencyRecord,
         event: Write,
+        pending_slot: Write,
     ) -> anyhow::Result<Reserve> {
         let mut items = vec![
             self.table.remember(&r.customer_id, key, record)?,
             self.table.put_new(Self::reservation_item(r)?)?,
             event,
+            // A concurrent booking of the same customer took this quota slot: try again.
+            pending_slot,
         ];
         let first_slot = items.len();
         for slot in &r.slot_starts {
@@ -225,7 +237,7 @@ impl ReservationsStore {
             Err(e) if (first_slot..first_slot + r.slot_starts.len()).any(|i| e.condition_failed_at(i)) => {
                 Ok(Reserve::SlotTaken)
             }
-            Err(e) if e.conflict_only() => Ok(Reserve::Conflict),
+            Err(e) if e.conflict_only() || e.condition_failed_at(3) => Ok(Reserve::Conflict),
             Err(e) => Err(e.context("booking slots")),
         }
     }

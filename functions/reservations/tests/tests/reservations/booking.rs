@@ -7,6 +7,7 @@ use bazaar_events::payments::Subject;
 use bazaar_events::reservations::ReservationRequested;
 use chrono::{DateTime, Duration, Utc};
 use futures::future::join_all;
+use reservations_core::Clock;
 use serde_json::json;
 
 use crate::steps::*;
@@ -178,4 +179,36 @@ async fn a_booking_needs_an_identity_a_key_and_a_well_formed_body() {
     let mut extra = body.clone();
     extra["capacity"] = json!(2);
     assert_problem(&app.post_reservation(&customer(), "k", &extra).await, 400);
+}
+
+#[tokio::test]
+async fn a_customer_holds_at_most_the_configured_pending_reservations_until_one_is_paid_or_cancelled() {
+    let app = TestApp::spawn_with(&[("PendingReservationsPerCustomer", "2")]).await;
+    let resource = app.resource(&owner()).await;
+    let (ana, bo) = (customer(), customer());
+    let hour = |h: u32| (at(tomorrow(), h), at(tomorrow(), h + 1));
+    let (s, e) = hour(8);
+    let first = app.booked(&ana, &resource, s, e).await;
+    let (s, e) = hour(9);
+    let second = app.booked(&ana, &resource, s, e).await;
+
+    // Today's shop let one customer hold every slot without paying.
+    let (s, e) = hour(10);
+    let r = app.book(&ana, &resource, s, e).await;
+    let problem = assert_problem(&r, 429);
+    assert_eq!(problem["type"], "urn:bazaar:problem:too-many-pending-reservations");
+    let retry: u64 = r.headers()["retry-after"].to_str().expect("text").parse().expect("seconds");
+    assert!((1..=900).contains(&retry), "{retry}");
+    assert!(app.taken(&resource, tomorrow()).await.len() == 2, "the refused booking holds nothing");
+    app.booked(&bo, &resource, s, e).await;
+
+    // A paid reservation and a cancelled one no longer count.
+    app.pay(&first).await;
+    let (s, e) = hour(11);
+    app.booked(&ana, &resource, s, e).await;
+    assert_eq!(expect_status(&app.cancel_as(&ana, &second, Clock::System).await, 200)["status"], "CANCELLED");
+    let (s, e) = hour(12);
+    app.booked(&ana, &resource, s, e).await;
+    let (s, e) = hour(13);
+    assert_problem(&app.book(&ana, &resource, s, e).await, 429);
 }

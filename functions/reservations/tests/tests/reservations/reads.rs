@@ -80,7 +80,8 @@ async fn the_scopes_list_mine_my_resources_and_everything_by_day_or_resource() {
 
 #[tokio::test]
 async fn listings_page_with_cursors_that_only_work_for_their_own_listing() {
-    let app = TestApp::spawn().await;
+    // Five pending reservations of one customer: more than the default cap allows.
+    let app = TestApp::spawn_with(&[("PendingReservationsPerCustomer", "5")]).await;
     let ana = customer();
     let resource = app.resource(&owner()).await;
     let mut booked = Vec::new();

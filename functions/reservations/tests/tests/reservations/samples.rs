@@ -72,7 +72,12 @@ async fn seed(app: &TestApp, id: &str, status: ReservationStatus, start: DateTim
     let event = Envelope::new(ReservationRequested { reservation: r.booking(), expires_at: r.hold_expires_at }, "seed");
     let store = app.store();
     let item = store.event(&event).expect("event");
-    let stored = store.reserve(&r, &format!("seed-{id}"), &record, item).await.expect("seeded");
+    let deadline = r.hold_expires_at.timestamp();
+    let held = match store.pending(10).admit(&r.customer_id, &r.id, deadline, Utc::now().timestamp()).await {
+        Ok(bazaar_aws::quota::Admission::Slot(held)) => *held,
+        other => panic!("a pending-reservation slot for the seed: {other:?}"),
+    };
+    let stored = store.reserve(&r, &format!("seed-{id}"), &record, item, held).await.expect("seeded");
     assert_eq!(stored, Reserve::Created);
 }
 
