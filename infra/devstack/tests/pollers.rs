@@ -203,17 +203,16 @@ fn stream_source(report: bool, retries: i64, bisect: bool, filters: Vec<Value>) 
     }
 }
 
-/// Polls until `done` holds for the recorded calls (or fails after 20 s), then polls a
-/// little longer to catch unexpected extra invocations.
+/// Polls until `done` holds for the recorded calls, then until a round is idle (no record
+/// left to read, retry or batch: no invocation still to come), so that the caller's count
+/// of calls is final; fails after 20 s.
 async fn poll_until(poller: &mut StreamPoller, calls: &Calls, done: impl Fn(&[Value]) -> bool) {
     let start = Instant::now();
-    while !done(&calls_of(calls)) {
+    let progress = poller.progress();
+    while !done(&calls_of(calls)) || !progress.last_round_idle() {
         assert!(start.elapsed() < Duration::from_secs(20), "timed out; calls: {:#?}", calls_of(calls));
         poller.poll_once().await.expect("poll");
         tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    for _ in 0..5 {
-        poller.poll_once().await.expect("poll");
     }
 }
 
@@ -331,4 +330,37 @@ async fn stream_bisects_a_failing_batch_down_to_the_poison_record() {
     let received = table.sqs.receive_message().queue_url(&table.on_failure_url).send().await.expect("receive");
     let body: Value = serde_json::from_str(received.messages()[0].body().expect("body")).expect("json");
     assert_eq!(body["DDBStreamBatchInfo"]["batchSize"], 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stream_round_is_idle_only_once_every_record_written_before_it_is_handled() {
+    let table = table_with_stream().await;
+    let (invoker, calls) = recording(|_, _| function_error());
+    let mut poller =
+        table.poller(stream_source(false, 1, false, vec![]), invoker).with_retry_backoff(Duration::from_millis(300));
+    let progress = poller.progress();
+    poller.poll_once().await.expect("poll");
+    assert!(progress.last_round_idle(), "nothing written yet");
+
+    table.put("x").await;
+    let mark = progress.mark();
+    assert_eq!(progress.idle_since(mark), None, "no round begun after the write");
+    let start = Instant::now();
+    loop {
+        poller.poll_once().await.expect("poll");
+        let idle = progress.idle_since(mark).expect("a round begun after the mark");
+        // One try and one retry, then the record is given up on: nothing is left.
+        if calls_of(&calls).len() == 2 {
+            assert!(idle, "given up on in this round: nothing left to handle");
+            break;
+        }
+        assert!(!idle, "x is read, waiting for its batching window or for its retry's backoff");
+        assert!(start.elapsed() < Duration::from_secs(20), "timed out; calls: {:#?}", calls_of(&calls));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    poller.poll_once().await.expect("poll");
+    assert!(progress.last_round_idle());
+    table.put("y").await;
+    poller.poll_once().await.expect("poll");
+    assert!(!progress.last_round_idle(), "y was read in this round");
 }

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod counting;
 pub mod openapi;
+pub mod quiet;
 pub mod registry;
 pub mod runtime_api;
 pub mod scheduler;

@@ -62,6 +62,8 @@ pub struct System {
     pub config: aws_types::SdkConfig,
     pub moto_endpoint: String,
     pub webhook_secret: String,
+    /// Every stream poller's progress (None with manual delivery): [`System::quiescent`].
+    pub(crate) streams: Option<Vec<Arc<devstack::pollers::StreamProgress>>>,
     _tasks: JoinSet<()>,
 }
 
@@ -123,10 +125,11 @@ impl System {
             Gateway::new(&stack, registry.clone(), GatewayOptions { moto_endpoint: Some(moto.endpoint.clone()) })?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let base = format!("http://{}", listener.local_addr()?);
-        let mut tasks = if options.manual_delivery {
-            JoinSet::new()
+        let (mut tasks, streams) = if options.manual_delivery {
+            (JoinSet::new(), None)
         } else {
-            devstack::pollers::spawn_all(&stack, &provisioned, &counted, registry.clone())?
+            let pollers = devstack::pollers::spawn_watched(&stack, &provisioned, &counted, registry.clone())?;
+            (pollers.tasks, Some(pollers.streams))
         };
         tasks.spawn(async move {
             let _ = devstack::gateway::serve(listener, gateway).await;
@@ -140,6 +143,7 @@ impl System {
             config,
             moto_endpoint: moto.endpoint.clone(),
             webhook_secret,
+            streams,
             _tasks: tasks,
         })
     }

@@ -56,8 +56,9 @@ async fn orders_payments_bookings_and_consumer_failures_are_counted_once_each() 
     let payment = format!("/payments/{cancelled_payment}");
     let ended = api.status_of(&payment, &customer, &["FAILED", "REFUNDED"], SETTLE).await.expect("settled");
     let ended = ended["status"].as_str().unwrap_or_default().to_owned();
-    // Let the last events reach their consumers (nothing more is counted after them).
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Every event has reached its consumers and every queue and stream has drained: nothing
+    // more will be counted.
+    sys.quiescent(SETTLE).await.expect("the system settles");
     let total = |m| captured.total(m);
     assert_eq!(total(Metric::OrdersPlaced), 3);
     assert_eq!(total(Metric::OrdersPaid), 1);

@@ -19,7 +19,7 @@ use crate::provision::Provisioned;
 
 pub use schedule::SchedulePoller;
 pub use sqs::SqsPoller;
-pub use stream::StreamPoller;
+pub use stream::{StreamPoller, StreamProgress};
 
 /// What one invocation of a batch did; logged as one console line.
 #[derive(Debug, Clone, PartialEq)]
@@ -113,9 +113,29 @@ pub fn spawn_all(
     config: &aws_types::SdkConfig,
     invoker: Arc<dyn Invoker>,
 ) -> anyhow::Result<JoinSet<()>> {
+    Ok(spawn_watched(stack, names, config, invoker)?.tasks)
+}
+
+/// The pollers [`spawn_watched`] started.
+pub struct Pollers {
+    /// Dropping (or aborting) it stops every poller.
+    pub tasks: JoinSet<()>,
+    /// How far each stream poller has got.
+    pub streams: Vec<Arc<StreamProgress>>,
+}
+
+/// [`spawn_all`], keeping every stream poller's progress for a caller that waits until the
+/// pollers have caught up with what was written.
+pub fn spawn_watched(
+    stack: &Stack,
+    names: &Provisioned,
+    config: &aws_types::SdkConfig,
+    invoker: Arc<dyn Invoker>,
+) -> anyhow::Result<Pollers> {
     let sqs = aws_sdk_sqs::Client::new(config);
     let streams = aws_sdk_dynamodbstreams::Client::new(config);
     let mut tasks = JoinSet::new();
+    let mut progress = Vec::new();
     for function in &stack.functions {
         for source in &function.sqs_sources {
             let id = &source.queue_logical_id;
@@ -132,6 +152,7 @@ pub fn spawn_all(
             };
             let poller = StreamPoller::new(&function.binary, source.clone(), arn, streams.clone(), invoker.clone())
                 .with_on_failure(sqs.clone(), on_failure);
+            progress.push(poller.progress());
             tasks.spawn(poller.run());
         }
         for schedule in &function.schedules {
@@ -140,7 +161,7 @@ pub fn spawn_all(
             }
         }
     }
-    Ok(tasks)
+    Ok(Pollers { tasks, streams: progress })
 }
 
 fn lookup(map: &BTreeMap<String, String>, id: &str, what: &str) -> anyhow::Result<String> {

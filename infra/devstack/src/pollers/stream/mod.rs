@@ -4,8 +4,10 @@
 //! sequence number, retry (optionally bisected) batches on function errors, and after
 //! `maximum_retry_attempts` send an on-failure record to the destination queue and move on.
 
+mod progress;
 mod record;
 
+pub use progress::StreamProgress;
 pub use record::{FailedBatch, attribute_json, lambda_record, on_failure_record};
 
 use std::collections::{BTreeMap, HashSet, VecDeque};
@@ -76,6 +78,7 @@ pub struct StreamPoller {
     shards: BTreeMap<String, Shard>,
     done: HashSet<String>,
     described: Option<Instant>,
+    progress: Arc<StreamProgress>,
 }
 
 /// How often the stream is described again to find new shards.
@@ -91,6 +94,7 @@ impl StreamPoller {
         streams: aws_sdk_dynamodbstreams::Client,
         invoker: Arc<dyn Invoker>,
     ) -> StreamPoller {
+        let progress = Arc::new(StreamProgress::new(format!("{binary} <- {}", source_name(&stream_arn))));
         StreamPoller {
             binary: binary.to_owned(),
             source,
@@ -102,7 +106,13 @@ impl StreamPoller {
             shards: BTreeMap::new(),
             done: HashSet::new(),
             described: None,
+            progress,
         }
+    }
+
+    /// How far this poller has got; it is updated by every [`StreamPoller::poll_once`].
+    pub fn progress(&self) -> Arc<StreamProgress> {
+        self.progress.clone()
     }
 
     /// Where records given up on go (the destination queue's URL).
@@ -118,9 +128,7 @@ impl StreamPoller {
     }
 
     fn source_name(&self) -> String {
-        // arn:aws:dynamodb:<region>:<account>:table/<name>/stream/<label>
-        let table = self.stream_arn.split('/').nth(1).unwrap_or(&self.stream_arn);
-        format!("dynamodb:{table}")
+        source_name(&self.stream_arn)
     }
 
     /// Polls forever, logging one line per invocation.
@@ -142,14 +150,26 @@ impl StreamPoller {
     }
 
     /// One round: find shards, read each once, and invoke every shard whose batch is ready.
+    /// The round is recorded in [`StreamPoller::progress`], idle or not.
     pub async fn poll_once(&mut self) -> anyhow::Result<Vec<BatchReport>> {
+        let round = self.progress.begin();
+        let outcome = self.round().await;
+        let idle = outcome.as_ref().is_ok_and(|(_, nothing_read)| *nothing_read)
+            && self.shards.values().all(|s| s.buffer.is_empty());
+        self.progress.finish(round, idle);
+        outcome.map(|(reports, _)| reports)
+    }
+
+    /// [`StreamPoller::poll_once`]'s work, and whether no shard had a record to read.
+    async fn round(&mut self) -> anyhow::Result<(Vec<BatchReport>, bool)> {
         if self.described.is_none_or(|t| t.elapsed() >= DESCRIBE_EVERY) {
             self.discover_shards().await?;
         }
         let mut reports = Vec::new();
+        let mut nothing_read = true;
         let ids: Vec<String> = self.shards.keys().cloned().collect();
         for shard_id in ids {
-            self.read(&shard_id).await?;
+            nothing_read &= self.read(&shard_id).await?;
             if let Some(report) = self.process(&shard_id).await? {
                 reports.push(report);
             }
@@ -162,7 +182,7 @@ impl StreamPoller {
             self.shards.remove(&id);
             self.done.insert(id);
         }
-        Ok(reports)
+        Ok((reports, nothing_read))
     }
 
     async fn discover_shards(&mut self) -> anyhow::Result<()> {
@@ -227,15 +247,16 @@ impl StreamPoller {
     }
 
     /// Reads the next page of a shard into its buffer, dropping records the filters reject.
-    async fn read(&mut self, shard_id: &str) -> anyhow::Result<()> {
+    /// True when the shard certainly had nothing new: the page was empty, or it is closed.
+    async fn read(&mut self, shard_id: &str) -> anyhow::Result<bool> {
         let batch_size = self.batch_size();
-        let Some(shard) = self.shards.get_mut(shard_id) else { return Ok(()) };
+        let Some(shard) = self.shards.get_mut(shard_id) else { return Ok(true) };
         let Some(iterator) = shard.iterator.clone() else {
             shard.closed = true;
-            return Ok(());
+            return Ok(true);
         };
         if shard.buffer.len() >= batch_size {
-            return Ok(());
+            return Ok(false);
         }
         let request = self.streams.get_records().shard_iterator(iterator).limit(1000);
         let output = match request.send().await {
@@ -243,12 +264,14 @@ impl StreamPoller {
             Err(error) => {
                 let error = anyhow::Error::from(error);
                 tracing::warn!("GetRecords on {shard_id}: {error:#}; getting a new iterator");
-                return self.recover_iterator(shard_id).await;
+                self.recover_iterator(shard_id).await?;
+                return Ok(false);
             }
         };
         let records: Vec<Value> =
             output.records.unwrap_or_default().iter().map(|r| lambda_record(r, &self.stream_arn)).collect();
-        let Some(shard) = self.shards.get_mut(shard_id) else { return Ok(()) };
+        let nothing_new = records.is_empty();
+        let Some(shard) = self.shards.get_mut(shard_id) else { return Ok(nothing_new) };
         shard.iterator = output.next_shard_iterator;
         shard.closed = shard.iterator.is_none();
         if let Some(last) = records.last() {
@@ -260,7 +283,7 @@ impl StreamPoller {
                 shard.buffered_since.get_or_insert_with(Instant::now);
             }
         }
-        Ok(())
+        Ok(nothing_new)
     }
 
     fn batch_size(&self) -> usize {
@@ -346,4 +369,10 @@ impl StreamPoller {
             .with_context(|| format!("sending the on-failure record to {queue_url}"))?;
         Ok(())
     }
+}
+
+/// `dynamodb:<table>` for `arn:aws:dynamodb:<region>:<account>:table/<name>/stream/<label>`.
+fn source_name(stream_arn: &str) -> String {
+    let table = stream_arn.split('/').nth(1).unwrap_or(stream_arn);
+    format!("dynamodb:{table}")
 }
