@@ -133,6 +133,29 @@ impl Api {
     }
 }
 
+/// The claims of a JWT, unverified (its signature is the authorizer's business, not a test's).
+pub fn claims(token: &str) -> anyhow::Result<Value> {
+    use base64::Engine as _;
+    let payload = token.split('.').nth(1).ok_or_else(|| anyhow::anyhow!("not a JWT"))?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload)?;
+    Ok(serde_json::from_slice(&bytes)?)
+}
+
+/// A fixed-offset zone (its name and offset) in which it is early enough today for a slot
+/// two hours from now: a booking that can be checked in today.
+pub fn zone_with_room_today() -> (&'static str, chrono::FixedOffset) {
+    let candidates = [("UTC", 0), ("Etc/GMT-12", 12), ("Etc/GMT+12", -12), ("Etc/GMT-14", 14)];
+    candidates
+        .into_iter()
+        .filter_map(|(name, hours)| chrono::FixedOffset::east_opt(hours * 3600).map(|offset| (name, offset)))
+        .find(|(_, offset)| {
+            let now = chrono::Utc::now().with_timezone(offset);
+            (now + chrono::Duration::hours(3)).date_naive() == now.date_naive()
+        })
+        // Of UTC-12, UTC and UTC+12, one always has twelve hours or more of its day left.
+        .expect("some zone has three hours left today")
+}
+
 /// The body of `POST /resources` for a room open around the clock every day, `slot_minutes`
 /// a slot at `amount_minor` EUR each.
 pub fn room_open_all_week(name: &str, time_zone: &str, slot_minutes: u32, amount_minor: i64) -> Value {

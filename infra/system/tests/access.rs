@@ -5,9 +5,9 @@
 
 use std::time::Duration;
 
-use bazaar_system::api::room_open_all_week;
+use bazaar_system::api::{claims, room_open_all_week, zone_with_room_today};
 use bazaar_system::{Api, System, SystemOptions, eventually, system::ADMIN_EMAIL, system::ADMIN_PASSWORD};
-use chrono::{DurationRound, FixedOffset, Utc};
+use chrono::{DurationRound, Utc};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -64,33 +64,15 @@ async fn grant(api: &Api, admin: &str, user: &str, role: &str) {
 async fn refresh_until(api: &Api, s: &mut Session, permission: &str) {
     for _ in 0..120 {
         refresh(api, s).await;
-        if claims(&s.access)["permissions"].as_array().is_some_and(|p| p.iter().any(|v| v == permission)) {
+        if claims(&s.access).expect("claims")["permissions"]
+            .as_array()
+            .is_some_and(|p| p.iter().any(|v| v == permission))
+        {
             return;
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     panic!("{permission} never reached a refreshed token");
-}
-
-/// The claims of a JWT (its signature is the authorizer's business, not this test's).
-fn claims(token: &str) -> Value {
-    use base64::Engine as _;
-    let payload = token.split('.').nth(1).expect("a JWT");
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).expect("base64url");
-    serde_json::from_slice(&bytes).expect("JSON claims")
-}
-
-/// A fixed-offset zone in which it is early enough today for a slot two hours from now.
-fn zone_with_room_today() -> (&'static str, FixedOffset) {
-    let candidates = [("UTC", 0), ("Etc/GMT-12", 12), ("Etc/GMT+12", -12), ("Etc/GMT-14", 14)];
-    candidates
-        .into_iter()
-        .map(|(name, hours)| (name, FixedOffset::east_opt(hours * 3600).expect("offset")))
-        .find(|(_, offset)| {
-            let now = Utc::now().with_timezone(offset);
-            (now + chrono::Duration::hours(3)).date_naive() == now.date_naive()
-        })
-        .expect("some zone has three hours left today")
 }
 
 #[tokio::test]

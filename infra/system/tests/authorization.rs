@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use bazaar_system::api::room_open_all_week;
+use bazaar_system::api::{claims, room_open_all_week, zone_with_room_today};
 use bazaar_system::{Api, System, SystemOptions, eventually, system::ADMIN_EMAIL, system::ADMIN_PASSWORD};
 use chrono::{DurationRound, FixedOffset, Utc};
 use reqwest::{Method, StatusCode};
@@ -146,27 +146,6 @@ fn parse(text: &str) -> BTreeMap<String, Vec<u16>> {
 /// `listOrders?all=true` → `listOrders`.
 fn operation_of(row: &str) -> &str {
     row.split('?').next().unwrap_or(row)
-}
-
-/// The claims of a JWT (the authorizer checks its signature; this only reads it).
-fn claims(token: &str) -> Value {
-    use base64::Engine as _;
-    let payload = token.split('.').nth(1).expect("a JWT");
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).expect("base64url");
-    serde_json::from_slice(&bytes).expect("JSON claims")
-}
-
-/// A fixed-offset zone in which it is early enough today for a slot two hours from now.
-fn zone_with_room_today() -> (&'static str, FixedOffset) {
-    let candidates = [("UTC", 0), ("Etc/GMT-12", 12), ("Etc/GMT+12", -12), ("Etc/GMT-14", 14)];
-    candidates
-        .into_iter()
-        .map(|(name, hours)| (name, FixedOffset::east_opt(hours * 3600).expect("offset")))
-        .find(|(_, offset)| {
-            let now = Utc::now().with_timezone(offset);
-            (now + chrono::Duration::hours(3)).date_naive() == now.date_naive()
-        })
-        .expect("some zone has three hours left today")
 }
 
 fn ok(reply: &bazaar_system::Reply, what: &str) -> anyhow::Result<()> {
@@ -501,7 +480,7 @@ impl Principal {
         let want: Vec<&str> = roles.into_iter().collect();
         let access = eventually(SETTLE, &format!("a token with roles {want:?}"), || async {
             let access = api.login(&email, PASSWORD).await?;
-            let held: Vec<String> = serde_json::from_value(claims(&access)["roles"].clone()).unwrap_or_default();
+            let held: Vec<String> = serde_json::from_value(claims(&access)?["roles"].clone()).unwrap_or_default();
             let mut held: Vec<&str> = held.iter().map(String::as_str).collect();
             held.sort_unstable();
             Ok((held == want).then_some(access))

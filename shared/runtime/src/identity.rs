@@ -166,15 +166,6 @@ mod tests {
         assert_eq!(back.require("reports:read").expect_err("denied").status, 403);
     }
 
-    fn caller(sub: &str, permissions: &[&str]) -> Identity {
-        Identity {
-            sub: sub.into(),
-            email: String::new(),
-            roles: vec![],
-            permissions: permissions.iter().map(|p| (*p).to_owned()).collect(),
-        }
-    }
-
     #[test]
     fn owners_and_holders_of_any_may_act_and_readers_only_read() {
         const READ: Action = Action::read(Owner::Allowed, "orders:read_all");
@@ -182,22 +173,22 @@ mod tests {
         const EDIT: Action = Action::act(Owner::With("catalog:write"), "catalog:write_all");
         const SETTLE: Action = Action::act(Owner::Never, "payments:settle");
 
-        let owner = caller("u1", &[]);
+        let owner = Identity::holding("u1", &[]);
         assert!(owner.may(&READ, "u1") && owner.may(&CANCEL, "u1"));
         assert!(!owner.may(&READ, "u2") && !owner.may(&CANCEL, "u2"));
         assert!(!owner.may(&EDIT, "u1"), "an owner without catalog:write");
-        assert!(caller("u1", &["catalog:write"]).may(&EDIT, "u1"));
-        assert!(!caller("u1", &["catalog:write"]).may(&EDIT, "u2"));
+        assert!(Identity::holding("u1", &["catalog:write"]).may(&EDIT, "u1"));
+        assert!(!Identity::holding("u1", &["catalog:write"]).may(&EDIT, "u2"));
         assert!(!owner.may(&SETTLE, "u1"), "owners never settle");
 
-        let auditor = caller("a", &["orders:read_all"]);
+        let auditor = Identity::holding("a", &["orders:read_all"]);
         assert!(auditor.may(&READ, "u1"));
         assert!(!auditor.may(&CANCEL, "u1"), "reading is not acting");
-        assert!(caller("x", &["orders:cancel_any"]).may(&CANCEL, "u1"));
-        assert!(caller("x", &["payments:settle"]).may(&SETTLE, "u1"));
+        assert!(Identity::holding("x", &["orders:cancel_any"]).may(&CANCEL, "u1"));
+        assert!(Identity::holding("x", &["payments:settle"]).may(&SETTLE, "u1"));
         // Nobody owns what has no owner; an empty caller id owns nothing either.
-        assert!(!caller("", &[]).may(&CANCEL, ""));
-        assert!(caller("x", &["catalog:write_all"]).may(&EDIT, ""));
+        assert!(!Identity::holding("", &[]).may(&CANCEL, ""));
+        assert!(Identity::holding("x", &["catalog:write_all"]).may(&EDIT, ""));
         const { assert!(!READ.changes && CANCEL.changes) };
     }
 
