@@ -134,9 +134,12 @@ pub async fn login(
 ) -> Result<TokenPair, AuthError> {
     let email = Email::parse(&req.email).map_err(|_| AuthError::InvalidCredentials)?;
     let now = now();
-    let failures_key = format!("login-fail:{}", email.as_str());
-    let (failures, window_end) = store.count(&failures_key, limits.window_seconds, now).await?;
-    if failures >= limits.login_failures_per_account {
+    // Every attempt is counted before its password is checked, so concurrent guesses each
+    // see the others: at most `login_failures_per_account` of them are ever evaluated in a
+    // window. A successful login takes its count back.
+    let attempts_key = format!("login-fail:{}", email.as_str());
+    let (attempts, window_end) = store.hit(&attempts_key, limits.window_seconds, now).await?;
+    if attempts > limits.login_failures_per_account {
         return Err(AuthError::RateLimited { retry_after: (window_end - now).max(1) as u64 });
     }
     let user = store.user_by_email(&email).await?;
@@ -148,9 +151,9 @@ pub async fn login(
         }
     };
     let Some(user) = user.filter(|_| verified) else {
-        store.hit(&failures_key, limits.window_seconds, now).await?;
         return Err(AuthError::InvalidCredentials);
     };
+    store.unhit(&attempts_key, limits.window_seconds, now).await?;
     let family = Family {
         family_id: uuid::Uuid::new_v4().to_string(),
         user_id: user.user_id.clone(),
@@ -212,10 +215,17 @@ pub async fn refresh(
     }
     let family = store.family(&record.family_id).await?.ok_or(AuthError::InvalidRefreshToken)?;
     let user = store.user(&record.user_id).await?.ok_or(AuthError::InvalidRefreshToken)?;
-    if record.expires_at <= now || family.revoked || family.generation != user.session_generation {
+    // A session ends at its family's expiry however often it is refreshed: rotation never
+    // extends it.
+    if record.expires_at <= now
+        || family.expires_at <= now
+        || family.revoked
+        || family.generation != user.session_generation
+    {
         return Err(AuthError::InvalidRefreshToken);
     }
-    let (new_token, new_record) = new_refresh(&family.family_id, &user.user_id, now, settings);
+    let (new_token, mut new_record) = new_refresh(&family.family_id, &user.user_id, now, settings);
+    new_record.expires_at = new_record.expires_at.min(family.expires_at);
     if !store.rotate(&record, &new_record).await? {
         // Lost a race with another use of the same token: that is reuse too.
         store.revoke_family(&record.family_id).await?;
@@ -224,7 +234,9 @@ pub async fn refresh(
     // Roles and permissions are read afresh: a refreshed token carries any change made
     // since the last one.
     let permissions = store.permissions_for(&user).await?;
-    token_pair(signer, settings, &user, permissions, new_token, now)
+    let mut pair = token_pair(signer, settings, &user, permissions, new_token, now)?;
+    pair.refresh_expires_in = new_record.expires_at - now;
+    Ok(pair)
 }
 
 /// Ends the session the refresh token belongs to. Unknown tokens are ignored (logout is

@@ -175,15 +175,22 @@ impl AuthStore {
         Ok((count, end))
     }
 
-    /// The current count of a fixed-window counter, without adding to it.
-    pub async fn count(&self, key: &str, window_seconds: i64, now: i64) -> anyhow::Result<(u64, i64)> {
-        #[derive(Deserialize)]
-        struct Counter {
-            count: u64,
-        }
-        let (window, end) = window_of(now, window_seconds);
-        let counter: Option<Counter> = self.table.get_keyed(format!("RATE#{key}"), &window.to_string()).await?;
-        Ok((counter.map_or(0, |c| c.count), end))
+    /// Takes back one [`AuthStore::hit`] made at `now` (same window): an attempt that
+    /// turned out not to count.
+    pub async fn unhit(&self, key: &str, window_seconds: i64, now: i64) -> anyhow::Result<()> {
+        let (window, _) = window_of(now, window_seconds);
+        let result = self
+            .table
+            .update_item(format!("RATE#{key}"), window.to_string())
+            .update_expression("ADD #count :minus_one")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#count", "count")
+            .expression_attribute_values(":minus_one", n(-1))
+            .send()
+            .await;
+        // No such counter (the condition failed): nothing to take back.
+        applied(result, "uncounting")?;
+        Ok(())
     }
 
     /// Stores a reset token and its `PasswordResetRequested` event atomically.

@@ -230,3 +230,66 @@ async fn an_unusable_signing_key_is_a_503_until_it_is_fixed() {
     app.put_keys(&fixture("key-a.json"), &fixture("jwks.json")).await;
     assert_eq!(auth_login::handler(&cold, post("/auth/login", &body)).await.status(), 200);
 }
+
+#[tokio::test]
+async fn concurrent_wrong_guesses_are_counted_before_any_password_is_checked() {
+    let limit = 3;
+    let app =
+        TestApp::spawn_with(RateLimits { per_ip: 1000, window_seconds: 900, login_failures_per_account: limit }).await;
+    let (email, _, _) = app.signed_up_customer().await;
+    let deps = app.login();
+    let guesses = (0..20).map(|i| {
+        let body = json!({ "email": email, "password": format!("wrong horse {i}") });
+        auth_login::handler(&deps, post("/auth/login", &body))
+    });
+    let answers = futures::future::join_all(guesses).await;
+    let status = |code: u16| answers.iter().filter(|r| r.status() == code).count();
+    assert_eq!(status(401) + status(429), 20, "{:?}", answers.iter().map(text).collect::<Vec<_>>());
+    assert!(status(401) as u64 <= limit, "{} guesses were checked, the limit is {limit}", status(401));
+}
+
+#[tokio::test]
+async fn a_successful_login_does_not_count_against_the_account() {
+    let app =
+        TestApp::spawn_with(RateLimits { per_ip: 1000, window_seconds: 900, login_failures_per_account: 2 }).await;
+    let (email, password, _) = app.signed_up_customer().await;
+    for _ in 0..4 {
+        assert_eq!(login(&app, &email, &password).await.status(), 200);
+    }
+    assert_problem(&login(&app, &email, "wrong horse 42").await, 401);
+    assert_eq!(login(&app, &email, &password).await.status(), 200);
+}
+
+#[tokio::test]
+async fn refresh_refuses_a_session_past_its_familys_expiry() {
+    let app = TestApp::spawn().await;
+    let (_, _, pair) = app.signed_up_customer().await;
+    let token = pair["refresh_token"].as_str().expect("refresh");
+    let r = refresh(&app, token).await;
+    assert_eq!(r.status(), 200, "{}", text(&r));
+    let rotated = body_json(&r);
+    assert!(
+        rotated["refresh_expires_in"].as_i64() <= pair["refresh_expires_in"].as_i64(),
+        "a refresh never extends the session: {rotated} after {pair}"
+    );
+    let token = rotated["refresh_token"].as_str().expect("rotated");
+
+    // The session (its family) ends while its newest token still has time left.
+    let record =
+        app.store().refresh_record(&auth_core::tokens::hash_token(token)).await.expect("read").expect("record");
+    aws_sdk_dynamodb::Client::new(&app.config)
+        .update_item()
+        .table_name(&app.table)
+        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(format!("FAMILY#{}", record.family_id)))
+        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("FAMILY".into()))
+        .update_expression("SET expires_at = :past")
+        .expression_attribute_values(
+            ":past",
+            aws_sdk_dynamodb::types::AttributeValue::N((chrono::Utc::now().timestamp() - 1).to_string()),
+        )
+        .send()
+        .await
+        .expect("expire the family");
+    assert!(record.expires_at > chrono::Utc::now().timestamp(), "the token itself is still valid");
+    assert_problem(&refresh(&app, token).await, 401);
+}
