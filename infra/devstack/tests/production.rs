@@ -26,6 +26,7 @@ const PRODUCTION: &[(&str, &str)] = &[
     ("JwtSigningKeyParameter", "/bazaar/prod/jwt/signing-key"),
     ("JwtPublicKeysParameter", "/bazaar/prod/jwt/public-keys"),
     ("PaymentsWebhookSecretParameter", "/bazaar/prod/payments/webhook-secret"),
+    ("LinkKeyParameter", "/bazaar/prod/links/key"),
 ];
 
 fn refused(overrides: &[(&str, &str)]) -> Vec<String> {
@@ -53,6 +54,7 @@ fn a_production_stage_refuses_every_development_default() {
         "JwtSigningKeyParameter",
         "JwtPublicKeysParameter",
         "PaymentsWebhookSecretParameter",
+        "LinkKeyParameter",
     ] {
         assert!(failed.iter().any(|f| f.contains(needle)), "nothing about {needle} in {failed:#?}");
     }

@@ -101,6 +101,11 @@ impl System {
             ("JwtPublicKeysParameter", read("jwks.json")?, ParameterType::String),
             ("PaymentsWebhookSecretParameter", webhook_secret.clone(), ParameterType::SecureString),
             ("CursorSecretParameter", format!("{}", uuid::Uuid::new_v4().simple()), ParameterType::SecureString),
+            (
+                "LinkKeyParameter",
+                format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple()),
+                ParameterType::SecureString,
+            ),
         ];
         let ssm = aws_sdk_ssm::Client::new(&config);
         for (parameter, value, kind) in parameters {

@@ -2,8 +2,9 @@
 //! request, call one of these, and render the result.
 
 use bazaar_events::Envelope;
-use bazaar_events::auth::{PasswordResetRequested, UserRegistered};
-use chrono::{TimeZone, Utc};
+use bazaar_events::auth::{LinkRef, PasswordResetRequested, UserRegistered};
+use bazaar_runtime::links::{LinkKey, LinkPurpose};
+use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::keys::Signer;
@@ -109,6 +110,7 @@ pub(crate) fn new_user(email: Email, password: &NewPassword, roles: Vec<String>)
         created_at: Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         session_generation: 0,
         roles_version: 0,
+        reset_epoch: 0,
     })
 }
 
@@ -118,6 +120,7 @@ pub(crate) fn registered_event(user: &User, correlation_id: &str) -> Envelope<Us
             user_id: user.user_id.clone(),
             email: user.email.as_str().to_owned(),
             roles: user.roles.clone(),
+            verification: None,
         },
         correlation_id,
     )
@@ -250,6 +253,10 @@ pub async fn logout(store: &AuthStore, token: &str) -> Result<(), AuthError> {
 }
 
 /// Starts a password reset if the account exists; the caller learns nothing either way.
+/// The event names the reset by its id ([`LinkRef`]): notifications makes the link from it,
+/// so no event, queue or archive ever holds a working one. Requests are counted per email
+/// address and day before the account is looked up, so the cap answers the same 429
+/// whether or not the account exists.
 pub async fn forgot_password(
     store: &AuthStore,
     settings: &ResetSettings,
@@ -257,24 +264,25 @@ pub async fn forgot_password(
     correlation_id: &str,
 ) -> Result<(), AuthError> {
     let email = Email::parse(email)?;
+    let now = now();
+    let (requests, day_end) = store.hit(&format!("forgot:{}", email.as_str()), DAY_SECONDS, now).await?;
+    if requests > settings.per_email_per_day {
+        return Err(AuthError::RateLimited { retry_after: (day_end - now).max(1) as u64 });
+    }
     let Some(user) = store.user_by_email(&email).await? else {
         return Ok(());
     };
-    let now = now();
-    let token = new_opaque_token();
     let record = ResetRecord {
-        token_hash: hash_token(&token),
+        reset_id: uuid::Uuid::new_v4().to_string(),
         user_id: user.user_id.clone(),
         expires_at: now + settings.ttl_seconds,
+        epoch: user.reset_epoch,
     };
-    let expires_at = Utc.timestamp_opt(record.expires_at, 0).single().unwrap_or_else(Utc::now);
-    let separator = if settings.url.contains('?') { '&' } else { '?' };
     let event = Envelope::new(
         PasswordResetRequested {
             user_id: user.user_id.clone(),
             email: user.email.as_str().to_owned(),
-            reset_url: format!("{}{separator}token={token}", settings.url),
-            expires_at,
+            reset: LinkRef { id: record.reset_id.clone(), expires_at: at(record.expires_at) },
         },
         correlation_id,
     );
@@ -283,10 +291,29 @@ pub async fn forgot_password(
     Ok(())
 }
 
-/// Sets a new password with a reset token (single use, unexpired) and ends every session.
-pub async fn reset_password(store: &AuthStore, token: &str, new_password: &str) -> Result<(), AuthError> {
-    let record = store.reset_record(&hash_token(token)).await?.ok_or(AuthError::InvalidResetToken)?;
+/// A (UTC) day: the window of the per-day caps.
+pub const DAY_SECONDS: i64 = 24 * 3600;
+
+/// Epoch seconds as a time (now, for a value out of range).
+fn at(seconds: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(seconds, 0).single().unwrap_or_else(Utc::now)
+}
+
+/// Sets a new password with a reset link's token (unexpired, of the user's current reset
+/// epoch) and ends every session. The reset consumes every reset link of the user.
+pub async fn reset_password(
+    store: &AuthStore,
+    key: &LinkKey,
+    token: &str,
+    new_password: &str,
+) -> Result<(), AuthError> {
+    // A token that does not carry our mac costs no database read.
+    let id = key.open(LinkPurpose::PasswordReset, token).ok_or(AuthError::InvalidResetToken)?;
+    let record = store.reset_record(id).await?.ok_or(AuthError::InvalidResetToken)?;
     let user = store.user(&record.user_id).await?.ok_or(AuthError::InvalidResetToken)?;
+    if record.expires_at <= now() || record.epoch != user.reset_epoch {
+        return Err(AuthError::InvalidResetToken);
+    }
     let password = NewPassword::parse(new_password, &user.email)?;
     let hash = password::hash(password.expose())?;
     if !store.complete_reset(&record, &hash, now()).await? {

@@ -89,6 +89,10 @@ pub struct User {
     /// The version of the last `UserRolesChanged` applied to `roles` (0: as registered).
     #[serde(default)]
     pub roles_version: u64,
+    /// Bumped by a password reset: every reset recorded under an older epoch is dead, so a
+    /// reset consumes all the user's reset links at once.
+    #[serde(default)]
+    pub reset_epoch: u64,
 }
 
 impl std::fmt::Debug for User {

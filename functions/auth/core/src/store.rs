@@ -1,7 +1,8 @@
 //! The auth table (single-table design). Items:
 //! `USER#<id>/PROFILE` the account · `EMAIL#<email>/EMAIL` uniqueness lock ·
 //! `REFRESH#<sha256>/TOKEN` a refresh token · `FAMILY#<id>/FAMILY` a login session whose
-//! tokens rotate · `RESET#<sha256>/TOKEN` a password reset · `RATE#<key>/<window>` a
+//! tokens rotate · `RESET#<id>/RESET` a password reset (its link's token is derived from the
+//! id with the link key) · `RATE#<key>/<window>` a
 //! throttling counter · `ROLE#<name>/ROLE` the projection of a role (from `RoleChanged`) ·
 //! `OUTBOX#<event id>/EVENT` an event for the publisher.
 
@@ -41,9 +42,12 @@ pub struct Family {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResetRecord {
-    pub token_hash: String,
+    pub reset_id: String,
     pub user_id: String,
     pub expires_at: i64,
+    /// The user's reset epoch when it was requested: a reset bumps the epoch, so every
+    /// other reset of the user dies with it.
+    pub epoch: u64,
 }
 
 fn user_pk(id: &str) -> String {
@@ -193,40 +197,47 @@ impl AuthStore {
         Ok(())
     }
 
-    /// Stores a reset token and its `PasswordResetRequested` event atomically.
+    /// Stores a reset and its `PasswordResetRequested` event atomically.
     pub async fn request_reset(
         &self,
         record: &ResetRecord,
         event: &Envelope<PasswordResetRequested>,
     ) -> anyhow::Result<()> {
-        let items = vec![
-            self.table.put_new(keyed(format!("RESET#{}", record.token_hash), "TOKEN", record)?)?,
-            self.table.outbox(event)?,
-        ];
-        self.table.commit(items).await.map_err(|e| e.context("storing reset token"))
+        let items =
+            vec![self.table.put_new(keyed(reset_pk(&record.reset_id), "RESET", record)?)?, self.table.outbox(event)?];
+        self.table.commit(items).await.map_err(|e| e.context("storing reset"))
     }
 
-    pub async fn reset_record(&self, token_hash: &str) -> anyhow::Result<Option<ResetRecord>> {
-        self.table.get_keyed(format!("RESET#{token_hash}"), "TOKEN").await
+    pub async fn reset_record(&self, reset_id: &str) -> anyhow::Result<Option<ResetRecord>> {
+        self.table.get_keyed(reset_pk(reset_id), "RESET").await
     }
 
-    /// Consumes the reset token (only once, only before it expires) and sets the new
-    /// password hash, ending every existing session. `false` if the token was not usable.
+    /// Consumes the reset (only once, only before it expires, only while the user's reset
+    /// epoch is still the reset's) and sets the new password hash, ending every existing
+    /// session and, by bumping the epoch, every other reset of the user. `false` if the
+    /// reset was not usable.
     pub async fn complete_reset(&self, record: &ResetRecord, password_hash: &str, now: i64) -> anyhow::Result<bool> {
         let consume = self
             .table
-            .update(format!("RESET#{}", record.token_hash), "TOKEN")
+            .update(reset_pk(&record.reset_id), "RESET")
             .update_expression("SET used_at = :now")
             .condition_expression("attribute_exists(pk) AND attribute_not_exists(used_at) AND expires_at > :now")
             .expression_attribute_values(":now", n(now))
             .build()?;
+        // Users stored before resets had epochs have none: that is epoch 0.
+        let same_epoch = if record.epoch == 0 {
+            "attribute_exists(pk) AND (attribute_not_exists(reset_epoch) OR reset_epoch = :epoch)"
+        } else {
+            "attribute_exists(pk) AND reset_epoch = :epoch"
+        };
         let set_password = self
             .table
             .update(user_pk(&record.user_id), "PROFILE")
-            .update_expression("SET password_hash = :hash ADD session_generation :one")
-            .condition_expression("attribute_exists(pk)")
+            .update_expression("SET password_hash = :hash ADD session_generation :one, reset_epoch :one")
+            .condition_expression(same_epoch)
             .expression_attribute_values(":hash", s(password_hash))
             .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":epoch", n(record.epoch))
             .build()?;
         let items = vec![Write::from(consume), Write::from(set_password)];
         match self.table.commit(items).await {
@@ -283,6 +294,10 @@ impl AuthStore {
             .await;
         Ok(applied(result, "projecting user roles")?.is_some())
     }
+}
+
+fn reset_pk(reset_id: &str) -> String {
+    format!("RESET#{reset_id}")
 }
 
 fn role_pk(role: &str) -> String {

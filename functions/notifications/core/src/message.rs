@@ -9,10 +9,50 @@ use bazaar_events::reservations::{
     Booking, ReservationCancelReason, ReservationCancelled, ReservationConfirmed, ReservationReminderDue,
 };
 use bazaar_events::{Envelope, Event, Money};
+use bazaar_runtime::links::{self, LinkKey, LinkPurpose};
 use chrono::{DateTime, FixedOffset, Utc};
 use serde_json::{Value, json};
 
 use crate::templates::TemplateName;
+
+/// A single-use link a notification carries, by reference: its token is derived from the id
+/// with the link key only when the message is rendered ([`Notification::insert_link`]), so
+/// the link exists nowhere but in the email sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub purpose: LinkPurpose,
+    pub id: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The pages emailed links open (`PASSWORD_RESET_URL`, …): a link is its page with the token
+/// as `?token=`, and a custom security template's links must point at them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkPages {
+    pub password_reset: String,
+}
+
+impl LinkPages {
+    pub fn from_env(env: &bazaar_runtime::config::Env) -> Result<LinkPages, bazaar_runtime::config::ConfigError> {
+        Ok(LinkPages { password_reset: env.required("PASSWORD_RESET_URL")? })
+    }
+
+    /// The page links of `purpose` open.
+    pub fn page(&self, purpose: LinkPurpose) -> &str {
+        match purpose {
+            LinkPurpose::PasswordReset => &self.password_reset,
+            LinkPurpose::EmailVerification => &self.password_reset,
+        }
+    }
+}
+
+/// The template variable holding the link of `purpose`.
+pub fn link_variable(purpose: LinkPurpose) -> &'static str {
+    match purpose {
+        LinkPurpose::PasswordReset => "reset_url",
+        LinkPurpose::EmailVerification => "verification_url",
+    }
+}
 
 /// One notification to send, on every channel the recipient allows.
 #[derive(Clone, PartialEq)]
@@ -22,8 +62,12 @@ pub struct Notification {
     pub template: TemplateName,
     pub user_id: String,
     pub email: String,
-    /// The template's variables. May hold a secret (a reset link): never log it.
+    /// The template's variables. Once [`Notification::insert_link`] ran, they hold a secret
+    /// (the link): never log them.
     pub context: Value,
+    /// The single-use link the message carries, if any: it makes the message a security
+    /// message (see [`Notification::is_security`]).
+    pub link: Option<Link>,
 }
 
 /// The context can hold a reset link: Debug shows everything else.
@@ -38,14 +82,28 @@ impl std::fmt::Debug for Notification {
 }
 
 impl Notification {
-    /// Password reset links are credentials: they go by email only, and always (the user
-    /// just asked for one; turning email off must not lock them out of their account).
+    /// Whether the message carries a single-use link (a password reset): a credential.
+    pub fn is_security(&self) -> bool {
+        self.link.is_some()
+    }
+
+    /// Links are credentials: they go by email only, and always (the user just asked for
+    /// one; turning email off must not lock them out of their account).
     pub fn email_mandatory(&self) -> bool {
-        self.template == TemplateName::PasswordReset
+        self.is_security()
     }
 
     pub fn sms_allowed(&self) -> bool {
-        self.template != TemplateName::PasswordReset
+        !self.is_security()
+    }
+
+    /// Adds the link's URL to the context, under its variable (`reset_url`): its page with
+    /// the token derived from the link's id under `key`. From here on the context is secret.
+    pub fn insert_link(&mut self, key: &LinkKey, pages: &LinkPages) {
+        if let (Some(link), Some(context)) = (&self.link, self.context.as_object_mut()) {
+            let url = links::url(pages.page(link.purpose), &key.token(link.purpose, &link.id));
+            context.insert(link_variable(link.purpose).to_owned(), Value::String(url));
+        }
     }
 
     /// The notification a delivered event asks for; an error means the message is poison
@@ -83,6 +141,7 @@ impl Notification {
             user_id: user_id.to_owned(),
             email: email.to_owned(),
             context,
+            link: None,
         }
     }
 
@@ -91,11 +150,11 @@ impl Notification {
     }
 
     fn password_reset(e: Envelope<PasswordResetRequested>) -> Self {
-        let extra = json!({
-            "reset_url": e.data.reset_url,
-            "expires_at": e.data.expires_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-        });
-        Self::new(&e, TemplateName::PasswordReset, &e.data.user_id, &e.data.email, extra)
+        let reset = &e.data.reset;
+        let extra = json!({ "expires_at": reset.expires_at.format("%Y-%m-%d %H:%M UTC").to_string() });
+        let mut n = Self::new(&e, TemplateName::PasswordReset, &e.data.user_id, &e.data.email, extra);
+        n.link = Some(Link { purpose: LinkPurpose::PasswordReset, id: reset.id.clone(), expires_at: reset.expires_at });
+        n
     }
 
     fn order_paid(e: Envelope<OrderPaid>) -> Self {
@@ -227,24 +286,29 @@ mod tests {
 
     #[test]
     fn each_consumed_event_picks_its_template_and_recipient() {
-        let e = Envelope::new(UserRegistered { user_id: "u1".into(), email: "a@b.co".into(), roles: vec![] }, "c");
+        let e = Envelope::new(
+            UserRegistered { user_id: "u1".into(), email: "a@b.co".into(), roles: vec![], verification: None },
+            "c",
+        );
         let n = Notification::from_body(&body(&e)).expect("welcome");
         assert_eq!((n.template, n.user_id.as_str(), n.email.as_str()), (TemplateName::Welcome, "u1", "a@b.co"));
         assert_eq!(n.event_id, e.metadata.event_id.to_string());
 
+        let reset = bazaar_events::auth::LinkRef { id: "r-1".into(), expires_at: Utc::now() };
         let e = Envelope::new(
-            PasswordResetRequested {
-                user_id: "u1".into(),
-                email: "a@b.co".into(),
-                reset_url: "https://x/reset?token=secret".into(),
-                expires_at: Utc::now(),
-            },
+            PasswordResetRequested { user_id: "u1".into(), email: "a@b.co".into(), reset: reset.clone() },
             "c",
         );
-        let n = Notification::from_body(&body(&e)).expect("reset");
+        let mut n = Notification::from_body(&body(&e)).expect("reset");
         assert_eq!(n.template, TemplateName::PasswordReset);
         assert!(n.email_mandatory() && !n.sms_allowed());
-        assert!(!format!("{n:?}").contains("secret"), "Debug must not show the reset link");
+        assert!(n.context.get("reset_url").is_none(), "the link is made when the message is sent");
+        let key = LinkKey::parse("0123456789abcdef0123456789abcdef").expect("key");
+        n.insert_link(&key, &LinkPages { password_reset: "https://shop.example/reset".into() });
+        let url = n.context["reset_url"].as_str().expect("the link").to_owned();
+        let token = url.strip_prefix("https://shop.example/reset?token=").expect("the page with the token");
+        assert_eq!(key.open(LinkPurpose::PasswordReset, token), Some("r-1"));
+        assert!(!format!("{n:?}").contains(token), "Debug must not show the reset link");
 
         let paid = OrderPaid {
             order_id: "o1".into(),
@@ -403,7 +467,10 @@ mod tests {
     #[test]
     fn anything_else_is_poison() {
         assert!(Notification::from_body("{not json").is_err());
-        let e = Envelope::new(UserRegistered { user_id: "u".into(), email: "e".into(), roles: vec![] }, "c");
+        let e = Envelope::new(
+            UserRegistered { user_id: "u".into(), email: "e".into(), roles: vec![], verification: None },
+            "c",
+        );
         assert!(Notification::from_body(&body(&e).replace("UserRegistered", "OrderPlaced")).is_err());
         // Cancellations are told from payments' CancellationSettled, never from the bare event.
         let cancelled = match order_cancelled(CancelReason::CustomerRequest) {

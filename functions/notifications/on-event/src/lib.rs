@@ -4,16 +4,20 @@
 //! E.164 number, by SMS (SNS), exactly once per (event, channel) — see
 //! `notifications_core::store` for the claim/mark protocol and its one at-least-once window.
 //!
-//! Logs name the template, channel, event and a masked recipient; never a body, a subject
-//! or the context (a password reset link is a credential).
+//! A password reset's event names the reset by id: the link (its page with a token derived
+//! from the id under the link key) is made here, when the email is rendered, and exists
+//! nowhere else. Logs name the template, channel, event and a masked recipient; never a
+//! body, a subject or the context (the link is a credential).
 
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use aws_sdk_sesv2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
 use bazaar_aws::consumer;
+use bazaar_aws::ssm::LinkSecret;
 use bazaar_runtime::config::Env;
 use chrono::Utc;
 use lambda_runtime::LambdaEvent;
+use notifications_core::message::LinkPages;
 use notifications_core::store::{ClaimToken, timestamp};
 use notifications_core::templates::Rendered;
 use notifications_core::{Channel, Claim, Delivery, DeliveryStatus, Notification, NotificationsStore, mask};
@@ -34,6 +38,11 @@ pub struct Deps {
     pub sns: aws_sdk_sns::Client,
     /// `NOTIFICATIONS_FROM_ADDRESS`: a verified SES identity.
     pub from: String,
+    /// The key the tokens of emailed links are derived with (read only for a message that
+    /// carries a link).
+    pub links: LinkSecret,
+    /// The pages those links open.
+    pub pages: LinkPages,
 }
 
 impl Deps {
@@ -43,6 +52,8 @@ impl Deps {
             ses: aws_sdk_sesv2::Client::new(config),
             sns: aws_sdk_sns::Client::new(config),
             from: env.required("NOTIFICATIONS_FROM_ADDRESS")?,
+            links: LinkSecret::from_env(config, env)?,
+            pages: LinkPages::from_env(env)?,
         })
     }
 }
@@ -58,7 +69,11 @@ pub async fn handler(deps: &Deps, event: LambdaEvent<SqsEvent>) -> Result<SqsBat
 
 /// Handles one delivered event: an error returns the message to the queue.
 pub async fn notify(deps: &Deps, body: &str) -> anyhow::Result<()> {
-    let n = Notification::from_body(body)?;
+    let mut n = Notification::from_body(body)?;
+    if n.link.is_some() {
+        // The link is made here, from the event's id, and exists only in the email sent.
+        n.insert_link(&*deps.links.get().await?, &deps.pages);
+    }
     let prefs = deps.store.preferences(&n.user_id).await?;
     let rendered = render(deps, &n).await?;
     let mut outgoing = Vec::new();

@@ -138,7 +138,8 @@ async fn the_delivery_log_is_the_callers_own_newest_first_and_paged() {
     let start = chrono::Utc::now() - chrono::Duration::minutes(10);
     let bodies: Vec<String> = (0..3)
         .map(|i| {
-            let data = UserRegistered { user_id: user_id.clone(), email: email.clone(), roles: vec![] };
+            let data =
+                UserRegistered { user_id: user_id.clone(), email: email.clone(), roles: vec![], verification: None };
             delivered_body(&Envelope::at(data, "corr", start + chrono::Duration::minutes(i)))
         })
         .collect();

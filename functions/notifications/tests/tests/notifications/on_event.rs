@@ -1,17 +1,23 @@
 //! notifications-on-event: once-only sends, channels from preferences, custom templates,
 //! permanent failures and poison messages.
 
-use bazaar_events::auth::{PasswordResetRequested, UserRegistered};
+use bazaar_events::auth::{LinkRef, PasswordResetRequested, UserRegistered};
 use bazaar_events::orders::{CancelReason, OrderCancelled, OrderLine, OrderPaid};
 use bazaar_events::payments::{Cancellation, CancellationSettled, MoneyOutcome};
 use bazaar_events::{Envelope, Money};
+use bazaar_runtime::links::{LinkKey, LinkPurpose};
 use serde_json::{Value, json};
 
 use crate::support::*;
 
 fn registered(user_id: &str, email: &str) -> Envelope<UserRegistered> {
     Envelope::new(
-        UserRegistered { user_id: user_id.into(), email: email.into(), roles: vec!["customer".into()] },
+        UserRegistered {
+            user_id: user_id.into(),
+            email: email.into(),
+            roles: vec!["customer".into()],
+            verification: None,
+        },
         "corr",
     )
 }
@@ -155,20 +161,26 @@ async fn a_password_reset_goes_by_email_only_and_its_link_is_stored_nowhere() {
     let phone = unique_phone();
     // Email off and SMS on: a reset link still goes by email, and never by SMS.
     let (id, email) = user_preferring(&app, json!({ "email": false, "sms": true, "phone_number": phone })).await;
-    let token = uuid::Uuid::new_v4().simple().to_string();
+    let reset_id = uuid::Uuid::new_v4().to_string();
     let event = Envelope::new(
         PasswordResetRequested {
             user_id: id.clone(),
             email: email.clone(),
-            reset_url: format!("http://127.0.0.1:3000/reset-password?token={token}"),
-            expires_at: chrono::Utc::now(),
+            reset: LinkRef { id: reset_id.clone(), expires_at: chrono::Utc::now() },
         },
         "corr",
     );
-    acknowledged(&app, &deps, &[delivered_body(&event)]).await;
+    let body = delivered_body(&event);
+    acknowledged(&app, &deps, std::slice::from_ref(&body)).await;
     let emails = app.emails_to(&email).await;
     assert_eq!(emails.len(), 1);
-    assert!(emails[0]["body"].as_str().unwrap_or_default().contains(&token), "the email carries the link");
+    // The email carries the reset page with a token of the link key that opens to the reset's id.
+    let sent = emails[0]["body"].as_str().unwrap_or_default();
+    let page = format!("{}?token=", deps.pages.password_reset);
+    let token = link_token(sent, &page).expect("the email carries the link");
+    let key = LinkKey::parse(&app.secret("LinkKeyParameter").await.expect("link key")).expect("a link key");
+    assert_eq!(key.open(LinkPurpose::PasswordReset, &token), Some(reset_id.as_str()));
+    assert!(!body.contains(&token), "the event never held the token");
     assert!(app.sms_to(&phone).await.is_empty());
     let items = aws_sdk_dynamodb::Client::new(&app.config).scan().table_name(&app.table).send().await.expect("scan");
     assert!(!format!("{:?}", items.items()).contains(&token), "the reset link must not be stored");

@@ -56,6 +56,16 @@ impl TestApp {
     }
 }
 
+/// The token of the first link to `page` (`http://…/reset-password?token=`) in `text` (an
+/// email's body: moto keeps the HTML part, where minijinja writes `/` as `&#x2f;`).
+pub fn link_token(text: &str, page: &str) -> Option<String> {
+    let text = text.replace("&#x2f;", "/").replace("&amp;", "&");
+    let start = text.find(page)? + page.len();
+    let token: String =
+        text[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')).collect();
+    Some(token).filter(|t| !t.is_empty())
+}
+
 /// A recipient no other test (or test run against the same moto) uses.
 pub fn unique_email() -> String {
     format!("n{}@example.com", uuid::Uuid::new_v4().simple())
