@@ -97,15 +97,24 @@ pub async fn notify(deps: &Deps, body: &str) -> anyhow::Result<()> {
     first_error.map_or(Ok(()), Err)
 }
 
-/// The custom template when one is stored and renders, else the default.
+/// The custom template when one is stored and renders within the render limits (and, for a
+/// security message, links only to its link's page), else the default: a broken or hostile
+/// custom template costs its message nothing but the custom wording, and never stalls the
+/// batch.
 async fn render(deps: &Deps, n: &Notification) -> anyhow::Result<Rendered> {
     if let Some(custom) = deps.store.template(n.template).await? {
-        match custom.template.render(&n.context) {
+        let link =
+            n.link.as_ref().and_then(|l| n.context[notifications_core::message::link_variable(l.purpose)].as_str());
+        let checked = custom.template.render(&n.context).and_then(|rendered| match link {
+            Some(link) => rendered.check_links(n.template, &deps.pages, link).map(|()| rendered),
+            None => Ok(rendered),
+        });
+        match checked {
             Ok(rendered) => return Ok(rendered),
             Err(e) => tracing::warn!(
                 template = n.template.as_str(),
                 part = e.part,
-                "the custom template does not render; the default is used"
+                "the custom template does not render within its limits or links elsewhere; the default is used"
             ),
         }
     }

@@ -177,3 +177,59 @@ async fn the_delivery_log_is_the_callers_own_newest_first_and_paged() {
     assert_problem(&notifications_list::handler(&list, bad_limit).await, 400);
     assert_problem(&notifications_list::handler(&list, request("GET", "/notifications", None, None, None)).await, 401);
 }
+
+const RESET: &str = "/notifications/templates/password_reset";
+
+#[tokio::test]
+async fn a_security_template_needs_its_own_permission() {
+    let app = TestApp::spawn().await;
+    let editor = template_editor();
+    let reset = json!({ "subject": "Reset", "text": "Open {{ reset_url }}" }).to_string();
+    assert_problem(&put_template(&app, RESET, Some(&reset), Some(&editor)).await, 403);
+    assert_eq!(body_json(&get_template(&app, RESET, Some(&admin())).await)["source"], "default");
+    // The editor still changes the other templates; an admin changes the security ones.
+    let welcome = json!({ "subject": "Hi", "text": "Hello {{ email }}" }).to_string();
+    assert_eq!(put_template(&app, WELCOME, Some(&welcome), Some(&editor)).await.status(), 200);
+    assert_eq!(put_template(&app, RESET, Some(&reset), Some(&admin())).await.status(), 200);
+}
+
+#[tokio::test]
+async fn a_security_template_whose_links_leave_the_reset_page_is_refused() {
+    let app = TestApp::spawn().await;
+    let page = deps!(app, notifications_templates_put).pages.password_reset;
+    for (text, html) in [
+        ("Open https://evil.example/steal?{{ reset_url }}", None),
+        ("Open //evil.example/{{ reset_url }}", None),
+        ("Open {{ reset_url }}", Some("<a href=\"https://evil.example/?t={{ reset_url }}\">Reset</a>")),
+        ("Open {{ reset_url }}", Some("<img src=\"//evil.example/pixel\">")),
+        ("Open {{ reset_url | replace('127.0.0.1:3000', 'evil.example') }}", None),
+        ("Ask us for a new password.", None),
+    ] {
+        let mut body = json!({ "subject": "Reset", "text": text });
+        if let Some(html) = html {
+            body["html"] = json!(html);
+        }
+        let r = put_template(&app, RESET, Some(&body.to_string()), Some(&admin())).await;
+        assert_problem(&r, 422);
+        assert_eq!(body_json(&r)["errors"][0]["field"], if html.is_some() { "html" } else { "text" }, "{body}");
+    }
+    assert_eq!(body_json(&get_template(&app, RESET, Some(&admin())).await)["source"], "default");
+    let fine =
+        json!({ "subject": "Reset", "text": "Open {{ reset_url }}", "html": "<a href=\"{{ reset_url }}\">x</a>" });
+    let r = put_template(&app, RESET, Some(&fine.to_string()), Some(&admin())).await;
+    assert_eq!(r.status(), 200, "{} (page {page})", text(&r));
+}
+
+#[tokio::test]
+async fn a_template_that_runs_too_long_or_renders_too_much_is_refused() {
+    let app = TestApp::spawn().await;
+    for (body, field) in [
+        (json!({ "subject": "s", "text": RUNAWAY }), "text"),
+        (json!({ "subject": "s", "text": "t", "html": "{{ 'x' * 1000000 }}" }), "html"),
+    ] {
+        let r = put_template(&app, WELCOME, Some(&body.to_string()), Some(&admin())).await;
+        assert_problem(&r, 422);
+        assert_eq!(body_json(&r)["errors"][0]["field"], field, "{body}");
+    }
+    assert_eq!(body_json(&get_template(&app, WELCOME, Some(&admin())).await)["source"], "default");
+}

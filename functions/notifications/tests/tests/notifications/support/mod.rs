@@ -81,14 +81,32 @@ pub fn customer(sub: &str, email: &str) -> Identity {
     Identity { sub: sub.to_owned(), email: email.to_owned(), roles: vec!["customer".into()], permissions: vec![] }
 }
 
+/// An admin: every template, the security ones too.
 pub fn admin() -> Identity {
+    Identity {
+        permissions: vec!["notifications:templates".into(), "notifications:security_templates".into()],
+        ..template_editor()
+    }
+}
+
+/// A holder of `notifications:templates` alone (a custom role): every template but the
+/// security ones.
+pub fn template_editor() -> Identity {
     Identity {
         sub: uuid::Uuid::new_v4().to_string(),
         email: unique_email(),
-        roles: vec!["admin".into()],
+        roles: vec!["editor".into()],
         permissions: vec!["notifications:templates".into()],
     }
 }
+
+/// The notifications store over the test stack's table (to write what the API would refuse).
+pub fn store(app: &TestApp) -> notifications_core::NotificationsStore {
+    notifications_core::NotificationsStore::new(aws_sdk_dynamodb::Client::new(&app.config), &app.table)
+}
+
+/// Two nested loops of a hundred thousand turns each: ten billion, if nothing stops them.
+pub const RUNAWAY: &str = "{% for i in range(100000) %}{% for j in range(100000) %}.{% endfor %}{% endfor %}";
 
 /// An API Gateway v2 request as the gateway would send it.
 pub fn request(
