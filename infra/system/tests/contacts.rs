@@ -90,3 +90,49 @@ async fn a_reset_link_exists_only_in_the_email_and_a_tampered_one_is_refused() {
     assert_eq!(reset.status, StatusCode::NO_CONTENT, "{}", reset.body);
     sys.api.login(&email, "a brand new secret 9").await.expect("the new password works");
 }
+
+fn verification_page(sys: &System) -> String {
+    sys.stack.parameters.get("EmailVerificationUrl").cloned().expect("EmailVerificationUrl")
+}
+
+/// `GET /auth/me`'s `email_verified` for the holder of `access`.
+async fn email_verified(sys: &System, access: &str) -> Value {
+    let me = sys.api.get("/auth/me", Some(access)).await.expect("me");
+    assert_eq!(me.status, StatusCode::OK, "{}", me.body);
+    me.body["email_verified"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_welcome_email_verifies_the_address_and_notifications_learns_it() {
+    let sys = system().await;
+    let email = unique_email();
+    let access = registered(&sys, &email).await;
+    assert_eq!(email_verified(&sys, &access).await, false);
+
+    let welcome = email_about(&sys, &email, "Welcome", 1).await;
+    let token = link_token(&welcome.body, &verification_page(&sys));
+    let (id, mac) = token.split_once('.').expect("<id>.<mac>");
+    assert!(!every_item(&sys).await.contains(mac), "a table holds the link's token");
+    assert!(id.len() > 8);
+
+    for _ in 0..2 {
+        let verified = sys.api.post("/auth/email/verify", None, &json!({ "token": token })).await.expect("verify");
+        assert_eq!(verified.status, StatusCode::OK, "{}", verified.body);
+    }
+    assert_eq!(email_verified(&sys, &access).await, true);
+    let again = sys.api.post("/auth/email/verification", Some(&access), &json!({})).await.expect("ask");
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+
+    // Notifications records the verified address (from EmailVerified).
+    let ddb = aws_sdk_dynamodb::Client::new(&sys.config);
+    let table = sys.table("NotificationsTable");
+    eventually(SETTLE, "notifications to record the verified address", || async {
+        let scan = ddb.scan().table_name(&table).send().await?;
+        Ok(format!("{:?}", scan.items()).contains(&format!("EMAIL#{email}")).then_some(()))
+    })
+    .await
+    .expect("recorded");
+
+    let admin = sys.api.login(bazaar_system::system::ADMIN_EMAIL, bazaar_system::system::ADMIN_PASSWORD).await;
+    assert_eq!(email_verified(&sys, &admin.expect("admin logs in")).await, true, "the seeded admin is verified");
+}

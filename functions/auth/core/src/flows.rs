@@ -9,9 +9,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::keys::Signer;
 use crate::model::{NewPassword, UserView};
-use crate::settings::{RateLimits, ResetSettings, TokenSettings};
+use crate::settings::{RateLimits, ResetSettings, TokenSettings, VerificationSettings};
 use crate::store::{Family, RefreshRecord, ResetRecord};
 use crate::tokens::{hash_token, issue_access, new_opaque_token};
+use crate::verification::new_verification;
 use crate::{AuthError, AuthStore, Email, User, password, roles};
 
 /// `POST /auth/register` body. Unknown fields are refused; `role`/`roles` get a clear 400.
@@ -85,7 +86,14 @@ pub async fn throttle_ip(store: &AuthStore, limits: &RateLimits, ip: &str) -> Re
     Ok(())
 }
 
-pub async fn register(store: &AuthStore, req: RegisterRequest, correlation_id: &str) -> Result<UserView, AuthError> {
+/// Creates a customer account and its first email verification: `UserRegistered` references
+/// it, and the welcome email carries its link.
+pub async fn register(
+    store: &AuthStore,
+    verification: &VerificationSettings,
+    req: RegisterRequest,
+    correlation_id: &str,
+) -> Result<UserView, AuthError> {
     if req.role.is_some() {
         return Err(AuthError::Forbidden("role"));
     }
@@ -95,8 +103,10 @@ pub async fn register(store: &AuthStore, req: RegisterRequest, correlation_id: &
     let email = Email::parse(&req.email)?;
     let password = NewPassword::parse(&req.password, &email)?;
     let user = new_user(email, &password, vec![roles::CUSTOMER.to_owned()])?;
-    let event = registered_event(&user, correlation_id);
-    store.create_user(&user, &event).await?;
+    let record = new_verification(&user, verification, now());
+    let mut event = registered_event(&user, correlation_id);
+    event.data.verification = Some(record.link());
+    store.create_user(&user, Some(&record), &event).await?;
     tracing::info!(user_id = %user.user_id, "user registered");
     Ok(UserView::new(&user, store.permissions_for(&user).await?))
 }
@@ -111,6 +121,7 @@ pub(crate) fn new_user(email: Email, password: &NewPassword, roles: Vec<String>)
         session_generation: 0,
         roles_version: 0,
         reset_epoch: 0,
+        email_verified: false,
     })
 }
 
@@ -295,7 +306,7 @@ pub async fn forgot_password(
 pub const DAY_SECONDS: i64 = 24 * 3600;
 
 /// Epoch seconds as a time (now, for a value out of range).
-fn at(seconds: i64) -> DateTime<Utc> {
+pub(crate) fn at(seconds: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(seconds, 0).single().unwrap_or_else(Utc::now)
 }
 

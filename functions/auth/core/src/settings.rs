@@ -59,6 +59,23 @@ impl ResetSettings {
     }
 }
 
+/// Email verification links.
+#[derive(Debug, Clone)]
+pub struct VerificationSettings {
+    pub ttl_seconds: i64,
+    /// New links a user may ask for per (UTC) day; over it a 429.
+    pub per_user_per_day: u64,
+}
+
+impl VerificationSettings {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(VerificationSettings {
+            ttl_seconds: env.parsed_or("EMAIL_VERIFICATION_TTL_SECONDS", 7 * 24 * 3600)?,
+            per_user_per_day: env.parsed_or("EMAIL_VERIFICATIONS_PER_USER_PER_DAY", 3)?,
+        })
+    }
+}
+
 /// The table every auth function works on.
 pub fn table_from_env(env: &Env) -> Result<String, ConfigError> {
     env.required("AUTH_TABLE")

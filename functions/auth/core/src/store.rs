@@ -1,8 +1,8 @@
 //! The auth table (single-table design). Items:
 //! `USER#<id>/PROFILE` the account · `EMAIL#<email>/EMAIL` uniqueness lock ·
 //! `REFRESH#<sha256>/TOKEN` a refresh token · `FAMILY#<id>/FAMILY` a login session whose
-//! tokens rotate · `RESET#<id>/RESET` a password reset (its link's token is derived from the
-//! id with the link key) · `RATE#<key>/<window>` a
+//! tokens rotate · `RESET#<id>/RESET` a password reset and `VERIFY#<id>/VERIFY` an email
+//! verification (their links' tokens are derived from the id with the link key) · `RATE#<key>/<window>` a
 //! throttling counter · `ROLE#<name>/ROLE` the projection of a role (from `RoleChanged`) ·
 //! `OUTBOX#<event id>/EVENT` an event for the publisher.
 
@@ -12,11 +12,12 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use bazaar_aws::dynamo::{applied, keyed, n, s};
 use bazaar_aws::table::{Write, failed};
 use bazaar_events::Envelope;
-use bazaar_events::auth::{PasswordResetRequested, UserRegistered};
+use bazaar_events::auth::{EmailVerificationRequested, EmailVerified, PasswordResetRequested, UserRegistered};
 use bazaar_events::permissions::{RoleChanged, UserRolesChanged};
 use serde::{Deserialize, Serialize};
 
 use crate::roles::{RoleRecord, permissions_of};
+pub use crate::verification::VerificationRecord;
 use crate::{AuthError, Email, User};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,7 +51,7 @@ pub struct ResetRecord {
     pub epoch: u64,
 }
 
-fn user_pk(id: &str) -> String {
+pub(crate) fn user_pk(id: &str) -> String {
     format!("USER#{id}")
 }
 
@@ -60,18 +61,27 @@ bazaar_aws::store!(
 );
 
 impl AuthStore {
-    /// Creates the account, its email lock and its `UserRegistered` event atomically;
-    /// `EmailTaken` when the email is already locked (even by a concurrent request).
-    pub async fn create_user(&self, user: &User, event: &Envelope<UserRegistered>) -> Result<(), AuthError> {
+    /// Creates the account, its email lock, its first email verification (if any) and its
+    /// `UserRegistered` event atomically; `EmailTaken` when the email is already locked
+    /// (even by a concurrent request).
+    pub async fn create_user(
+        &self,
+        user: &User,
+        verification: Option<&VerificationRecord>,
+        event: &Envelope<UserRegistered>,
+    ) -> Result<(), AuthError> {
         let email_lock = serde_json::json!({ "user_id": user.user_id });
         let mut profile = keyed(user_pk(&user.user_id), "PROFILE", user)?;
         profile.insert("gsi1pk".into(), s("USERS"));
         profile.insert("gsi1sk".into(), s(format!("{}#{}", user.created_at, user.user_id)));
-        let items = vec![
+        let mut items = vec![
             self.table.put_new(keyed(format!("EMAIL#{}", user.email.as_str()), "EMAIL", &email_lock)?)?,
             self.table.put_new(profile)?,
             self.table.outbox(event)?,
         ];
+        if let Some(record) = verification {
+            items.push(self.table.put_new(keyed(verify_pk(&record.verification_id), "VERIFY", record)?)?);
+        }
         match self.table.commit(items).await {
             Ok(()) => Ok(()),
             Err(e) if e.condition_failed_at(0) => Err(AuthError::EmailTaken),
@@ -296,6 +306,10 @@ impl AuthStore {
     }
 }
 
+pub(crate) fn verify_pk(verification_id: &str) -> String {
+    format!("VERIFY#{verification_id}")
+}
+
 fn reset_pk(reset_id: &str) -> String {
     format!("RESET#{reset_id}")
 }
@@ -309,4 +323,50 @@ pub fn window_of(now: i64, window_seconds: i64) -> (i64, i64) {
     let size = window_seconds.max(1);
     let start = now - now.rem_euclid(size);
     (start, start + size)
+}
+
+impl AuthStore {
+    pub async fn verification(&self, verification_id: &str) -> anyhow::Result<Option<VerificationRecord>> {
+        self.table.get_keyed(verify_pk(verification_id), "VERIFY").await
+    }
+
+    /// Stores a new verification and its `EmailVerificationRequested` event atomically.
+    pub async fn request_verification(
+        &self,
+        record: &VerificationRecord,
+        event: &Envelope<EmailVerificationRequested>,
+    ) -> anyhow::Result<()> {
+        let items = vec![
+            self.table.put_new(keyed(verify_pk(&record.verification_id), "VERIFY", record)?)?,
+            self.table.outbox(event)?,
+        ];
+        self.table.commit(items).await.map_err(|e| e.context("storing verification"))
+    }
+
+    /// Marks `user_id`'s address verified, while it is still `email` and not verified yet,
+    /// with its `EmailVerified` event, in one transaction. `false` when the condition failed
+    /// (verified already, or the address changed).
+    pub async fn mark_email_verified(
+        &self,
+        user_id: &str,
+        email: &str,
+        event: &Envelope<EmailVerified>,
+    ) -> anyhow::Result<bool> {
+        let verify = self
+            .table
+            .update(user_pk(user_id), "PROFILE")
+            .update_expression("SET email_verified = :yes")
+            .condition_expression(
+                "attribute_exists(pk) AND email = :email AND (attribute_not_exists(email_verified) OR email_verified = :no)",
+            )
+            .expression_attribute_values(":yes", AttributeValue::Bool(true))
+            .expression_attribute_values(":no", AttributeValue::Bool(false))
+            .expression_attribute_values(":email", s(email))
+            .build()?;
+        match self.table.commit(vec![Write::from(verify), self.table.outbox(event)?]).await {
+            Ok(()) => Ok(true),
+            Err(e) if e.cancelled() => Ok(false),
+            Err(e) => Err(e.context("verifying email")),
+        }
+    }
 }

@@ -2,7 +2,7 @@
 //! which variables. Pure: no I/O, so every event kind is unit-tested.
 
 use bazaar_aws::consumer::Delivered;
-use bazaar_events::auth::{PasswordResetRequested, UserRegistered};
+use bazaar_events::auth::{EmailVerificationRequested, EmailVerified, LinkRef, PasswordResetRequested, UserRegistered};
 use bazaar_events::orders::{CancelReason, OrderCancelled, OrderLine, OrderPaid};
 use bazaar_events::payments::{Cancellation, CancellationSettled, MoneyOutcome};
 use bazaar_events::reservations::{
@@ -25,23 +25,59 @@ pub struct Link {
     pub expires_at: DateTime<Utc>,
 }
 
+impl Link {
+    fn of(purpose: LinkPurpose, link: &LinkRef) -> Link {
+        Link { purpose, id: link.id.clone(), expires_at: link.expires_at }
+    }
+}
+
+/// A time as the templates show it: `2026-11-21 11:00 UTC`.
+fn utc(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// What a delivered event asks of the consumer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Inbound {
+    /// A message to send.
+    Notify(Notification),
+    /// The user verified `email`: record it (the sends it unlocks, see `store`).
+    EmailVerified { user_id: String, email: String },
+}
+
+impl Inbound {
+    /// What `body` asks for; an error means the message is poison for this consumer.
+    pub fn from_body(body: &str) -> anyhow::Result<Inbound> {
+        let delivered = Delivered::parse(body)?;
+        if delivered.is::<EmailVerified>() {
+            let e = delivered.decode::<EmailVerified>()?;
+            return Ok(Inbound::EmailVerified { user_id: e.data.user_id, email: e.data.email });
+        }
+        Notification::from_body(body).map(Inbound::Notify)
+    }
+}
+
 /// The pages emailed links open (`PASSWORD_RESET_URL`, …): a link is its page with the token
 /// as `?token=`, and a custom security template's links must point at them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkPages {
     pub password_reset: String,
+    pub email_verification: String,
 }
 
 impl LinkPages {
     pub fn from_env(env: &bazaar_runtime::config::Env) -> Result<LinkPages, bazaar_runtime::config::ConfigError> {
-        Ok(LinkPages { password_reset: env.required("PASSWORD_RESET_URL")? })
+        Ok(LinkPages {
+            password_reset: env.required("PASSWORD_RESET_URL")?,
+            email_verification: env.required("EMAIL_VERIFICATION_URL")?,
+        })
     }
 
     /// The page links of `purpose` open.
     pub fn page(&self, purpose: LinkPurpose) -> &str {
         match purpose {
             LinkPurpose::PasswordReset => &self.password_reset,
-            LinkPurpose::EmailVerification => &self.password_reset,
+            LinkPurpose::EmailVerification => &self.email_verification,
         }
     }
 }
@@ -82,7 +118,8 @@ impl std::fmt::Debug for Notification {
 }
 
 impl Notification {
-    /// Whether the message carries a single-use link (a password reset): a credential.
+    /// Whether the message carries a single-use link (a password reset, an email
+    /// verification): a credential.
     pub fn is_security(&self) -> bool {
         self.link.is_some()
     }
@@ -114,6 +151,8 @@ impl Notification {
             Ok(Self::welcome(delivered.decode()?))
         } else if delivered.is::<PasswordResetRequested>() {
             Ok(Self::password_reset(delivered.decode()?))
+        } else if delivered.is::<EmailVerificationRequested>() {
+            Ok(Self::email_verification(delivered.decode()?))
         } else if delivered.is::<OrderPaid>() {
             Ok(Self::order_paid(delivered.decode()?))
         } else if delivered.is::<ReservationConfirmed>() {
@@ -145,15 +184,24 @@ impl Notification {
         }
     }
 
+    /// The welcome email, with the address's verification link when the account has one.
     fn welcome(e: Envelope<UserRegistered>) -> Self {
-        Self::new(&e, TemplateName::Welcome, &e.data.user_id, &e.data.email, json!({}))
+        let mut n = Self::new(&e, TemplateName::Welcome, &e.data.user_id, &e.data.email, json!({}));
+        n.link = e.data.verification.as_ref().map(|v| Link::of(LinkPurpose::EmailVerification, v));
+        n
     }
 
     fn password_reset(e: Envelope<PasswordResetRequested>) -> Self {
-        let reset = &e.data.reset;
-        let extra = json!({ "expires_at": reset.expires_at.format("%Y-%m-%d %H:%M UTC").to_string() });
+        let extra = json!({ "expires_at": utc(e.data.reset.expires_at) });
         let mut n = Self::new(&e, TemplateName::PasswordReset, &e.data.user_id, &e.data.email, extra);
-        n.link = Some(Link { purpose: LinkPurpose::PasswordReset, id: reset.id.clone(), expires_at: reset.expires_at });
+        n.link = Some(Link::of(LinkPurpose::PasswordReset, &e.data.reset));
+        n
+    }
+
+    fn email_verification(e: Envelope<EmailVerificationRequested>) -> Self {
+        let extra = json!({ "expires_at": utc(e.data.verification.expires_at) });
+        let mut n = Self::new(&e, TemplateName::EmailVerification, &e.data.user_id, &e.data.email, extra);
+        n.link = Some(Link::of(LinkPurpose::EmailVerification, &e.data.verification));
         n
     }
 
@@ -304,7 +352,11 @@ mod tests {
         assert!(n.email_mandatory() && !n.sms_allowed());
         assert!(n.context.get("reset_url").is_none(), "the link is made when the message is sent");
         let key = LinkKey::parse("0123456789abcdef0123456789abcdef").expect("key");
-        n.insert_link(&key, &LinkPages { password_reset: "https://shop.example/reset".into() });
+        let pages = LinkPages {
+            password_reset: "https://shop.example/reset".into(),
+            email_verification: "https://shop.example/verify".into(),
+        };
+        n.insert_link(&key, &pages);
         let url = n.context["reset_url"].as_str().expect("the link").to_owned();
         let token = url.strip_prefix("https://shop.example/reset?token=").expect("the page with the token");
         assert_eq!(key.open(LinkPurpose::PasswordReset, token), Some("r-1"));
@@ -462,6 +514,46 @@ mod tests {
             (Some("08:00 UTC"), Some("10:00 UTC"))
         );
         assert_eq!(n.context["date"].as_str(), Some("2026-07-01"));
+    }
+
+    #[test]
+    fn a_welcome_carries_the_verification_link_when_the_account_has_one() {
+        let verification = LinkRef { id: "v-1".into(), expires_at: Utc::now() };
+        let registered = |verification| {
+            Envelope::new(
+                UserRegistered { user_id: "u1".into(), email: "a@b.co".into(), roles: vec![], verification },
+                "c",
+            )
+        };
+        let plain = Notification::from_body(&body(&registered(None))).expect("welcome");
+        assert!(!plain.is_security() && plain.sms_allowed());
+        let mut linked = Notification::from_body(&body(&registered(Some(verification.clone())))).expect("welcome");
+        assert!(linked.is_security() && linked.email_mandatory() && !linked.sms_allowed());
+        let key = LinkKey::parse("0123456789abcdef0123456789abcdef").expect("key");
+        let pages =
+            LinkPages { password_reset: "https://s/reset".into(), email_verification: "https://s/verify".into() };
+        linked.insert_link(&key, &pages);
+        let url = linked.context["verification_url"].as_str().expect("the link");
+        let token = url.strip_prefix("https://s/verify?token=").expect("the verification page");
+        assert_eq!(key.open(LinkPurpose::EmailVerification, token), Some("v-1"));
+        let rendered = TemplateName::Welcome.default_template().render(&linked.context).expect("renders");
+        assert!(rendered.text.contains(url), "{}", rendered.text);
+        let without = TemplateName::Welcome.default_template().render(&plain.context).expect("renders");
+        assert!(!without.text.contains("confirm"), "{}", without.text);
+
+        let asked = Envelope::new(
+            EmailVerificationRequested { user_id: "u1".into(), email: "a@b.co".into(), verification },
+            "c",
+        );
+        let n = Notification::from_body(&body(&asked)).expect("verification");
+        assert_eq!((n.template, n.is_security()), (TemplateName::EmailVerification, true));
+
+        let verified = Envelope::new(EmailVerified { user_id: "u1".into(), email: "a@b.co".into() }, "c");
+        assert_eq!(
+            Inbound::from_body(&body(&verified)).expect("verified"),
+            Inbound::EmailVerified { user_id: "u1".into(), email: "a@b.co".into() }
+        );
+        assert!(matches!(Inbound::from_body(&body(&asked)), Ok(Inbound::Notify(_))));
     }
 
     #[test]

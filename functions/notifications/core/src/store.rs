@@ -1,7 +1,8 @@
 //! The notifications table (single-table design). Items:
 //! `TEMPLATE#<name>/TEMPLATE` a custom template · `PREFS#<user>/PREFS` preferences ·
 //! `SENT#<event_id>#<channel>/SENT` the once-only marker of one send ·
-//! `USER#<user>/DELIVERY#<occurred_at>#<event_id>#<channel>` the delivery log.
+//! `USER#<user>/DELIVERY#<occurred_at>#<event_id>#<channel>` the delivery log ·
+//! `VERIFIED#<user>/EMAIL#<email>` an address the user verified (from `EmailVerified`).
 //!
 //! Once-only sending: a send first claims its marker (a conditional put, status SENDING,
 //! with a random claim token), sends, then in one transaction marks it SENT (or FAILED) and
@@ -144,6 +145,12 @@ fn template_pk(name: TemplateName) -> String {
 fn prefs_pk(user_id: &str) -> String {
     format!("PREFS#{user_id}")
 }
+fn verified_pk(user_id: &str) -> String {
+    format!("VERIFIED#{user_id}")
+}
+fn verified_sk(email: &str) -> String {
+    format!("EMAIL#{email}")
+}
 fn marker_pk(event_id: &str, channel: Channel) -> String {
     format!("SENT#{event_id}#{}", channel.as_str())
 }
@@ -190,6 +197,23 @@ impl NotificationsStore {
     pub async fn put_preferences(&self, user_id: &str, prefs: &Preferences, now: DateTime<Utc>) -> anyhow::Result<()> {
         let stored = StoredPrefs { prefs: prefs.clone(), updated_at: timestamp(now) };
         self.put(keyed(prefs_pk(user_id), "PREFS", &stored)?).await
+    }
+
+    /// Records that `user_id` verified `email` (idempotent: the same item every time).
+    pub async fn record_verified_email(&self, user_id: &str, email: &str, at: DateTime<Utc>) -> anyhow::Result<()> {
+        #[derive(Serialize)]
+        struct Verified<'a> {
+            email: &'a str,
+            verified_at: String,
+        }
+        let item = Verified { email, verified_at: timestamp(at) };
+        self.put(keyed(verified_pk(user_id), verified_sk(email), &item)?).await
+    }
+
+    /// Whether `user_id` verified `email`.
+    pub async fn is_email_verified(&self, user_id: &str, email: &str) -> anyhow::Result<bool> {
+        let found: Option<serde_json::Value> = self.table.get(verified_pk(user_id), verified_sk(email)).await?;
+        Ok(found.is_some())
     }
 
     /// Claims the send of `event_id` on `channel` (see the module doc).

@@ -18,6 +18,7 @@ use crate::message::{LinkPages, link_variable};
 pub enum TemplateName {
     Welcome,
     PasswordReset,
+    EmailVerification,
     OrderConfirmation,
     OrderCancelled,
     ReservationConfirmed,
@@ -43,9 +44,10 @@ macro_rules! shipped {
 }
 
 impl TemplateName {
-    pub const ALL: [TemplateName; 7] = [
+    pub const ALL: [TemplateName; 8] = [
         TemplateName::Welcome,
         TemplateName::PasswordReset,
+        TemplateName::EmailVerification,
         TemplateName::OrderConfirmation,
         TemplateName::OrderCancelled,
         TemplateName::ReservationConfirmed,
@@ -57,6 +59,7 @@ impl TemplateName {
         match self {
             TemplateName::Welcome => "welcome",
             TemplateName::PasswordReset => "password_reset",
+            TemplateName::EmailVerification => "email_verification",
             TemplateName::OrderConfirmation => "order_confirmation",
             TemplateName::OrderCancelled => "order_cancelled",
             TemplateName::ReservationConfirmed => "reservation_confirmed",
@@ -76,12 +79,21 @@ impl TemplateName {
         TemplateName::ALL.into_iter().find(|t| t.as_str() == name)
     }
 
-    /// The single-use link a message of this template carries, if any.
+    /// The single-use link a message of this template carries, if any: the welcome email
+    /// carries the address's verification link (but for accounts that need none, see
+    /// [`TemplateName::link_optional`]).
     pub fn link_purpose(self) -> Option<LinkPurpose> {
         match self {
             TemplateName::PasswordReset => Some(LinkPurpose::PasswordReset),
+            TemplateName::EmailVerification | TemplateName::Welcome => Some(LinkPurpose::EmailVerification),
             _ => None,
         }
+    }
+
+    /// Whether some messages of this template carry no link (a seeded admin's welcome): the
+    /// template must render without its link variable too.
+    pub fn link_optional(self) -> bool {
+        self == TemplateName::Welcome
     }
 
     /// Whether its messages carry a credential: only `notifications:security_templates`
@@ -95,6 +107,7 @@ impl TemplateName {
         let (subject, text, html, sms) = match self {
             TemplateName::Welcome => shipped!("welcome"),
             TemplateName::PasswordReset => shipped!("password_reset", without_sms),
+            TemplateName::EmailVerification => shipped!("email_verification", without_sms),
             TemplateName::OrderConfirmation => shipped!("order_confirmation"),
             TemplateName::OrderCancelled => shipped!("order_cancelled"),
             TemplateName::ReservationConfirmed => shipped!("reservation_confirmed"),
@@ -115,10 +128,14 @@ impl TemplateName {
         use serde_json::json;
         let common = json!({ "email": "ana@example.com", "user_id": "00000000-0000-4000-8000-000000000001" });
         let specific = match self {
-            TemplateName::Welcome => json!({}),
+            TemplateName::Welcome => json!({ "verification_url": "https://example.com/verify-email?token=sample" }),
             TemplateName::PasswordReset => json!({
                 "reset_url": "https://example.com/reset-password?token=sample",
                 "expires_at": "2026-11-21 11:00 UTC",
+            }),
+            TemplateName::EmailVerification => json!({
+                "verification_url": "https://example.com/verify-email?token=sample",
+                "expires_at": "2026-11-28 10:00 UTC",
             }),
             TemplateName::OrderConfirmation => json!({
                 "order_id": "ord-sample", "payment_id": "pay-sample", "total": "25.00 EUR",
@@ -266,6 +283,25 @@ impl Template {
             }
         }
         if errors.is_empty()
+            && let Some(purpose) = name.link_purpose().filter(|_| name.link_optional())
+        {
+            // It must also render for a message without a link.
+            let mut without = ctx.clone();
+            if let Some(c) = without.as_object_mut() {
+                c.remove(link_variable(purpose));
+            }
+            for (part, file, source) in parts(self) {
+                if let Err(e) = render_part(&env, part, file, source, &without) {
+                    let message = format!(
+                        "{} (without {}, as for an account that needs no link)",
+                        e.message,
+                        link_variable(purpose)
+                    );
+                    errors.push(TemplateError { part, message });
+                }
+            }
+        }
+        if errors.is_empty()
             && let Some(link) = &sample_link
             && let Err(e) = self.render(&ctx).and_then(|r| r.check_links(name, pages, link))
         {
@@ -323,7 +359,10 @@ mod tests {
     use serde_json::json;
 
     fn pages() -> LinkPages {
-        LinkPages { password_reset: "https://shop.example/reset".into() }
+        LinkPages {
+            password_reset: "https://shop.example/reset".into(),
+            email_verification: "https://shop.example/verify".into(),
+        }
     }
 
     /// `name`'s default template with `text` and `html` as given.

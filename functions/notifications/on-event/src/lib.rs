@@ -1,5 +1,6 @@
-//! Consumer of UserRegistered, PasswordResetRequested, OrderPaid, CancellationSettled (of an order or a
-//! reservation) and the reservation confirmations and reminders: renders
+//! Consumer of UserRegistered, PasswordResetRequested, EmailVerificationRequested, OrderPaid,
+//! CancellationSettled (of an order or a reservation) and the reservation confirmations and
+//! reminders (and of EmailVerified, which records a verified address): renders
 //! the event's template and sends it by email (SESv2) and, when the user opted in with an
 //! E.164 number, by SMS (SNS), exactly once per (event, channel) — see
 //! `notifications_core::store` for the claim/mark protocol and its one at-least-once window.
@@ -17,7 +18,7 @@ use bazaar_aws::ssm::LinkSecret;
 use bazaar_runtime::config::Env;
 use chrono::Utc;
 use lambda_runtime::LambdaEvent;
-use notifications_core::message::LinkPages;
+use notifications_core::message::{Inbound, LinkPages};
 use notifications_core::store::{ClaimToken, timestamp};
 use notifications_core::templates::Rendered;
 use notifications_core::{Channel, Claim, Delivery, DeliveryStatus, Notification, NotificationsStore, mask};
@@ -69,7 +70,14 @@ pub async fn handler(deps: &Deps, event: LambdaEvent<SqsEvent>) -> Result<SqsBat
 
 /// Handles one delivered event: an error returns the message to the queue.
 pub async fn notify(deps: &Deps, body: &str) -> anyhow::Result<()> {
-    let mut n = Notification::from_body(body)?;
+    let mut n = match Inbound::from_body(body)? {
+        Inbound::Notify(n) => n,
+        Inbound::EmailVerified { user_id, email } => {
+            deps.store.record_verified_email(&user_id, &email, Utc::now()).await?;
+            tracing::info!(to = %mask::email(&email), "email address verified");
+            return Ok(());
+        }
+    };
     if n.link.is_some() {
         // The link is made here, from the event's id, and exists only in the email sent.
         n.insert_link(&*deps.links.get().await?, &deps.pages);

@@ -8,6 +8,7 @@ use serde_json::json;
 use crate::support::*;
 
 const WELCOME: &str = "/notifications/templates/welcome";
+const ORDER: &str = "/notifications/templates/order_confirmation";
 
 type Response = lambda_http::Response<lambda_http::Body>;
 
@@ -41,20 +42,20 @@ fn ok_body(r: &Response) -> serde_json::Value {
 async fn templates_are_read_as_default_until_a_custom_one_is_put() {
     let app = TestApp::spawn().await;
     let admin = admin();
-    let body = ok_body(&get_template(&app, WELCOME, Some(&admin)).await);
+    let body = ok_body(&get_template(&app, ORDER, Some(&admin)).await);
     assert_eq!(body["source"], "default");
-    assert_eq!(body["name"], "welcome");
-    assert_eq!(body["subject"], "Welcome to Bazaar");
+    assert_eq!(body["name"], "order_confirmation");
+    assert_eq!(body["subject"], "Your Bazaar order {{ order_id }} is confirmed");
 
     let custom = json!({ "subject": "Hello {{ email }}", "text": "t", "html": "<p>{{ email }}</p>", "sms": "s" });
-    let put = ok_body(&put_template(&app, WELCOME, Some(&custom.to_string()), Some(&admin)).await);
+    let put = ok_body(&put_template(&app, ORDER, Some(&custom.to_string()), Some(&admin)).await);
     assert_eq!(put["source"], "custom");
-    let body = body_json(&get_template(&app, WELCOME, Some(&admin)).await);
+    let body = body_json(&get_template(&app, ORDER, Some(&admin)).await);
     assert_eq!(body["source"], "custom");
     assert_eq!(body["subject"], "Hello {{ email }}");
     assert_eq!(body["html"], "<p>{{ email }}</p>");
     // Other templates keep their default.
-    let other = body_json(&get_template(&app, "/notifications/templates/order_cancelled", Some(&admin)).await);
+    let other = body_json(&get_template(&app, WELCOME, Some(&admin)).await);
     assert_eq!(other["source"], "default");
 }
 
@@ -185,12 +186,25 @@ async fn a_security_template_needs_its_own_permission() {
     let app = TestApp::spawn().await;
     let editor = template_editor();
     let reset = json!({ "subject": "Reset", "text": "Open {{ reset_url }}" }).to_string();
-    assert_problem(&put_template(&app, RESET, Some(&reset), Some(&editor)).await, 403);
-    assert_eq!(body_json(&get_template(&app, RESET, Some(&admin())).await)["source"], "default");
+    let verification = json!({ "subject": "Verify", "text": "Open {{ verification_url }}" }).to_string();
+    let welcome = json!({
+        "subject": "Hi",
+        "text": "Hello {{ email }}{% if verification_url is defined %}, confirm: {{ verification_url }}{% endif %}",
+    })
+    .to_string();
+    let security =
+        [(RESET, &reset), ("/notifications/templates/email_verification", &verification), (WELCOME, &welcome)];
+    for (path, body) in security {
+        assert_problem(&put_template(&app, path, Some(body), Some(&editor)).await, 403);
+        assert_eq!(body_json(&get_template(&app, path, Some(&admin())).await)["source"], "default", "{path}");
+    }
     // The editor still changes the other templates; an admin changes the security ones.
-    let welcome = json!({ "subject": "Hi", "text": "Hello {{ email }}" }).to_string();
-    assert_eq!(put_template(&app, WELCOME, Some(&welcome), Some(&editor)).await.status(), 200);
-    assert_eq!(put_template(&app, RESET, Some(&reset), Some(&admin())).await.status(), 200);
+    let order = json!({ "subject": "Hi", "text": "Order {{ order_id }}" }).to_string();
+    assert_eq!(put_template(&app, ORDER, Some(&order), Some(&editor)).await.status(), 200);
+    for (path, body) in security {
+        let r = put_template(&app, path, Some(body), Some(&admin())).await;
+        assert_eq!(r.status(), 200, "{path}: {}", text(&r));
+    }
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 //! notifications-on-event: once-only sends, channels from preferences, custom templates,
 //! permanent failures and poison messages.
 
-use bazaar_events::auth::{LinkRef, PasswordResetRequested, UserRegistered};
+use bazaar_events::auth::{EmailVerificationRequested, EmailVerified, LinkRef, PasswordResetRequested, UserRegistered};
 use bazaar_events::orders::{CancelReason, OrderCancelled, OrderLine, OrderPaid};
 use bazaar_events::payments::{Cancellation, CancellationSettled, MoneyOutcome};
 use bazaar_events::{Envelope, Money};
@@ -199,18 +199,19 @@ async fn email_off_sends_no_order_email() {
 async fn a_custom_template_is_used_after_put() {
     let app = TestApp::spawn().await;
     let deps = deps!(app, notifications_on_event);
-    let body = json!({ "subject": "Hi {{ email }}, welcome aboard", "text": "Custom text for {{ email }}." });
+    let body = json!({ "subject": "Order {{ order_id }}: thanks", "text": "Custom text for {{ email }}." });
     let r = notifications_templates_put::handler(
         &deps!(app, notifications_templates_put),
-        request("PUT", "/notifications/templates/welcome", None, Some(&body.to_string()), Some(&admin())),
+        request("PUT", "/notifications/templates/order_confirmation", None, Some(&body.to_string()), Some(&admin())),
     )
     .await;
     assert_eq!(r.status(), 200, "{}", text(&r));
     let (id, email) = user();
-    acknowledged(&app, &deps, &[delivered_body(&registered(&id, &email))]).await;
+    let order = paid(&id, &email);
+    acknowledged(&app, &deps, &[delivered_body(&order)]).await;
     let emails = app.emails_to(&email).await;
     assert_eq!(emails.len(), 1);
-    assert_eq!(emails[0]["subject"], format!("Hi {email}, welcome aboard"));
+    assert_eq!(emails[0]["subject"], format!("Order {}: thanks", order.data.order_id));
     assert_eq!(emails[0]["body"], format!("Custom text for {email}."), "a text-only custom template");
 }
 
@@ -359,4 +360,58 @@ async fn a_reset_template_that_links_elsewhere_for_some_recipients_is_not_used_f
     let body = emails[0]["body"].as_str().unwrap_or_default();
     assert!(!body.contains("evil.example"), "{body}");
     assert!(link_token(body, &format!("{}?token=", deps.pages.password_reset)).is_some(), "{body}");
+}
+
+#[tokio::test]
+async fn the_welcome_email_carries_a_working_link_to_the_verification_page() {
+    let app = TestApp::spawn().await;
+    let deps = deps!(app, notifications_on_event);
+    let (id, email) = user();
+    let verification_id = uuid::Uuid::new_v4().to_string();
+    let mut event = registered(&id, &email);
+    event.data.verification = Some(LinkRef { id: verification_id.clone(), expires_at: chrono::Utc::now() });
+    let body = delivered_body(&event);
+    acknowledged(&app, &deps, std::slice::from_ref(&body)).await;
+    let emails = app.emails_to(&email).await;
+    assert_eq!(emails.len(), 1);
+    let sent = emails[0]["body"].as_str().unwrap_or_default();
+    let token = link_token(sent, &format!("{}?token=", deps.pages.email_verification)).expect("the link");
+    let key = LinkKey::parse(&app.secret("LinkKeyParameter").await.expect("link key")).expect("a link key");
+    assert_eq!(key.open(LinkPurpose::EmailVerification, &token), Some(verification_id.as_str()));
+    assert!(!body.contains(&token), "the event never held the token");
+}
+
+#[tokio::test]
+async fn a_requested_verification_link_is_mailed_even_with_email_turned_off() {
+    let app = TestApp::spawn().await;
+    let deps = deps!(app, notifications_on_event);
+    let (id, email) = user_preferring(&app, json!({ "email": false, "sms": false })).await;
+    let event = Envelope::new(
+        EmailVerificationRequested {
+            user_id: id,
+            email: email.clone(),
+            verification: LinkRef { id: uuid::Uuid::new_v4().to_string(), expires_at: chrono::Utc::now() },
+        },
+        "corr",
+    );
+    acknowledged(&app, &deps, &[delivered_body(&event)]).await;
+    let emails = app.emails_to(&email).await;
+    assert_eq!(emails.len(), 1);
+    assert_eq!(emails[0]["subject"], "Confirm your Bazaar email address");
+    let page = format!("{}?token=", deps.pages.email_verification);
+    assert!(link_token(emails[0]["body"].as_str().unwrap_or_default(), &page).is_some());
+}
+
+#[tokio::test]
+async fn a_verified_address_is_recorded_once_however_often_it_is_told() {
+    let app = TestApp::spawn().await;
+    let deps = deps!(app, notifications_on_event);
+    let (id, email) = user();
+    assert!(!store(&app).is_email_verified(&id, &email).await.expect("read"));
+    let event = Envelope::new(EmailVerified { user_id: id.clone(), email: email.clone() }, "corr");
+    let body = delivered_body(&event);
+    acknowledged(&app, &deps, &[body.clone(), body]).await;
+    assert!(store(&app).is_email_verified(&id, &email).await.expect("read"));
+    assert!(!store(&app).is_email_verified(&id, "other@example.com").await.expect("read"));
+    assert!(app.emails_to(&email).await.is_empty(), "nothing is sent for it");
 }

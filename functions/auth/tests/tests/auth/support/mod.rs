@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use auth_core::AuthStore;
 use auth_core::keys::{PublicKeySource, SigningKeySource};
-use auth_core::settings::{RateLimits, ResetSettings, TokenSettings};
+use auth_core::settings::{RateLimits, ResetSettings, TokenSettings, VerificationSettings};
 use aws_sdk_ssm::types::ParameterType;
 use bazaar_runtime::Identity;
 pub use bazaar_runtime::links::{LinkKey, LinkPurpose};
@@ -20,6 +20,8 @@ use serde_json::{Value, json};
 pub const ISSUER: &str = "https://api.bazaar.test";
 /// The cap of `POST /auth/password/forgot` per email address and day in these tests.
 pub const RESETS_PER_EMAIL_PER_DAY: u64 = 3;
+/// The cap of `POST /auth/email/verification` per user and day in these tests.
+pub const VERIFICATIONS_PER_USER_PER_DAY: u64 = 2;
 pub const AUDIENCE: &str = "bazaar-api";
 /// The template parameters naming the SSM parameters of the keys.
 const SIGNING_KEY: &str = "JwtSigningKeyParameter";
@@ -85,7 +87,16 @@ impl TestApp {
     }
 
     pub fn register(&self) -> auth_register::Deps {
-        auth_register::Deps { store: self.store(), limits: self.limits.clone() }
+        auth_register::Deps { store: self.store(), limits: self.limits.clone(), verification: self.verification() }
+    }
+    pub fn verification(&self) -> VerificationSettings {
+        VerificationSettings { ttl_seconds: 3600, per_user_per_day: VERIFICATIONS_PER_USER_PER_DAY }
+    }
+    pub fn email_verify(&self) -> auth_email_verify::Deps {
+        auth_email_verify::Deps { store: self.store(), links: self.link_secret() }
+    }
+    pub fn email_verification(&self) -> auth_email_verification::Deps {
+        auth_email_verification::Deps { store: self.store(), settings: self.verification() }
     }
     pub fn login(&self) -> auth_login::Deps {
         auth_login::Deps {
