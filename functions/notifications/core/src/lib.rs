@@ -1,9 +1,10 @@
 //! The notifications service's domain: which event sends which template to whom
 //! ([`message`]), the templates and their rendering ([`templates`]) within limits and link
-//! rules ([`guard`]), preferences
+//! rules ([`guard`]), the daily send caps ([`caps`]), preferences
 //! ([`prefs`]), masked recipients ([`mask`]) and the DynamoDB store with its once-only
 //! send markers and delivery log ([`store`]).
 
+pub mod caps;
 pub mod guard;
 pub mod mask;
 pub mod message;

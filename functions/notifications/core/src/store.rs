@@ -2,7 +2,8 @@
 //! `TEMPLATE#<name>/TEMPLATE` a custom template · `PREFS#<user>/PREFS` preferences ·
 //! `SENT#<event_id>#<channel>/SENT` the once-only marker of one send ·
 //! `USER#<user>/DELIVERY#<occurred_at>#<event_id>#<channel>` the delivery log ·
-//! `VERIFIED#<user>/EMAIL#<email>` an address the user verified (from `EmailVerified`).
+//! `VERIFIED#<user>/EMAIL#<email>` an address the user verified (from `EmailVerified`) ·
+//! `CAP#<user>#<channel>#<day>/CAP` the count of a user's sends of a day ([`crate::caps`]).
 //!
 //! Once-only sending: a send first claims its marker (a conditional put, status SENDING,
 //! with a random claim token), sends, then in one transaction marks it SENT (or FAILED) and
@@ -21,6 +22,7 @@ use bazaar_aws::table::Write;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::caps::SkipReason;
 use crate::prefs::Preferences;
 use crate::templates::{Template, TemplateName};
 
@@ -55,6 +57,8 @@ pub enum DeliveryStatus {
     Sending,
     Sent,
     Failed,
+    /// Not sent, on purpose and for good (the delivery's `reason` says why): never retried.
+    Skipped,
 }
 
 impl DeliveryStatus {
@@ -63,6 +67,7 @@ impl DeliveryStatus {
             DeliveryStatus::Sending => "SENDING",
             DeliveryStatus::Sent => "SENT",
             DeliveryStatus::Failed => "FAILED",
+            DeliveryStatus::Skipped => "SKIPPED",
         }
     }
 }
@@ -79,6 +84,9 @@ pub struct Delivery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     pub status: DeliveryStatus,
+    /// Why a `SKIPPED` delivery was not sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<SkipReason>,
     pub sent_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_message_id: Option<String>,
@@ -315,6 +323,48 @@ impl NotificationsStore {
             .limit(limit)
             .set_exclusive_start_key(start);
         self.table.page(query, "querying the delivery log").await
+    }
+}
+
+impl NotificationsStore {
+    /// Takes one send of `user_id`'s day on `channel` if fewer than `cap` were taken; false
+    /// (and nothing counted) when the cap is reached.
+    pub async fn take_send(
+        &self,
+        user_id: &str,
+        channel: Channel,
+        cap: u64,
+        at: DateTime<Utc>,
+    ) -> anyhow::Result<bool> {
+        let result = self
+            .table
+            .update_item(crate::caps::cap_pk(user_id, channel, at), "CAP")
+            .update_expression("ADD #count :one SET expires_at = :expires")
+            .condition_expression("attribute_not_exists(#count) OR #count < :cap")
+            .expression_attribute_names("#count", "count")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":cap", n(cap))
+            .expression_attribute_values(":expires", n(crate::caps::cap_expiry(at)))
+            .send()
+            .await;
+        Ok(applied(result, "counting a send")?.is_some())
+    }
+
+    /// Gives back a send taken at `at` that was not made (the provider failed for now: its
+    /// retry takes it again).
+    pub async fn give_back_send(&self, user_id: &str, channel: Channel, at: DateTime<Utc>) -> anyhow::Result<()> {
+        let result = self
+            .table
+            .update_item(crate::caps::cap_pk(user_id, channel, at), "CAP")
+            .update_expression("ADD #count :minus_one")
+            .condition_expression("#count > :zero")
+            .expression_attribute_names("#count", "count")
+            .expression_attribute_values(":minus_one", n(-1))
+            .expression_attribute_values(":zero", AttributeValue::N("0".into()))
+            .send()
+            .await;
+        applied(result, "giving back a send")?;
+        Ok(())
     }
 }
 

@@ -18,6 +18,7 @@ use bazaar_aws::ssm::LinkSecret;
 use bazaar_runtime::config::Env;
 use chrono::Utc;
 use lambda_runtime::LambdaEvent;
+use notifications_core::caps::{SendCaps, SkipReason};
 use notifications_core::message::{Inbound, LinkPages};
 use notifications_core::store::{ClaimToken, timestamp};
 use notifications_core::templates::Rendered;
@@ -44,6 +45,8 @@ pub struct Deps {
     pub links: LinkSecret,
     /// The pages those links open.
     pub pages: LinkPages,
+    /// Each user's sends per channel and day.
+    pub caps: SendCaps,
 }
 
 impl Deps {
@@ -55,6 +58,7 @@ impl Deps {
             from: env.required("NOTIFICATIONS_FROM_ADDRESS")?,
             links: LinkSecret::from_env(config, env)?,
             pages: LinkPages::from_env(env)?,
+            caps: SendCaps::from_env(env)?,
         })
     }
 }
@@ -177,7 +181,8 @@ async fn send_once(deps: &Deps, n: &Notification, out: &Outgoing) -> anyhow::Res
 
 async fn claim_and_send(deps: &Deps, n: &Notification, out: &Outgoing) -> anyhow::Result<()> {
     let channel = out.channel();
-    let claim = match deps.store.claim(&n.event_id, channel, Utc::now()).await? {
+    let now = Utc::now();
+    let claim = match deps.store.claim(&n.event_id, channel, now).await? {
         Claim::Acquired(claim) => claim,
         Claim::Done(status) => {
             tracing::info!(?status, "already handled; redelivery skipped");
@@ -185,22 +190,63 @@ async fn claim_and_send(deps: &Deps, n: &Notification, out: &Outgoing) -> anyhow
         }
         Claim::Busy => anyhow::bail!("another delivery of this event is sending on this channel"),
     };
+    if let Some(reason) = refused(deps, n, out, now).await? {
+        // Logged, acknowledged and never retried: a redelivery finds the marker SKIPPED.
+        record(deps, n, out, &claim, Outcome::Skipped(reason)).await?;
+        tracing::info!(?reason, "not sent; logged as SKIPPED");
+        return Ok(());
+    }
     match send(deps, out).await {
         Ok(message_id) => {
-            record(deps, n, out, &claim, DeliveryStatus::Sent, Some(message_id)).await?;
+            record(deps, n, out, &claim, Outcome::Sent(message_id)).await?;
             tracing::info!("sent");
             Ok(())
         }
         Err(SendError::Permanent(code)) => {
-            record(deps, n, out, &claim, DeliveryStatus::Failed, None).await?;
+            record(deps, n, out, &claim, Outcome::Failed).await?;
             tracing::warn!(code, "the provider refused the message for good; logged as FAILED");
             Ok(())
         }
         Err(SendError::Transient(e)) => {
+            if counted(n) {
+                deps.store.give_back_send(&n.user_id, channel, now).await?;
+            }
             deps.store.release(&claim).await?;
             Err(e)
         }
     }
+}
+
+/// Whether a send of `n` counts against the user's daily caps: every one but a security
+/// message (a link the user asked for, capped by auth where it is asked for).
+fn counted(n: &Notification) -> bool {
+    !n.is_security()
+}
+
+/// Why `out` must not be sent, if it must not: the day's cap of its channel is reached
+/// (taking its place in the cap otherwise).
+async fn refused(
+    deps: &Deps,
+    n: &Notification,
+    out: &Outgoing,
+    now: chrono::DateTime<Utc>,
+) -> anyhow::Result<Option<SkipReason>> {
+    if !counted(n) {
+        return Ok(None);
+    }
+    let verified = match out {
+        Outgoing::Email { to, .. } => deps.store.is_email_verified(&n.user_id, to).await?,
+        Outgoing::Sms { .. } => true,
+    };
+    let (cap, reason) = deps.caps.of(out.channel(), verified);
+    Ok((!deps.store.take_send(&n.user_id, out.channel(), cap, now).await?).then_some(reason))
+}
+
+/// How a claimed send ended.
+enum Outcome {
+    Sent(String),
+    Failed,
+    Skipped(SkipReason),
 }
 
 async fn record(
@@ -208,9 +254,13 @@ async fn record(
     n: &Notification,
     out: &Outgoing,
     claim: &ClaimToken,
-    status: DeliveryStatus,
-    provider_message_id: Option<String>,
+    outcome: Outcome,
 ) -> anyhow::Result<()> {
+    let (status, provider_message_id, reason) = match outcome {
+        Outcome::Sent(id) => (DeliveryStatus::Sent, Some(id), None),
+        Outcome::Failed => (DeliveryStatus::Failed, None, None),
+        Outcome::Skipped(reason) => (DeliveryStatus::Skipped, None, Some(reason)),
+    };
     let delivery = Delivery {
         event_id: n.event_id.clone(),
         channel: out.channel(),
@@ -218,6 +268,7 @@ async fn record(
         to: out.masked_to(),
         subject: out.subject(),
         status,
+        reason,
         sent_at: timestamp(Utc::now()),
         provider_message_id,
     };

@@ -1,5 +1,6 @@
 //! Notifications functions against moto through the real SDK: one test binary, by topic.
 
+mod caps;
 mod http;
 mod on_event;
 mod samples;
