@@ -136,3 +136,92 @@ async fn the_welcome_email_verifies_the_address_and_notifications_learns_it() {
     let admin = sys.api.login(bazaar_system::system::ADMIN_EMAIL, bazaar_system::system::ADMIN_PASSWORD).await;
     assert_eq!(email_verified(&sys, &admin.expect("admin logs in")).await, true, "the seeded admin is verified");
 }
+
+/// Every SMS moto recorded to `number`.
+async fn sms_to(sys: &System, number: &str) -> Vec<String> {
+    let data = bazaar_testkit::moto_state(&sys.moto_endpoint).await;
+    let outbox = devstack::outbox::from_moto_data(&data);
+    outbox.sms.into_iter().filter(|s| s.phone_number == number).map(|s| s.message).collect()
+}
+
+/// The caller's delivery log, newest first.
+async fn delivery_log(sys: &System, access: &str) -> Vec<Value> {
+    let reply = sys.api.get("/notifications?limit=100", Some(access)).await.expect("log");
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    reply.body["items"].as_array().cloned().unwrap_or_default()
+}
+
+/// Places an order of one `product` and waits until it is paid and notifications logged
+/// `lines` deliveries of order confirmations in all: those lines of the log (waiting for
+/// them, not for a while, tells when a send did not happen).
+async fn paid_order(sys: &System, access: &str, product: &str, lines: usize) -> Vec<Value> {
+    let order = eventually(SETTLE, "the product in the orders projection", || async {
+        let reply = sys.api.place_order(access, &[(product, 1)]).await?;
+        Ok((reply.status == StatusCode::CREATED).then_some(reply.body))
+    })
+    .await
+    .expect("order placed");
+    let id = order["id"].as_str().expect("id");
+    let paid = sys.api.status_of(&format!("/orders/{id}"), access, &["PAID", "CANCELLED"], SETTLE).await;
+    assert_eq!(paid.expect("settles")["status"], "PAID");
+    eventually(SETTLE, &format!("the deliveries of order {id}"), || async {
+        let log = delivery_log(sys, access).await;
+        let logged: Vec<Value> =
+            log.into_iter().filter(|d| d["template"] == "order_confirmation" && d["status"] != "SENDING").collect();
+        Ok((logged.len() >= lines).then_some(logged))
+    })
+    .await
+    .expect("logged")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_customer_is_texted_only_once_the_number_is_verified_and_mailed_little_until_the_address_is() {
+    let options = SystemOptions::default().payment_success_rate("1.0").with("UnverifiedEmailsPerDay", "1");
+    let sys = System::start(options).await.expect("system starts");
+    let admin = sys.api.login(bazaar_system::system::ADMIN_EMAIL, bazaar_system::system::ADMIN_PASSWORD).await;
+    let product = sys.api.create_product(&admin.expect("admin"), "Lamp", 2_500, 100).await.expect("product");
+    let email = unique_email();
+    let access = registered(&sys, &email).await;
+    let phone = format!("+1555{:08}", uuid::Uuid::new_v4().as_u128() % 100_000_000);
+    let prefs = json!({ "email": true, "sms": true, "phone_number": phone });
+    let reply = sys.api.put("/notifications/preferences", Some(&access), &prefs).await.expect("prefs");
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.body["phone_verified"], false);
+    let texts = sms_to(&sys, &phone).await;
+    assert_eq!(texts.len(), 1, "the code: {texts:?}");
+
+    // Unverified: the first confirmation is mailed (one a day), nothing is texted.
+    let first = paid_order(&sys, &access, &product, 2).await;
+    let by = |lines: &[Value], channel: &str| -> Vec<(String, String)> {
+        lines
+            .iter()
+            .filter(|d| d["channel"] == channel)
+            .map(|d| (d["status"].as_str().unwrap_or("").to_owned(), d["reason"].as_str().unwrap_or("").to_owned()))
+            .collect()
+    };
+    assert_eq!(by(&first, "sms"), [("SKIPPED".to_owned(), "phone_unverified".to_owned())]);
+    assert_eq!(by(&first, "email"), [("SENT".to_owned(), String::new())]);
+    // The second is over the unverified address's day.
+    let second = paid_order(&sys, &access, &product, 4).await;
+    assert!(by(&second, "email").contains(&("SKIPPED".to_owned(), "unverified_address_cap".to_owned())));
+    assert_eq!(sms_to(&sys, &phone).await.len(), 1, "still only the code");
+
+    // Both verified: the next order is mailed and texted.
+    let code: String = texts[0].split("code is ").nth(1).expect("a code").chars().take(6).collect();
+    let reply = sys.api.post("/notifications/preferences/phone/verify", Some(&access), &json!({ "code": code })).await;
+    assert_eq!(reply.expect("verify").status, StatusCode::OK);
+    let welcome = email_about(&sys, &email, "Welcome", 1).await;
+    let token = link_token(&welcome.body, &verification_page(&sys));
+    let reply = sys.api.post("/auth/email/verify", None, &json!({ "token": token })).await.expect("verify");
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    eventually(SETTLE, "notifications to learn the address is verified", || async {
+        let scan = aws_sdk_dynamodb::Client::new(&sys.config).scan().table_name(sys.table("NotificationsTable")).send();
+        Ok(format!("{:?}", scan.await?.items()).contains(&format!("EMAIL#{email}")).then_some(()))
+    })
+    .await
+    .expect("recorded");
+    let third = paid_order(&sys, &access, &product, 6).await;
+    assert_eq!(by(&third, "sms").iter().filter(|(s, _)| s == "SENT").count(), 1, "{third:?}");
+    assert_eq!(by(&third, "email").iter().filter(|(s, _)| s == "SENT").count(), 2, "{third:?}");
+    assert_eq!(sms_to(&sys, &phone).await.len(), 2, "the code and the third order");
+}

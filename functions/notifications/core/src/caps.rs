@@ -56,9 +56,9 @@ pub enum SkipReason {
     PhoneUnverified,
 }
 
-/// The counter of `user_id`'s sends on `channel` on the UTC day of `at`.
-pub(crate) fn cap_pk(user_id: &str, channel: Channel, at: DateTime<Utc>) -> String {
-    format!("CAP#{user_id}#{}#{}", channel.as_str(), at.format("%Y-%m-%d"))
+/// The counter of `user_id`'s sends of `kind` (a channel, `phone-code`) on the UTC day of `at`.
+pub(crate) fn cap_pk(user_id: &str, kind: &str, at: DateTime<Utc>) -> String {
+    format!("CAP#{user_id}#{kind}#{}", at.format("%Y-%m-%d"))
 }
 
 /// Counters are kept two days past their day (DynamoDB's TTL deletes them).
@@ -84,7 +84,7 @@ mod tests {
     #[test]
     fn a_days_counter_is_named_by_its_utc_date() {
         let at = DateTime::parse_from_rfc3339("2026-11-21T23:59:59Z").expect("t").with_timezone(&Utc);
-        assert_eq!(cap_pk("u1", Channel::Sms, at), "CAP#u1#sms#2026-11-21");
+        assert_eq!(cap_pk("u1", Channel::Sms.as_str(), at), "CAP#u1#sms#2026-11-21");
         assert_eq!(cap_expiry(at), at.timestamp() + 1 + 2 * 24 * 3600);
     }
 }

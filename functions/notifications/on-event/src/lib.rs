@@ -93,7 +93,8 @@ pub async fn notify(deps: &Deps, body: &str) -> anyhow::Result<()> {
         outgoing.push(Outgoing::Email { to: n.email.clone(), rendered: rendered.clone() });
     }
     if let (true, Some(number), Some(text)) = (n.sms_allowed(), prefs.sms_number(), rendered.sms.clone()) {
-        outgoing.push(Outgoing::Sms { number: number.as_str().to_owned(), text });
+        // A number not verified yet is logged SKIPPED, not texted.
+        outgoing.push(Outgoing::Sms { number: number.as_str().to_owned(), text, verified: prefs.phone_verified });
     }
     if outgoing.is_empty() {
         tracing::info!(template = n.template.as_str(), "the user turned every channel off; nothing sent");
@@ -136,7 +137,7 @@ async fn render(deps: &Deps, n: &Notification) -> anyhow::Result<Rendered> {
 #[derive(Debug, Clone)]
 enum Outgoing {
     Email { to: String, rendered: Rendered },
-    Sms { number: String, text: String },
+    Sms { number: String, text: String, verified: bool },
 }
 
 impl Outgoing {
@@ -223,14 +224,17 @@ fn counted(n: &Notification) -> bool {
     !n.is_security()
 }
 
-/// Why `out` must not be sent, if it must not: the day's cap of its channel is reached
-/// (taking its place in the cap otherwise).
+/// Why `out` must not be sent, if it must not: an SMS to a number its user has not
+/// verified, or the day's cap of its channel reached (taking its place in the cap otherwise).
 async fn refused(
     deps: &Deps,
     n: &Notification,
     out: &Outgoing,
     now: chrono::DateTime<Utc>,
 ) -> anyhow::Result<Option<SkipReason>> {
+    if let Outgoing::Sms { verified: false, .. } = out {
+        return Ok(Some(SkipReason::PhoneUnverified));
+    }
     if !counted(n) {
         return Ok(None);
     }
@@ -311,7 +315,7 @@ async fn send(deps: &Deps, out: &Outgoing) -> Result<String, SendError> {
                 .map_err(|e| classify(e, &PERMANENT_SES))?;
             Ok(sent.message_id.unwrap_or_default())
         }
-        Outgoing::Sms { number, text } => {
+        Outgoing::Sms { number, text, .. } => {
             let sent = deps
                 .sns
                 .publish()

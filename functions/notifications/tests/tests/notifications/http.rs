@@ -101,11 +101,12 @@ async fn preferences_default_to_email_only_and_are_the_callers_own() {
     let ana = customer(&uuid::Uuid::new_v4().to_string(), &unique_email());
     let bob = customer(&uuid::Uuid::new_v4().to_string(), &unique_email());
     let defaults = ok_body(&get_preferences(&app, Some(&ana)).await);
-    assert_eq!(defaults, json!({ "email": true, "sms": false, "phone_number": null }));
+    assert_eq!(defaults, json!({ "email": true, "sms": false, "phone_number": null, "phone_verified": false }));
 
-    app.set_preferences(&ana, json!({ "email": false, "sms": true, "phone_number": "+4915112345678" })).await;
+    let phone = unique_phone();
+    app.set_preferences(&ana, json!({ "email": false, "sms": true, "phone_number": phone })).await;
     let anas = body_json(&get_preferences(&app, Some(&ana)).await);
-    assert_eq!(anas, json!({ "email": false, "sms": true, "phone_number": "+4915112345678" }));
+    assert_eq!(anas, json!({ "email": false, "sms": true, "phone_number": phone, "phone_verified": false }));
     assert_eq!(body_json(&get_preferences(&app, Some(&bob)).await)["sms"], false, "bob is unaffected");
     assert_problem(&get_preferences(&app, None).await, 401);
 }

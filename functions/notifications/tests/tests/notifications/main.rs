@@ -3,5 +3,6 @@
 mod caps;
 mod http;
 mod on_event;
+mod phone;
 mod samples;
 mod support;

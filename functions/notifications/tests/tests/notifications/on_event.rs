@@ -133,8 +133,12 @@ async fn sms_is_sent_only_with_opt_in_and_an_e164_number() {
     let deps = deps!(app, notifications_on_event);
 
     let (phone_in, phone_off) = (unique_phone(), unique_phone());
-    let (opted_in, email_in) =
-        user_preferring(&app, json!({ "email": true, "sms": true, "phone_number": phone_in })).await;
+    let (opted_in, email_in) = user();
+    app.set_verified_phone(
+        &customer(&opted_in, &email_in),
+        json!({ "email": true, "sms": true, "phone_number": phone_in }),
+    )
+    .await;
     let (number_only, email_off) =
         user_preferring(&app, json!({ "email": true, "sms": false, "phone_number": phone_off })).await;
 
@@ -142,10 +146,10 @@ async fn sms_is_sent_only_with_opt_in_and_an_e164_number() {
     acknowledged(&app, &deps, &events).await;
     acknowledged(&app, &deps, &events).await;
 
-    let sms = app.sms_to(&phone_in).await;
+    let sms = app.notifications_texted_to(&phone_in).await;
     assert_eq!(sms.len(), 1, "{sms:?}");
     assert!(sms[0]["message"].as_str().unwrap_or_default().contains("25.00 EUR"), "{sms:?}");
-    assert!(app.sms_to(&phone_off).await.is_empty(), "no SMS without opt-in");
+    assert!(app.notifications_texted_to(&phone_off).await.is_empty(), "no SMS without opt-in");
     assert_eq!(app.emails_to(&email_in).await.len(), 1);
     assert_eq!(app.emails_to(&email_off).await.len(), 1);
     let log = deliveries(&app, &opted_in, &email_in).await;
@@ -160,7 +164,8 @@ async fn a_password_reset_goes_by_email_only_and_its_link_is_stored_nowhere() {
     let deps = deps!(app, notifications_on_event);
     let phone = unique_phone();
     // Email off and SMS on: a reset link still goes by email, and never by SMS.
-    let (id, email) = user_preferring(&app, json!({ "email": false, "sms": true, "phone_number": phone })).await;
+    let (id, email) = user();
+    app.set_verified_phone(&customer(&id, &email), json!({ "email": false, "sms": true, "phone_number": phone })).await;
     let reset_id = uuid::Uuid::new_v4().to_string();
     let event = Envelope::new(
         PasswordResetRequested {
@@ -181,7 +186,7 @@ async fn a_password_reset_goes_by_email_only_and_its_link_is_stored_nowhere() {
     let key = LinkKey::parse(&app.secret("LinkKeyParameter").await.expect("link key")).expect("a link key");
     assert_eq!(key.open(LinkPurpose::PasswordReset, &token), Some(reset_id.as_str()));
     assert!(!body.contains(&token), "the event never held the token");
-    assert!(app.sms_to(&phone).await.is_empty());
+    assert!(app.notifications_texted_to(&phone).await.is_empty());
     let items = aws_sdk_dynamodb::Client::new(&app.config).scan().table_name(&app.table).send().await.expect("scan");
     assert!(!format!("{:?}", items.items()).contains(&token), "the reset link must not be stored");
 }
