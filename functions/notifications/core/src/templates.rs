@@ -338,6 +338,11 @@ impl Rendered {
         for (part, text, html) in parts {
             guard::check_links(text, html, page).map_err(|e| TemplateError { part, message: e.to_string() })?;
         }
+        // The delivery log keeps subjects: a link there would outlive the email.
+        let token = link.split_once("token=").map_or(link, |(_, t)| t);
+        if self.subject.contains(token) {
+            return Err(TemplateError { part: "subject", message: "must not carry the link".into() });
+        }
         let carries =
             self.text.contains(link) || self.html.as_deref().is_some_and(|h| guard::decode_entities(h).contains(link));
         if !carries {
@@ -422,6 +427,9 @@ mod tests {
             let errors = t.validate(name, &pages()).expect_err(text);
             assert_eq!(errors[0].part, part, "{text} {html:?}: {errors:?}");
         }
+        // The delivery log keeps subjects: the link stays out of it.
+        let in_subject = Template { subject: "Reset: {{ reset_url }}".into(), ..ok };
+        assert_eq!(in_subject.validate(name, &pages()).expect_err("subject")[0].part, "subject");
         // Other templates may link anywhere.
         let elsewhere = with_body(TemplateName::OrderConfirmation, "See https://blog.example/", None);
         assert_eq!(elsewhere.validate(TemplateName::OrderConfirmation, &pages()), Ok(()));
