@@ -212,7 +212,7 @@ bench-dev: ## saga latency (p50/p90) of a running `make dev`: make bench-dev SAM
 	@cargo build -q -p bazaar-system --bin bench
 	@target/debug/bench --api http://127.0.0.1:$(API_PORT) --samples $(SAMPLES)
 
-secrets: ## create a deployed stage's missing SSM secrets (JWT key pair, webhook and cursor secrets): make secrets STAGE=prod
+secrets: ## create a deployed stage's missing SSM secrets (JWT key pair, webhook, cursor and link secrets): make secrets STAGE=prod
 	@cargo run -q -p devstack -- secrets --stage $(STAGE)
 
 rotate-jwt: ## rotate a stage's JWT signing key; RETIRE=1 later drops the old public keys: make rotate-jwt STAGE=prod

@@ -117,6 +117,7 @@ pub async fn put_key_parameters(config: &aws_types::SdkConfig, stack: &Stack, ke
 
 const WEBHOOK_SECRET_FILE: &str = "payments-webhook-secret";
 const CURSOR_SECRET_FILE: &str = "cursor-secret";
+const LINK_KEY_FILE: &str = "link-key";
 
 /// The payment provider's webhook secret for local runs: 32 random bytes as hex, generated
 /// once into `dir` (mode 0600) so a hand-run provider simulation can sign with it.
@@ -128,6 +129,12 @@ pub fn ensure_webhook_secret(dir: &Path) -> anyhow::Result<String> {
 /// (so cursors stay valid across restarts).
 pub fn ensure_cursor_secret(dir: &Path) -> anyhow::Result<String> {
     ensure_secret_file(dir, CURSOR_SECRET_FILE)
+}
+
+/// The key of emailed links for local runs, generated once like the webhook secret (so a
+/// link mailed before a restart still opens after it).
+pub fn ensure_link_key(dir: &Path) -> anyhow::Result<String> {
+    ensure_secret_file(dir, LINK_KEY_FILE)
 }
 
 fn ensure_secret_file(dir: &Path, file: &str) -> anyhow::Result<String> {
@@ -143,6 +150,11 @@ pub async fn put_webhook_secret(config: &aws_types::SdkConfig, stack: &Stack, se
 /// Stores the cursor key under the template's `CursorSecretParameter` (if it has one).
 pub async fn put_cursor_secret(config: &aws_types::SdkConfig, stack: &Stack, secret: &str) -> anyhow::Result<()> {
     put_secure(config, stack, "CursorSecretParameter", secret).await
+}
+
+/// Stores the link key under the template's `LinkKeyParameter` (if it has one).
+pub async fn put_link_key(config: &aws_types::SdkConfig, stack: &Stack, key: &str) -> anyhow::Result<()> {
+    put_secure(config, stack, "LinkKeyParameter", key).await
 }
 
 async fn put_secure(config: &aws_types::SdkConfig, stack: &Stack, parameter: &str, secret: &str) -> anyhow::Result<()> {

@@ -77,8 +77,9 @@ enum Command {
         stage: String,
     },
     /// Create every SSM secret a deployed stage needs that does not exist yet (never changes
-    /// one that does): the JWT signing key and JWKS, the webhook and cursor secrets. Uses
-    /// the AWS credentials of the environment (`AWS_ENDPOINT_URL` points it at moto).
+    /// one that does): the JWT signing key and JWKS, the webhook and cursor secrets and the
+    /// link key. Uses the AWS credentials of the environment (`AWS_ENDPOINT_URL` points it at
+    /// moto).
     Secrets {
         #[arg(long)]
         stage: String,

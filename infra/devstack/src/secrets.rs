@@ -32,6 +32,8 @@ pub struct StageSecrets {
     pub webhook_secret: String,
     /// SecureString: the key that signs pagination cursors (`CursorSecretParameter`).
     pub cursor_secret: String,
+    /// SecureString: the HMAC key of emailed links (`LinkKeyParameter`).
+    pub link_key: String,
 }
 
 impl StageSecrets {
@@ -41,17 +43,19 @@ impl StageSecrets {
             public_keys: format!("/bazaar/{stage}/jwt/public-keys"),
             webhook_secret: format!("/bazaar/{stage}/payments/webhook-secret"),
             cursor_secret: format!("/bazaar/{stage}/cursor-secret"),
+            link_key: format!("/bazaar/{stage}/links/key"),
         }
     }
 
     /// Each template parameter that names one of these secrets, with its name: the
     /// overrides that point a stage's functions at its own secrets.
-    pub fn parameters(&self) -> [(&'static str, &str); 4] {
+    pub fn parameters(&self) -> [(&'static str, &str); 5] {
         [
             ("JwtSigningKeyParameter", &self.signing_key),
             ("JwtPublicKeysParameter", &self.public_keys),
             ("PaymentsWebhookSecretParameter", &self.webhook_secret),
             ("CursorSecretParameter", &self.cursor_secret),
+            ("LinkKeyParameter", &self.link_key),
         ]
     }
 }
@@ -106,7 +110,7 @@ pub async fn ensure(ssm: &Client, names: &StageSecrets) -> anyhow::Result<Vec<(S
         }
     };
     report.push((names.public_keys.clone(), jwks));
-    for name in [&names.webhook_secret, &names.cursor_secret] {
+    for name in [&names.webhook_secret, &names.cursor_secret, &names.link_key] {
         let created = create(ssm, name, &random_secret(), ParameterType::SecureString).await?;
         report.push((name.clone(), if created { Ensured::Created } else { Ensured::Kept }));
     }
@@ -247,6 +251,7 @@ mod tests {
         assert_eq!(dev.public_keys, "/bazaar/dev/jwt/public-keys");
         assert_eq!(dev.webhook_secret, "/bazaar/dev/payments/webhook-secret");
         assert_eq!(dev.cursor_secret, "/bazaar/dev/cursor-secret");
+        assert_eq!(dev.link_key, "/bazaar/dev/links/key");
     }
 
     #[test]

@@ -66,7 +66,23 @@ fn real_template_routes_and_api() {
     assert_eq!(authorizer.function_logical_id, "AuthAuthorizerFunction");
     assert!(authorizer.simple_responses);
     assert_eq!(authorizer.identity_headers, ["$request.header.Authorization"]);
-    assert_eq!(authorizer.cache_ttl_seconds, 300);
+}
+
+#[test]
+fn the_authorizer_caches_an_answer_no_longer_than_the_access_token_leeway() {
+    // A cached "allow" outlives the token's expiry (and any role change) by its TTL: no
+    // longer than the leeway the verifier grants an expired token anyway.
+    let stack = real(&[]);
+    let api = stack.http_api.as_ref().expect("http api");
+    for (name, authorizer) in &api.authorizers {
+        assert!(
+            u64::from(authorizer.cache_ttl_seconds) <= auth_core::tokens::LEEWAY_SECONDS,
+            "{name} caches for {} s, longer than the {} s leeway",
+            authorizer.cache_ttl_seconds,
+            auth_core::tokens::LEEWAY_SECONDS
+        );
+    }
+    assert!(!api.authorizers.is_empty());
 }
 
 #[test]

@@ -20,12 +20,14 @@ const PRODUCTION: &[(&str, &str)] = &[
     ("PaymentProviderMode", "manual"),
     ("AllowedOrigins", "https://shop.example.com,https://admin.example.com"),
     ("PasswordResetUrl", "https://shop.example.com/reset-password"),
+    ("EmailVerificationUrl", "https://shop.example.com/verify-email"),
     ("NotificationsFromAddress", "no-reply@example.com"),
     ("JwtIssuer", "https://api.example.com"),
     ("CursorSecretParameter", "/bazaar/prod/cursor-secret"),
     ("JwtSigningKeyParameter", "/bazaar/prod/jwt/signing-key"),
     ("JwtPublicKeysParameter", "/bazaar/prod/jwt/public-keys"),
     ("PaymentsWebhookSecretParameter", "/bazaar/prod/payments/webhook-secret"),
+    ("LinkKeyParameter", "/bazaar/prod/links/key"),
 ];
 
 fn refused(overrides: &[(&str, &str)]) -> Vec<String> {
@@ -47,12 +49,14 @@ fn a_production_stage_refuses_every_development_default() {
         "PaymentProviderMode",
         "AllowedOrigins",
         "PasswordResetUrl",
+        "EmailVerificationUrl",
         "NotificationsFromAddress",
         "JwtIssuer",
         "CursorSecretParameter",
         "JwtSigningKeyParameter",
         "JwtPublicKeysParameter",
         "PaymentsWebhookSecretParameter",
+        "LinkKeyParameter",
     ] {
         assert!(failed.iter().any(|f| f.contains(needle)), "nothing about {needle} in {failed:#?}");
     }

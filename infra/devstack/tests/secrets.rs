@@ -51,27 +51,24 @@ async fn secrets_creates_every_missing_secret_once_and_never_changes_one() {
     let names = StageSecrets::for_stage(&unique_stage());
     let first = secrets::ensure(&ssm, &names).await.expect("ensure");
     assert!(first.iter().all(|(_, what)| *what == Ensured::Created), "{first:?}");
-    assert_eq!(first.len(), 4);
+    assert_eq!(first.len(), 5);
     for (name, expected) in [
         (&names.signing_key, "SecureString"),
         (&names.public_keys, "String"),
         (&names.webhook_secret, "SecureString"),
         (&names.cursor_secret, "SecureString"),
+        (&names.link_key, "SecureString"),
     ] {
         assert_eq!(kind(&ssm, name).await, expected, "{name}");
     }
-    let before = futures::future::join_all(
-        [&names.signing_key, &names.public_keys, &names.webhook_secret, &names.cursor_secret].map(|n| value(&ssm, n)),
-    )
-    .await;
+    let all = [&names.signing_key, &names.public_keys, &names.webhook_secret, &names.cursor_secret, &names.link_key];
+    let before = futures::future::join_all(all.map(|n| value(&ssm, n))).await;
     assert!(before[2].len() >= 32 && before[3].len() >= 32 && before[2] != before[3]);
+    assert!(bazaar_runtime::links::LinkKey::parse(&before[4]).is_ok() && before[4] != before[3]);
 
     let second = secrets::ensure(&ssm, &names).await.expect("ensure again");
     assert!(second.iter().all(|(_, what)| *what == Ensured::Kept), "{second:?}");
-    let after = futures::future::join_all(
-        [&names.signing_key, &names.public_keys, &names.webhook_secret, &names.cursor_secret].map(|n| value(&ssm, n)),
-    )
-    .await;
+    let after = futures::future::join_all(all.map(|n| value(&ssm, n))).await;
     assert_eq!(before, after, "nothing was overwritten");
     assert!(verifies(&ssm, &names, &token(&ssm, &names).await).await, "the JWKS holds the signing key");
 }

@@ -83,6 +83,11 @@ impl System {
             ("ThrottlingRateLimit", "100000"),
             ("ThrottlingBurstLimit", "100000"),
             ("AuthRateLimitPerIp", "100000"),
+            // Test customers place many orders a day from unverified addresses: the caps are
+            // tested where they are the point (tests/contacts.rs sets them low again).
+            ("UnverifiedEmailsPerDay", "100000"),
+            ("EmailsPerUserPerDay", "100000"),
+            ("SmsPerUserPerDay", "100000"),
             ("PaymentSimulationSeed", "system-tests"),
             // Failed messages come back after 2 s instead of a minute: the DLQ path in seconds.
             ("ConsumerVisibilityTimeoutSeconds", "2"),
@@ -103,6 +108,11 @@ impl System {
             ("JwtPublicKeysParameter", read("jwks.json")?, ParameterType::String),
             ("PaymentsWebhookSecretParameter", webhook_secret.clone(), ParameterType::SecureString),
             ("CursorSecretParameter", format!("{}", uuid::Uuid::new_v4().simple()), ParameterType::SecureString),
+            (
+                "LinkKeyParameter",
+                format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple()),
+                ParameterType::SecureString,
+            ),
         ];
         let ssm = aws_sdk_ssm::Client::new(&config);
         for (parameter, value, kind) in parameters {

@@ -127,6 +127,7 @@ fn the_table_parses_into_one_status_per_principal() {
     assert!(table.values().all(|statuses| statuses.len() == PRINCIPALS.len()));
     assert_eq!(table["getOrder"], vec![200, 404, 404, 200, 200, 404, 404, 401]);
     assert_eq!(operation_of("listOrders?all=true"), "listOrders");
+    assert_eq!(operation_of("putTemplate:security"), "putTemplate");
 }
 
 /// Rows of the table: the row's name and its statuses, in the order of [`PRINCIPALS`].
@@ -143,9 +144,9 @@ fn parse(text: &str) -> BTreeMap<String, Vec<u16>> {
     rows
 }
 
-/// `listOrders?all=true` → `listOrders`.
+/// `listOrders?all=true` → `listOrders`, `putTemplate:security` → `putTemplate`.
 fn operation_of(row: &str) -> &str {
-    row.split('?').next().unwrap_or(row)
+    row.split(['?', ':']).next().unwrap_or(row)
 }
 
 fn ok(reply: &bazaar_system::Reply, what: &str) -> anyhow::Result<()> {
@@ -330,6 +331,12 @@ impl World {
                 let email = format!("nobody-{}@example.com", uuid::Uuid::new_v4().simple());
                 Call::post("/auth/password/forgot", json!({ "email": email }))
             }
+            "verifyEmail" => Call::post("/auth/email/verify", json!({ "token": "not-a-token" })),
+            "requestEmailVerification" => Call::post("/auth/email/verification", json!({})),
+            "verifyPhone" => Call::post("/notifications/preferences/phone/verify", json!({ "code": "123456" })),
+            "putTemplate:security" => Call::new(Method::PUT, "/notifications/templates/password_reset").json(json!({
+                "subject": "Reset your password", "text": "Open {{ reset_url }} before {{ expires_at }}.",
+            })),
             "resetPassword" => {
                 Call::post("/auth/password/reset", json!({ "token": "not-a-token", "password": "another password 43" }))
             }

@@ -161,8 +161,10 @@ mod tests {
 
     #[test]
     fn decode_checks_the_detail_type_and_the_envelope() {
-        let envelope =
-            Envelope::new(UserRegistered { user_id: "u".into(), email: "e@x.io".into(), roles: vec![] }, "c");
+        let envelope = Envelope::new(
+            UserRegistered { user_id: "u".into(), email: "e@x.io".into(), roles: vec![], verification: None },
+            "c",
+        );
         let body = serde_json::json!({
             "id": "1", "detail-type": "UserRegistered", "source": "bazaar.auth",
             "time": "2026-01-01T00:00:00Z", "detail": envelope,

@@ -64,8 +64,10 @@ mod tests {
 
     #[test]
     fn an_envelope_becomes_a_conditional_put_of_its_outbox_item() {
-        let envelope =
-            Envelope::new(UserRegistered { user_id: "u1".into(), email: "a@b.co".into(), roles: vec![] }, "c1");
+        let envelope = Envelope::new(
+            UserRegistered { user_id: "u1".into(), email: "a@b.co".into(), roles: vec![], verification: None },
+            "c1",
+        );
         let item = put_event("t", &envelope).expect("item");
         let put = item.put().expect("a put");
         assert_eq!(put.table_name(), "t");

@@ -62,3 +62,38 @@ impl<T> CachedParameter<T> {
         self.cache.read().await.as_ref().map(|(at, _)| at.elapsed())
     }
 }
+
+/// A stage's link key (`bazaar_runtime::links`): the SSM SecureString named by
+/// `LINK_KEY_PARAMETER`, read on first use and cached like the other secrets. Auth opens
+/// the tokens of the links notifications mails; only those two services read it.
+pub struct LinkSecret(CachedParameter<bazaar_runtime::links::LinkKey>);
+
+impl LinkSecret {
+    /// How long the key read from SSM is trusted before it is read again.
+    pub const TTL: Duration = Duration::from_secs(300);
+
+    pub fn new(ssm: Client, parameter: impl Into<String>) -> LinkSecret {
+        LinkSecret(CachedParameter::new(ssm, parameter, true, Self::TTL, bazaar_runtime::links::LinkKey::parse))
+    }
+
+    /// The parameter named by `LINK_KEY_PARAMETER`, read with a client built from `config`.
+    pub fn from_env(
+        config: &aws_types::SdkConfig,
+        env: &bazaar_runtime::config::Env,
+    ) -> Result<LinkSecret, bazaar_runtime::config::ConfigError> {
+        Ok(LinkSecret::new(Client::new(config), env.required("LINK_KEY_PARAMETER")?))
+    }
+
+    /// The key, or why it cannot be read now.
+    pub async fn get(&self) -> anyhow::Result<Arc<bazaar_runtime::links::LinkKey>> {
+        self.0.get().await
+    }
+
+    /// The key, or a 503 problem when it cannot be read now (the cause is logged, not sent).
+    pub async fn key(&self) -> Result<Arc<bazaar_runtime::links::LinkKey>, bazaar_runtime::Problem> {
+        self.get().await.map_err(|e| {
+            tracing::error!(error = format!("{e:#}"), "the link key cannot be read");
+            bazaar_runtime::Problem::unavailable()
+        })
+    }
+}

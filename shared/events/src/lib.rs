@@ -119,7 +119,12 @@ mod tests {
     #[test]
     fn envelope_serializes_metadata_and_data_as_the_contract_says() {
         let event = Envelope::new(
-            UserRegistered { user_id: "u1".into(), email: "a@b.co".into(), roles: vec!["customer".into()] },
+            UserRegistered {
+                user_id: "u1".into(),
+                email: "a@b.co".into(),
+                roles: vec!["customer".into()],
+                verification: None,
+            },
             "corr-1",
         );
         let json = serde_json::to_value(&event).expect("serializes");

@@ -22,6 +22,8 @@ pub fn all() -> Vec<(String, Schema)> {
     vec![
         entry::<auth::UserRegistered>(),
         entry::<auth::PasswordResetRequested>(),
+        entry::<auth::EmailVerificationRequested>(),
+        entry::<auth::EmailVerified>(),
         entry::<catalog::ProductChanged>(),
         entry::<catalog::StockReserved>(),
         entry::<catalog::StockRejected>(),

@@ -4,7 +4,7 @@
 //! which owns role assignments from then on.
 
 use crate::model::NewPassword;
-use crate::{AuthStore, Email, flows, roles};
+use crate::{AuthStore, Email, User, flows, roles};
 
 /// Makes sure an account with `email` exists and holds the admin role; returns its id.
 /// Idempotent for an existing admin. An existing account without the role is refused:
@@ -27,8 +27,9 @@ pub async fn ensure_admin(
         return Ok(user.user_id);
     }
     let password = NewPassword::parse(password, &email).map_err(|e| anyhow::anyhow!("admin password: {e:?}"))?;
-    let user = flows::new_user(email, &password, vec![roles::ADMIN.to_owned()])?;
+    // The operator chose the address: it is verified, and the welcome email carries no link.
+    let user = User { email_verified: true, ..flows::new_user(email, &password, vec![roles::ADMIN.to_owned()])? };
     let event = flows::registered_event(&user, "bootstrap");
-    store.create_user(&user, &event).await.map_err(|e| anyhow::anyhow!("creating admin: {e}"))?;
+    store.create_user(&user, None, &event).await.map_err(|e| anyhow::anyhow!("creating admin: {e}"))?;
     Ok(user.user_id)
 }

@@ -18,6 +18,10 @@ bazaar_runtime::service_error! {
         InvalidRefreshToken,
         #[error("invalid or expired reset token")]
         InvalidResetToken,
+        #[error("invalid or expired verification token")]
+        InvalidVerificationToken,
+        #[error("the email address is verified already")]
+        AlreadyVerified,
         #[error("rate limited")]
         RateLimited { retry_after: u64 },
         #[error("signing key unavailable")]
@@ -36,6 +40,10 @@ bazaar_runtime::service_error! {
                 .with_detail("the refresh token is invalid, expired or revoked; sign in again")
         }
         AuthError::InvalidResetToken => Problem::bad_request("the reset token is invalid, used or expired"),
+        AuthError::InvalidVerificationToken => {
+            Problem::bad_request("the verification link is invalid or expired; ask for a new one")
+        }
+        AuthError::AlreadyVerified => Problem::conflict("the email address is verified already"),
         AuthError::RateLimited { retry_after } => Problem::too_many_requests(retry_after),
         AuthError::KeyUnavailable(e) => {
             tracing::error!(error = format!("{e:#}"), "signing key unavailable");

@@ -2,15 +2,17 @@
 //! request, call one of these, and render the result.
 
 use bazaar_events::Envelope;
-use bazaar_events::auth::{PasswordResetRequested, UserRegistered};
-use chrono::{TimeZone, Utc};
+use bazaar_events::auth::{LinkRef, PasswordResetRequested, UserRegistered};
+use bazaar_runtime::links::{LinkKey, LinkPurpose};
+use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::keys::Signer;
 use crate::model::{NewPassword, UserView};
-use crate::settings::{RateLimits, ResetSettings, TokenSettings};
+use crate::settings::{RateLimits, ResetSettings, TokenSettings, VerificationSettings};
 use crate::store::{Family, RefreshRecord, ResetRecord};
 use crate::tokens::{hash_token, issue_access, new_opaque_token};
+use crate::verification::new_verification;
 use crate::{AuthError, AuthStore, Email, User, password, roles};
 
 /// `POST /auth/register` body. Unknown fields are refused; `role`/`roles` get a clear 400.
@@ -84,7 +86,14 @@ pub async fn throttle_ip(store: &AuthStore, limits: &RateLimits, ip: &str) -> Re
     Ok(())
 }
 
-pub async fn register(store: &AuthStore, req: RegisterRequest, correlation_id: &str) -> Result<UserView, AuthError> {
+/// Creates a customer account and its first email verification: `UserRegistered` references
+/// it, and the welcome email carries its link.
+pub async fn register(
+    store: &AuthStore,
+    verification: &VerificationSettings,
+    req: RegisterRequest,
+    correlation_id: &str,
+) -> Result<UserView, AuthError> {
     if req.role.is_some() {
         return Err(AuthError::Forbidden("role"));
     }
@@ -94,8 +103,10 @@ pub async fn register(store: &AuthStore, req: RegisterRequest, correlation_id: &
     let email = Email::parse(&req.email)?;
     let password = NewPassword::parse(&req.password, &email)?;
     let user = new_user(email, &password, vec![roles::CUSTOMER.to_owned()])?;
-    let event = registered_event(&user, correlation_id);
-    store.create_user(&user, &event).await?;
+    let record = new_verification(&user, verification, now());
+    let mut event = registered_event(&user, correlation_id);
+    event.data.verification = Some(record.link());
+    store.create_user(&user, Some(&record), &event).await?;
     tracing::info!(user_id = %user.user_id, "user registered");
     Ok(UserView::new(&user, store.permissions_for(&user).await?))
 }
@@ -109,6 +120,8 @@ pub(crate) fn new_user(email: Email, password: &NewPassword, roles: Vec<String>)
         created_at: Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         session_generation: 0,
         roles_version: 0,
+        reset_epoch: 0,
+        email_verified: false,
     })
 }
 
@@ -118,6 +131,7 @@ pub(crate) fn registered_event(user: &User, correlation_id: &str) -> Envelope<Us
             user_id: user.user_id.clone(),
             email: user.email.as_str().to_owned(),
             roles: user.roles.clone(),
+            verification: None,
         },
         correlation_id,
     )
@@ -134,9 +148,12 @@ pub async fn login(
 ) -> Result<TokenPair, AuthError> {
     let email = Email::parse(&req.email).map_err(|_| AuthError::InvalidCredentials)?;
     let now = now();
-    let failures_key = format!("login-fail:{}", email.as_str());
-    let (failures, window_end) = store.count(&failures_key, limits.window_seconds, now).await?;
-    if failures >= limits.login_failures_per_account {
+    // Every attempt is counted before its password is checked, so concurrent guesses each
+    // see the others: at most `login_failures_per_account` of them are ever evaluated in a
+    // window. A successful login takes its count back.
+    let attempts_key = format!("login-fail:{}", email.as_str());
+    let (attempts, window_end) = store.hit(&attempts_key, limits.window_seconds, now).await?;
+    if attempts > limits.login_failures_per_account {
         return Err(AuthError::RateLimited { retry_after: (window_end - now).max(1) as u64 });
     }
     let user = store.user_by_email(&email).await?;
@@ -148,9 +165,9 @@ pub async fn login(
         }
     };
     let Some(user) = user.filter(|_| verified) else {
-        store.hit(&failures_key, limits.window_seconds, now).await?;
         return Err(AuthError::InvalidCredentials);
     };
+    store.unhit(&attempts_key, limits.window_seconds, now).await?;
     let family = Family {
         family_id: uuid::Uuid::new_v4().to_string(),
         user_id: user.user_id.clone(),
@@ -212,10 +229,17 @@ pub async fn refresh(
     }
     let family = store.family(&record.family_id).await?.ok_or(AuthError::InvalidRefreshToken)?;
     let user = store.user(&record.user_id).await?.ok_or(AuthError::InvalidRefreshToken)?;
-    if record.expires_at <= now || family.revoked || family.generation != user.session_generation {
+    // A session ends at its family's expiry however often it is refreshed: rotation never
+    // extends it.
+    if record.expires_at <= now
+        || family.expires_at <= now
+        || family.revoked
+        || family.generation != user.session_generation
+    {
         return Err(AuthError::InvalidRefreshToken);
     }
-    let (new_token, new_record) = new_refresh(&family.family_id, &user.user_id, now, settings);
+    let (new_token, mut new_record) = new_refresh(&family.family_id, &user.user_id, now, settings);
+    new_record.expires_at = new_record.expires_at.min(family.expires_at);
     if !store.rotate(&record, &new_record).await? {
         // Lost a race with another use of the same token: that is reuse too.
         store.revoke_family(&record.family_id).await?;
@@ -224,7 +248,9 @@ pub async fn refresh(
     // Roles and permissions are read afresh: a refreshed token carries any change made
     // since the last one.
     let permissions = store.permissions_for(&user).await?;
-    token_pair(signer, settings, &user, permissions, new_token, now)
+    let mut pair = token_pair(signer, settings, &user, permissions, new_token, now)?;
+    pair.refresh_expires_in = new_record.expires_at - now;
+    Ok(pair)
 }
 
 /// Ends the session the refresh token belongs to. Unknown tokens are ignored (logout is
@@ -238,6 +264,10 @@ pub async fn logout(store: &AuthStore, token: &str) -> Result<(), AuthError> {
 }
 
 /// Starts a password reset if the account exists; the caller learns nothing either way.
+/// The event names the reset by its id ([`LinkRef`]): notifications makes the link from it,
+/// so no event, queue or archive ever holds a working one. Requests are counted per email
+/// address and day before the account is looked up, so the cap answers the same 429
+/// whether or not the account exists.
 pub async fn forgot_password(
     store: &AuthStore,
     settings: &ResetSettings,
@@ -245,24 +275,25 @@ pub async fn forgot_password(
     correlation_id: &str,
 ) -> Result<(), AuthError> {
     let email = Email::parse(email)?;
+    let now = now();
+    let (requests, day_end) = store.hit(&format!("forgot:{}", email.as_str()), DAY_SECONDS, now).await?;
+    if requests > settings.per_email_per_day {
+        return Err(AuthError::RateLimited { retry_after: (day_end - now).max(1) as u64 });
+    }
     let Some(user) = store.user_by_email(&email).await? else {
         return Ok(());
     };
-    let now = now();
-    let token = new_opaque_token();
     let record = ResetRecord {
-        token_hash: hash_token(&token),
+        reset_id: uuid::Uuid::new_v4().to_string(),
         user_id: user.user_id.clone(),
         expires_at: now + settings.ttl_seconds,
+        epoch: user.reset_epoch,
     };
-    let expires_at = Utc.timestamp_opt(record.expires_at, 0).single().unwrap_or_else(Utc::now);
-    let separator = if settings.url.contains('?') { '&' } else { '?' };
     let event = Envelope::new(
         PasswordResetRequested {
             user_id: user.user_id.clone(),
             email: user.email.as_str().to_owned(),
-            reset_url: format!("{}{separator}token={token}", settings.url),
-            expires_at,
+            reset: LinkRef { id: record.reset_id.clone(), expires_at: at(record.expires_at) },
         },
         correlation_id,
     );
@@ -271,10 +302,29 @@ pub async fn forgot_password(
     Ok(())
 }
 
-/// Sets a new password with a reset token (single use, unexpired) and ends every session.
-pub async fn reset_password(store: &AuthStore, token: &str, new_password: &str) -> Result<(), AuthError> {
-    let record = store.reset_record(&hash_token(token)).await?.ok_or(AuthError::InvalidResetToken)?;
+/// A (UTC) day: the window of the per-day caps.
+pub const DAY_SECONDS: i64 = 24 * 3600;
+
+/// Epoch seconds as a time (now, for a value out of range).
+pub(crate) fn at(seconds: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(seconds, 0).single().unwrap_or_else(Utc::now)
+}
+
+/// Sets a new password with a reset link's token (unexpired, of the user's current reset
+/// epoch) and ends every session. The reset consumes every reset link of the user.
+pub async fn reset_password(
+    store: &AuthStore,
+    key: &LinkKey,
+    token: &str,
+    new_password: &str,
+) -> Result<(), AuthError> {
+    // A token that does not carry our mac costs no database read.
+    let id = key.open(LinkPurpose::PasswordReset, token).ok_or(AuthError::InvalidResetToken)?;
+    let record = store.reset_record(id).await?.ok_or(AuthError::InvalidResetToken)?;
     let user = store.user(&record.user_id).await?.ok_or(AuthError::InvalidResetToken)?;
+    if record.expires_at <= now() || record.epoch != user.reset_epoch {
+        return Err(AuthError::InvalidResetToken);
+    }
     let password = NewPassword::parse(new_password, &user.email)?;
     let hash = password::hash(password.expose())?;
     if !store.complete_reset(&record, &hash, now()).await? {

@@ -89,6 +89,14 @@ pub struct User {
     /// The version of the last `UserRolesChanged` applied to `roles` (0: as registered).
     #[serde(default)]
     pub roles_version: u64,
+    /// Bumped by a password reset: every reset recorded under an older epoch is dead, so a
+    /// reset consumes all the user's reset links at once.
+    #[serde(default)]
+    pub reset_epoch: u64,
+    /// Whether the user opened a verification link sent to `email` (seeded admins start
+    /// verified; accounts stored before addresses were verified, unverified).
+    #[serde(default)]
+    pub email_verified: bool,
 }
 
 impl std::fmt::Debug for User {
@@ -104,6 +112,9 @@ pub struct UserView {
     pub id: String,
     /// Normalised: trimmed and lower-cased.
     pub email: String,
+    /// Whether the owner opened a verification link sent to `email` (the welcome email
+    /// carries one; `POST /auth/email/verification` sends another).
+    pub email_verified: bool,
     pub roles: Vec<String>,
     /// Every permission the roles grant.
     pub permissions: Vec<String>,
@@ -117,6 +128,7 @@ impl UserView {
         UserView {
             id: u.user_id.clone(),
             email: u.email.as_str().to_owned(),
+            email_verified: u.email_verified,
             roles: u.roles.clone(),
             permissions,
             created_at: u.created_at.clone(),

@@ -40,18 +40,38 @@ impl RateLimits {
     }
 }
 
-/// Password reset links.
+/// Password reset links. The link itself is made by notifications (its page is the
+/// `PASSWORD_RESET_URL` notifications holds); auth records the reset and opens its token.
 #[derive(Debug, Clone)]
 pub struct ResetSettings {
     pub ttl_seconds: i64,
-    pub url: String,
+    /// Reset requests per email address per (UTC) day; over it a 429, whether the account
+    /// exists or not.
+    pub per_email_per_day: u64,
 }
 
 impl ResetSettings {
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         Ok(ResetSettings {
             ttl_seconds: env.parsed_or("PASSWORD_RESET_TTL_SECONDS", 3600)?,
-            url: env.required("PASSWORD_RESET_URL")?,
+            per_email_per_day: env.parsed_or("PASSWORD_RESETS_PER_EMAIL_PER_DAY", 3)?,
+        })
+    }
+}
+
+/// Email verification links.
+#[derive(Debug, Clone)]
+pub struct VerificationSettings {
+    pub ttl_seconds: i64,
+    /// New links a user may ask for per (UTC) day; over it a 429.
+    pub per_user_per_day: u64,
+}
+
+impl VerificationSettings {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(VerificationSettings {
+            ttl_seconds: env.parsed_or("EMAIL_VERIFICATION_TTL_SECONDS", 7 * 24 * 3600)?,
+            per_user_per_day: env.parsed_or("EMAIL_VERIFICATIONS_PER_USER_PER_DAY", 3)?,
         })
     }
 }

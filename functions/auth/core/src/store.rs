@@ -1,7 +1,8 @@
 //! The auth table (single-table design). Items:
 //! `USER#<id>/PROFILE` the account · `EMAIL#<email>/EMAIL` uniqueness lock ·
 //! `REFRESH#<sha256>/TOKEN` a refresh token · `FAMILY#<id>/FAMILY` a login session whose
-//! tokens rotate · `RESET#<sha256>/TOKEN` a password reset · `RATE#<key>/<window>` a
+//! tokens rotate · `RESET#<id>/RESET` a password reset and `VERIFY#<id>/VERIFY` an email
+//! verification (their links' tokens are derived from the id with the link key) · `RATE#<key>/<window>` a
 //! throttling counter · `ROLE#<name>/ROLE` the projection of a role (from `RoleChanged`) ·
 //! `OUTBOX#<event id>/EVENT` an event for the publisher.
 
@@ -11,11 +12,12 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use bazaar_aws::dynamo::{applied, keyed, n, s};
 use bazaar_aws::table::{Write, failed};
 use bazaar_events::Envelope;
-use bazaar_events::auth::{PasswordResetRequested, UserRegistered};
+use bazaar_events::auth::{EmailVerificationRequested, EmailVerified, PasswordResetRequested, UserRegistered};
 use bazaar_events::permissions::{RoleChanged, UserRolesChanged};
 use serde::{Deserialize, Serialize};
 
 use crate::roles::{RoleRecord, permissions_of};
+pub use crate::verification::VerificationRecord;
 use crate::{AuthError, Email, User};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,12 +43,15 @@ pub struct Family {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResetRecord {
-    pub token_hash: String,
+    pub reset_id: String,
     pub user_id: String,
     pub expires_at: i64,
+    /// The user's reset epoch when it was requested: a reset bumps the epoch, so every
+    /// other reset of the user dies with it.
+    pub epoch: u64,
 }
 
-fn user_pk(id: &str) -> String {
+pub(crate) fn user_pk(id: &str) -> String {
     format!("USER#{id}")
 }
 
@@ -56,18 +61,27 @@ bazaar_aws::store!(
 );
 
 impl AuthStore {
-    /// Creates the account, its email lock and its `UserRegistered` event atomically;
-    /// `EmailTaken` when the email is already locked (even by a concurrent request).
-    pub async fn create_user(&self, user: &User, event: &Envelope<UserRegistered>) -> Result<(), AuthError> {
+    /// Creates the account, its email lock, its first email verification (if any) and its
+    /// `UserRegistered` event atomically; `EmailTaken` when the email is already locked
+    /// (even by a concurrent request).
+    pub async fn create_user(
+        &self,
+        user: &User,
+        verification: Option<&VerificationRecord>,
+        event: &Envelope<UserRegistered>,
+    ) -> Result<(), AuthError> {
         let email_lock = serde_json::json!({ "user_id": user.user_id });
         let mut profile = keyed(user_pk(&user.user_id), "PROFILE", user)?;
         profile.insert("gsi1pk".into(), s("USERS"));
         profile.insert("gsi1sk".into(), s(format!("{}#{}", user.created_at, user.user_id)));
-        let items = vec![
+        let mut items = vec![
             self.table.put_new(keyed(format!("EMAIL#{}", user.email.as_str()), "EMAIL", &email_lock)?)?,
             self.table.put_new(profile)?,
             self.table.outbox(event)?,
         ];
+        if let Some(record) = verification {
+            items.push(self.table.put_new(keyed(verify_pk(&record.verification_id), "VERIFY", record)?)?);
+        }
         match self.table.commit(items).await {
             Ok(()) => Ok(()),
             Err(e) if e.condition_failed_at(0) => Err(AuthError::EmailTaken),
@@ -175,51 +189,65 @@ impl AuthStore {
         Ok((count, end))
     }
 
-    /// The current count of a fixed-window counter, without adding to it.
-    pub async fn count(&self, key: &str, window_seconds: i64, now: i64) -> anyhow::Result<(u64, i64)> {
-        #[derive(Deserialize)]
-        struct Counter {
-            count: u64,
-        }
-        let (window, end) = window_of(now, window_seconds);
-        let counter: Option<Counter> = self.table.get_keyed(format!("RATE#{key}"), &window.to_string()).await?;
-        Ok((counter.map_or(0, |c| c.count), end))
+    /// Takes back one [`AuthStore::hit`] made at `now` (same window): an attempt that
+    /// turned out not to count.
+    pub async fn unhit(&self, key: &str, window_seconds: i64, now: i64) -> anyhow::Result<()> {
+        let (window, _) = window_of(now, window_seconds);
+        let result = self
+            .table
+            .update_item(format!("RATE#{key}"), window.to_string())
+            .update_expression("ADD #count :minus_one")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#count", "count")
+            .expression_attribute_values(":minus_one", n(-1))
+            .send()
+            .await;
+        // No such counter (the condition failed): nothing to take back.
+        applied(result, "uncounting")?;
+        Ok(())
     }
 
-    /// Stores a reset token and its `PasswordResetRequested` event atomically.
+    /// Stores a reset and its `PasswordResetRequested` event atomically.
     pub async fn request_reset(
         &self,
         record: &ResetRecord,
         event: &Envelope<PasswordResetRequested>,
     ) -> anyhow::Result<()> {
-        let items = vec![
-            self.table.put_new(keyed(format!("RESET#{}", record.token_hash), "TOKEN", record)?)?,
-            self.table.outbox(event)?,
-        ];
-        self.table.commit(items).await.map_err(|e| e.context("storing reset token"))
+        let items =
+            vec![self.table.put_new(keyed(reset_pk(&record.reset_id), "RESET", record)?)?, self.table.outbox(event)?];
+        self.table.commit(items).await.map_err(|e| e.context("storing reset"))
     }
 
-    pub async fn reset_record(&self, token_hash: &str) -> anyhow::Result<Option<ResetRecord>> {
-        self.table.get_keyed(format!("RESET#{token_hash}"), "TOKEN").await
+    pub async fn reset_record(&self, reset_id: &str) -> anyhow::Result<Option<ResetRecord>> {
+        self.table.get_keyed(reset_pk(reset_id), "RESET").await
     }
 
-    /// Consumes the reset token (only once, only before it expires) and sets the new
-    /// password hash, ending every existing session. `false` if the token was not usable.
+    /// Consumes the reset (only once, only before it expires, only while the user's reset
+    /// epoch is still the reset's) and sets the new password hash, ending every existing
+    /// session and, by bumping the epoch, every other reset of the user. `false` if the
+    /// reset was not usable.
     pub async fn complete_reset(&self, record: &ResetRecord, password_hash: &str, now: i64) -> anyhow::Result<bool> {
         let consume = self
             .table
-            .update(format!("RESET#{}", record.token_hash), "TOKEN")
+            .update(reset_pk(&record.reset_id), "RESET")
             .update_expression("SET used_at = :now")
             .condition_expression("attribute_exists(pk) AND attribute_not_exists(used_at) AND expires_at > :now")
             .expression_attribute_values(":now", n(now))
             .build()?;
+        // Users stored before resets had epochs have none: that is epoch 0.
+        let same_epoch = if record.epoch == 0 {
+            "attribute_exists(pk) AND (attribute_not_exists(reset_epoch) OR reset_epoch = :epoch)"
+        } else {
+            "attribute_exists(pk) AND reset_epoch = :epoch"
+        };
         let set_password = self
             .table
             .update(user_pk(&record.user_id), "PROFILE")
-            .update_expression("SET password_hash = :hash ADD session_generation :one")
-            .condition_expression("attribute_exists(pk)")
+            .update_expression("SET password_hash = :hash ADD session_generation :one, reset_epoch :one")
+            .condition_expression(same_epoch)
             .expression_attribute_values(":hash", s(password_hash))
             .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":epoch", n(record.epoch))
             .build()?;
         let items = vec![Write::from(consume), Write::from(set_password)];
         match self.table.commit(items).await {
@@ -278,6 +306,14 @@ impl AuthStore {
     }
 }
 
+pub(crate) fn verify_pk(verification_id: &str) -> String {
+    format!("VERIFY#{verification_id}")
+}
+
+fn reset_pk(reset_id: &str) -> String {
+    format!("RESET#{reset_id}")
+}
+
 fn role_pk(role: &str) -> String {
     format!("ROLE#{role}")
 }
@@ -287,4 +323,50 @@ pub fn window_of(now: i64, window_seconds: i64) -> (i64, i64) {
     let size = window_seconds.max(1);
     let start = now - now.rem_euclid(size);
     (start, start + size)
+}
+
+impl AuthStore {
+    pub async fn verification(&self, verification_id: &str) -> anyhow::Result<Option<VerificationRecord>> {
+        self.table.get_keyed(verify_pk(verification_id), "VERIFY").await
+    }
+
+    /// Stores a new verification and its `EmailVerificationRequested` event atomically.
+    pub async fn request_verification(
+        &self,
+        record: &VerificationRecord,
+        event: &Envelope<EmailVerificationRequested>,
+    ) -> anyhow::Result<()> {
+        let items = vec![
+            self.table.put_new(keyed(verify_pk(&record.verification_id), "VERIFY", record)?)?,
+            self.table.outbox(event)?,
+        ];
+        self.table.commit(items).await.map_err(|e| e.context("storing verification"))
+    }
+
+    /// Marks `user_id`'s address verified, while it is still `email` and not verified yet,
+    /// with its `EmailVerified` event, in one transaction. `false` when the condition failed
+    /// (verified already, or the address changed).
+    pub async fn mark_email_verified(
+        &self,
+        user_id: &str,
+        email: &str,
+        event: &Envelope<EmailVerified>,
+    ) -> anyhow::Result<bool> {
+        let verify = self
+            .table
+            .update(user_pk(user_id), "PROFILE")
+            .update_expression("SET email_verified = :yes")
+            .condition_expression(
+                "attribute_exists(pk) AND email = :email AND (attribute_not_exists(email_verified) OR email_verified = :no)",
+            )
+            .expression_attribute_values(":yes", AttributeValue::Bool(true))
+            .expression_attribute_values(":no", AttributeValue::Bool(false))
+            .expression_attribute_values(":email", s(email))
+            .build()?;
+        match self.table.commit(vec![Write::from(verify), self.table.outbox(event)?]).await {
+            Ok(()) => Ok(true),
+            Err(e) if e.cancelled() => Ok(false),
+            Err(e) => Err(e.context("verifying email")),
+        }
+    }
 }

@@ -56,8 +56,10 @@ pub fn operation() -> bazaar_openapi::Operation {
         .public()
         .describe(
             "Anyone may call it: when an account has this email, emits `PasswordResetRequested` (the \
-             notifications service mails the single-use reset link). Answers 202 either way, so accounts \
-             cannot be probed; an invalid email is a 422. Throttled per client IP (429).",
+             notifications service mails the single-use reset link; the event names the reset by id and \
+             never carries the link). Answers 202 either way, so accounts cannot be probed; an invalid \
+             email is a 422. Throttled per client IP, and capped per email address and day \
+             (`PasswordResetsPerEmailPerDay`) whether or not the account exists (429).",
         )
         .json_body::<ForgotRequest>("The account's email.")
         .returns::<Accepted>(202, "Accepted; a reset link is sent if the account exists.")

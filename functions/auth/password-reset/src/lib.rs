@@ -1,13 +1,26 @@
 //! `POST /auth/password/reset`: sets a new password with a single-use reset token and ends
 //! every session of the account.
 
-use auth_core::flows;
 use auth_core::model::NewPassword;
+use auth_core::{AuthStore, flows};
+use bazaar_aws::ssm::LinkSecret;
+use bazaar_runtime::config::Env;
 use bazaar_runtime::http::{self, no_content, respond};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 
-pub use auth_core::store::TableDeps as Deps;
+pub struct Deps {
+    pub store: AuthStore,
+    /// Opens the reset link's token.
+    pub links: LinkSecret,
+}
+
+impl Deps {
+    /// Built once at init from the SDK configuration and the function's settings.
+    pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Deps> {
+        Ok(Deps { store: AuthStore::from_env(config, env)?, links: LinkSecret::from_env(config, env)? })
+    }
+}
 
 /// `POST /auth/password/reset` body.
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -28,18 +41,20 @@ pub fn operation() -> bazaar_openapi::Operation {
         .public()
         .describe(
             "Anyone holding a reset token (from the link `POST /auth/password/forgot` sends) may call it: \
-             sets the new password and ends every session of the account. An unknown, used or expired \
-             token is a 400; a password outside the policy a 422.",
+             sets the new password, ends every session of the account and consumes every reset link of \
+             the account. An unknown, tampered, used, superseded or expired token is a 400; a password \
+             outside the policy a 422; 503 while the link key cannot be read.",
         )
         .json_body::<ResetRequest>("The reset token and the new password.")
         .returns_empty(204, "The password is changed; sign in again.")
-        .problems(&[422])
+        .problems(&[422, 503])
 }
 
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
     respond(req, |req, _cx| async move {
         let body: ResetRequest = http::json_body(&req)?;
-        flows::reset_password(&deps.store, &body.token, &body.password).await?;
+        let key = deps.links.key().await?;
+        flows::reset_password(&deps.store, &key, &body.token, &body.password).await?;
         no_content()
     })
     .await

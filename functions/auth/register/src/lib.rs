@@ -1,6 +1,7 @@
-//! `POST /auth/register`: creates a customer account and emits `UserRegistered`.
+//! `POST /auth/register`: creates a customer account and its first email verification, and
+//! emits `UserRegistered` (the welcome email carries the verification link).
 
-use auth_core::settings::RateLimits;
+use auth_core::settings::{RateLimits, VerificationSettings};
 use auth_core::{AuthStore, flows};
 use bazaar_runtime::config::Env;
 use bazaar_runtime::http::{self, json, respond};
@@ -10,12 +11,17 @@ use lambda_http::{Body, Request, Response};
 pub struct Deps {
     pub store: AuthStore,
     pub limits: RateLimits,
+    pub verification: VerificationSettings,
 }
 
 impl Deps {
     /// Built once at init from the SDK configuration and the function's settings.
     pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Deps> {
-        Ok(Deps { store: AuthStore::from_env(config, env)?, limits: RateLimits::from_env(env)? })
+        Ok(Deps {
+            store: AuthStore::from_env(config, env)?,
+            limits: RateLimits::from_env(env)?,
+            verification: VerificationSettings::from_env(env)?,
+        })
     }
 }
 
@@ -24,8 +30,9 @@ pub fn operation() -> bazaar_openapi::Operation {
     bazaar_openapi::Operation::post("/auth/register", "registerUser", "Register an account")
         .public()
         .describe(
-            "Anyone may register: creates a `customer` account and emits `UserRegistered`. Roles cannot \
-             be chosen (`role`/`roles` in the body are a 400); an email already registered is a 409, an \
+            "Anyone may register: creates a `customer` account with its address unverified and emits \
+             `UserRegistered`; the welcome email carries a link that verifies the address (`POST \
+             /auth/email/verify`). Roles cannot be chosen (`role`/`roles` in the body are a 400); an email already registered is a 409, an \
              invalid email or a password outside the policy a 422. Throttled per client IP (429).",
         )
         .json_body::<flows::RegisterRequest>("The new account's email and password.")
@@ -38,7 +45,7 @@ pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {
         // A malformed body costs no AWS call: it is refused before the rate limit is counted.
         let body = http::json_body(&req)?;
         flows::throttle_ip(&deps.store, &deps.limits, &cx.source_ip).await?;
-        let user = flows::register(&deps.store, body, cx.correlation_id.as_str()).await?;
+        let user = flows::register(&deps.store, &deps.verification, body, cx.correlation_id.as_str()).await?;
         json(StatusCode::CREATED, &user)
     })
     .await

@@ -2,17 +2,93 @@
 //! which variables. Pure: no I/O, so every event kind is unit-tested.
 
 use bazaar_aws::consumer::Delivered;
-use bazaar_events::auth::{PasswordResetRequested, UserRegistered};
+use bazaar_events::auth::{EmailVerificationRequested, EmailVerified, LinkRef, PasswordResetRequested, UserRegistered};
 use bazaar_events::orders::{CancelReason, OrderCancelled, OrderLine, OrderPaid};
 use bazaar_events::payments::{Cancellation, CancellationSettled, MoneyOutcome};
 use bazaar_events::reservations::{
     Booking, ReservationCancelReason, ReservationCancelled, ReservationConfirmed, ReservationReminderDue,
 };
 use bazaar_events::{Envelope, Event, Money};
+use bazaar_runtime::links::{self, LinkKey, LinkPurpose};
 use chrono::{DateTime, FixedOffset, Utc};
 use serde_json::{Value, json};
 
 use crate::templates::TemplateName;
+
+/// A single-use link a notification carries, by reference: its token is derived from the id
+/// with the link key only when the message is rendered ([`Notification::insert_link`]), so
+/// the link exists nowhere but in the email sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub purpose: LinkPurpose,
+    pub id: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl Link {
+    fn of(purpose: LinkPurpose, link: &LinkRef) -> Link {
+        Link { purpose, id: link.id.clone(), expires_at: link.expires_at }
+    }
+}
+
+/// A time as the templates show it: `2026-11-21 11:00 UTC`.
+fn utc(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// What a delivered event asks of the consumer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Inbound {
+    /// A message to send.
+    Notify(Notification),
+    /// The user verified `email`: record it (the sends it unlocks, see `store`).
+    EmailVerified { user_id: String, email: String },
+}
+
+impl Inbound {
+    /// What `body` asks for; an error means the message is poison for this consumer.
+    pub fn from_body(body: &str) -> anyhow::Result<Inbound> {
+        let delivered = Delivered::parse(body)?;
+        if delivered.is::<EmailVerified>() {
+            let e = delivered.decode::<EmailVerified>()?;
+            return Ok(Inbound::EmailVerified { user_id: e.data.user_id, email: e.data.email });
+        }
+        Notification::from_body(body).map(Inbound::Notify)
+    }
+}
+
+/// The pages emailed links open (`PASSWORD_RESET_URL`, …): a link is its page with the token
+/// as `?token=`, and a custom security template's links must point at them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkPages {
+    pub password_reset: String,
+    pub email_verification: String,
+}
+
+impl LinkPages {
+    pub fn from_env(env: &bazaar_runtime::config::Env) -> Result<LinkPages, bazaar_runtime::config::ConfigError> {
+        Ok(LinkPages {
+            password_reset: env.required("PASSWORD_RESET_URL")?,
+            email_verification: env.required("EMAIL_VERIFICATION_URL")?,
+        })
+    }
+
+    /// The page links of `purpose` open.
+    pub fn page(&self, purpose: LinkPurpose) -> &str {
+        match purpose {
+            LinkPurpose::PasswordReset => &self.password_reset,
+            LinkPurpose::EmailVerification => &self.email_verification,
+        }
+    }
+}
+
+/// The template variable holding the link of `purpose`.
+pub fn link_variable(purpose: LinkPurpose) -> &'static str {
+    match purpose {
+        LinkPurpose::PasswordReset => "reset_url",
+        LinkPurpose::EmailVerification => "verification_url",
+    }
+}
 
 /// One notification to send, on every channel the recipient allows.
 #[derive(Clone, PartialEq)]
@@ -22,8 +98,12 @@ pub struct Notification {
     pub template: TemplateName,
     pub user_id: String,
     pub email: String,
-    /// The template's variables. May hold a secret (a reset link): never log it.
+    /// The template's variables. Once [`Notification::insert_link`] ran, they hold a secret
+    /// (the link): never log them.
     pub context: Value,
+    /// The single-use link the message carries, if any: it makes the message a security
+    /// message (see [`Notification::is_security`]).
+    pub link: Option<Link>,
 }
 
 /// The context can hold a reset link: Debug shows everything else.
@@ -38,14 +118,29 @@ impl std::fmt::Debug for Notification {
 }
 
 impl Notification {
-    /// Password reset links are credentials: they go by email only, and always (the user
-    /// just asked for one; turning email off must not lock them out of their account).
+    /// Whether the message carries a single-use link (a password reset, an email
+    /// verification): a credential.
+    pub fn is_security(&self) -> bool {
+        self.link.is_some()
+    }
+
+    /// Links are credentials: they go by email only, and always (the user just asked for
+    /// one; turning email off must not lock them out of their account).
     pub fn email_mandatory(&self) -> bool {
-        self.template == TemplateName::PasswordReset
+        self.is_security()
     }
 
     pub fn sms_allowed(&self) -> bool {
-        self.template != TemplateName::PasswordReset
+        !self.is_security()
+    }
+
+    /// Adds the link's URL to the context, under its variable (`reset_url`): its page with
+    /// the token derived from the link's id under `key`. From here on the context is secret.
+    pub fn insert_link(&mut self, key: &LinkKey, pages: &LinkPages) {
+        if let (Some(link), Some(context)) = (&self.link, self.context.as_object_mut()) {
+            let url = links::url(pages.page(link.purpose), &key.token(link.purpose, &link.id));
+            context.insert(link_variable(link.purpose).to_owned(), Value::String(url));
+        }
     }
 
     /// The notification a delivered event asks for; an error means the message is poison
@@ -56,6 +151,8 @@ impl Notification {
             Ok(Self::welcome(delivered.decode()?))
         } else if delivered.is::<PasswordResetRequested>() {
             Ok(Self::password_reset(delivered.decode()?))
+        } else if delivered.is::<EmailVerificationRequested>() {
+            Ok(Self::email_verification(delivered.decode()?))
         } else if delivered.is::<OrderPaid>() {
             Ok(Self::order_paid(delivered.decode()?))
         } else if delivered.is::<ReservationConfirmed>() {
@@ -83,19 +180,29 @@ impl Notification {
             user_id: user_id.to_owned(),
             email: email.to_owned(),
             context,
+            link: None,
         }
     }
 
+    /// The welcome email, with the address's verification link when the account has one.
     fn welcome(e: Envelope<UserRegistered>) -> Self {
-        Self::new(&e, TemplateName::Welcome, &e.data.user_id, &e.data.email, json!({}))
+        let mut n = Self::new(&e, TemplateName::Welcome, &e.data.user_id, &e.data.email, json!({}));
+        n.link = e.data.verification.as_ref().map(|v| Link::of(LinkPurpose::EmailVerification, v));
+        n
     }
 
     fn password_reset(e: Envelope<PasswordResetRequested>) -> Self {
-        let extra = json!({
-            "reset_url": e.data.reset_url,
-            "expires_at": e.data.expires_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-        });
-        Self::new(&e, TemplateName::PasswordReset, &e.data.user_id, &e.data.email, extra)
+        let extra = json!({ "expires_at": utc(e.data.reset.expires_at) });
+        let mut n = Self::new(&e, TemplateName::PasswordReset, &e.data.user_id, &e.data.email, extra);
+        n.link = Some(Link::of(LinkPurpose::PasswordReset, &e.data.reset));
+        n
+    }
+
+    fn email_verification(e: Envelope<EmailVerificationRequested>) -> Self {
+        let extra = json!({ "expires_at": utc(e.data.verification.expires_at) });
+        let mut n = Self::new(&e, TemplateName::EmailVerification, &e.data.user_id, &e.data.email, extra);
+        n.link = Some(Link::of(LinkPurpose::EmailVerification, &e.data.verification));
+        n
     }
 
     fn order_paid(e: Envelope<OrderPaid>) -> Self {
@@ -227,24 +334,33 @@ mod tests {
 
     #[test]
     fn each_consumed_event_picks_its_template_and_recipient() {
-        let e = Envelope::new(UserRegistered { user_id: "u1".into(), email: "a@b.co".into(), roles: vec![] }, "c");
+        let e = Envelope::new(
+            UserRegistered { user_id: "u1".into(), email: "a@b.co".into(), roles: vec![], verification: None },
+            "c",
+        );
         let n = Notification::from_body(&body(&e)).expect("welcome");
         assert_eq!((n.template, n.user_id.as_str(), n.email.as_str()), (TemplateName::Welcome, "u1", "a@b.co"));
         assert_eq!(n.event_id, e.metadata.event_id.to_string());
 
+        let reset = bazaar_events::auth::LinkRef { id: "r-1".into(), expires_at: Utc::now() };
         let e = Envelope::new(
-            PasswordResetRequested {
-                user_id: "u1".into(),
-                email: "a@b.co".into(),
-                reset_url: "https://x/reset?token=secret".into(),
-                expires_at: Utc::now(),
-            },
+            PasswordResetRequested { user_id: "u1".into(), email: "a@b.co".into(), reset: reset.clone() },
             "c",
         );
-        let n = Notification::from_body(&body(&e)).expect("reset");
+        let mut n = Notification::from_body(&body(&e)).expect("reset");
         assert_eq!(n.template, TemplateName::PasswordReset);
         assert!(n.email_mandatory() && !n.sms_allowed());
-        assert!(!format!("{n:?}").contains("secret"), "Debug must not show the reset link");
+        assert!(n.context.get("reset_url").is_none(), "the link is made when the message is sent");
+        let key = LinkKey::parse("0123456789abcdef0123456789abcdef").expect("key");
+        let pages = LinkPages {
+            password_reset: "https://shop.example/reset".into(),
+            email_verification: "https://shop.example/verify".into(),
+        };
+        n.insert_link(&key, &pages);
+        let url = n.context["reset_url"].as_str().expect("the link").to_owned();
+        let token = url.strip_prefix("https://shop.example/reset?token=").expect("the page with the token");
+        assert_eq!(key.open(LinkPurpose::PasswordReset, token), Some("r-1"));
+        assert!(!format!("{n:?}").contains(token), "Debug must not show the reset link");
 
         let paid = OrderPaid {
             order_id: "o1".into(),
@@ -401,9 +517,52 @@ mod tests {
     }
 
     #[test]
+    fn a_welcome_carries_the_verification_link_when_the_account_has_one() {
+        let verification = LinkRef { id: "v-1".into(), expires_at: Utc::now() };
+        let registered = |verification| {
+            Envelope::new(
+                UserRegistered { user_id: "u1".into(), email: "a@b.co".into(), roles: vec![], verification },
+                "c",
+            )
+        };
+        let plain = Notification::from_body(&body(&registered(None))).expect("welcome");
+        assert!(!plain.is_security() && plain.sms_allowed());
+        let mut linked = Notification::from_body(&body(&registered(Some(verification.clone())))).expect("welcome");
+        assert!(linked.is_security() && linked.email_mandatory() && !linked.sms_allowed());
+        let key = LinkKey::parse("0123456789abcdef0123456789abcdef").expect("key");
+        let pages =
+            LinkPages { password_reset: "https://s/reset".into(), email_verification: "https://s/verify".into() };
+        linked.insert_link(&key, &pages);
+        let url = linked.context["verification_url"].as_str().expect("the link");
+        let token = url.strip_prefix("https://s/verify?token=").expect("the verification page");
+        assert_eq!(key.open(LinkPurpose::EmailVerification, token), Some("v-1"));
+        let rendered = TemplateName::Welcome.default_template().render(&linked.context).expect("renders");
+        assert!(rendered.text.contains(url), "{}", rendered.text);
+        let without = TemplateName::Welcome.default_template().render(&plain.context).expect("renders");
+        assert!(!without.text.contains("confirm"), "{}", without.text);
+
+        let asked = Envelope::new(
+            EmailVerificationRequested { user_id: "u1".into(), email: "a@b.co".into(), verification },
+            "c",
+        );
+        let n = Notification::from_body(&body(&asked)).expect("verification");
+        assert_eq!((n.template, n.is_security()), (TemplateName::EmailVerification, true));
+
+        let verified = Envelope::new(EmailVerified { user_id: "u1".into(), email: "a@b.co".into() }, "c");
+        assert_eq!(
+            Inbound::from_body(&body(&verified)).expect("verified"),
+            Inbound::EmailVerified { user_id: "u1".into(), email: "a@b.co".into() }
+        );
+        assert!(matches!(Inbound::from_body(&body(&asked)), Ok(Inbound::Notify(_))));
+    }
+
+    #[test]
     fn anything_else_is_poison() {
         assert!(Notification::from_body("{not json").is_err());
-        let e = Envelope::new(UserRegistered { user_id: "u".into(), email: "e".into(), roles: vec![] }, "c");
+        let e = Envelope::new(
+            UserRegistered { user_id: "u".into(), email: "e".into(), roles: vec![], verification: None },
+            "c",
+        );
         assert!(Notification::from_body(&body(&e).replace("UserRegistered", "OrderPlaced")).is_err());
         // Cancellations are told from payments' CancellationSettled, never from the bare event.
         let cancelled = match order_cancelled(CancelReason::CustomerRequest) {

@@ -1,4 +1,5 @@
-//! A user's notification preferences: which channels they want and where SMS go.
+//! A user's notification preferences: which channels they want and where SMS go (once the
+//! number is verified, see [`crate::phone`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -45,12 +46,16 @@ pub struct Preferences {
     pub email: bool,
     pub sms: bool,
     pub phone_number: Option<PhoneNumber>,
+    /// Whether the user confirmed `phone_number` with the code texted to it
+    /// (`POST /notifications/preferences/phone/verify`): no SMS goes to it before.
+    #[serde(default)]
+    pub phone_verified: bool,
 }
 
 impl Default for Preferences {
     /// Email on, SMS off until the user opts in with a number.
     fn default() -> Self {
-        Preferences { email: true, sms: false, phone_number: None }
+        Preferences { email: true, sms: false, phone_number: None, phone_verified: false }
     }
 }
 
@@ -78,7 +83,8 @@ impl PreferencesInput {
         if self.sms && phone_number.is_none() {
             return Err(vec![("phone_number", "is required when sms is true".to_owned())]);
         }
-        Ok(Preferences { email: self.email, sms: self.sms, phone_number })
+        // A number is verified by its code, never by saying so.
+        Ok(Preferences { email: self.email, sms: self.sms, phone_number, phone_verified: false })
     }
 }
 
@@ -114,6 +120,9 @@ mod tests {
         assert_eq!(p.sms_number().map(PhoneNumber::as_str), Some("+4915112345678"));
         let off = input(false, Some("+4915112345678")).parse().expect("valid");
         assert!(off.sms_number().is_none());
-        assert_eq!(Preferences::default(), Preferences { email: true, sms: false, phone_number: None });
+        assert_eq!(
+            Preferences::default(),
+            Preferences { email: true, sms: false, phone_number: None, phone_verified: false }
+        );
     }
 }

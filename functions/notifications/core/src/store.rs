@@ -1,7 +1,10 @@
 //! The notifications table (single-table design). Items:
 //! `TEMPLATE#<name>/TEMPLATE` a custom template · `PREFS#<user>/PREFS` preferences ·
 //! `SENT#<event_id>#<channel>/SENT` the once-only marker of one send ·
-//! `USER#<user>/DELIVERY#<occurred_at>#<event_id>#<channel>` the delivery log.
+//! `USER#<user>/DELIVERY#<occurred_at>#<event_id>#<channel>` the delivery log ·
+//! `VERIFIED#<user>/EMAIL#<email>` an address the user verified (from `EmailVerified`) ·
+//! `CAP#<user>#<channel>#<day>/CAP` the count of a user's sends of a day ([`crate::caps`]) ·
+//! `PHONE#<user>/CODE` the code last texted to the user's number ([`crate::phone`]).
 //!
 //! Once-only sending: a send first claims its marker (a conditional put, status SENDING,
 //! with a random claim token), sends, then in one transaction marks it SENT (or FAILED) and
@@ -20,6 +23,8 @@ use bazaar_aws::table::Write;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::caps::SkipReason;
+use crate::phone::{MAX_ATTEMPTS, PendingCode};
 use crate::prefs::Preferences;
 use crate::templates::{Template, TemplateName};
 
@@ -54,6 +59,8 @@ pub enum DeliveryStatus {
     Sending,
     Sent,
     Failed,
+    /// Not sent, on purpose and for good (the delivery's `reason` says why): never retried.
+    Skipped,
 }
 
 impl DeliveryStatus {
@@ -62,6 +69,7 @@ impl DeliveryStatus {
             DeliveryStatus::Sending => "SENDING",
             DeliveryStatus::Sent => "SENT",
             DeliveryStatus::Failed => "FAILED",
+            DeliveryStatus::Skipped => "SKIPPED",
         }
     }
 }
@@ -78,6 +86,9 @@ pub struct Delivery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     pub status: DeliveryStatus,
+    /// Why a `SKIPPED` delivery was not sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<SkipReason>,
     pub sent_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_message_id: Option<String>,
@@ -144,6 +155,15 @@ fn template_pk(name: TemplateName) -> String {
 fn prefs_pk(user_id: &str) -> String {
     format!("PREFS#{user_id}")
 }
+fn phone_pk(user_id: &str) -> String {
+    format!("PHONE#{user_id}")
+}
+fn verified_pk(user_id: &str) -> String {
+    format!("VERIFIED#{user_id}")
+}
+fn verified_sk(email: &str) -> String {
+    format!("EMAIL#{email}")
+}
 fn marker_pk(event_id: &str, channel: Channel) -> String {
     format!("SENT#{event_id}#{}", channel.as_str())
 }
@@ -190,6 +210,85 @@ impl NotificationsStore {
     pub async fn put_preferences(&self, user_id: &str, prefs: &Preferences, now: DateTime<Utc>) -> anyhow::Result<()> {
         let stored = StoredPrefs { prefs: prefs.clone(), updated_at: timestamp(now) };
         self.put(keyed(prefs_pk(user_id), "PREFS", &stored)?).await
+    }
+
+    /// The code last texted to `user_id`'s number, if any.
+    pub async fn pending_code(&self, user_id: &str) -> anyhow::Result<Option<PendingCode>> {
+        self.table.get(phone_pk(user_id), "CODE").await
+    }
+
+    /// Stores `prefs` (a number not verified yet) and the code just texted to it, at once.
+    pub async fn put_preferences_with_code(
+        &self,
+        user_id: &str,
+        prefs: &Preferences,
+        code: &PendingCode,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let stored = StoredPrefs { prefs: prefs.clone(), updated_at: timestamp(now) };
+        let items = vec![
+            Write::from(self.table.put_with(keyed(prefs_pk(user_id), "PREFS", &stored)?).build()?),
+            Write::from(self.table.put_with(keyed(phone_pk(user_id), "CODE", code)?).build()?),
+        ];
+        self.table.commit(items).await.map_err(|e| e.context("storing the phone number and its code"))
+    }
+
+    /// Counts an attempt at `code` (the code stored now, with attempts left): false when
+    /// none is left or the code was replaced. Counted before the code is compared, so
+    /// concurrent guesses never get more than [`MAX_ATTEMPTS`] between them.
+    pub async fn count_code_attempt(&self, user_id: &str, code: &PendingCode) -> anyhow::Result<bool> {
+        let result = self
+            .table
+            .update_item(phone_pk(user_id), "CODE")
+            .update_expression("ADD attempts :one")
+            .condition_expression("code_hash = :hash AND (attribute_not_exists(attempts) OR attempts < :max)")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":hash", s(&code.code_hash))
+            .expression_attribute_values(":max", n(MAX_ATTEMPTS))
+            .send()
+            .await;
+        Ok(applied(result, "counting a code attempt")?.is_some())
+    }
+
+    /// Marks the code's number verified (while it is still the user's number) and uses up
+    /// the code, at once. False when the number or the code changed meanwhile.
+    pub async fn verify_phone(&self, user_id: &str, code: &PendingCode) -> anyhow::Result<bool> {
+        let verify = self
+            .table
+            .update(prefs_pk(user_id), "PREFS")
+            .update_expression("SET phone_verified = :yes")
+            .condition_expression("phone_number = :number")
+            .expression_attribute_values(":yes", AttributeValue::Bool(true))
+            .expression_attribute_values(":number", s(&code.number))
+            .build()?;
+        let used = self
+            .table
+            .delete(phone_pk(user_id), "CODE")
+            .condition_expression("code_hash = :hash")
+            .expression_attribute_values(":hash", s(&code.code_hash))
+            .build()?;
+        match self.table.commit(vec![Write::from(verify), Write::from(used)]).await {
+            Ok(()) => Ok(true),
+            Err(e) if e.cancelled() => Ok(false),
+            Err(e) => Err(e.context("verifying a phone number")),
+        }
+    }
+
+    /// Records that `user_id` verified `email` (idempotent: the same item every time).
+    pub async fn record_verified_email(&self, user_id: &str, email: &str, at: DateTime<Utc>) -> anyhow::Result<()> {
+        #[derive(Serialize)]
+        struct Verified<'a> {
+            email: &'a str,
+            verified_at: String,
+        }
+        let item = Verified { email, verified_at: timestamp(at) };
+        self.put(keyed(verified_pk(user_id), verified_sk(email), &item)?).await
+    }
+
+    /// Whether `user_id` verified `email`.
+    pub async fn is_email_verified(&self, user_id: &str, email: &str) -> anyhow::Result<bool> {
+        let found: Option<serde_json::Value> = self.table.get(verified_pk(user_id), verified_sk(email)).await?;
+        Ok(found.is_some())
     }
 
     /// Claims the send of `event_id` on `channel` (see the module doc).
@@ -291,6 +390,57 @@ impl NotificationsStore {
             .limit(limit)
             .set_exclusive_start_key(start);
         self.table.page(query, "querying the delivery log").await
+    }
+}
+
+impl NotificationsStore {
+    /// Takes one send of `user_id`'s day on `channel` if fewer than `cap` were taken; false
+    /// (and nothing counted) when the cap is reached.
+    pub async fn take_send(
+        &self,
+        user_id: &str,
+        channel: Channel,
+        cap: u64,
+        at: DateTime<Utc>,
+    ) -> anyhow::Result<bool> {
+        self.take(crate::caps::cap_pk(user_id, channel.as_str(), at), cap, at).await
+    }
+
+    /// Takes one of the `cap` codes a day `user_id` may have texted to their numbers.
+    pub async fn take_phone_code(&self, user_id: &str, cap: u64, at: DateTime<Utc>) -> anyhow::Result<bool> {
+        self.take(crate::caps::cap_pk(user_id, "phone-code", at), cap, at).await
+    }
+
+    async fn take(&self, pk: String, cap: u64, at: DateTime<Utc>) -> anyhow::Result<bool> {
+        let result = self
+            .table
+            .update_item(pk, "CAP")
+            .update_expression("ADD #count :one SET expires_at = :expires")
+            .condition_expression("attribute_not_exists(#count) OR #count < :cap")
+            .expression_attribute_names("#count", "count")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":cap", n(cap))
+            .expression_attribute_values(":expires", n(crate::caps::cap_expiry(at)))
+            .send()
+            .await;
+        Ok(applied(result, "counting a send")?.is_some())
+    }
+
+    /// Gives back a send taken at `at` that was not made (the provider failed for now: its
+    /// retry takes it again).
+    pub async fn give_back_send(&self, user_id: &str, channel: Channel, at: DateTime<Utc>) -> anyhow::Result<()> {
+        let result = self
+            .table
+            .update_item(crate::caps::cap_pk(user_id, channel.as_str(), at), "CAP")
+            .update_expression("ADD #count :minus_one")
+            .condition_expression("#count > :zero")
+            .expression_attribute_names("#count", "count")
+            .expression_attribute_values(":minus_one", n(-1))
+            .expression_attribute_values(":zero", AttributeValue::N("0".into()))
+            .send()
+            .await;
+        applied(result, "giving back a send")?;
+        Ok(())
     }
 }
 

@@ -1,9 +1,15 @@
 //! Message templates: the known names, the defaults shipped in `templates/`, validation of
 //! custom ones, and rendering with minijinja (strict undefined: a misspelt variable is an
-//! error, never an empty string in a customer's inbox).
+//! error, never an empty string in a customer's inbox) within the limits of [`guard`].
+//! A security template (one whose message carries a single-use link) may link only to its
+//! link's page.
 
+use bazaar_runtime::links::{self, LinkPurpose};
 use minijinja::{Environment, UndefinedBehavior};
 use serde::{Deserialize, Serialize};
+
+use crate::guard::{self, Bounded};
+use crate::message::{LinkPages, link_variable};
 
 /// The templates the service knows; no other name can be read or stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
@@ -12,6 +18,7 @@ use serde::{Deserialize, Serialize};
 pub enum TemplateName {
     Welcome,
     PasswordReset,
+    EmailVerification,
     OrderConfirmation,
     OrderCancelled,
     ReservationConfirmed,
@@ -37,9 +44,10 @@ macro_rules! shipped {
 }
 
 impl TemplateName {
-    pub const ALL: [TemplateName; 7] = [
+    pub const ALL: [TemplateName; 8] = [
         TemplateName::Welcome,
         TemplateName::PasswordReset,
+        TemplateName::EmailVerification,
         TemplateName::OrderConfirmation,
         TemplateName::OrderCancelled,
         TemplateName::ReservationConfirmed,
@@ -51,6 +59,7 @@ impl TemplateName {
         match self {
             TemplateName::Welcome => "welcome",
             TemplateName::PasswordReset => "password_reset",
+            TemplateName::EmailVerification => "email_verification",
             TemplateName::OrderConfirmation => "order_confirmation",
             TemplateName::OrderCancelled => "order_cancelled",
             TemplateName::ReservationConfirmed => "reservation_confirmed",
@@ -70,11 +79,35 @@ impl TemplateName {
         TemplateName::ALL.into_iter().find(|t| t.as_str() == name)
     }
 
+    /// The single-use link a message of this template carries, if any: the welcome email
+    /// carries the address's verification link (but for accounts that need none, see
+    /// [`TemplateName::link_optional`]).
+    pub fn link_purpose(self) -> Option<LinkPurpose> {
+        match self {
+            TemplateName::PasswordReset => Some(LinkPurpose::PasswordReset),
+            TemplateName::EmailVerification | TemplateName::Welcome => Some(LinkPurpose::EmailVerification),
+            _ => None,
+        }
+    }
+
+    /// Whether some messages of this template carry no link (a seeded admin's welcome): the
+    /// template must render without its link variable too.
+    pub fn link_optional(self) -> bool {
+        self == TemplateName::Welcome
+    }
+
+    /// Whether its messages carry a credential: only `notifications:security_templates`
+    /// changes such a template, and its links must point at the link's page.
+    pub fn is_security(self) -> bool {
+        self.link_purpose().is_some()
+    }
+
     /// The template shipped with the service.
     pub fn default_template(self) -> Template {
         let (subject, text, html, sms) = match self {
             TemplateName::Welcome => shipped!("welcome"),
             TemplateName::PasswordReset => shipped!("password_reset", without_sms),
+            TemplateName::EmailVerification => shipped!("email_verification", without_sms),
             TemplateName::OrderConfirmation => shipped!("order_confirmation"),
             TemplateName::OrderCancelled => shipped!("order_cancelled"),
             TemplateName::ReservationConfirmed => shipped!("reservation_confirmed"),
@@ -95,10 +128,14 @@ impl TemplateName {
         use serde_json::json;
         let common = json!({ "email": "ana@example.com", "user_id": "00000000-0000-4000-8000-000000000001" });
         let specific = match self {
-            TemplateName::Welcome => json!({}),
+            TemplateName::Welcome => json!({ "verification_url": "https://example.com/verify-email?token=sample" }),
             TemplateName::PasswordReset => json!({
                 "reset_url": "https://example.com/reset-password?token=sample",
                 "expires_at": "2026-11-21 11:00 UTC",
+            }),
+            TemplateName::EmailVerification => json!({
+                "verification_url": "https://example.com/verify-email?token=sample",
+                "expires_at": "2026-11-28 10:00 UTC",
             }),
             TemplateName::OrderConfirmation => json!({
                 "order_id": "ord-sample", "payment_id": "pay-sample", "total": "25.00 EUR",
@@ -172,7 +209,27 @@ pub const MAX_SMS_CHARS: usize = 480;
 fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_fuel(Some(guard::FUEL));
     env
+}
+
+/// Renders one part within the fuel and size limits.
+fn render_part(
+    env: &Environment<'_>,
+    part: &'static str,
+    file: &str,
+    source: &str,
+    ctx: &serde_json::Value,
+) -> Result<String, TemplateError> {
+    let error = |message: String| TemplateError { part, message };
+    let template = env.template_from_named_str(file, source).map_err(|e| error(describe(&e)))?;
+    let max = guard::max_rendered_bytes(part);
+    let mut out = Bounded::new(max);
+    match template.render_captured_to(ctx, &mut out) {
+        Ok(_) => String::from_utf8(out.bytes).map_err(|_| error("renders invalid UTF-8".into())),
+        Err(_) if out.overflowed => Err(error(format!("renders more than {max} bytes"))),
+        Err(e) => Err(error(describe(&e))),
+    }
 }
 
 /// The file name decides auto-escaping: only the `.html` part escapes its values.
@@ -189,8 +246,9 @@ fn parts(t: &Template) -> Vec<(&'static str, &'static str, &str)> {
 
 impl Template {
     /// Checks sizes, compiles every part (syntax) and renders it against the name's sample
-    /// context (unknown variables), returning every problem found.
-    pub fn validate(&self, name: TemplateName) -> Result<(), Vec<TemplateError>> {
+    /// context (unknown variables) within the render limits, and for a security template
+    /// checks its links against `pages`; returns every problem found.
+    pub fn validate(&self, name: TemplateName, pages: &LinkPages) -> Result<(), Vec<TemplateError>> {
         let mut errors = Vec::new();
         let limits = [
             ("subject", Some(&self.subject), MAX_SUBJECT_CHARS),
@@ -213,21 +271,49 @@ impl Template {
             return Err(errors);
         }
         let env = environment();
-        let ctx = name.sample_context();
+        let mut ctx = name.sample_context();
+        let sample_link = name.link_purpose().map(|purpose| {
+            let url = links::url(pages.page(purpose), "sample-link.token");
+            ctx[link_variable(purpose)] = serde_json::Value::String(url.clone());
+            url
+        });
         for (part, file, source) in parts(self) {
-            if let Err(e) = env.render_named_str(file, source, &ctx) {
-                errors.push(TemplateError { part, message: describe(&e) });
+            if let Err(e) = render_part(&env, part, file, source, &ctx) {
+                errors.push(e);
             }
+        }
+        if errors.is_empty()
+            && let Some(purpose) = name.link_purpose().filter(|_| name.link_optional())
+        {
+            // It must also render for a message without a link.
+            let mut without = ctx.clone();
+            if let Some(c) = without.as_object_mut() {
+                c.remove(link_variable(purpose));
+            }
+            for (part, file, source) in parts(self) {
+                if let Err(e) = render_part(&env, part, file, source, &without) {
+                    let message = format!(
+                        "{} (without {}, as for an account that needs no link)",
+                        e.message,
+                        link_variable(purpose)
+                    );
+                    errors.push(TemplateError { part, message });
+                }
+            }
+        }
+        if errors.is_empty()
+            && let Some(link) = &sample_link
+            && let Err(e) = self.render(&ctx).and_then(|r| r.check_links(name, pages, link))
+        {
+            errors.push(e);
         }
         if errors.is_empty() { Ok(()) } else { Err(errors) }
     }
 
-    /// Renders every part with `ctx`.
+    /// Renders every part with `ctx`, within the render limits.
     pub fn render(&self, ctx: &serde_json::Value) -> Result<Rendered, TemplateError> {
         let env = environment();
-        let render = |part: &'static str, file: &str, source: &str| {
-            env.render_named_str(file, source, ctx).map_err(|e| TemplateError { part, message: describe(&e) })
-        };
+        let render = |part: &'static str, file: &str, source: &str| render_part(&env, part, file, source, ctx);
         let subject = render("subject", "subject.txt", &self.subject)?;
         Ok(Rendered {
             // A header is one line.
@@ -236,6 +322,34 @@ impl Template {
             html: self.html.as_deref().map(|h| render("html", "body.html", h)).transpose()?,
             sms: self.sms.as_deref().map(|s| render("sms", "sms.txt", s).map(|t| t.trim().to_owned())).transpose()?,
         })
+    }
+}
+
+impl Rendered {
+    /// For a message of security template `name` carrying `link`: every link in every part
+    /// points at the link's page, and the text or the HTML holds `link` itself. Other
+    /// templates pass as they are.
+    pub fn check_links(&self, name: TemplateName, pages: &LinkPages, link: &str) -> Result<(), TemplateError> {
+        let Some(purpose) = name.link_purpose() else { return Ok(()) };
+        let page = pages.page(purpose);
+        let mut parts = vec![("subject", self.subject.as_str(), false), ("text", self.text.as_str(), false)];
+        parts.extend(self.html.as_deref().map(|h| ("html", h, true)));
+        parts.extend(self.sms.as_deref().map(|s| ("sms", s, false)));
+        for (part, text, html) in parts {
+            guard::check_links(text, html, page).map_err(|e| TemplateError { part, message: e.to_string() })?;
+        }
+        // The delivery log keeps subjects: a link there would outlive the email.
+        let token = link.split_once("token=").map_or(link, |(_, t)| t);
+        if self.subject.contains(token) {
+            return Err(TemplateError { part: "subject", message: "must not carry the link".into() });
+        }
+        let carries =
+            self.text.contains(link) || self.html.as_deref().is_some_and(|h| guard::decode_entities(h).contains(link));
+        if !carries {
+            let missing = guard::LinkError::Missing { variable: link_variable(purpose) };
+            return Err(TemplateError { part: "text", message: missing.to_string() });
+        }
+        Ok(())
     }
 }
 
@@ -248,6 +362,96 @@ fn describe(e: &minijinja::Error) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn pages() -> LinkPages {
+        LinkPages {
+            password_reset: "https://shop.example/reset".into(),
+            email_verification: "https://shop.example/verify".into(),
+        }
+    }
+
+    /// `name`'s default template with `text` and `html` as given.
+    fn with_body(name: TemplateName, text: &str, html: Option<&str>) -> Template {
+        Template { text: text.into(), html: html.map(Into::into), ..name.default_template() }
+    }
+
+    const LOOP: &str = "{% for i in range(100000) %}{% for j in range(100000) %}.{% endfor %}{% endfor %}";
+
+    #[test]
+    fn a_template_that_runs_too_long_is_refused_and_stops_at_its_fuel() {
+        let t = with_body(TemplateName::Welcome, LOOP, None);
+        let errors = t.validate(TemplateName::Welcome, &pages()).expect_err("out of fuel");
+        assert_eq!(errors[0].part, "text");
+        assert!(errors[0].message.contains("fuel"), "{}", errors[0].message);
+        // Written straight into the table, it still stops rendering at its fuel.
+        let endless = with_body(TemplateName::Welcome, "{% for i in range(100000) %}{{ LOOP }}{% endfor %}", None);
+        let endless = Template { text: endless.text.replace("{{ LOOP }}", LOOP), ..endless };
+        assert!(endless.render(&TemplateName::Welcome.sample_context()).is_err());
+    }
+
+    #[test]
+    fn the_largest_order_renders_within_a_tenth_of_the_fuel() {
+        let mut ctx = TemplateName::OrderConfirmation.sample_context();
+        let line = ctx["lines"][0].clone();
+        ctx["lines"] = json!(vec![line; 25]);
+        let mut env = environment();
+        env.set_fuel(Some(guard::FUEL / 10));
+        for (part, file, source) in parts(&TemplateName::OrderConfirmation.default_template()) {
+            render_part(&env, part, file, source, &ctx).expect(part);
+        }
+    }
+
+    #[test]
+    fn a_template_that_renders_too_much_is_refused() {
+        let t = with_body(TemplateName::Welcome, "{{ 'x' * 300000 }}", None);
+        let errors = t.validate(TemplateName::Welcome, &pages()).expect_err("too long");
+        assert!(errors[0].message.contains("renders more than 200000 bytes"), "{}", errors[0].message);
+        let sms = Template { sms: Some("{% for i in range(1000) %}0123456789{% endfor %}".into()), ..t };
+        let sms = Template { text: "ok".into(), ..sms };
+        assert_eq!(sms.validate(TemplateName::Welcome, &pages()).expect_err("sms too long")[0].part, "sms");
+    }
+
+    #[test]
+    fn a_security_template_links_only_to_its_page_and_must_carry_the_link() {
+        let name = TemplateName::PasswordReset;
+        let ok = with_body(name, "Reset: {{ reset_url }}", Some("<a href=\"{{ reset_url }}\">Reset</a>"));
+        assert_eq!(ok.validate(name, &pages()), Ok(()));
+        for (text, html, part) in [
+            ("Reset: https://evil.example/?t={{ reset_url }}", None, "text"),
+            ("Reset: {{ reset_url | replace('shop.example', 'evil.example') }}", None, "text"),
+            ("{{ reset_url }}", Some("<a href=\"//evil.example/?{{ reset_url }}\">x</a>"), "html"),
+            ("{{ reset_url }}", Some("<img src=\"https://evil.example/p.gif\">"), "html"),
+            ("Reset your password on our site.", None, "text"),
+        ] {
+            let t = with_body(name, text, html);
+            let errors = t.validate(name, &pages()).expect_err(text);
+            assert_eq!(errors[0].part, part, "{text} {html:?}: {errors:?}");
+        }
+        // The delivery log keeps subjects: the link stays out of it.
+        let in_subject = Template { subject: "Reset: {{ reset_url }}".into(), ..ok };
+        assert_eq!(in_subject.validate(name, &pages()).expect_err("subject")[0].part, "subject");
+        // Other templates may link anywhere.
+        let elsewhere = with_body(TemplateName::OrderConfirmation, "See https://blog.example/", None);
+        assert_eq!(elsewhere.validate(TemplateName::OrderConfirmation, &pages()), Ok(()));
+    }
+
+    #[test]
+    fn a_rendered_security_message_is_checked_against_its_real_link() {
+        let name = TemplateName::PasswordReset;
+        // Only the sample's address gets the real link: the check at send time catches it.
+        let sneaky = with_body(
+            name,
+            "{% if email == 'ana@example.com' %}{{ reset_url }}{% else %}https://evil.example/?{{ reset_url }}{% endif %}",
+            None,
+        );
+        assert_eq!(sneaky.validate(name, &pages()), Ok(()));
+        let link = "https://shop.example/reset?token=r-1.mac";
+        let ctx = json!({ "email": "bob@example.com", "user_id": "u", "reset_url": link, "expires_at": "x" });
+        let rendered = sneaky.render(&ctx).expect("renders");
+        assert!(rendered.check_links(name, &pages(), link).is_err());
+        let honest = name.default_template().render(&ctx).expect("renders");
+        assert_eq!(honest.check_links(name, &pages(), link), Ok(()));
+    }
 
     #[test]
     fn names_parse_only_when_known() {
@@ -262,7 +466,7 @@ mod tests {
     fn every_default_template_is_valid_and_renders_its_sample() {
         for name in TemplateName::ALL {
             let t = name.default_template();
-            assert_eq!(t.validate(name), Ok(()), "{name:?}");
+            assert_eq!(t.validate(name, &pages()), Ok(()), "{name:?}");
             let r = t.render(&name.sample_context()).expect("renders");
             assert!(!r.subject.is_empty() && !r.subject.contains('\n'), "{name:?}: {}", r.subject);
             assert!(r.html.is_some());
@@ -311,15 +515,15 @@ mod tests {
     fn syntax_errors_and_unknown_variables_are_refused_with_the_part() {
         let mut t = TemplateName::Welcome.default_template();
         t.text = "Hello {{ email ".into();
-        let errors = t.validate(TemplateName::Welcome).expect_err("syntax");
+        let errors = t.validate(TemplateName::Welcome, &pages()).expect_err("syntax");
         assert_eq!(errors[0].part, "text");
         t.text = "Hello {{ emial }}".into();
-        let errors = t.validate(TemplateName::Welcome).expect_err("undefined");
+        let errors = t.validate(TemplateName::Welcome, &pages()).expect_err("undefined");
         assert_eq!(errors[0].part, "text");
         assert!(errors[0].message.contains("undefined"), "{}", errors[0].message);
         t.text = "ok".into();
         t.subject = " ".into();
-        assert_eq!(t.validate(TemplateName::Welcome).expect_err("empty")[0].part, "subject");
+        assert_eq!(t.validate(TemplateName::Welcome, &pages()).expect_err("empty")[0].part, "subject");
     }
 
     #[test]

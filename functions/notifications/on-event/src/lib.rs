@@ -1,19 +1,25 @@
-//! Consumer of UserRegistered, PasswordResetRequested, OrderPaid, CancellationSettled (of an order or a
-//! reservation) and the reservation confirmations and reminders: renders
+//! Consumer of UserRegistered, PasswordResetRequested, EmailVerificationRequested, OrderPaid,
+//! CancellationSettled (of an order or a reservation) and the reservation confirmations and
+//! reminders (and of EmailVerified, which records a verified address): renders
 //! the event's template and sends it by email (SESv2) and, when the user opted in with an
 //! E.164 number, by SMS (SNS), exactly once per (event, channel) — see
 //! `notifications_core::store` for the claim/mark protocol and its one at-least-once window.
 //!
-//! Logs name the template, channel, event and a masked recipient; never a body, a subject
-//! or the context (a password reset link is a credential).
+//! A password reset's event names the reset by id: the link (its page with a token derived
+//! from the id under the link key) is made here, when the email is rendered, and exists
+//! nowhere else. Logs name the template, channel, event and a masked recipient; never a
+//! body, a subject or the context (the link is a credential).
 
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use aws_sdk_sesv2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
 use bazaar_aws::consumer;
+use bazaar_aws::ssm::LinkSecret;
 use bazaar_runtime::config::Env;
 use chrono::Utc;
 use lambda_runtime::LambdaEvent;
+use notifications_core::caps::{SendCaps, SkipReason};
+use notifications_core::message::{Inbound, LinkPages};
 use notifications_core::store::{ClaimToken, timestamp};
 use notifications_core::templates::Rendered;
 use notifications_core::{Channel, Claim, Delivery, DeliveryStatus, Notification, NotificationsStore, mask};
@@ -34,6 +40,13 @@ pub struct Deps {
     pub sns: aws_sdk_sns::Client,
     /// `NOTIFICATIONS_FROM_ADDRESS`: a verified SES identity.
     pub from: String,
+    /// The key the tokens of emailed links are derived with (read only for a message that
+    /// carries a link).
+    pub links: LinkSecret,
+    /// The pages those links open.
+    pub pages: LinkPages,
+    /// Each user's sends per channel and day.
+    pub caps: SendCaps,
 }
 
 impl Deps {
@@ -43,6 +56,9 @@ impl Deps {
             ses: aws_sdk_sesv2::Client::new(config),
             sns: aws_sdk_sns::Client::new(config),
             from: env.required("NOTIFICATIONS_FROM_ADDRESS")?,
+            links: LinkSecret::from_env(config, env)?,
+            pages: LinkPages::from_env(env)?,
+            caps: SendCaps::from_env(env)?,
         })
     }
 }
@@ -58,7 +74,18 @@ pub async fn handler(deps: &Deps, event: LambdaEvent<SqsEvent>) -> Result<SqsBat
 
 /// Handles one delivered event: an error returns the message to the queue.
 pub async fn notify(deps: &Deps, body: &str) -> anyhow::Result<()> {
-    let n = Notification::from_body(body)?;
+    let mut n = match Inbound::from_body(body)? {
+        Inbound::Notify(n) => n,
+        Inbound::EmailVerified { user_id, email } => {
+            deps.store.record_verified_email(&user_id, &email, Utc::now()).await?;
+            tracing::info!(to = %mask::email(&email), "email address verified");
+            return Ok(());
+        }
+    };
+    if n.link.is_some() {
+        // The link is made here, from the event's id, and exists only in the email sent.
+        n.insert_link(&*deps.links.get().await?, &deps.pages);
+    }
     let prefs = deps.store.preferences(&n.user_id).await?;
     let rendered = render(deps, &n).await?;
     let mut outgoing = Vec::new();
@@ -66,7 +93,8 @@ pub async fn notify(deps: &Deps, body: &str) -> anyhow::Result<()> {
         outgoing.push(Outgoing::Email { to: n.email.clone(), rendered: rendered.clone() });
     }
     if let (true, Some(number), Some(text)) = (n.sms_allowed(), prefs.sms_number(), rendered.sms.clone()) {
-        outgoing.push(Outgoing::Sms { number: number.as_str().to_owned(), text });
+        // A number not verified yet is logged SKIPPED, not texted.
+        outgoing.push(Outgoing::Sms { number: number.as_str().to_owned(), text, verified: prefs.phone_verified });
     }
     if outgoing.is_empty() {
         tracing::info!(template = n.template.as_str(), "the user turned every channel off; nothing sent");
@@ -82,15 +110,24 @@ pub async fn notify(deps: &Deps, body: &str) -> anyhow::Result<()> {
     first_error.map_or(Ok(()), Err)
 }
 
-/// The custom template when one is stored and renders, else the default.
+/// The custom template when one is stored and renders within the render limits (and, for a
+/// security message, links only to its link's page), else the default: a broken or hostile
+/// custom template costs its message nothing but the custom wording, and never stalls the
+/// batch.
 async fn render(deps: &Deps, n: &Notification) -> anyhow::Result<Rendered> {
     if let Some(custom) = deps.store.template(n.template).await? {
-        match custom.template.render(&n.context) {
+        let link =
+            n.link.as_ref().and_then(|l| n.context[notifications_core::message::link_variable(l.purpose)].as_str());
+        let checked = custom.template.render(&n.context).and_then(|rendered| match link {
+            Some(link) => rendered.check_links(n.template, &deps.pages, link).map(|()| rendered),
+            None => Ok(rendered),
+        });
+        match checked {
             Ok(rendered) => return Ok(rendered),
             Err(e) => tracing::warn!(
                 template = n.template.as_str(),
                 part = e.part,
-                "the custom template does not render; the default is used"
+                "the custom template does not render within its limits or links elsewhere; the default is used"
             ),
         }
     }
@@ -100,7 +137,7 @@ async fn render(deps: &Deps, n: &Notification) -> anyhow::Result<Rendered> {
 #[derive(Debug, Clone)]
 enum Outgoing {
     Email { to: String, rendered: Rendered },
-    Sms { number: String, text: String },
+    Sms { number: String, text: String, verified: bool },
 }
 
 impl Outgoing {
@@ -145,7 +182,8 @@ async fn send_once(deps: &Deps, n: &Notification, out: &Outgoing) -> anyhow::Res
 
 async fn claim_and_send(deps: &Deps, n: &Notification, out: &Outgoing) -> anyhow::Result<()> {
     let channel = out.channel();
-    let claim = match deps.store.claim(&n.event_id, channel, Utc::now()).await? {
+    let now = Utc::now();
+    let claim = match deps.store.claim(&n.event_id, channel, now).await? {
         Claim::Acquired(claim) => claim,
         Claim::Done(status) => {
             tracing::info!(?status, "already handled; redelivery skipped");
@@ -153,22 +191,66 @@ async fn claim_and_send(deps: &Deps, n: &Notification, out: &Outgoing) -> anyhow
         }
         Claim::Busy => anyhow::bail!("another delivery of this event is sending on this channel"),
     };
+    if let Some(reason) = refused(deps, n, out, now).await? {
+        // Logged, acknowledged and never retried: a redelivery finds the marker SKIPPED.
+        record(deps, n, out, &claim, Outcome::Skipped(reason)).await?;
+        tracing::info!(?reason, "not sent; logged as SKIPPED");
+        return Ok(());
+    }
     match send(deps, out).await {
         Ok(message_id) => {
-            record(deps, n, out, &claim, DeliveryStatus::Sent, Some(message_id)).await?;
+            record(deps, n, out, &claim, Outcome::Sent(message_id)).await?;
             tracing::info!("sent");
             Ok(())
         }
         Err(SendError::Permanent(code)) => {
-            record(deps, n, out, &claim, DeliveryStatus::Failed, None).await?;
+            record(deps, n, out, &claim, Outcome::Failed).await?;
             tracing::warn!(code, "the provider refused the message for good; logged as FAILED");
             Ok(())
         }
         Err(SendError::Transient(e)) => {
+            if counted(n) {
+                deps.store.give_back_send(&n.user_id, channel, now).await?;
+            }
             deps.store.release(&claim).await?;
             Err(e)
         }
     }
+}
+
+/// Whether a send of `n` counts against the user's daily caps: every one but a security
+/// message (a link the user asked for, capped by auth where it is asked for).
+fn counted(n: &Notification) -> bool {
+    !n.is_security()
+}
+
+/// Why `out` must not be sent, if it must not: an SMS to a number its user has not
+/// verified, or the day's cap of its channel reached (taking its place in the cap otherwise).
+async fn refused(
+    deps: &Deps,
+    n: &Notification,
+    out: &Outgoing,
+    now: chrono::DateTime<Utc>,
+) -> anyhow::Result<Option<SkipReason>> {
+    if let Outgoing::Sms { verified: false, .. } = out {
+        return Ok(Some(SkipReason::PhoneUnverified));
+    }
+    if !counted(n) {
+        return Ok(None);
+    }
+    let verified = match out {
+        Outgoing::Email { to, .. } => deps.store.is_email_verified(&n.user_id, to).await?,
+        Outgoing::Sms { .. } => true,
+    };
+    let (cap, reason) = deps.caps.of(out.channel(), verified);
+    Ok((!deps.store.take_send(&n.user_id, out.channel(), cap, now).await?).then_some(reason))
+}
+
+/// How a claimed send ended.
+enum Outcome {
+    Sent(String),
+    Failed,
+    Skipped(SkipReason),
 }
 
 async fn record(
@@ -176,9 +258,13 @@ async fn record(
     n: &Notification,
     out: &Outgoing,
     claim: &ClaimToken,
-    status: DeliveryStatus,
-    provider_message_id: Option<String>,
+    outcome: Outcome,
 ) -> anyhow::Result<()> {
+    let (status, provider_message_id, reason) = match outcome {
+        Outcome::Sent(id) => (DeliveryStatus::Sent, Some(id), None),
+        Outcome::Failed => (DeliveryStatus::Failed, None, None),
+        Outcome::Skipped(reason) => (DeliveryStatus::Skipped, None, Some(reason)),
+    };
     let delivery = Delivery {
         event_id: n.event_id.clone(),
         channel: out.channel(),
@@ -186,6 +272,7 @@ async fn record(
         to: out.masked_to(),
         subject: out.subject(),
         status,
+        reason,
         sent_at: timestamp(Utc::now()),
         provider_message_id,
     };
@@ -228,7 +315,7 @@ async fn send(deps: &Deps, out: &Outgoing) -> Result<String, SendError> {
                 .map_err(|e| classify(e, &PERMANENT_SES))?;
             Ok(sent.message_id.unwrap_or_default())
         }
-        Outgoing::Sms { number, text } => {
+        Outgoing::Sms { number, text, .. } => {
             let sent = deps
                 .sns
                 .publish()

@@ -76,8 +76,8 @@ impl ServiceStack {
     /// Plans `template` for `stage` with `parameters` overridden, and provisions `service`'s
     /// part into the moto `config` points at. The secrets' SSM parameters are the stage's
     /// own ([`StageSecrets::for_stage`]) unless `parameters` say otherwise, so stages never
-    /// share a secret; when the service's functions read the cursor secret, a random one is
-    /// stored.
+    /// share a secret; when the service's functions read the cursor secret or the link key,
+    /// a random one is stored.
     pub async fn provision(
         template: &Path,
         service: &str,
@@ -99,10 +99,12 @@ impl ServiceStack {
         let table = stack.table(&table_id).with_context(|| format!("the template has no {table_id}"))?.name.clone();
         let bus = stack.buses.first().context("the template has no event bus")?.name.clone();
         let out = ServiceStack { config, stack, endpoint, table, bus };
-        let cursor_secret = out.parameter("CursorSecretParameter")?;
-        if part.functions.iter().any(|f| f.environment.values().any(|v| v == cursor_secret)) {
-            let secret = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
-            out.put_parameter("CursorSecretParameter", &secret, ParameterType::SecureString).await?;
+        for secret in ["CursorSecretParameter", "LinkKeyParameter"] {
+            let name = out.parameter(secret)?;
+            if part.functions.iter().any(|f| f.environment.values().any(|v| v == name)) {
+                let value = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+                out.put_parameter(secret, &value, ParameterType::SecureString).await?;
+            }
         }
         Ok(out)
     }
@@ -110,6 +112,19 @@ impl ServiceStack {
     /// The value of template parameter `name` (`JwtSigningKeyParameter`: an SSM name).
     pub fn parameter(&self, name: &str) -> anyhow::Result<&str> {
         self.stack.parameters.get(name).map(String::as_str).with_context(|| format!("the template has no {name}"))
+    }
+
+    /// The value of the SSM parameter that template parameter `parameter` names (a test
+    /// reads the link key, say, to check or forge a token).
+    pub async fn secret(&self, parameter: &str) -> anyhow::Result<String> {
+        let out = aws_sdk_ssm::Client::new(&self.config)
+            .get_parameter()
+            .name(self.parameter(parameter)?)
+            .with_decryption(true)
+            .send()
+            .await
+            .with_context(|| format!("reading {parameter}"))?;
+        out.parameter().and_then(|p| p.value()).map(str::to_owned).with_context(|| format!("{parameter} is empty"))
     }
 
     /// Writes `value` to the SSM parameter that template parameter `parameter` names,

@@ -175,6 +175,8 @@ async fn prepare(options: &UpOptions, children: &mut Children) -> anyhow::Result
     crate::keys::put_webhook_secret(&config, &stack, &webhook_secret).await?;
     let cursor_secret = crate::keys::ensure_cursor_secret(&state_dir.join("keys"))?;
     crate::keys::put_cursor_secret(&config, &stack, &cursor_secret).await?;
+    let link_key = crate::keys::ensure_link_key(&state_dir.join("keys"))?;
+    crate::keys::put_link_key(&config, &stack, &link_key).await?;
     Ok(Prepared { repo, state_dir, tools, moto_endpoint, config, stack, provisioned })
 }
 

@@ -170,23 +170,51 @@ async fn failed_logins_throttle_the_account_even_with_the_right_password() {
     assert_problem(&login(&app, &email, &password).await, 429);
 }
 
+/// `POST /auth/password/forgot` for `email`.
+async fn forgot(app: &TestApp, email: &str) -> Response {
+    auth_password_forgot::handler(&app.forgot(), post("/auth/password/forgot", &json!({ "email": email }))).await
+}
+
+/// `POST /auth/password/reset` with `token` and `password`.
+async fn reset(app: &TestApp, token: &str, password: &str) -> Response {
+    let body = json!({ "token": token, "password": password });
+    auth_password_reset::handler(&app.reset(), post("/auth/password/reset", &body)).await
+}
+
+/// The `PasswordResetRequested` events in the outbox, oldest first, as JSON.
+async fn reset_events(app: &TestApp) -> Vec<serde_json::Value> {
+    let mut events: Vec<(String, serde_json::Value)> = app
+        .outbox()
+        .await
+        .into_iter()
+        .filter(|o| o.detail_type == "PasswordResetRequested")
+        .map(|o| serde_json::from_str::<serde_json::Value>(&o.detail).expect("detail"))
+        .map(|d| (d["metadata"]["occurred_at"].as_str().unwrap_or_default().to_owned(), d))
+        .collect();
+    events.sort_by(|a, b| a.0.cmp(&b.0));
+    events.into_iter().map(|(_, d)| d).collect()
+}
+
+/// Asks for a reset of `email` and returns the token of the link notifications would mail.
+async fn reset_link_token(app: &TestApp, email: &str) -> String {
+    let before = reset_events(app).await.len();
+    let r = forgot(app, email).await;
+    assert_eq!(r.status(), 202, "{}", text(&r));
+    let events = reset_events(app).await;
+    assert_eq!(events.len(), before + 1, "one event per request");
+    let id = events.last().and_then(|e| e["data"]["reset"]["id"].as_str()).expect("the reset's id").to_owned();
+    app.link_key().await.token(LinkPurpose::PasswordReset, &id)
+}
+
 #[tokio::test]
 async fn password_reset_is_single_use_and_ends_every_session() {
     let app = TestApp::spawn().await;
     let (email, _, pair) = app.signed_up_customer().await;
-    let r =
-        auth_password_forgot::handler(&app.forgot(), post("/auth/password/forgot", &json!({ "email": email }))).await;
-    assert_eq!(r.status(), 202, "{}", text(&r));
-    let event =
-        app.outbox().await.into_iter().find(|o| o.detail_type == "PasswordResetRequested").expect("event in outbox");
-    let detail: serde_json::Value = serde_json::from_str(&event.detail).expect("detail");
-    let url = detail["data"]["reset_url"].as_str().expect("url");
-    let token = url.split("token=").nth(1).expect("token in link").to_owned();
+    let token = reset_link_token(&app, &email).await;
 
-    let body = json!({ "token": token, "password": "a brand new secret 9" });
-    let r = auth_password_reset::handler(&app.reset(), post("/auth/password/reset", &body)).await;
+    let r = reset(&app, &token, "a brand new secret 9").await;
     assert_eq!(r.status(), 204, "{}", text(&r));
-    assert_problem(&auth_password_reset::handler(&app.reset(), post("/auth/password/reset", &body)).await, 400);
+    assert_problem(&reset(&app, &token, "a brand new secret 9").await, 400);
 
     let old = pair["refresh_token"].as_str().expect("refresh");
     assert_problem(&refresh(&app, old).await, 401);
@@ -195,13 +223,91 @@ async fn password_reset_is_single_use_and_ends_every_session() {
 }
 
 #[tokio::test]
+async fn a_reset_event_names_the_reset_and_carries_no_link() {
+    let app = TestApp::spawn().await;
+    let (email, _, _) = app.signed_up_customer().await;
+    let token = reset_link_token(&app, &email).await;
+    let event = reset_events(&app).await.pop().expect("the event");
+    let data = event["data"].as_object().expect("data");
+    let mut fields: Vec<&str> = data.keys().map(String::as_str).collect();
+    fields.sort_unstable();
+    assert_eq!(fields, ["email", "reset", "user_id"], "{event}");
+    assert_eq!(event["metadata"]["version"], 2);
+    let mac = token.split_once('.').expect("<id>.<mac>").1;
+    assert!(!event.to_string().contains(mac), "the event holds a working token: {event}");
+    let scan = aws_sdk_dynamodb::Client::new(&app.config).scan().table_name(&app.table).send().await.expect("scan");
+    assert!(!format!("{:?}", scan.items()).contains(mac), "the table holds a working token");
+}
+
+#[tokio::test]
+async fn a_tampered_or_foreign_reset_token_is_refused_like_an_unknown_one() {
+    let app = TestApp::spawn().await;
+    let (email, password, _) = app.signed_up_customer().await;
+    let token = reset_link_token(&app, &email).await;
+    let (id, mac) = token.split_once('.').expect("<id>.<mac>");
+    let other_key = LinkKey::parse("some other key of at least 32 bytes").expect("key");
+    let first = if mac.starts_with('A') { "B" } else { "A" };
+    let flipped = format!("{first}{}", &mac[1..]);
+    let tampered = [
+        format!("{id}.{flipped}"),
+        other_key.token(LinkPurpose::PasswordReset, id),
+        app.link_key().await.token(LinkPurpose::EmailVerification, id),
+        id.to_owned(),
+        "not-a-token".to_owned(),
+    ];
+    let unknown = reset(&app, &app.link_key().await.token(LinkPurpose::PasswordReset, "no-such-reset"), "x").await;
+    assert_problem(&unknown, 400);
+    for bad in &tampered {
+        let r = reset(&app, bad, "a brand new secret 9").await;
+        assert_problem(&r, 400);
+        let (mut a, mut b) = (body_json(&r), body_json(&unknown));
+        a["correlation_id"] = json!(null);
+        b["correlation_id"] = json!(null);
+        assert_eq!(a, b, "{bad}: the same answer as an unknown token");
+    }
+    assert_eq!(login(&app, &email, &password).await.status(), 200, "the password is unchanged");
+    assert_eq!(reset(&app, &token, "a brand new secret 9").await.status(), 204, "the real link still works");
+}
+
+#[tokio::test]
+async fn a_password_reset_consumes_every_reset_link_of_the_user() {
+    let app = TestApp::spawn().await;
+    let (email, _, _) = app.signed_up_customer().await;
+    let first = reset_link_token(&app, &email).await;
+    let second = reset_link_token(&app, &email).await;
+    assert_eq!(reset(&app, &first, "a brand new secret 9").await.status(), 204);
+    assert_problem(&reset(&app, &second, "another new secret 10").await, 400);
+    assert_eq!(login(&app, &email, "a brand new secret 9").await.status(), 200);
+    // A link asked for after the reset works.
+    let third = reset_link_token(&app, &email).await;
+    assert_eq!(reset(&app, &third, "a third new secret 11").await.status(), 204);
+}
+
+#[tokio::test]
+async fn forgot_password_is_capped_per_address_and_day_whether_or_not_the_account_exists() {
+    let app = TestApp::spawn().await;
+    let (email, _, _) = app.signed_up_customer().await;
+    let ghost = format!("ghost-{}@example.com", uuid::Uuid::new_v4().simple());
+    for address in [&email, &ghost] {
+        for _ in 0..RESETS_PER_EMAIL_PER_DAY {
+            assert_eq!(forgot(&app, address).await.status(), 202);
+        }
+        let capped = forgot(&app, address).await;
+        assert_problem(&capped, 429);
+        let retry: u64 = capped.headers()["retry-after"].to_str().expect("ascii").parse().expect("seconds");
+        assert!((1..=86_400).contains(&retry), "{retry}");
+    }
+    assert_eq!(reset_events(&app).await.len() as u64, RESETS_PER_EMAIL_PER_DAY, "no event over the cap");
+    // Another address is not affected; the address is counted normalised.
+    assert_problem(&forgot(&app, &email.to_uppercase()).await, 429);
+    let (other, _, _) = app.signed_up_customer().await;
+    assert_eq!(forgot(&app, &other).await.status(), 202);
+}
+
+#[tokio::test]
 async fn forgot_password_answers_the_same_for_unknown_accounts_and_emits_nothing() {
     let app = TestApp::spawn().await;
-    let r = auth_password_forgot::handler(
-        &app.forgot(),
-        post("/auth/password/forgot", &json!({ "email": "ghost@example.com" })),
-    )
-    .await;
+    let r = forgot(&app, "ghost@example.com").await;
     assert_eq!(r.status(), 202);
     assert!(app.outbox().await.is_empty());
 }
@@ -229,4 +335,67 @@ async fn an_unusable_signing_key_is_a_503_until_it_is_fixed() {
     // A bad value is not cached: once the parameter is fixed, the same instance signs again.
     app.put_keys(&fixture("key-a.json"), &fixture("jwks.json")).await;
     assert_eq!(auth_login::handler(&cold, post("/auth/login", &body)).await.status(), 200);
+}
+
+#[tokio::test]
+async fn concurrent_wrong_guesses_are_counted_before_any_password_is_checked() {
+    let limit = 3;
+    let app =
+        TestApp::spawn_with(RateLimits { per_ip: 1000, window_seconds: 900, login_failures_per_account: limit }).await;
+    let (email, _, _) = app.signed_up_customer().await;
+    let deps = app.login();
+    let guesses = (0..20).map(|i| {
+        let body = json!({ "email": email, "password": format!("wrong horse {i}") });
+        auth_login::handler(&deps, post("/auth/login", &body))
+    });
+    let answers = futures::future::join_all(guesses).await;
+    let status = |code: u16| answers.iter().filter(|r| r.status() == code).count();
+    assert_eq!(status(401) + status(429), 20, "{:?}", answers.iter().map(text).collect::<Vec<_>>());
+    assert!(status(401) as u64 <= limit, "{} guesses were checked, the limit is {limit}", status(401));
+}
+
+#[tokio::test]
+async fn a_successful_login_does_not_count_against_the_account() {
+    let app =
+        TestApp::spawn_with(RateLimits { per_ip: 1000, window_seconds: 900, login_failures_per_account: 2 }).await;
+    let (email, password, _) = app.signed_up_customer().await;
+    for _ in 0..4 {
+        assert_eq!(login(&app, &email, &password).await.status(), 200);
+    }
+    assert_problem(&login(&app, &email, "wrong horse 42").await, 401);
+    assert_eq!(login(&app, &email, &password).await.status(), 200);
+}
+
+#[tokio::test]
+async fn refresh_refuses_a_session_past_its_familys_expiry() {
+    let app = TestApp::spawn().await;
+    let (_, _, pair) = app.signed_up_customer().await;
+    let token = pair["refresh_token"].as_str().expect("refresh");
+    let r = refresh(&app, token).await;
+    assert_eq!(r.status(), 200, "{}", text(&r));
+    let rotated = body_json(&r);
+    assert!(
+        rotated["refresh_expires_in"].as_i64() <= pair["refresh_expires_in"].as_i64(),
+        "a refresh never extends the session: {rotated} after {pair}"
+    );
+    let token = rotated["refresh_token"].as_str().expect("rotated");
+
+    // The session (its family) ends while its newest token still has time left.
+    let record =
+        app.store().refresh_record(&auth_core::tokens::hash_token(token)).await.expect("read").expect("record");
+    aws_sdk_dynamodb::Client::new(&app.config)
+        .update_item()
+        .table_name(&app.table)
+        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(format!("FAMILY#{}", record.family_id)))
+        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("FAMILY".into()))
+        .update_expression("SET expires_at = :past")
+        .expression_attribute_values(
+            ":past",
+            aws_sdk_dynamodb::types::AttributeValue::N((chrono::Utc::now().timestamp() - 1).to_string()),
+        )
+        .send()
+        .await
+        .expect("expire the family");
+    assert!(record.expires_at > chrono::Utc::now().timestamp(), "the token itself is still valid");
+    assert_problem(&refresh(&app, token).await, 401);
 }

@@ -7,3 +7,4 @@ mod outbox;
 mod projection;
 mod samples;
 mod support;
+mod verification;

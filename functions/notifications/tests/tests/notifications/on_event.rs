@@ -1,17 +1,23 @@
 //! notifications-on-event: once-only sends, channels from preferences, custom templates,
 //! permanent failures and poison messages.
 
-use bazaar_events::auth::{PasswordResetRequested, UserRegistered};
+use bazaar_events::auth::{EmailVerificationRequested, EmailVerified, LinkRef, PasswordResetRequested, UserRegistered};
 use bazaar_events::orders::{CancelReason, OrderCancelled, OrderLine, OrderPaid};
 use bazaar_events::payments::{Cancellation, CancellationSettled, MoneyOutcome};
 use bazaar_events::{Envelope, Money};
+use bazaar_runtime::links::{LinkKey, LinkPurpose};
 use serde_json::{Value, json};
 
 use crate::support::*;
 
 fn registered(user_id: &str, email: &str) -> Envelope<UserRegistered> {
     Envelope::new(
-        UserRegistered { user_id: user_id.into(), email: email.into(), roles: vec!["customer".into()] },
+        UserRegistered {
+            user_id: user_id.into(),
+            email: email.into(),
+            roles: vec!["customer".into()],
+            verification: None,
+        },
         "corr",
     )
 }
@@ -127,8 +133,12 @@ async fn sms_is_sent_only_with_opt_in_and_an_e164_number() {
     let deps = deps!(app, notifications_on_event);
 
     let (phone_in, phone_off) = (unique_phone(), unique_phone());
-    let (opted_in, email_in) =
-        user_preferring(&app, json!({ "email": true, "sms": true, "phone_number": phone_in })).await;
+    let (opted_in, email_in) = user();
+    app.set_verified_phone(
+        &customer(&opted_in, &email_in),
+        json!({ "email": true, "sms": true, "phone_number": phone_in }),
+    )
+    .await;
     let (number_only, email_off) =
         user_preferring(&app, json!({ "email": true, "sms": false, "phone_number": phone_off })).await;
 
@@ -136,10 +146,10 @@ async fn sms_is_sent_only_with_opt_in_and_an_e164_number() {
     acknowledged(&app, &deps, &events).await;
     acknowledged(&app, &deps, &events).await;
 
-    let sms = app.sms_to(&phone_in).await;
+    let sms = app.notifications_texted_to(&phone_in).await;
     assert_eq!(sms.len(), 1, "{sms:?}");
     assert!(sms[0]["message"].as_str().unwrap_or_default().contains("25.00 EUR"), "{sms:?}");
-    assert!(app.sms_to(&phone_off).await.is_empty(), "no SMS without opt-in");
+    assert!(app.notifications_texted_to(&phone_off).await.is_empty(), "no SMS without opt-in");
     assert_eq!(app.emails_to(&email_in).await.len(), 1);
     assert_eq!(app.emails_to(&email_off).await.len(), 1);
     let log = deliveries(&app, &opted_in, &email_in).await;
@@ -154,22 +164,29 @@ async fn a_password_reset_goes_by_email_only_and_its_link_is_stored_nowhere() {
     let deps = deps!(app, notifications_on_event);
     let phone = unique_phone();
     // Email off and SMS on: a reset link still goes by email, and never by SMS.
-    let (id, email) = user_preferring(&app, json!({ "email": false, "sms": true, "phone_number": phone })).await;
-    let token = uuid::Uuid::new_v4().simple().to_string();
+    let (id, email) = user();
+    app.set_verified_phone(&customer(&id, &email), json!({ "email": false, "sms": true, "phone_number": phone })).await;
+    let reset_id = uuid::Uuid::new_v4().to_string();
     let event = Envelope::new(
         PasswordResetRequested {
             user_id: id.clone(),
             email: email.clone(),
-            reset_url: format!("http://127.0.0.1:3000/reset-password?token={token}"),
-            expires_at: chrono::Utc::now(),
+            reset: LinkRef { id: reset_id.clone(), expires_at: chrono::Utc::now() },
         },
         "corr",
     );
-    acknowledged(&app, &deps, &[delivered_body(&event)]).await;
+    let body = delivered_body(&event);
+    acknowledged(&app, &deps, std::slice::from_ref(&body)).await;
     let emails = app.emails_to(&email).await;
     assert_eq!(emails.len(), 1);
-    assert!(emails[0]["body"].as_str().unwrap_or_default().contains(&token), "the email carries the link");
-    assert!(app.sms_to(&phone).await.is_empty());
+    // The email carries the reset page with a token of the link key that opens to the reset's id.
+    let sent = emails[0]["body"].as_str().unwrap_or_default();
+    let page = format!("{}?token=", deps.pages.password_reset);
+    let token = link_token(sent, &page).expect("the email carries the link");
+    let key = LinkKey::parse(&app.secret("LinkKeyParameter").await.expect("link key")).expect("a link key");
+    assert_eq!(key.open(LinkPurpose::PasswordReset, &token), Some(reset_id.as_str()));
+    assert!(!body.contains(&token), "the event never held the token");
+    assert!(app.notifications_texted_to(&phone).await.is_empty());
     let items = aws_sdk_dynamodb::Client::new(&app.config).scan().table_name(&app.table).send().await.expect("scan");
     assert!(!format!("{:?}", items.items()).contains(&token), "the reset link must not be stored");
 }
@@ -187,18 +204,19 @@ async fn email_off_sends_no_order_email() {
 async fn a_custom_template_is_used_after_put() {
     let app = TestApp::spawn().await;
     let deps = deps!(app, notifications_on_event);
-    let body = json!({ "subject": "Hi {{ email }}, welcome aboard", "text": "Custom text for {{ email }}." });
+    let body = json!({ "subject": "Order {{ order_id }}: thanks", "text": "Custom text for {{ email }}." });
     let r = notifications_templates_put::handler(
         &deps!(app, notifications_templates_put),
-        request("PUT", "/notifications/templates/welcome", None, Some(&body.to_string()), Some(&admin())),
+        request("PUT", "/notifications/templates/order_confirmation", None, Some(&body.to_string()), Some(&admin())),
     )
     .await;
     assert_eq!(r.status(), 200, "{}", text(&r));
     let (id, email) = user();
-    acknowledged(&app, &deps, &[delivered_body(&registered(&id, &email))]).await;
+    let order = paid(&id, &email);
+    acknowledged(&app, &deps, &[delivered_body(&order)]).await;
     let emails = app.emails_to(&email).await;
     assert_eq!(emails.len(), 1);
-    assert_eq!(emails[0]["subject"], format!("Hi {email}, welcome aboard"));
+    assert_eq!(emails[0]["subject"], format!("Order {}: thanks", order.data.order_id));
     assert_eq!(emails[0]["body"], format!("Custom text for {email}."), "a text-only custom template");
 }
 
@@ -293,4 +311,112 @@ async fn a_fresh_claim_defers_the_send_and_a_stale_one_is_taken_over() {
     acknowledged(&app, &deps, &body).await; // a stale claim is taken over
     acknowledged(&app, &deps, &body).await;
     assert_eq!(app.emails_to(&email).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_runaway_template_in_the_table_falls_back_to_the_default_and_the_batch_goes_on() {
+    let app = TestApp::spawn().await;
+    let deps = deps!(app, notifications_on_event);
+    // Written straight into the table, past the API's checks.
+    let runaway =
+        notifications_core::Template { subject: "Welcome".into(), text: RUNAWAY.into(), html: None, sms: None };
+    store(&app)
+        .put_template(notifications_core::TemplateName::Welcome, &runaway, chrono::Utc::now())
+        .await
+        .expect("stored");
+    let users: Vec<(String, String)> = (0..5).map(|_| user()).collect();
+    let bodies: Vec<String> = users.iter().map(|(id, email)| delivered_body(&registered(id, email))).collect();
+    acknowledged(&app, &deps, &bodies).await;
+    for (_, email) in &users {
+        let emails = app.emails_to(email).await;
+        assert_eq!(emails.len(), 1, "{email}: {emails:?}");
+        assert_eq!(emails[0]["subject"], "Welcome to Bazaar", "the default template is sent");
+    }
+}
+
+#[tokio::test]
+async fn a_reset_template_that_links_elsewhere_for_some_recipients_is_not_used_for_them() {
+    let app = TestApp::spawn().await;
+    let deps = deps!(app, notifications_on_event);
+    // It shows the sample recipient the real link, so it passes the check at PUT, and sends
+    // everyone else's link to another site: the check at send time catches it.
+    let sneaky = json!({
+        "subject": "Reset your password",
+        "text": "{% if email == 'ana@example.com' %}{{ reset_url }}{% else %}https://evil.example/?{{ reset_url }}{% endif %}",
+    });
+    let r = notifications_templates_put::handler(
+        &deps!(app, notifications_templates_put),
+        request("PUT", "/notifications/templates/password_reset", None, Some(&sneaky.to_string()), Some(&admin())),
+    )
+    .await;
+    assert_eq!(r.status(), 200, "{}", text(&r));
+    let (id, email) = user();
+    let event = Envelope::new(
+        PasswordResetRequested {
+            user_id: id,
+            email: email.clone(),
+            reset: LinkRef { id: uuid::Uuid::new_v4().to_string(), expires_at: chrono::Utc::now() },
+        },
+        "corr",
+    );
+    acknowledged(&app, &deps, &[delivered_body(&event)]).await;
+    let emails = app.emails_to(&email).await;
+    assert_eq!(emails.len(), 1);
+    let body = emails[0]["body"].as_str().unwrap_or_default();
+    assert!(!body.contains("evil.example"), "{body}");
+    assert!(link_token(body, &format!("{}?token=", deps.pages.password_reset)).is_some(), "{body}");
+}
+
+#[tokio::test]
+async fn the_welcome_email_carries_a_working_link_to_the_verification_page() {
+    let app = TestApp::spawn().await;
+    let deps = deps!(app, notifications_on_event);
+    let (id, email) = user();
+    let verification_id = uuid::Uuid::new_v4().to_string();
+    let mut event = registered(&id, &email);
+    event.data.verification = Some(LinkRef { id: verification_id.clone(), expires_at: chrono::Utc::now() });
+    let body = delivered_body(&event);
+    acknowledged(&app, &deps, std::slice::from_ref(&body)).await;
+    let emails = app.emails_to(&email).await;
+    assert_eq!(emails.len(), 1);
+    let sent = emails[0]["body"].as_str().unwrap_or_default();
+    let token = link_token(sent, &format!("{}?token=", deps.pages.email_verification)).expect("the link");
+    let key = LinkKey::parse(&app.secret("LinkKeyParameter").await.expect("link key")).expect("a link key");
+    assert_eq!(key.open(LinkPurpose::EmailVerification, &token), Some(verification_id.as_str()));
+    assert!(!body.contains(&token), "the event never held the token");
+}
+
+#[tokio::test]
+async fn a_requested_verification_link_is_mailed_even_with_email_turned_off() {
+    let app = TestApp::spawn().await;
+    let deps = deps!(app, notifications_on_event);
+    let (id, email) = user_preferring(&app, json!({ "email": false, "sms": false })).await;
+    let event = Envelope::new(
+        EmailVerificationRequested {
+            user_id: id,
+            email: email.clone(),
+            verification: LinkRef { id: uuid::Uuid::new_v4().to_string(), expires_at: chrono::Utc::now() },
+        },
+        "corr",
+    );
+    acknowledged(&app, &deps, &[delivered_body(&event)]).await;
+    let emails = app.emails_to(&email).await;
+    assert_eq!(emails.len(), 1);
+    assert_eq!(emails[0]["subject"], "Confirm your Bazaar email address");
+    let page = format!("{}?token=", deps.pages.email_verification);
+    assert!(link_token(emails[0]["body"].as_str().unwrap_or_default(), &page).is_some());
+}
+
+#[tokio::test]
+async fn a_verified_address_is_recorded_once_however_often_it_is_told() {
+    let app = TestApp::spawn().await;
+    let deps = deps!(app, notifications_on_event);
+    let (id, email) = user();
+    assert!(!store(&app).is_email_verified(&id, &email).await.expect("read"));
+    let event = Envelope::new(EmailVerified { user_id: id.clone(), email: email.clone() }, "corr");
+    let body = delivered_body(&event);
+    acknowledged(&app, &deps, &[body.clone(), body]).await;
+    assert!(store(&app).is_email_verified(&id, &email).await.expect("read"));
+    assert!(!store(&app).is_email_verified(&id, "other@example.com").await.expect("read"));
+    assert!(app.emails_to(&email).await.is_empty(), "nothing is sent for it");
 }

@@ -9,14 +9,19 @@ use std::path::PathBuf;
 
 use auth_core::AuthStore;
 use auth_core::keys::{PublicKeySource, SigningKeySource};
-use auth_core::settings::{RateLimits, ResetSettings, TokenSettings};
+use auth_core::settings::{RateLimits, ResetSettings, TokenSettings, VerificationSettings};
 use aws_sdk_ssm::types::ParameterType;
 use bazaar_runtime::Identity;
+pub use bazaar_runtime::links::{LinkKey, LinkPurpose};
 pub use bazaar_testkit::apigw::{Req, assert_problem, body_json, text};
 use lambda_http::Request;
 use serde_json::{Value, json};
 
 pub const ISSUER: &str = "https://api.bazaar.test";
+/// The cap of `POST /auth/password/forgot` per email address and day in these tests.
+pub const RESETS_PER_EMAIL_PER_DAY: u64 = 3;
+/// The cap of `POST /auth/email/verification` per user and day in these tests.
+pub const VERIFICATIONS_PER_USER_PER_DAY: u64 = 2;
 pub const AUDIENCE: &str = "bazaar-api";
 /// The template parameters naming the SSM parameters of the keys.
 const SIGNING_KEY: &str = "JwtSigningKeyParameter";
@@ -82,7 +87,16 @@ impl TestApp {
     }
 
     pub fn register(&self) -> auth_register::Deps {
-        auth_register::Deps { store: self.store(), limits: self.limits.clone() }
+        auth_register::Deps { store: self.store(), limits: self.limits.clone(), verification: self.verification() }
+    }
+    pub fn verification(&self) -> VerificationSettings {
+        VerificationSettings { ttl_seconds: 3600, per_user_per_day: VERIFICATIONS_PER_USER_PER_DAY }
+    }
+    pub fn email_verify(&self) -> auth_email_verify::Deps {
+        auth_email_verify::Deps { store: self.store(), links: self.link_secret() }
+    }
+    pub fn email_verification(&self) -> auth_email_verification::Deps {
+        auth_email_verification::Deps { store: self.store(), settings: self.verification() }
     }
     pub fn login(&self) -> auth_login::Deps {
         auth_login::Deps {
@@ -111,11 +125,20 @@ impl TestApp {
         auth_password_forgot::Deps {
             store: self.store(),
             limits: self.limits.clone(),
-            reset: ResetSettings { ttl_seconds: 3600, url: "http://127.0.0.1:3000/reset-password".into() },
+            reset: ResetSettings { ttl_seconds: 3600, per_email_per_day: RESETS_PER_EMAIL_PER_DAY },
         }
     }
     pub fn reset(&self) -> auth_password_reset::Deps {
-        auth_password_reset::Deps { store: self.store() }
+        auth_password_reset::Deps { store: self.store(), links: self.link_secret() }
+    }
+    fn link_secret(&self) -> bazaar_aws::ssm::LinkSecret {
+        let name = self.parameter("LinkKeyParameter").expect("LinkKeyParameter");
+        bazaar_aws::ssm::LinkSecret::new(aws_sdk_ssm::Client::new(&self.config), name)
+    }
+
+    /// The stage's link key, as notifications holds it: tests make the links it would mail.
+    pub async fn link_key(&self) -> LinkKey {
+        LinkKey::parse(&self.secret("LinkKeyParameter").await.expect("the link key")).expect("a link key")
     }
     pub fn jwks(&self) -> auth_jwks::Deps {
         auth_jwks::Deps { keys: self.public_keys() }

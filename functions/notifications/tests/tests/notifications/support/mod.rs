@@ -49,11 +49,56 @@ impl TestApp {
         self.recorded("/sns/SMS", |m| m["phone_number"].as_str() == Some(number)).await
     }
 
+    /// The SMS to `number` but the verification codes.
+    pub async fn notifications_texted_to(&self, number: &str) -> Vec<Value> {
+        self.sms_to(number).await.into_iter().filter(|m| code_in(m).is_none()).collect()
+    }
+
+    /// The newest verification code texted to `number`.
+    pub async fn code_texted_to(&self, number: &str) -> Option<String> {
+        self.sms_to(number).await.iter().filter_map(code_in).next_back()
+    }
+
+    /// `POST /notifications/preferences/phone/verify` with `code` as `user`.
+    pub async fn verify_phone(&self, user: &Identity, code: &str) -> lambda_http::Response<lambda_http::Body> {
+        let body = serde_json::json!({ "code": code }).to_string();
+        let req = request("POST", "/notifications/preferences/phone/verify", None, Some(&body), Some(user));
+        notifications_phone_verify::handler(&deps!(self, notifications_phone_verify), req).await
+    }
+
+    /// Sets `user`'s preferences (with a phone number) and verifies the number with the code
+    /// texted to it.
+    pub async fn set_verified_phone(&self, user: &Identity, preferences: Value) {
+        self.set_preferences(user, preferences.clone()).await;
+        let number = preferences["phone_number"].as_str().expect("a phone number");
+        let code = self.code_texted_to(number).await.expect("a code was texted");
+        let r = self.verify_phone(user, &code).await;
+        assert_eq!(r.status(), 200, "{}", text(&r));
+        assert_eq!(body_json(&r)["phone_verified"], true);
+    }
+
     /// What moto recorded under `pointer` (`/ses/Message`) that `matches`.
     async fn recorded(&self, pointer: &str, matches: impl Fn(&Value) -> bool) -> Vec<Value> {
         let data = self.sent().await;
         data.pointer(pointer).and_then(Value::as_array).into_iter().flatten().filter(|m| matches(m)).cloned().collect()
     }
+}
+
+/// The code a verification SMS carries.
+fn code_in(sms: &Value) -> Option<String> {
+    let text = sms["message"].as_str()?;
+    let after = text.split("verification code is ").nth(1)?;
+    Some(after.chars().take(6).collect())
+}
+
+/// The token of the first link to `page` (`http://…/reset-password?token=`) in `text` (an
+/// email's body: moto keeps the HTML part, where minijinja writes `/` as `&#x2f;`).
+pub fn link_token(text: &str, page: &str) -> Option<String> {
+    let text = text.replace("&#x2f;", "/").replace("&amp;", "&");
+    let start = text.find(page)? + page.len();
+    let token: String =
+        text[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')).collect();
+    Some(token).filter(|t| !t.is_empty())
 }
 
 /// A recipient no other test (or test run against the same moto) uses.
@@ -71,14 +116,32 @@ pub fn customer(sub: &str, email: &str) -> Identity {
     Identity { sub: sub.to_owned(), email: email.to_owned(), roles: vec!["customer".into()], permissions: vec![] }
 }
 
+/// An admin: every template, the security ones too.
 pub fn admin() -> Identity {
+    Identity {
+        permissions: vec!["notifications:templates".into(), "notifications:security_templates".into()],
+        ..template_editor()
+    }
+}
+
+/// A holder of `notifications:templates` alone (a custom role): every template but the
+/// security ones.
+pub fn template_editor() -> Identity {
     Identity {
         sub: uuid::Uuid::new_v4().to_string(),
         email: unique_email(),
-        roles: vec!["admin".into()],
+        roles: vec!["editor".into()],
         permissions: vec!["notifications:templates".into()],
     }
 }
+
+/// The notifications store over the test stack's table (to write what the API would refuse).
+pub fn store(app: &TestApp) -> notifications_core::NotificationsStore {
+    notifications_core::NotificationsStore::new(aws_sdk_dynamodb::Client::new(&app.config), &app.table)
+}
+
+/// Two nested loops of a hundred thousand turns each: ten billion, if nothing stops them.
+pub const RUNAWAY: &str = "{% for i in range(100000) %}{% for j in range(100000) %}.{% endfor %}{% endfor %}";
 
 /// An API Gateway v2 request as the gateway would send it.
 pub fn request(

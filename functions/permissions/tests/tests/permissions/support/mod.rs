@@ -147,6 +147,7 @@ pub fn registered(user: &str, roles: &[&str]) -> Envelope<UserRegistered> {
             user_id: user.to_owned(),
             email: format!("{}@example.com", &user[..8.min(user.len())]),
             roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+            verification: None,
         },
         "test",
     )

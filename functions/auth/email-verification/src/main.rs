@@ -1,0 +1,1 @@
+bazaar_runtime::http_main!(auth_email_verification);

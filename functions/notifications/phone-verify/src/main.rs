@@ -1,0 +1,1 @@
+bazaar_runtime::http_main!(notifications_phone_verify);
