@@ -383,19 +383,7 @@ async fn refresh_refuses_a_session_past_its_familys_expiry() {
     // The session (its family) ends while its newest token still has time left.
     let record =
         app.store().refresh_record(&auth_core::tokens::hash_token(token)).await.expect("read").expect("record");
-    aws_sdk_dynamodb::Client::new(&app.config)
-        .update_item()
-        .table_name(&app.table)
-        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(format!("FAMILY#{}", record.family_id)))
-        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("FAMILY".into()))
-        .update_expression("SET expires_at = :past")
-        .expression_attribute_values(
-            ":past",
-            aws_sdk_dynamodb::types::AttributeValue::N((chrono::Utc::now().timestamp() - 1).to_string()),
-        )
-        .send()
-        .await
-        .expect("expire the family");
+    app.expire(&format!("FAMILY#{}", record.family_id), "FAMILY").await;
     assert!(record.expires_at > chrono::Utc::now().timestamp(), "the token itself is still valid");
     assert_problem(&refresh(&app, token).await, 401);
 }

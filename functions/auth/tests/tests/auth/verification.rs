@@ -103,19 +103,7 @@ async fn an_expired_verification_link_is_a_400() {
     let (email, _, _) = app.signed_up_customer().await;
     let link = registration_of(&app, &email).await["data"]["verification"].clone();
     let id = link["id"].as_str().expect("id");
-    aws_sdk_dynamodb::Client::new(&app.config)
-        .update_item()
-        .table_name(&app.table)
-        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(format!("VERIFY#{id}")))
-        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("VERIFY".into()))
-        .update_expression("SET expires_at = :past")
-        .expression_attribute_values(
-            ":past",
-            aws_sdk_dynamodb::types::AttributeValue::N((chrono::Utc::now().timestamp() - 1).to_string()),
-        )
-        .send()
-        .await
-        .expect("expire it");
+    app.expire(&format!("VERIFY#{id}"), "VERIFY").await;
     assert_problem(&verify(&app, &token_of(&app, &link).await).await, 400);
 }
 

@@ -2,9 +2,8 @@
 //! skipped for good and written in the delivery log; an unverified address gets only a few
 //! emails a day; the links a user asked for always go.
 
+use bazaar_events::Envelope;
 use bazaar_events::auth::{EmailVerified, LinkRef, PasswordResetRequested};
-use bazaar_events::orders::{OrderLine, OrderPaid};
-use bazaar_events::{Envelope, Money};
 use notifications_core::caps::SendCaps;
 use serde_json::Value;
 
@@ -18,24 +17,7 @@ fn capped(app: &TestApp, emails: u64, unverified: u64, sms: u64) -> notification
 }
 
 fn paid(user_id: &str, email: &str) -> String {
-    let money = Money::new(1250, "EUR");
-    let line = OrderLine {
-        product_id: "p1".into(),
-        owner_id: "o1".into(),
-        name: "Lamp".into(),
-        quantity: 1,
-        unit_price: money.clone(),
-        line_total: money.clone(),
-    };
-    let order = OrderPaid {
-        order_id: format!("ord-{}", uuid::Uuid::new_v4().simple()),
-        customer_id: user_id.into(),
-        customer_email: email.into(),
-        payment_id: "pay".into(),
-        lines: vec![line],
-        total: money,
-    };
-    delivered_body(&Envelope::new(order, "corr"))
+    delivered_body(&order_paid(user_id, email))
 }
 
 fn reset(user_id: &str, email: &str) -> String {

@@ -2,7 +2,7 @@
 //! permanent failures and poison messages.
 
 use bazaar_events::auth::{EmailVerificationRequested, EmailVerified, LinkRef, PasswordResetRequested, UserRegistered};
-use bazaar_events::orders::{CancelReason, OrderCancelled, OrderLine, OrderPaid};
+use bazaar_events::orders::{CancelReason, OrderCancelled};
 use bazaar_events::payments::{Cancellation, CancellationSettled, MoneyOutcome};
 use bazaar_events::{Envelope, Money};
 use bazaar_runtime::links::{LinkKey, LinkPurpose};
@@ -17,28 +17,6 @@ fn registered(user_id: &str, email: &str) -> Envelope<UserRegistered> {
             email: email.into(),
             roles: vec!["customer".into()],
             verification: None,
-        },
-        "corr",
-    )
-}
-
-fn paid(user_id: &str, email: &str) -> Envelope<OrderPaid> {
-    let money = |m| Money::new(m, "EUR");
-    Envelope::new(
-        OrderPaid {
-            order_id: format!("ord-{}", uuid::Uuid::new_v4().simple()),
-            customer_id: user_id.into(),
-            customer_email: email.into(),
-            payment_id: "pay-1".into(),
-            lines: vec![OrderLine {
-                product_id: "p1".into(),
-                owner_id: "owner-1".into(),
-                name: "Desk lamp".into(),
-                quantity: 2,
-                unit_price: money(1250),
-                line_total: money(2500),
-            }],
-            total: money(2500),
         },
         "corr",
     )
@@ -119,7 +97,7 @@ async fn the_same_event_twice_in_one_batch_still_sends_one_email() {
     let app = TestApp::spawn().await;
     let deps = deps!(app, notifications_on_event);
     let (id, email) = user();
-    let body = delivered_body(&paid(&id, &email));
+    let body = delivered_body(&order_paid(&id, &email));
     // Both copies race for the claim: the loser is either skipped or retried later.
     let failed = app.deliver(&deps, &batch(&[body.clone(), body.clone()])).await;
     assert!(failed.len() <= 1, "{failed:?}");
@@ -142,7 +120,8 @@ async fn sms_is_sent_only_with_opt_in_and_an_e164_number() {
     let (number_only, email_off) =
         user_preferring(&app, json!({ "email": true, "sms": false, "phone_number": phone_off })).await;
 
-    let events = [delivered_body(&paid(&opted_in, &email_in)), delivered_body(&paid(&number_only, &email_off))];
+    let events =
+        [delivered_body(&order_paid(&opted_in, &email_in)), delivered_body(&order_paid(&number_only, &email_off))];
     acknowledged(&app, &deps, &events).await;
     acknowledged(&app, &deps, &events).await;
 
@@ -196,7 +175,7 @@ async fn email_off_sends_no_order_email() {
     let app = TestApp::spawn().await;
     let deps = deps!(app, notifications_on_event);
     let (id, email) = user_preferring(&app, json!({ "email": false, "sms": false })).await;
-    acknowledged(&app, &deps, &[delivered_body(&paid(&id, &email))]).await;
+    acknowledged(&app, &deps, &[delivered_body(&order_paid(&id, &email))]).await;
     assert!(app.emails_to(&email).await.is_empty());
 }
 
@@ -212,7 +191,7 @@ async fn a_custom_template_is_used_after_put() {
     .await;
     assert_eq!(r.status(), 200, "{}", text(&r));
     let (id, email) = user();
-    let order = paid(&id, &email);
+    let order = order_paid(&id, &email);
     acknowledged(&app, &deps, &[delivered_body(&order)]).await;
     let emails = app.emails_to(&email).await;
     assert_eq!(emails.len(), 1);

@@ -2,9 +2,6 @@
 //! a number its user verified with that code; codes are capped, expire and die after five
 //! wrong attempts.
 
-use bazaar_events::Envelope;
-use bazaar_events::Money;
-use bazaar_events::orders::{OrderLine, OrderPaid};
 use bazaar_runtime::Identity;
 use notifications_core::caps::SendCaps;
 use serde_json::{Value, json};
@@ -12,26 +9,7 @@ use serde_json::{Value, json};
 use crate::support::*;
 
 fn paid(user: &Identity) -> String {
-    let money = Money::new(2500, "EUR");
-    let line = OrderLine {
-        product_id: "p1".into(),
-        owner_id: "o1".into(),
-        name: "Lamp".into(),
-        quantity: 1,
-        unit_price: money.clone(),
-        line_total: money.clone(),
-    };
-    delivered_body(&Envelope::new(
-        OrderPaid {
-            order_id: format!("ord-{}", uuid::Uuid::new_v4().simple()),
-            customer_id: user.sub.clone(),
-            customer_email: user.email.clone(),
-            payment_id: "pay".into(),
-            lines: vec![line],
-            total: money,
-        },
-        "corr",
-    ))
+    delivered_body(&order_paid(&user.sub, &user.email))
 }
 
 fn someone() -> Identity {

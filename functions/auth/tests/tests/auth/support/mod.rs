@@ -65,6 +65,22 @@ impl TestApp {
         self.put_parameter(PUBLIC_KEYS, jwks, ParameterType::String).await.expect("public keys");
     }
 
+    /// Sets the `expires_at` of the item `pk`/`sk` a second into the past, through the SDK
+    /// (time passing, without waiting for it).
+    pub async fn expire(&self, pk: &str, sk: &str) {
+        use aws_sdk_dynamodb::types::AttributeValue;
+        aws_sdk_dynamodb::Client::new(&self.config)
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", AttributeValue::S(pk.to_owned()))
+            .key("sk", AttributeValue::S(sk.to_owned()))
+            .update_expression("SET expires_at = :past")
+            .expression_attribute_values(":past", AttributeValue::N((chrono::Utc::now().timestamp() - 1).to_string()))
+            .send()
+            .await
+            .expect("expire the item");
+    }
+
     pub fn store(&self) -> AuthStore {
         AuthStore::new(aws_sdk_dynamodb::Client::new(&self.config), &self.table)
     }

@@ -163,3 +163,28 @@ pub fn request(
     }
     req.build()
 }
+
+/// An `OrderPaid` of `user_id` at `email`: one line, two desk lamps, 25.00 EUR in all.
+pub fn order_paid(user_id: &str, email: &str) -> bazaar_events::Envelope<bazaar_events::orders::OrderPaid> {
+    use bazaar_events::Money;
+    use bazaar_events::orders::{OrderLine, OrderPaid};
+    let money = |m| Money::new(m, "EUR");
+    bazaar_events::Envelope::new(
+        OrderPaid {
+            order_id: format!("ord-{}", uuid::Uuid::new_v4().simple()),
+            customer_id: user_id.into(),
+            customer_email: email.into(),
+            payment_id: "pay-1".into(),
+            lines: vec![OrderLine {
+                product_id: "p1".into(),
+                owner_id: "owner-1".into(),
+                name: "Desk lamp".into(),
+                quantity: 2,
+                unit_price: money(1250),
+                line_total: money(2500),
+            }],
+            total: money(2500),
+        },
+        "corr",
+    )
+}
