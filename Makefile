@@ -127,7 +127,7 @@ unit: ## unit tests only (no emulator needed)
 check: ## plan template.yaml and check its Rules for a stage: make check STAGE=prod PARAMETERS='PaymentProviderMode=manual …'
 	@cargo run -q -p devstack -- check --stage $(STAGE) $(PARAMETER_FLAGS)
 
-env: ## write .bazaar/dev.env: every function's environment, for `cargo lambda watch --env-file`
+env: ## write .bazaar/dev.env (every function's environment, for `cargo lambda watch --env-file`) and, with moto running, .bazaar/roles/ (each function's role credentials)
 	@cargo run -q -p devstack -- env --out .bazaar/dev.env --moto-port $(MOTO_PORT)
 
 build: $(STAMP) ## release zip of every function, one cargo invocation: make build [ARCH=x86_64] (arm64 needs the aarch64 rust target)

@@ -11,6 +11,11 @@ infra/test-times.json), each in its package's folder with CARGO_MANIFEST_DIR set
 sets it, and prints each binary's whole output when it ends, so outputs never interleave.
 Arguments after `--` go to every binary (a test name filter, `--nocapture`). It exits
 non-zero when any binary fails or reports nothing.
+
+Every moto the binaries start logs what it allowed the functions' roles to
+target/iam/exercised.jsonl (`BAZAAR_IAM_LOG`, infra/moto/enforce.py). After a whole run
+(all binaries, no filter) that passed, `devstack least-privilege` reads it and fails on a
+grant of a function's policies that no test exercised and the template does not justify.
 """
 
 import argparse
@@ -96,6 +101,12 @@ def main():
     # are taken to be integration tests' size, the end-to-end first of all.
     binaries.sort(key=lambda b: -last.get(b[0], 600 if "e2e" in b[0] else 60))
 
+    whole = not passthrough and not cargo_args
+    exercised = Path("target/iam/exercised.jsonl").resolve()
+    exercised.parent.mkdir(parents=True, exist_ok=True)
+    exercised.write_text("")
+    os.environ.setdefault("BAZAAR_IAM_LOG", str(exercised))
+
     print(f"==> running {len(binaries)} test binaries, {options.jobs} at a time", flush=True)
     lock = threading.Lock()
     results = []
@@ -125,7 +136,16 @@ def main():
         print(f"FAILED: {r['label']} (exit {r['code']}{', no test result' if r['passed'] + r['failed'] == 0 else ''})")
     print(f"tests: {sum(r['passed'] for r in results)} passed, {sum(r['failed'] for r in results)} failed, "
           f"{sum(r['ignored'] for r in results)} skipped")
-    return 1 if failed else 0
+    if failed:
+        return 1
+    if whole and os.environ["BAZAAR_IAM_LOG"] == str(exercised):
+        print("\n==> least privilege: every grant of the functions' policies that no test exercised", flush=True)
+        devstack = Path("target/debug/devstack")
+        checked = subprocess.run([str(devstack), "least-privilege", "--exercised", str(exercised)])
+        if checked.returncode != 0:
+            print("FAILED: least privilege")
+            return 1
+    return 0
 
 
 if __name__ == "__main__":

@@ -46,6 +46,8 @@ from urllib.parse import parse_qs, urlparse
 
 from moto import backends
 
+import enforce
+
 from moto.dynamodb.comparisons import get_filter_expression
 from moto.dynamodb.exceptions import (
     MultipleTransactionsException,
@@ -217,6 +219,7 @@ def _model_data_of_services():
 
 
 def patch():
+    enforce.patch()
     _cached_dispatch()
     _parsed_once()
     _retention_without_counting()

@@ -12,6 +12,7 @@ pub mod fuzz;
 pub mod gateway;
 pub mod invoke;
 pub mod keys;
+pub mod least;
 pub mod metrics;
 pub mod model;
 pub mod outbox;

@@ -28,7 +28,8 @@ enum Command {
     /// Plan the template, summarise what the devstack would run, and check the template's
     /// Rules for a stage as CloudFormation would before deploying it.
     Check(CheckArgs),
-    /// Print (or write) the environment every function gets locally.
+    /// Print (or write) the environment every function gets locally; with moto running, also
+    /// create each function's role there and write its credentials to `.bazaar/roles/`.
     Env {
         /// Write to this file instead of stdout.
         #[arg(long)]
@@ -61,6 +62,16 @@ enum Command {
         /// Where `devstack up` keeps its state (the admin's password), relative to the workspace root.
         #[arg(long, default_value = ".bazaar")]
         state_dir: PathBuf,
+    },
+    /// Every grant of the functions' own policies that no test exercised, from what moto
+    /// allowed their roles (`BAZAAR_IAM_LOG`; `make test` runs this after every test binary).
+    /// Fails on one the template does not justify with an `unexercised:` comment.
+    LeastPrivilege {
+        /// The launcher's log of allowed requests (JSON lines).
+        #[arg(long)]
+        exercised: PathBuf,
+        #[command(flatten)]
+        template: TemplateArg,
     },
     /// Print the email and SMS moto recorded as sent.
     Outbox {
@@ -231,6 +242,47 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             match out {
                 Some(path) => devstack::env::write_env_file(&path, &env)?,
                 None => env.iter().for_each(|(k, v)| println!("{k}={v}")),
+            }
+            // Each function's own credentials: its role, created in the running moto and
+            // assumed, written where `cargo lambda watch` run from here reads them.
+            let config = up::preflight::moto_sdk_config(&endpoint).await;
+            match devstack::provision::iam::ensure_roles(&stack.functions, &stage, &config).await {
+                Ok(credentials) => {
+                    let roles = devstack::provision::iam::FunctionConfigs::new(config, credentials);
+                    devstack::env::write_role_files(&std::env::current_dir()?, &roles)?;
+                    eprintln!("wrote each function's role credentials to {}/", devstack::env::ROLES_DIR);
+                }
+                Err(e) => eprintln!(
+                    "no role credentials written ({e:#}): start moto first (`make dev` does), or every \
+                     function's AWS calls will be refused"
+                ),
+            }
+        }
+        Command::LeastPrivilege { exercised, template } => {
+            let path = template.resolve();
+            let stack = up::plan_stack(&path, "dev", "http://127.0.0.1:4566")?;
+            let log =
+                std::fs::read_to_string(&exercised).with_context(|| format!("reading {}", exercised.display()))?;
+            let log = devstack::least::parse_log(&log)?;
+            let text = std::fs::read_to_string(&path)?;
+            let unused = devstack::least::unused(&stack, "dev", &log, &text);
+            let unjustified = unused.iter().filter(|u| u.justified.is_none()).count();
+            for u in &unused {
+                match &u.justified {
+                    Some(why) => println!("  justified  {} {} on {}: {why}", u.function, u.action, u.resource),
+                    None => println!("  UNUSED     {} {} on {}", u.function, u.action, u.resource),
+                }
+            }
+            println!(
+                "least privilege: {} allowed requests logged; {} grants never exercised, {unjustified} of them unjustified",
+                log.len(),
+                unused.len()
+            );
+            if unjustified > 0 {
+                println!(
+                    "remove each UNUSED grant, or justify it: `# unexercised: <action> …` in the function's resource"
+                );
+                return Ok(ExitCode::FAILURE);
             }
         }
         Command::Metrics { state_dir } => {

@@ -171,6 +171,24 @@ pub struct Function {
     pub sqs_sources: Vec<SqsSource>,
     pub stream_sources: Vec<StreamSource>,
     pub schedules: Vec<Schedule>,
+    /// Its execution role, as SAM generates it ([`crate::template::role`]).
+    pub role: Role,
+}
+
+/// A function's execution role: the AWS managed policies attached to it and its inline
+/// policies (name, document), intrinsics resolved. Lambda may assume it.
+#[derive(Debug, Clone, Default)]
+pub struct Role {
+    pub managed_policy_arns: Vec<String>,
+    pub policies: Vec<(String, serde_json::Value)>,
+}
+
+impl Function {
+    /// The name of its role in moto: `bazaar-<stage>-<binary>` (`stage` keeps the roles of
+    /// stages sharing one moto apart).
+    pub fn role_name(&self, stage: &str) -> String {
+        format!("{STACK_NAME}-{stage}-{}", self.binary)
+    }
 }
 
 #[derive(Debug, Clone)]

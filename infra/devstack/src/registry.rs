@@ -89,14 +89,19 @@ pub fn status(outcome: &InvokeOutcome) -> u16 {
 /// Collects functions into a [`Registry`]; used through [`registry!`](crate::registry!).
 pub struct Builder<'a> {
     stack: &'a Stack,
-    config: &'a aws_types::SdkConfig,
+    configs: &'a crate::provision::iam::FunctionConfigs,
     moto_endpoint: &'a str,
     handlers: BTreeMap<String, Handler>,
 }
 
 impl<'a> Builder<'a> {
-    pub fn new(stack: &'a Stack, config: &'a aws_types::SdkConfig, moto_endpoint: &'a str) -> Builder<'a> {
-        Builder { stack, config, moto_endpoint, handlers: BTreeMap::new() }
+    /// Functions of `stack`, each built with its own role's SDK configuration from `configs`.
+    pub fn new(
+        stack: &'a Stack,
+        configs: &'a crate::provision::iam::FunctionConfigs,
+        moto_endpoint: &'a str,
+    ) -> Builder<'a> {
+        Builder { stack, configs, moto_endpoint, handlers: BTreeMap::new() }
     }
 
     /// Registers the function of crate `krate` (`orders_place`) as `call(deps, payload)`
@@ -115,7 +120,8 @@ impl<'a> Builder<'a> {
     {
         let binary = krate.replace('_', "-");
         let env = function_env(self.stack, &binary, self.moto_endpoint)?;
-        let deps = Arc::new(deps(self.config, &env).with_context(|| binary.clone())?);
+        let config = self.configs.of(&binary)?;
+        let deps = Arc::new(deps(&config, &env).with_context(|| binary.clone())?);
         self.handlers.insert(binary, Box::new(move |payload| call(deps.clone(), payload).boxed()));
         Ok(())
     }
@@ -233,10 +239,11 @@ macro_rules! authorizer_fn {
     };
 }
 
-/// `registry!(service, &stack, &config, moto_endpoint)`: an `anyhow::Result<Registry>` of
+/// `registry!(service, &stack, &configs, moto_endpoint)`: an `anyhow::Result<Registry>` of
 /// the functions of `service` (the first part of their binary names: `orders`, `auth`), or
 /// of every function with `all`, in the stack `stack` planned from template.yaml. The
-/// calling crate must depend on each of those function crates.
+/// calling crate must depend on each of those function crates. Each function is built with
+/// its own role's credentials (`configs`: [`crate::provision::iam::FunctionConfigs`]).
 #[macro_export]
 macro_rules! registry {
     ($service:ident, $stack:expr, $config:expr, $endpoint:expr) => {

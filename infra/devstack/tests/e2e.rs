@@ -69,7 +69,7 @@ impl Devstack {
                 sink.lock().expect("lock").push(line);
             }
         });
-        let stack = Devstack {
+        let mut stack = Devstack {
             child,
             output,
             api: format!("http://127.0.0.1:{api_port}"),
@@ -77,8 +77,23 @@ impl Devstack {
             lambda_port,
             _state: state,
         };
-        stack.wait_for(devstack::up::READY_PREFIX, Duration::from_secs(900));
+        stack.wait_until_ready(Duration::from_secs(900));
         stack
+    }
+
+    /// Waits for the devstack's ready line; fails at once when it exits first.
+    fn wait_until_ready(&mut self, timeout: Duration) {
+        let start = Instant::now();
+        loop {
+            if self.output.lock().expect("lock").iter().any(|l| l.contains(devstack::up::READY_PREFIX)) {
+                return;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("devstack up exited ({status}) before it was ready: see its output above");
+            }
+            assert!(start.elapsed() < timeout, "devstack never got ready in {timeout:?}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
     }
 
     fn wait_for(&self, needle: &str, timeout: Duration) -> String {

@@ -31,6 +31,7 @@ fn function(binary: &str, routes: &[(&str, &str, Option<&str>)]) -> Function {
         sqs_sources: vec![],
         stream_sources: vec![],
         schedules: vec![],
+        role: Default::default(),
     }
 }
 

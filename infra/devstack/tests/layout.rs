@@ -85,6 +85,30 @@ fn every_function_has_sample_events() {
     }
 }
 
+/// `cargo lambda watch` gives each function its own role's credentials only if the
+/// function's Cargo.toml names its role file (what `devstack up` and `make env` write).
+#[test]
+fn every_function_crate_names_its_role_file_for_cargo_lambda_watch() {
+    let root = workspace_root();
+    for (name, dir) in function_crates(&root) {
+        let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).expect("Cargo.toml");
+        let env_file = manifest
+            .lines()
+            .skip_while(|l| l.trim() != "[package.metadata.lambda.watch]")
+            .skip(1)
+            .take_while(|l| !l.starts_with('['))
+            .find_map(|l| l.strip_prefix("env_file = "))
+            .map(|v| v.trim().trim_matches('"'));
+        let expected = devstack::env::role_file(Path::new(""), &name);
+        assert_eq!(
+            env_file.map(Path::new),
+            Some(expected.as_path()),
+            "{name}: [package.metadata.lambda.watch] env_file must be {}",
+            expected.display()
+        );
+    }
+}
+
 /// The output of a cargo command run in the workspace root; it must succeed.
 fn cargo(args: &[&str]) -> Vec<u8> {
     let output = std::process::Command::new(env!("CARGO"))

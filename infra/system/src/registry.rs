@@ -59,10 +59,15 @@ impl Invoker for Registry {
 }
 
 impl Registry {
-    /// Builds every function of `stack` against `config`. A function of the template
-    /// missing here is an error, so the registry cannot silently fall behind the template.
-    pub fn build(stack: &Stack, config: &aws_types::SdkConfig, moto_endpoint: &str) -> anyhow::Result<Registry> {
-        let functions = devstack::registry!(all, stack, config, moto_endpoint)?;
+    /// Builds every function of `stack`, each with its own role's configuration from
+    /// `configs`. A function of the template missing here is an error, so the registry
+    /// cannot silently fall behind the template.
+    pub fn build(
+        stack: &Stack,
+        configs: &devstack::provision::iam::FunctionConfigs,
+        moto_endpoint: &str,
+    ) -> anyhow::Result<Registry> {
+        let functions = devstack::registry!(all, stack, configs, moto_endpoint)?;
         let missing: Vec<&str> = stack
             .functions
             .iter()

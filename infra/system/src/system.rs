@@ -130,7 +130,8 @@ impl System {
 
         let counter = Arc::new(Counter::default());
         let counted = counting(&config, counter.clone());
-        let registry = Arc::new(Registry::build(&stack, &counted, &moto.endpoint)?);
+        let roles = provisioned.function_configs(&counted);
+        let registry = Arc::new(Registry::build(&stack, &roles, &moto.endpoint)?);
         let gateway =
             Gateway::new(&stack, registry.clone(), GatewayOptions { moto_endpoint: Some(moto.endpoint.clone()) })?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

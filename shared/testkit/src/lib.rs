@@ -120,6 +120,11 @@ impl<S: Clone> Offline<S> {
         let nobody = format!("http://127.0.0.1:{}", free_port());
         Offline { stack: stack.clone(), config: sdk_config(&nobody).await }
     }
+
+    /// What [`deps!`] builds any function from: the configuration pointing at nobody.
+    pub fn function_config(&self, _binary: &str) -> aws_types::SdkConfig {
+        self.config.clone()
+    }
 }
 
 /// Blocks until something accepts connections on 127.0.0.1:`port`.

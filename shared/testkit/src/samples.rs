@@ -78,7 +78,7 @@ macro_rules! samples_test {
         async fn every_sample_event_gets_the_outcome_it_is_named_for() {
             let $a = $app;
             let moto = &$crate::Moto::shared().endpoint;
-            let $f = devstack::registry!($service, &$a.stack, &$a.config, moto).expect("functions");
+            let $f = devstack::registry!($service, &$a.stack, &$a.roles, moto).expect("functions");
             $setup
             let service = stringify!($service);
             $crate::samples::check(service, async |binary, json| $f.sample_status(binary, json).await).await;
@@ -94,13 +94,15 @@ pub fn event<T: serde::de::DeserializeOwned>(json: &str) -> lambda_runtime::Lamb
 
 /// `deps!(app, orders_place)`: function crate `orders_place`'s `Deps`, built as deployed:
 /// from the environment the template gives the function in `app.stack` (its test app's
-/// stack, provisioned into the shared moto) and `app.config`.
+/// stack, provisioned into the shared moto), with the credentials of the function's own
+/// role (`app.function_config`), so moto refuses what the role does not grant.
 #[macro_export]
 macro_rules! deps {
     ($app:expr, $krate:ident) => {{
         let binary = stringify!($krate).replace('_', "-");
         let moto = &$crate::Moto::shared().endpoint;
         let env = devstack::registry::function_env(&$app.stack, &binary, moto).expect("the function's environment");
-        $krate::Deps::new(&$app.config, &env).expect(&binary)
+        let config = $app.function_config(&binary);
+        $krate::Deps::new(&config, &env).expect(&binary)
     }};
 }

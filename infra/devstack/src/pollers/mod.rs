@@ -106,7 +106,9 @@ fn reported_failures(value: &Value, ids: &[String]) -> Option<Vec<String>> {
 }
 
 /// Starts a task for every SQS source, stream source and schedule of the stack. Dropping
-/// (or aborting) the returned set stops them all.
+/// (or aborting) the returned set stops them all. As Lambda's event source mappings do, a
+/// function's pollers read its queue or stream, and send what failed to its on-failure
+/// queue, with the function's own role (`names.credentials`; `config` gives the endpoint).
 pub fn spawn_all(
     stack: &Stack,
     names: &Provisioned,
@@ -132,11 +134,21 @@ pub fn spawn_watched(
     config: &aws_types::SdkConfig,
     invoker: Arc<dyn Invoker>,
 ) -> anyhow::Result<Pollers> {
-    let sqs = aws_sdk_sqs::Client::new(config);
-    let streams = aws_sdk_dynamodbstreams::Client::new(config);
+    let roles = names.function_configs(config);
     let mut tasks = JoinSet::new();
     let mut progress = Vec::new();
     for function in &stack.functions {
+        for schedule in &function.schedules {
+            if let Some(poller) = SchedulePoller::new(&function.binary, schedule, invoker.clone()) {
+                tasks.spawn(poller.run());
+            }
+        }
+        if function.sqs_sources.is_empty() && function.stream_sources.is_empty() {
+            continue;
+        }
+        let role = roles.of(&function.binary)?;
+        let sqs = aws_sdk_sqs::Client::new(&role);
+        let streams = aws_sdk_dynamodbstreams::Client::new(&role);
         for source in &function.sqs_sources {
             let id = &source.queue_logical_id;
             let url = lookup(&names.queue_urls, id, "queue url")?;
@@ -154,11 +166,6 @@ pub fn spawn_watched(
                 .with_on_failure(sqs.clone(), on_failure);
             progress.push(poller.progress());
             tasks.spawn(poller.run());
-        }
-        for schedule in &function.schedules {
-            if let Some(poller) = SchedulePoller::new(&function.binary, schedule, invoker.clone()) {
-                tasks.spawn(poller.run());
-            }
         }
     }
     Ok(Pollers { tasks, streams: progress })

@@ -5,6 +5,7 @@
 
 mod dynamodb;
 mod events;
+pub mod iam;
 mod sqs;
 
 use std::collections::BTreeMap;
@@ -28,11 +29,23 @@ pub struct Provisioned {
     pub queue_arns: BTreeMap<String, String>,
     /// By table logical id (tables with a stream only).
     pub stream_arns: BTreeMap<String, String>,
+    /// The credentials of each function's own role, by binary ([`iam`]).
+    pub credentials: BTreeMap<String, aws_credential_types::Credentials>,
 }
 
-/// Provisions tables, queues, buses and rules, topics and email identities.
+impl Provisioned {
+    /// The SDK configuration of each function: `config` with its role's credentials.
+    pub fn function_configs(&self, config: &SdkConfig) -> iam::FunctionConfigs {
+        iam::FunctionConfigs::new(config.clone(), self.credentials.clone())
+    }
+}
+
+/// Provisions tables, queues, buses and rules, topics, email identities and every
+/// function's role (assumed: [`Provisioned::credentials`]). `config` is the administrator's.
 pub async fn provision(stack: &Stack, config: &SdkConfig) -> anyhow::Result<Provisioned> {
     let mut out = Provisioned::default();
+    let stage = stack.parameters.get("Stage").map_or("dev", String::as_str);
+    out.credentials = iam::ensure_roles(&stack.functions, stage, config).await.context("roles")?;
     let ddb = aws_sdk_dynamodb::Client::new(config);
     for table in &stack.tables {
         if let Some(arn) =
@@ -70,6 +83,9 @@ pub struct ServiceStack {
     pub table: String,
     /// The name of the event bus.
     pub bus: String,
+    /// The SDK configuration each of the service's functions runs with (its own role's
+    /// credentials): what [`deps!`] and `registry!` build functions from.
+    pub roles: iam::FunctionConfigs,
 }
 
 impl ServiceStack {
@@ -94,11 +110,12 @@ impl ServiceStack {
         let stack =
             crate::template::plan(template, &opts).with_context(|| format!("planning {}", template.display()))?;
         let part = stack.of_service(service);
-        provision(&part, &config).await.with_context(|| format!("provisioning {service}"))?;
+        let provisioned = provision(&part, &config).await.with_context(|| format!("provisioning {service}"))?;
+        let roles = provisioned.function_configs(&config);
         let table_id = format!("{}Table", capitalized(service));
         let table = stack.table(&table_id).with_context(|| format!("the template has no {table_id}"))?.name.clone();
         let bus = stack.buses.first().context("the template has no event bus")?.name.clone();
-        let out = ServiceStack { config, stack, endpoint, table, bus };
+        let out = ServiceStack { config, stack, endpoint, table, bus, roles };
         for secret in ["CursorSecretParameter", "LinkKeyParameter"] {
             let name = out.parameter(secret)?;
             if part.functions.iter().any(|f| f.environment.values().any(|v| v == name)) {
@@ -107,6 +124,12 @@ impl ServiceStack {
             }
         }
         Ok(out)
+    }
+
+    /// The SDK configuration function `binary` (`orders-place`) runs with: its own role's
+    /// credentials. Panics (it is for tests) when the function is not the service's.
+    pub fn function_config(&self, binary: &str) -> SdkConfig {
+        self.roles.of(binary).unwrap_or_else(|e| panic!("{e:#}"))
     }
 
     /// The value of template parameter `name` (`JwtSigningKeyParameter`: an SSM name).

@@ -16,7 +16,20 @@ const DEFAULT_TIMEOUT_SECONDS: u32 = 3;
 
 impl Builder<'_, '_> {
     pub(super) fn function(&mut self, id: &str, props: &Json) -> Result<()> {
-        let p = self.fields(props, &["MemorySize", "Timeout", "Environment"])?;
+        let p = self.fields(props, &["MemorySize", "Timeout", "Environment", "Policies", "Tracing"])?;
+        let events = props.get("Events").and_then(Json::as_object);
+        let event_types: Vec<&str> =
+            events.into_iter().flatten().filter_map(|(_, e)| e.get("Type").and_then(Json::as_str)).collect();
+        let tracing = p.get("Tracing").and_then(Json::as_str).is_some_and(|t| t != "Disabled");
+        let mut role = super::role::role(id, p.get("Policies"), tracing, &event_types)?;
+        for (name, event) in events.into_iter().flatten() {
+            let destination = event.pointer("/Properties/DestinationConfig/OnFailure");
+            if let Some(on_failure) = destination {
+                let at = format!("Properties.Events.{name}.Properties.DestinationConfig.OnFailure");
+                let resolved = self.r.resolve(on_failure).map_err(|e| e.within(&at))?.unwrap_or_default();
+                role.policies.extend(super::role::on_failure_policy(&format!("{id}{name}"), &resolved));
+            }
+        }
         let mut function = Function {
             logical_id: id.to_string(),
             binary: self.r.binary(id)?,
@@ -27,6 +40,7 @@ impl Builder<'_, '_> {
             sqs_sources: Vec::new(),
             stream_sources: Vec::new(),
             schedules: Vec::new(),
+            role,
         };
         for (name, event) in props.get("Events").and_then(Json::as_object).into_iter().flatten() {
             let at = format!("Properties.Events.{name}");

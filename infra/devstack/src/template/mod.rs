@@ -13,6 +13,7 @@ mod intrinsics_tests;
 mod names;
 mod params;
 mod props;
+pub mod role;
 mod rules;
 mod support;
 mod yaml;

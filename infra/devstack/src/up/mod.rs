@@ -97,8 +97,10 @@ async fn start_and_serve(options: &UpOptions, children: &mut Children) -> anyhow
     step(5, "building function binaries (cargo build --bins; minutes on a first run)");
     build_functions(&repo).await?;
 
-    step(6, "starting cargo lambda watch");
+    step(6, "starting cargo lambda watch, each function with its own role's credentials");
     let env_file = state_dir.join("dev.env");
+    let watch_dir = if options.reload { &repo } else { &state_dir };
+    crate::env::write_role_files(watch_dir, &provisioned.function_configs(&config))?;
     children.push(start_lambda_watch(&repo, &state_dir, &tools, options.lambda_port, &env_file, options.reload)?);
     preflight::wait_for_port(options.lambda_port, Duration::from_secs(120), "cargo lambda watch").await?;
 
@@ -112,6 +114,9 @@ async fn start_and_serve(options: &UpOptions, children: &mut Children) -> anyhow
         .with_context(|| format!("binding the API to port {} (--api-port)", options.api_port))?;
     let mut sources = crate::pollers::spawn_all(&stack, &provisioned, &config, invoker)?;
     let mut server = tokio::spawn(crate::gateway::serve(listener, gateway));
+    let refusals = state_dir.join(REFUSALS_FILE);
+    let _ = std::fs::write(&refusals, "");
+    sources.spawn(show_refusals(refusals));
 
     step(8, "seeding dev data");
     let seeded = crate::seed::seed(&stack, &config, &state_dir).await?;
@@ -215,10 +220,34 @@ fn start_moto(tools: &Tools, port: u16, state_dir: &Path) -> anyhow::Result<Supe
             "-p".into(),
             port.to_string(),
         ],
-        env: vec![],
+        // Each request moto refuses under IAM, also in a file of its own: shown as it happens.
+        env: vec![("BAZAAR_IAM_REFUSALS".into(), state_dir.join(REFUSALS_FILE).display().to_string())],
         cwd: None,
         output: Output::File(log),
     })
+}
+
+/// Where moto writes each request it refused under IAM (`IAM REFUSED <action> on <resource>
+/// for <role>`), under the state directory.
+pub const REFUSALS_FILE: &str = "iam-refusals.log";
+
+/// Prints every line moto adds to the refusals file `path`, as it adds them: a function that
+/// lacks a grant shows on the console with the action and the resource it needs.
+async fn show_refusals(path: PathBuf) {
+    let mut shown = 0;
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let Ok(text) = tokio::fs::read_to_string(&path).await else { continue };
+        if text.len() < shown {
+            shown = 0;
+        }
+        let new = &text[shown..];
+        let Some(end) = new.rfind('\n') else { continue };
+        for line in new[..=end].lines() {
+            eprintln!("!! {line}  (add the grant to the function's Policies in template.yaml)");
+        }
+        shown += end + 1;
+    }
 }
 
 async fn build_functions(repo: &Path) -> anyhow::Result<()> {

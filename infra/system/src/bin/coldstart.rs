@@ -239,9 +239,10 @@ fn lambda_env(binary: &str, function_env: &BTreeMap<String, String>) -> BTreeMap
     for (k, v) in [
         ("AWS_REGION", "us-east-1"),
         ("AWS_DEFAULT_REGION", "us-east-1"),
-        ("AWS_ACCESS_KEY_ID", "test"),
-        ("AWS_SECRET_ACCESS_KEY", "test"),
-        ("AWS_SESSION_TOKEN", "test"),
+        // Placeholders: the two functions that call moto get their roles' (`role_env`).
+        ("AWS_ACCESS_KEY_ID", "ASIAPLACEHOLDER"),
+        ("AWS_SECRET_ACCESS_KEY", "placeholder"),
+        ("AWS_SESSION_TOKEN", "placeholder"),
         ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"),
         ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"),
         ("AWS_LAMBDA_LOG_FORMAT", "JSON"),
@@ -328,6 +329,39 @@ fn get_product_event(id: Option<&str>) -> Value {
     event
 }
 
+/// The credentials of a role, as Lambda puts them in a function's environment.
+fn role_env(credentials: &aws_credential_types::Credentials) -> [(String, String); 3] {
+    [
+        ("AWS_ACCESS_KEY_ID".into(), credentials.access_key_id().to_owned()),
+        ("AWS_SECRET_ACCESS_KEY".into(), credentials.secret_access_key().to_owned()),
+        ("AWS_SESSION_TOKEN".into(), credentials.session_token().unwrap_or_default().to_owned()),
+    ]
+}
+
+/// The peer's own role (moto enforces IAM): GetItem on its table, as serverless-rust-demo's
+/// template grants it.
+async fn peer_role(config: &aws_types::SdkConfig) -> anyhow::Result<aws_credential_types::Credentials> {
+    let table = format!("arn:aws:dynamodb:us-east-1:123456789012:table/{PEER_TABLE}");
+    let statement = json!({ "Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": table });
+    let peer = devstack::model::Function {
+        logical_id: "PeerFunction".into(),
+        binary: "peer".into(),
+        memory_mb: 128,
+        timeout_seconds: 3,
+        environment: BTreeMap::new(),
+        http_routes: Vec::new(),
+        sqs_sources: Vec::new(),
+        stream_sources: Vec::new(),
+        schedules: Vec::new(),
+        role: devstack::model::Role {
+            managed_policy_arns: Vec::new(),
+            policies: vec![("PeerRolePolicy0".into(), json!({ "Statement": [statement] }))],
+        },
+    };
+    let mut assumed = devstack::provision::iam::ensure_roles(&[peer], "dev", config).await?;
+    assumed.remove("peer").context("the peer's role")
+}
+
 /// The catalog provisioned in `moto`, one product created through catalog-products-create,
 /// and the peer's table holding the same item under the peer's key (`id`) with its price as
 /// a number. Returns the stack and the product's id.
@@ -335,7 +369,7 @@ async fn seed(moto: &Moto) -> anyhow::Result<(ServiceStack, String)> {
     let config = moto.sdk_config().await;
     let app = ServiceStack::provision(&template_path(), "catalog", "dev", &[], config.clone()).await?;
     let env = devstack::registry::function_env(&app.stack, "catalog-products-create", &moto.endpoint)?;
-    let deps = catalog_products_create::Deps::new(&config, &env)?;
+    let deps = catalog_products_create::Deps::new(&app.function_config("catalog-products-create"), &env)?;
     let admin = Identity::holding("00000000-0000-4000-8000-00000000000a", &["catalog:write"]);
     let body = json!({
         "name": "Desk lamp", "description": "Warm light, 40 cm", "category": "home",
@@ -380,9 +414,13 @@ async fn main() -> anyhow::Result<()> {
     // With a peer, the calls need a DynamoDB: moto, the catalog provisioned and seeded.
     let moto = args.peer.as_ref().map(|_| Moto::start());
     let moto_pid = moto.as_ref().and_then(|m| moto_pid(&m.endpoint));
+    // The credentials of the two functions that call moto: the twin's role and the peer's.
+    let mut roles: BTreeMap<String, aws_credential_types::Credentials> = BTreeMap::new();
     let (stack, product, endpoint) = match &moto {
         Some(moto) => {
             let (app, id) = seed(moto).await.context("seeding moto for the calls")?;
+            roles.insert(TWIN.into(), app.roles.credentials(TWIN).context("the twin's role")?.clone());
+            roles.insert("peer".into(), peer_role(&app.config).await?);
             (app.stack, Some(id), Some(moto.endpoint.clone()))
         }
         None => {
@@ -433,6 +471,8 @@ async fn main() -> anyhow::Result<()> {
         if let Some(endpoint) = &endpoint {
             env.insert("AWS_ENDPOINT_URL".into(), endpoint.clone());
         }
+        let role = if is_peer { roles.get("peer") } else { roles.get(name.as_str()) };
+        env.extend(role.map(role_env).into_iter().flatten());
         let calls = match &product {
             Some(id) if is_peer || name == TWIN => {
                 Some(Calls { found: get_product_event(Some(id)), refused: get_product_event(None) })

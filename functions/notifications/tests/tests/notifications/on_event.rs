@@ -227,10 +227,13 @@ async fn a_cancellation_says_sorry_only_when_the_customer_did_not_ask_for_it_and
 
 #[tokio::test]
 async fn a_permanent_ses_rejection_is_logged_failed_and_acknowledged() {
-    let app = TestApp::spawn().await;
-    let mut deps = deps!(app, notifications_on_event);
-    // moto rejects mail from an identity that was never verified (MessageRejected).
-    deps.from = "not-verified@nowhere.invalid".into();
+    // The stage's own sender, which its role may send from, but whose SES identity is gone:
+    // moto rejects mail from an identity that is not verified (MessageRejected).
+    let from = format!("unverified-{}@nowhere.invalid", uuid::Uuid::new_v4().simple());
+    let app = TestApp::spawn_with(&[("NotificationsFromAddress", &from)]).await;
+    let ses = aws_sdk_sesv2::Client::new(&app.config);
+    ses.delete_email_identity().email_identity(&from).send().await.expect("the identity is deleted");
+    let deps = deps!(app, notifications_on_event);
     let (id, email) = user();
     let body = [delivered_body(&registered(&id, &email))];
     acknowledged(&app, &deps, &body).await; // a permanent failure is not retried

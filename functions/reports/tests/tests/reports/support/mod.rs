@@ -1,33 +1,28 @@
-//! A test app: its own reports table in the shared moto_server (and, for rebuilds, its own
-//! bus with an archive and a reports rule delivering to a queue), and every reports
-//! function's `Deps` built from the environment the template is to give them.
-//!
-//! The resources are created here rather than planned from template.yaml because the
-//! reports' resources are wired into the template separately; the names of the variables
-//! are the ones the functions read (`REPORTS_TABLE`, `REPORTS_ARCHIVE_ARN`,
-//! `EVENT_BUS_ARN`, `REPORTS_RULE_ARN`).
+//! A test app: the reports' part of template.yaml provisioned into the shared moto_server
+//! on a stage of its own (its table, and for rebuilds the bus with its archive, the reports
+//! rule and its queue), and every reports function's `Deps` built from the environment the
+//! template gives it, with its own role's credentials (moto enforces IAM). The test itself
+//! arranges and looks with the administrator's `config`.
 
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
-
 use aws_sdk_dynamodb::types::AttributeValue;
-use aws_sdk_dynamodb::types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType};
 use bazaar_runtime::Identity;
 use bazaar_runtime::config::Env;
 pub use bazaar_testkit::apigw::{Req, assert_problem, body_json, outcome, text};
 pub use bazaar_testkit::events::{failed_ids, lambda_batch_of};
-use bazaar_testkit::{Moto, unique_stage};
+use bazaar_testkit::{Moto, template_path, unique_stage};
+use devstack::provision::ServiceStack;
 use lambda_http::{Body, Response};
 use reports_core::ReportsStore;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::dataset::Raw;
 
 pub struct TestApp {
     pub config: aws_types::SdkConfig,
     pub table: String,
-    pub vars: BTreeMap<String, String>,
+    service: ServiceStack,
 }
 
 /// The bus side of a rebuild: a bus, its archive, the reports rule and its queue.
@@ -41,35 +36,21 @@ pub struct Bus {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
-        let moto = Moto::shared();
-        let config = moto.sdk_config().await;
-        let table = format!("bazaar-{}-reports", unique_stage());
-        let key =
-            |name: &str, kind| KeySchemaElement::builder().attribute_name(name).key_type(kind).build().expect("key");
-        let attr = |name: &str| {
-            AttributeDefinition::builder()
-                .attribute_name(name)
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .expect("attr")
-        };
-        aws_sdk_dynamodb::Client::new(&config)
-            .create_table()
-            .table_name(&table)
-            .billing_mode(BillingMode::PayPerRequest)
-            .key_schema(key("pk", KeyType::Hash))
-            .key_schema(key("sk", KeyType::Range))
-            .attribute_definitions(attr("pk"))
-            .attribute_definitions(attr("sk"))
-            .send()
+        let config = Moto::shared().sdk_config().await;
+        let service = ServiceStack::provision(&template_path(), "reports", &unique_stage(), &[], config.clone())
             .await
-            .expect("reports table");
-        let vars = BTreeMap::from([("REPORTS_TABLE".to_owned(), table.clone())]);
-        TestApp { config, table, vars }
+            .expect("the reports stack provisions");
+        TestApp { config, table: service.table.clone(), service }
     }
 
-    pub fn env(&self) -> Env {
-        Env::from_map(self.vars.clone())
+    /// The environment the template gives function `binary`.
+    fn env(&self, binary: &str) -> Env {
+        devstack::registry::function_env(&self.service.stack, binary, &Moto::shared().endpoint).expect(binary)
+    }
+
+    /// Function `binary`'s `Deps`, as deployed: its environment and its role's credentials.
+    fn deps<D>(&self, binary: &str, new: fn(&aws_types::SdkConfig, &Env) -> anyhow::Result<D>) -> D {
+        new(&self.service.function_config(binary), &self.env(binary)).expect(binary)
     }
 
     pub fn store(&self) -> ReportsStore {
@@ -77,77 +58,40 @@ impl TestApp {
     }
 
     pub fn on_event(&self) -> reports_on_event::Deps {
-        reports_on_event::Deps::new(&self.config, &self.env()).expect("deps")
+        self.deps("reports-on-event", reports_on_event::Deps::new)
     }
     pub fn sales_deps(&self) -> reports_sales::Deps {
-        reports_sales::Deps::new(&self.config, &self.env()).expect("deps")
+        self.deps("reports-sales", reports_sales::Deps::new)
     }
     pub fn bookings_deps(&self) -> reports_bookings::Deps {
-        reports_bookings::Deps::new(&self.config, &self.env()).expect("deps")
+        self.deps("reports-bookings", reports_bookings::Deps::new)
     }
     pub fn rebuild_deps(&self) -> reports_rebuild::Deps {
-        reports_rebuild::Deps::new(&self.config, &self.env()).expect("deps")
+        self.deps("reports-rebuild", reports_rebuild::Deps::new)
     }
 
-    /// Creates a bus with an archive of every Bazaar event and a reports rule delivering
-    /// the six event types the reports read to a queue; the rebuild's variables then point
-    /// at them.
+    /// The template's bus, its archive, the reports rule and its queue (provisioned with the
+    /// stack), as the rebuild's environment names them.
     pub async fn bus(&mut self) -> Bus {
-        let events = aws_sdk_eventbridge::Client::new(&self.config);
-        let sqs = aws_sdk_sqs::Client::new(&self.config);
-        let stage = unique_stage();
-        let name = format!("bazaar-{stage}");
-        let arn = events.create_event_bus().name(&name).send().await.expect("bus").event_bus_arn.expect("bus arn");
-        let archive_arn = events
-            .create_archive()
-            .archive_name(format!("bazaar-{stage}-archive"))
-            .event_source_arn(&arn)
-            .event_pattern(json!({ "source": [{ "prefix": "bazaar." }] }).to_string())
+        let env = self.env("reports-rebuild");
+        let var = |name: &'static str| env.required(name).expect(name);
+        let queue = self.service.stack.queue("ReportsOnEventQueue").expect("the reports queue").name.clone();
+        let queue_url = aws_sdk_sqs::Client::new(&self.config)
+            .get_queue_url()
+            .queue_name(queue)
             .send()
             .await
-            .expect("archive")
-            .archive_arn
-            .expect("archive arn");
-        let pattern = json!({
-            "source": ["bazaar.orders", "bazaar.payments", "bazaar.reservations"],
-            "detail-type": ["OrderPaid", "PaymentSucceeded", "PaymentRefunded",
-                            "ReservationConfirmed", "ReservationCancelled", "ReservationCheckedIn"],
-        });
-        let rule = format!("bazaar-{stage}-reports");
-        let rule_arn = events
-            .put_rule()
-            .name(&rule)
-            .event_bus_name(&name)
-            .event_pattern(pattern.to_string())
-            .send()
-            .await
-            .expect("rule")
-            .rule_arn
-            .expect("rule arn");
-        let queue_url = sqs
-            .create_queue()
-            .queue_name(format!("bazaar-{stage}-reports"))
-            .send()
-            .await
-            .expect("queue")
+            .expect("queue url")
             .queue_url
             .expect("url");
-        let attrs = sqs
-            .get_queue_attributes()
-            .queue_url(&queue_url)
-            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-            .send()
-            .await
-            .expect("queue attributes");
-        let queue_arn =
-            attrs.attributes().and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn)).expect("arn");
-        let target =
-            aws_sdk_eventbridge::types::Target::builder().id("reports").arn(queue_arn).build().expect("target");
-        events.put_targets().rule(&rule).event_bus_name(&name).targets(target).send().await.expect("target");
-        self.vars.insert("EVENT_BUS_ARN".into(), arn.clone());
-        self.vars.insert("REPORTS_ARCHIVE_ARN".into(), archive_arn.clone());
-        self.vars.insert("REPORTS_RULE_ARN".into(), rule_arn.clone());
-        Bus { name, arn, archive_arn, rule_arn, queue_url }
+        let name = self.service.bus.clone();
+        Bus {
+            name,
+            arn: var("EVENT_BUS_ARN"),
+            archive_arn: var("REPORTS_ARCHIVE_ARN"),
+            rule_arn: var("REPORTS_RULE_ARN"),
+            queue_url,
+        }
     }
 
     /// Puts `events` on `bus` as the publishers do (the archive keeps them).
