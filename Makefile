@@ -124,8 +124,9 @@ UNIT_PACKAGES = $(shell cargo metadata --no-deps --format-version 1 --offline | 
 unit: ## unit tests only (no emulator needed)
 	@cargo test $(UNIT_PACKAGES) --lib
 
-check: ## plan template.yaml and check its Rules for a stage: make check STAGE=prod PARAMETERS='PaymentProviderMode=manual …'
+check: $(STAMP) ## plan template.yaml, check its Rules for a stage, count each stack's resources: make check STAGE=prod PARAMETERS='PaymentProviderMode=manual …'
 	@cargo run -q -p devstack -- check --stage $(STAGE) $(PARAMETER_FLAGS)
+	@$(VENV)/bin/python infra/devstack/scripts/sam.py count template.yaml
 
 env: ## write .bazaar/dev.env (every function's environment, for `cargo lambda watch --env-file`) and, with moto running, .bazaar/roles/ (each function's role credentials)
 	@cargo run -q -p devstack -- env --out .bazaar/dev.env --moto-port $(MOTO_PORT)

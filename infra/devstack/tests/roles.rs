@@ -1,5 +1,5 @@
 //! The role the devstack creates in moto for each function (src/template/role.rs) is the one
-//! SAM generates for it: samtranslator itself (scripts/sam_roles.py) transforms template.yaml,
+//! SAM generates for it: samtranslator itself (`scripts/sam.py roles`) transforms template.yaml,
 //! and for every function the AWS managed policies, the inline policies' names and each
 //! statement's effect and actions must be the same.
 
@@ -45,10 +45,15 @@ fn shape(role: &devstack::model::Role) -> Value {
 
 #[test]
 fn every_functions_role_is_the_one_sam_generates() {
-    let script = workspace_root().join("infra/devstack/scripts/sam_roles.py");
-    let out = Command::new(venv_tool("python")).arg(&script).arg(template_path()).output().expect("run sam_roles.py");
-    assert!(out.status.success(), "sam_roles.py: {}", String::from_utf8_lossy(&out.stderr));
-    let sam: BTreeMap<String, Value> = serde_json::from_slice(&out.stdout).expect("sam_roles.py prints JSON");
+    let script = workspace_root().join("infra/devstack/scripts/sam.py");
+    let out = Command::new(venv_tool("python"))
+        .arg(&script)
+        .arg("roles")
+        .arg(template_path())
+        .output()
+        .expect("run sam.py roles");
+    assert!(out.status.success(), "sam.py roles: {}", String::from_utf8_lossy(&out.stderr));
+    let sam: BTreeMap<String, Value> = serde_json::from_slice(&out.stdout).expect("sam.py prints JSON");
 
     let stack = devstack::up::plan_stack(&template_path(), "dev", "http://127.0.0.1:1").expect("the template plans");
     let ours: BTreeMap<String, Value> =
