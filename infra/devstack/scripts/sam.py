@@ -41,14 +41,20 @@ class NoManagedPolicyNames:
 
 def transformed(path):
     """The template at `path` after SAM's transform, as `sam package` would leave it (every
-    function's code in S3)."""
+    function's code and nested template in S3), and the local Location of each nested stack."""
     with open(path, encoding="utf-8") as f:
         template = yaml_parse(f.read())
+    nested = []
     for resource in template.get("Resources", {}).values():
+        properties = resource.setdefault("Properties", {})
         if resource.get("Type") == "AWS::Serverless::Function":
-            resource.setdefault("Properties", {})["CodeUri"] = "s3://bucket/function.zip"
+            properties["CodeUri"] = "s3://bucket/function.zip"
+        location = properties.get("Location")
+        if resource.get("Type") == "AWS::Serverless::Application" and isinstance(location, str):
+            nested.append(location)
+            properties["Location"] = "https://s3.amazonaws.com/bucket/" + location
     parameters = {"AWS::Region": "us-east-1", "AWS::Partition": "aws", "AWS::AccountId": "123456789012"}
-    return template, transform(template, parameters, NoManagedPolicyNames())
+    return nested, transform(template, parameters, NoManagedPolicyNames())
 
 
 def managed_name(arn):
@@ -84,13 +90,11 @@ def roles(path):
 
 def resources(path, out=None):
     out = {} if out is None else out
-    source, result = transformed(path)
+    nested, result = transformed(path)
     counts = Counter(r.get("Type") for r in result["Resources"].values())
     out[str(path)] = {"total": sum(counts.values()), "by_type": dict(sorted(counts.items()))}
-    for resource in source.get("Resources", {}).values():
-        location = resource.get("Properties", {}).get("Location")
-        if resource.get("Type") == "AWS::Serverless::Application" and isinstance(location, str):
-            resources(Path(path).parent / location, out)
+    for location in nested:
+        resources(Path(path).parent / location, out)
     return out
 
 

@@ -183,6 +183,28 @@ pub struct Role {
     pub policies: Vec<(String, serde_json::Value)>,
 }
 
+impl Stack {
+    /// Takes in a nested stack's resources (its parameters only where this stack has none of
+    /// that name: a parent's own win).
+    pub fn absorb(&mut self, child: Stack) {
+        for (name, value) in child.parameters {
+            self.parameters.entry(name).or_insert(value);
+        }
+        self.tables.extend(child.tables);
+        self.queues.extend(child.queues);
+        self.buses.extend(child.buses);
+        self.archives.extend(child.archives);
+        self.rules.extend(child.rules);
+        self.topics.extend(child.topics);
+        self.email_identities.extend(child.email_identities);
+        self.functions.extend(child.functions);
+        self.deploy_only.extend(child.deploy_only);
+        if self.http_api.is_none() {
+            self.http_api = child.http_api;
+        }
+    }
+}
+
 impl Function {
     /// The name of its role in moto: `bazaar-<stage>-<binary>` (`stage` keeps the roles of
     /// stages sharing one moto apart).

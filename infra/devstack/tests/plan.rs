@@ -213,3 +213,42 @@ fn a_service_part_is_what_its_functions_use() {
     }
     assert!(part.queues.len() < stack.queues.len() / 2, "{} of {}", part.queues.len(), stack.queues.len());
 }
+
+#[test]
+fn a_nested_stack_is_planned_with_its_parents_parameters_and_its_resources_join_the_stack() {
+    let stack = plan(&fixture("nested/root.yaml"), &opts(&[("Stage", "prod")])).expect("the tree plans");
+    let function = stack.function("OrdersOnProductFunction").expect("the child's function");
+    assert_eq!(function.environment["ORDERS_TABLE"], "bazaar-prod-orders", "the parent's Stage reached the child");
+    assert_eq!(function.environment["EVENT_BUS_ARN"], "arn:aws:events:us-east-1:123456789012:event-bus/bazaar-prod");
+    assert_eq!(function.sqs_sources.len(), 1, "the child's event source");
+    assert_eq!(function.role.policies.len(), 1, "the child's role");
+    assert!(stack.table("OrdersTable").is_some());
+    let rule = stack.rules.iter().find(|r| r.logical_id == "OrdersOnProductRule").expect("the child's rule");
+    assert_eq!(rule.bus_name, "bazaar-prod", "on the parent's bus");
+    assert_eq!(stack.buses.len(), 1);
+    assert!(
+        stack.queues.iter().any(|q| q.name == "bazaar-prod-orders-watch"),
+        "the parent read the child's output: {:?}",
+        stack.queues.iter().map(|q| &q.name).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_nested_stack_that_is_not_a_local_template_is_refused() {
+    let dir = std::env::temp_dir().join(format!("bazaar-nested-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a folder");
+    let root = dir.join("root.yaml");
+    let text = "Resources:\n  Remote:\n    Type: AWS::Serverless::Application\n    Properties:\n      Location: \
+                s3://bucket/orders.yaml\n";
+    std::fs::write(&root, text).expect("write");
+    let refused = plan(&root, &opts(&[]));
+    let _ = std::fs::remove_dir_all(&dir);
+    let err = refused.expect_err("an S3 location is refused");
+    assert!(err.to_string().contains("only a local template"), "{err}");
+    let missing = devstack::template::plan_str(
+        "Resources:\n  A:\n    Type: AWS::Serverless::Application\n    \
+                                                 Properties:\n      Location: a.yaml\n",
+        &opts(&[]),
+    );
+    assert!(missing.expect_err("no folder to look in").to_string().contains("parent's folder"));
+}

@@ -4,6 +4,7 @@
 //! limit cannot be raised.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::process::Command;
 
 use bazaar_testkit::{template_path, venv_tool, workspace_root};
@@ -12,17 +13,32 @@ use serde_json::Value;
 /// CloudFormation's resources per stack.
 const CLOUDFORMATION_LIMIT: u64 = 500;
 
-#[test]
-fn every_stack_has_fewer_resources_than_cloudformation_allows() {
+/// Each stack of the tree rooted at `template`, counted: {path: {"total", "by_type"}}.
+fn counted(template: &Path) -> BTreeMap<String, Value> {
     let script = workspace_root().join("infra/devstack/scripts/sam.py");
     let out = Command::new(venv_tool("python"))
         .arg(&script)
         .arg("resources")
-        .arg(template_path())
+        .arg(template)
         .output()
         .expect("run sam.py resources");
     assert!(out.status.success(), "sam.py resources: {}", String::from_utf8_lossy(&out.stderr));
-    let stacks: BTreeMap<String, Value> = serde_json::from_slice(&out.stdout).expect("sam.py prints JSON");
+    serde_json::from_slice(&out.stdout).expect("sam.py prints JSON")
+}
+
+#[test]
+fn a_nested_stack_is_counted_as_a_stack_of_its_own() {
+    let root = workspace_root().join("infra/devstack/tests/fixtures/nested/root.yaml");
+    let stacks = counted(&root);
+    let child = root.parent().expect("a folder").join("orders/template.yaml");
+    assert_eq!(stacks.len(), 2, "{stacks:?}");
+    assert_eq!(stacks[&root.display().to_string()]["by_type"]["AWS::CloudFormation::Stack"], 1);
+    assert_eq!(stacks[&child.display().to_string()]["by_type"]["AWS::Lambda::Function"], 1);
+}
+
+#[test]
+fn every_stack_has_fewer_resources_than_cloudformation_allows() {
+    let stacks = counted(&template_path());
     let root = stacks.get(&template_path().display().to_string()).expect("the root stack is counted");
     assert!(root["by_type"]["AWS::Lambda::Function"].as_u64() > Some(0), "the transform made no function: {root}");
     for (stack, counted) in &stacks {

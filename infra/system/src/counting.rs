@@ -28,8 +28,28 @@ pub struct Call {
 /// Requests and the items they carried (transaction items, batch entries), per call.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Tally {
+    /// Every request sent, the SDK's retries included (what AWS bills).
     pub requests: u64,
     pub items: u64,
+    /// Of those, the SDK's retries of a call (`amz-sdk-request: attempt=2` and later): a
+    /// dropped connection or a 5xx under load, not a call the code made.
+    pub retries: u64,
+}
+
+impl Tally {
+    /// The calls the code made: requests less the SDK's retries.
+    pub fn calls(&self) -> u64 {
+        self.requests - self.retries
+    }
+}
+
+/// Whether `request` is the SDK's retry of an earlier attempt.
+fn is_retry(request: &HttpRequest) -> bool {
+    let header = request.headers().get("amz-sdk-request").unwrap_or_default();
+    header
+        .split(';')
+        .filter_map(|part| part.trim().strip_prefix("attempt="))
+        .any(|n| n.parse::<u32>().is_ok_and(|n| n > 1))
 }
 
 #[derive(Debug, Default)]
@@ -55,6 +75,7 @@ impl Counter {
             let tally = calls.entry(Call { function, operation }).or_default();
             tally.requests += 1;
             tally.items += items;
+            tally.retries += u64::from(is_retry(request));
         }
     }
 }
@@ -131,4 +152,26 @@ impl HttpConnector for CountingConnector {
 pub fn counting(config: &aws_types::SdkConfig, counter: Arc<Counter>) -> aws_types::SdkConfig {
     let inner = config.http_client().unwrap_or_else(bazaar_runtime::http_client);
     config.to_builder().http_client(CountingClient { inner, counter }).build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(attempt: Option<&'static str>) -> HttpRequest {
+        let mut request = HttpRequest::empty();
+        if let Some(attempt) = attempt {
+            request.headers_mut().insert("amz-sdk-request", attempt);
+        }
+        request
+    }
+
+    #[test]
+    fn a_request_is_a_retry_from_its_second_attempt_on() {
+        assert!(!is_retry(&request(None)));
+        assert!(!is_retry(&request(Some("attempt=1; max=3"))));
+        assert!(is_retry(&request(Some("attempt=2; max=3"))));
+        let tally = Tally { requests: 6, items: 6, retries: 1 };
+        assert_eq!(tally.calls(), 5);
+    }
 }

@@ -356,7 +356,8 @@ async fn placing_an_order_is_one_dynamodb_transaction_and_nothing_else_synchrono
         .snapshot()
         .into_iter()
         .filter(|(call, _)| call.function == "orders-place")
-        .map(|(call, tally)| (call.operation, tally.requests))
+        // The code's calls: a retry by the SDK of a dropped connection under load is not one.
+        .map(|(call, tally)| (call.operation, tally.calls()))
         .collect();
     assert_eq!(calls.get("dynamodb:TransactWriteItems"), Some(&5), "{calls:?}");
     for operation in calls.keys() {

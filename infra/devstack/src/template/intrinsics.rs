@@ -25,6 +25,9 @@ pub(crate) struct Resolver<'t> {
     /// Resources by logical id, SAM globals already merged.
     pub resources: &'t Map<String, Json>,
     pub moto_endpoint: &'t str,
+    /// The resolved `Outputs` of each nested stack (`AWS::Serverless::Application`), by its
+    /// logical id: what `!GetAtt App.Outputs.Name` gives.
+    pub nested_outputs: BTreeMap<String, BTreeMap<String, String>>,
     depth: Cell<u32>,
 }
 
@@ -49,7 +52,13 @@ impl<'t> Resolver<'t> {
         resources: &'t Map<String, Json>,
         moto_endpoint: &'t str,
     ) -> Self {
-        Resolver { params, conditions, resources, moto_endpoint, depth: Cell::new(0) }
+        Resolver { params, conditions, resources, moto_endpoint, nested_outputs: BTreeMap::new(), depth: Cell::new(0) }
+    }
+
+    /// This resolver, knowing the nested stacks' outputs.
+    pub fn with_nested_outputs(mut self, outputs: BTreeMap<String, BTreeMap<String, String>>) -> Self {
+        self.nested_outputs = outputs;
+        self
     }
 
     /// Runs `f` one level deeper, failing on runaway recursion (a reference cycle).

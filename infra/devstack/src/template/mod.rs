@@ -11,6 +11,7 @@ mod intrinsics;
 #[cfg(test)]
 mod intrinsics_tests;
 mod names;
+mod nested;
 mod params;
 mod props;
 pub mod role;
@@ -89,13 +90,28 @@ pub fn read(path: &Path) -> Result<Json, PlanError> {
     yaml::parse(&read_text(path)?)
 }
 
-/// Plans the template at `path`.
+/// Plans the template at `path`, and the nested stacks it names by a local `Location`
+/// (relative to its folder), whose resources join its own.
 pub fn plan(path: &Path, opts: &PlanOptions) -> Result<Stack, PlanError> {
-    plan_str(&read_text(path)?, opts)
+    Ok(plan_file(path, opts)?.stack)
 }
 
-/// Plans a template given as text.
+/// Plans a template given as text (a nested stack in it cannot be found: refused).
 pub fn plan_str(yaml: &str, opts: &PlanOptions) -> Result<Stack, PlanError> {
+    Ok(plan_in(yaml, opts, None)?.stack)
+}
+
+/// A planned template: its stack (its nested stacks' resources included) and its outputs.
+pub(crate) struct Planned {
+    pub stack: Stack,
+    pub outputs: BTreeMap<String, String>,
+}
+
+fn plan_file(path: &Path, opts: &PlanOptions) -> Result<Planned, PlanError> {
+    plan_in(&read_text(path)?, opts, path.parent())
+}
+
+fn plan_in(yaml: &str, opts: &PlanOptions, dir: Option<&Path>) -> Result<Planned, PlanError> {
     let doc = yaml::parse(yaml)?;
     let params = params::resolve(doc.get("Parameters").and_then(Json::as_object), &opts.overrides)?;
     let mut resources = doc
@@ -110,11 +126,40 @@ pub fn plan_str(yaml: &str, opts: &PlanOptions) -> Result<Stack, PlanError> {
     }
     globals::apply(doc.get("Globals"), &mut resources);
     let conditions = doc.get("Conditions").and_then(Json::as_object).cloned().unwrap_or_default();
-    let resolver = Resolver::new(&params.values, &conditions, &resources, &opts.moto_endpoint);
+    let parent = Resolver::new(&params.values, &conditions, &resources, &opts.moto_endpoint);
+    let children = nested::plan_children(&parent, &resources, opts, dir)?;
+    let outputs = children.iter().map(|(id, child)| (id.clone(), child.outputs.clone())).collect();
+    let resolver =
+        Resolver::new(&params.values, &conditions, &resources, &opts.moto_endpoint).with_nested_outputs(outputs);
     let mut builder = Builder::new(&resolver)?;
     builder.stack.parameters = params.raw;
     builder.build_all(&resources)?;
-    builder.finish()
+    let mut stack = builder.finish()?;
+    for (_, child) in children {
+        stack.absorb(child.stack);
+    }
+    let outputs = outputs_of(&resolver, doc.get("Outputs"))?;
+    Ok(Planned { stack, outputs })
+}
+
+/// The template's `Outputs`, resolved (those whose `Condition` fails are left out).
+fn outputs_of(r: &Resolver, outputs: Option<&Json>) -> Result<BTreeMap<String, String>, PlanError> {
+    let mut out = BTreeMap::new();
+    for (name, output) in outputs.and_then(Json::as_object).into_iter().flatten() {
+        if let Some(condition) = output.get("Condition").and_then(Json::as_str)
+            && !r.condition(condition)?
+        {
+            continue;
+        }
+        let at = format!("Outputs.{name}.Value");
+        let value = output.get("Value").ok_or_else(|| PlanError::invalid(&at, "missing"))?;
+        if let Some(value) = r.resolve(value).map_err(|e| e.within(&at))? {
+            let text = intrinsics::scalar_string(&value)
+                .ok_or_else(|| PlanError::invalid(&at, format!("not a string: {value}")))?;
+            out.insert(name.clone(), text);
+        }
+    }
+    Ok(out)
 }
 
 /// Checks the template's `Rules` against the parameters, as CloudFormation does before a
@@ -204,6 +249,8 @@ impl<'r, 't> Builder<'r, 't> {
             "AWS::SES::EmailIdentity" => self.email_identity(id, props),
             "AWS::Serverless::Function" => self.function(id, props),
             "AWS::Serverless::HttpApi" => self.http_api(id, props),
+            // Planned on its own (nested.rs); its resources join this stack.
+            nested::TYPE => Ok(()),
             // Queue policies only grant permissions, which moto does not enforce.
             _ => Ok(()),
         }

@@ -132,6 +132,17 @@ impl Resolver<'_> {
     /// What `Fn::GetAtt` gives for a resource's attribute.
     pub(crate) fn resource_att(&self, id: &str, attr: &str) -> Result<Json> {
         let kind = self.resource_type(id)?.to_string();
+        if kind == "AWS::Serverless::Application" {
+            let output = attr
+                .strip_prefix("Outputs.")
+                .ok_or_else(|| err(format!("Fn::GetAtt {id}.{attr}: a nested stack has only Outputs.<Name>")))?;
+            let outputs = self.nested_outputs.get(id).ok_or_else(|| {
+                err(format!("Fn::GetAtt {id}.{attr}: a nested stack's outputs can feed the parent's resources, not another nested stack's parameters"))
+            })?;
+            let value =
+                outputs.get(output).ok_or_else(|| err(format!("the nested stack {id} has no output {output}")))?;
+            return Ok(Json::String(value.clone()));
+        }
         let name = self.physical_name(id)?;
         let value = match (kind.as_str(), attr) {
             ("AWS::DynamoDB::Table", "Arn") => table_arn(&name),

@@ -6,6 +6,7 @@ use serde_json::{Map, Value as Json};
 pub(crate) const RESOURCE_TYPES: &[&str] = &[
     "AWS::Serverless::Function",
     "AWS::Serverless::HttpApi",
+    "AWS::Serverless::Application",
     "AWS::DynamoDB::Table",
     "AWS::SQS::Queue",
     "AWS::SQS::QueuePolicy",
