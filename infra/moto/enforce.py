@@ -260,6 +260,7 @@ JSON_SERVICES = {"dynamodb", "events", "ssm", "sqs", "ses", "logs", "kms", "secr
 
 
 def _refusal(service, principal, action, resource):
+    """The error AWS answers a refused request with, in the service's own protocol."""
     from werkzeug.exceptions import HTTPException
 
     message = (f"User: {principal} is not authorized to perform: {service}:{action} on resource: "
@@ -275,7 +276,7 @@ def _refusal(service, principal, action, resource):
             "<ErrorResponse><Error><Type>Sender</Type>"
             f"<Code>{code}</Code><Message>{_xml(message)}</Message></Error>"
             "<RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>")
-    return error, message
+    return error
 
 
 def _xml(text):
@@ -334,10 +335,9 @@ def authorize(self, iam_request_cls, resource="*"):
         try:
             request.check_action_permitted(checked_resource)
         except AccessDeniedError:
-            error, _ = _refusal(service, principal, checked_action, checked_resource)
             _print_refusal(principal, service, checked_action, checked_resource)
             if os.environ.get("BAZAAR_IAM_AUDIT") != "1":
-                raise error
+                raise _refusal(service, principal, checked_action, checked_resource)
         _log_allowed(principal, service, checked_action, checked_resource)
 
 
