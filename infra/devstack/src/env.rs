@@ -142,16 +142,8 @@ mod tests {
 
     fn function(id: &str, vars: &[(&str, &str)]) -> Function {
         Function {
-            logical_id: id.to_string(),
-            binary: id.to_lowercase(),
-            memory_mb: 128,
-            timeout_seconds: 3,
             environment: vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-            http_routes: Vec::new(),
-            sqs_sources: Vec::new(),
-            stream_sources: Vec::new(),
-            schedules: Vec::new(),
-            role: Default::default(),
+            ..Function::new(id, &id.to_lowercase())
         }
     }
 

@@ -206,6 +206,27 @@ impl Stack {
 }
 
 impl Function {
+    /// Lambda's, for a function that does not set its own.
+    pub const DEFAULT_MEMORY_MB: u32 = 128;
+    pub const DEFAULT_TIMEOUT_SECONDS: u32 = 3;
+
+    /// A function with Lambda's defaults and nothing else: no variables, events or policies
+    /// (struct update syntax adds them).
+    pub fn new(logical_id: &str, binary: &str) -> Function {
+        Function {
+            logical_id: logical_id.to_owned(),
+            binary: binary.to_owned(),
+            memory_mb: Function::DEFAULT_MEMORY_MB,
+            timeout_seconds: Function::DEFAULT_TIMEOUT_SECONDS,
+            environment: BTreeMap::new(),
+            http_routes: Vec::new(),
+            sqs_sources: Vec::new(),
+            stream_sources: Vec::new(),
+            schedules: Vec::new(),
+            role: Role::default(),
+        }
+    }
+
     /// The name of its role in moto: `bazaar-<stage>-<binary>` (`stage` keeps the roles of
     /// stages sharing one moto apart).
     pub fn role_name(&self, stage: &str) -> String {

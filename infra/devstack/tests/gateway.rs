@@ -15,11 +15,7 @@ type Calls = Arc<Mutex<Vec<(String, Value)>>>;
 
 fn function(binary: &str, routes: &[(&str, &str, Option<&str>)]) -> Function {
     Function {
-        logical_id: format!("{binary}-fn"),
-        binary: binary.to_owned(),
-        memory_mb: 128,
         timeout_seconds: 10,
-        environment: BTreeMap::new(),
         http_routes: routes
             .iter()
             .map(|(method, path, authorizer)| HttpRoute {
@@ -28,10 +24,7 @@ fn function(binary: &str, routes: &[(&str, &str, Option<&str>)]) -> Function {
                 authorizer: authorizer.map(str::to_owned),
             })
             .collect(),
-        sqs_sources: vec![],
-        stream_sources: vec![],
-        schedules: vec![],
-        role: Default::default(),
+        ..Function::new(&format!("{binary}-fn"), binary)
     }
 }
 

@@ -18,21 +18,13 @@ async fn function_with(statements: Value) -> SdkConfig {
     let admin = Moto::shared().sdk_config().await;
     let binary = format!("iam-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
     let function = Function {
-        logical_id: "Fn".into(),
-        binary: binary.clone(),
-        memory_mb: 128,
-        timeout_seconds: 3,
-        environment: Default::default(),
-        http_routes: vec![],
-        sqs_sources: vec![],
-        stream_sources: vec![],
-        schedules: vec![],
         role: Role {
             managed_policy_arns: vec![devstack::template::role::managed_policy_arn(
                 devstack::template::role::BASIC_EXECUTION,
             )],
             policies: vec![("FnRolePolicy0".into(), json!({ "Statement": statements }))],
         },
+        ..Function::new("Fn", &binary)
     };
     let credentials = devstack::provision::iam::ensure_roles(&[function], "iam", &admin).await.expect("the role");
     devstack::provision::iam::FunctionConfigs::new(admin, credentials).of(&binary).expect("its configuration")

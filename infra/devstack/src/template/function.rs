@@ -10,10 +10,6 @@ use crate::model::{Function, HttpRoute, Schedule, SqsSource, StreamSource};
 
 type Result<T> = std::result::Result<T, PlanError>;
 
-/// Lambda's defaults for a function that does not say.
-const DEFAULT_MEMORY_MB: u32 = 128;
-const DEFAULT_TIMEOUT_SECONDS: u32 = 3;
-
 impl Builder<'_, '_> {
     pub(super) fn function(&mut self, id: &str, props: &Json) -> Result<()> {
         let p = self.fields(props, &["MemorySize", "Timeout", "Environment", "Policies", "Tracing"])?;
@@ -31,16 +27,11 @@ impl Builder<'_, '_> {
             }
         }
         let mut function = Function {
-            logical_id: id.to_string(),
-            binary: self.r.binary(id)?,
-            memory_mb: u32_or(&p, "MemorySize", DEFAULT_MEMORY_MB)?,
-            timeout_seconds: u32_or(&p, "Timeout", DEFAULT_TIMEOUT_SECONDS)?,
+            memory_mb: u32_or(&p, "MemorySize", Function::DEFAULT_MEMORY_MB)?,
+            timeout_seconds: u32_or(&p, "Timeout", Function::DEFAULT_TIMEOUT_SECONDS)?,
             environment: environment(&p)?,
-            http_routes: Vec::new(),
-            sqs_sources: Vec::new(),
-            stream_sources: Vec::new(),
-            schedules: Vec::new(),
             role,
+            ..Function::new(id, &self.r.binary(id)?)
         };
         for (name, event) in props.get("Events").and_then(Json::as_object).into_iter().flatten() {
             let at = format!("Properties.Events.{name}");

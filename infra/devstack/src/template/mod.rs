@@ -129,8 +129,8 @@ fn plan_in(yaml: &str, opts: &PlanOptions, dir: Option<&Path>) -> Result<Planned
     let parent = Resolver::new(&params.values, &conditions, &resources, &opts.moto_endpoint);
     let children = nested::plan_children(&parent, &resources, opts, dir)?;
     let outputs = children.iter().map(|(id, child)| (id.clone(), child.outputs.clone())).collect();
-    let resolver =
-        Resolver::new(&params.values, &conditions, &resources, &opts.moto_endpoint).with_nested_outputs(outputs);
+    // The parent's own resolver, now also answering `!GetAtt App.Outputs.Name`.
+    let resolver = parent.with_nested_outputs(outputs);
     let mut builder = Builder::new(&resolver)?;
     builder.stack.parameters = params.raw;
     builder.build_all(&resources)?;

@@ -344,19 +344,11 @@ async fn peer_role(config: &aws_types::SdkConfig) -> anyhow::Result<aws_credenti
     let table = format!("arn:aws:dynamodb:us-east-1:123456789012:table/{PEER_TABLE}");
     let statement = json!({ "Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": table });
     let peer = devstack::model::Function {
-        logical_id: "PeerFunction".into(),
-        binary: "peer".into(),
-        memory_mb: 128,
-        timeout_seconds: 3,
-        environment: BTreeMap::new(),
-        http_routes: Vec::new(),
-        sqs_sources: Vec::new(),
-        stream_sources: Vec::new(),
-        schedules: Vec::new(),
         role: devstack::model::Role {
             managed_policy_arns: Vec::new(),
             policies: vec![("PeerRolePolicy0".into(), json!({ "Statement": [statement] }))],
         },
+        ..devstack::model::Function::new("PeerFunction", "peer")
     };
     let mut assumed = devstack::provision::iam::ensure_roles(&[peer], "dev", config).await?;
     assumed.remove("peer").context("the peer's role")
