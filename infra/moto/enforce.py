@@ -93,21 +93,26 @@ def _statement_result(self, action, resource="*", principal=None, incoming_condi
     return PermissionResult.PERMITTED if statement.get("Effect") == "Allow" else PermissionResult.DENIED
 
 
+def _trusts_lambda(trust_policy):
+    """Whether a trust policy lets lambda.amazonaws.com assume the role."""
+    statements = json.loads(trust_policy).get("Statement", [])
+    for statement in statements if isinstance(statements, list) else [statements]:
+        principal = statement.get("Principal")
+        service = principal.get("Service") if isinstance(principal, dict) else None
+        if (statement.get("Effect") == "Allow" and service is not None and _matches(service, LAMBDA_SERVICE)
+                and _matches(statement.get("Action", []), "sts:AssumeRole", True)):
+            return True
+    return False
+
+
 def _trusts(self, role_arn):
     """May the caller assume `role_arn`? The local administrator stands in for the Lambda
     service: it may assume a role whose trust policy lets lambda.amazonaws.com assume it."""
     from moto.iam.access_control import IAMPolicy, PermissionResult
 
     role = self.backend.get_role_by_arn(role_arn)
-    document = json.loads(role.assume_role_policy_document)
-    if self._access_key.arn.endswith(f":user/{ADMIN_USER}"):
-        statements = document.get("Statement", [])
-        for statement in statements if isinstance(statements, list) else [statements]:
-            service = (statement.get("Principal") or {}).get("Service") if isinstance(
-                statement.get("Principal"), dict) else None
-            if statement.get("Effect") == "Allow" and service is not None and _matches(
-                    service, LAMBDA_SERVICE) and _matches(statement.get("Action", []), "sts:AssumeRole", True):
-                return True
+    if self._access_key.arn.endswith(f":user/{ADMIN_USER}") and _trusts_lambda(role.assume_role_policy_document):
+        return True
     result = IAMPolicy(role.assume_role_policy_document).is_action_permitted(
         self._action, role_arn, self._access_key.arn)
     return result == PermissionResult.PERMITTED

@@ -68,29 +68,15 @@ pub fn unused(stack: &Stack, stage: &str, exercised: &BTreeSet<Exercised>, templ
                 if statement["Effect"] != "Allow" {
                     continue;
                 }
-                let (patterns, negated) = match statement.get("NotResource") {
-                    Some(not) => (strings(not), true),
-                    None => (strings(&statement["Resource"]), false),
-                };
                 for action in strings(&statement["Action"]) {
-                    let resources: Vec<String> = if negated { vec![patterns.join(",")] } else { patterns.clone() };
-                    for resource in resources {
-                        let hit = mine.iter().any(|(_, a, r)| {
-                            let on = if negated {
-                                !patterns.iter().any(|p| glob(p, r, false))
-                            } else {
-                                glob(&resource, r, false)
-                            };
-                            glob(&action, a, true) && on
-                        });
+                    for scope in scopes(statement) {
+                        let hit = mine.iter().any(|(_, a, r)| glob(&action, a, true) && scope.covers(r));
                         if !hit {
-                            let shown = if negated { format!("NotResource {resource}") } else { resource };
-                            let justified = justification(template, &function.logical_id, &action);
                             out.push(Unused {
                                 function: function.logical_id.clone(),
+                                justified: justification(template, &function.logical_id, &action),
                                 action: action.clone(),
-                                resource: shown,
-                                justified,
+                                resource: scope.shown(),
                             });
                         }
                     }
@@ -101,6 +87,36 @@ pub fn unused(stack: &Stack, stage: &str, exercised: &BTreeSet<Exercised>, templ
     out.sort();
     out.dedup();
     out
+}
+
+/// What a statement grants on: each pattern of its `Resource`, or everything its
+/// `NotResource` leaves out.
+enum Scope {
+    Pattern(String),
+    Not(Vec<String>),
+}
+
+impl Scope {
+    fn covers(&self, resource: &str) -> bool {
+        match self {
+            Scope::Pattern(pattern) => glob(pattern, resource, false),
+            Scope::Not(patterns) => !patterns.iter().any(|p| glob(p, resource, false)),
+        }
+    }
+
+    fn shown(&self) -> String {
+        match self {
+            Scope::Pattern(pattern) => pattern.clone(),
+            Scope::Not(patterns) => format!("NotResource {}", patterns.join(",")),
+        }
+    }
+}
+
+fn scopes(statement: &Value) -> Vec<Scope> {
+    match statement.get("NotResource") {
+        Some(not) => vec![Scope::Not(strings(not))],
+        None => strings(&statement["Resource"]).into_iter().map(Scope::Pattern).collect(),
+    }
 }
 
 fn list(value: &Value) -> Vec<&Value> {
@@ -161,19 +177,11 @@ mod tests {
 
     fn stack(statements: Value) -> Stack {
         let function = Function {
-            logical_id: "OrdersPlaceFunction".into(),
-            binary: "orders-place".into(),
-            memory_mb: 128,
-            timeout_seconds: 3,
-            environment: Default::default(),
-            http_routes: vec![],
-            sqs_sources: vec![],
-            stream_sources: vec![],
-            schedules: vec![],
             role: Role {
                 managed_policy_arns: vec![],
                 policies: vec![("P".into(), json!({ "Statement": statements }))],
             },
+            ..Function::new("OrdersPlaceFunction", "orders-place")
         };
         Stack { functions: vec![function], ..Stack::default() }
     }
