@@ -186,6 +186,19 @@ pub struct Role {
 impl Stack {
     /// Takes in a nested stack's resources (its parameters only where this stack has none of
     /// that name: a parent's own win).
+    /// The logical id of every resource the stack runs (its functions, tables, queues,
+    /// buses, archives, rules and topics).
+    pub fn logical_ids(&self) -> impl Iterator<Item = &str> {
+        let functions = self.functions.iter().map(|f| f.logical_id.as_str());
+        let tables = self.tables.iter().map(|t| t.logical_id.as_str());
+        let queues = self.queues.iter().map(|q| q.logical_id.as_str());
+        let buses = self.buses.iter().map(|b| b.logical_id.as_str());
+        let archives = self.archives.iter().map(|a| a.logical_id.as_str());
+        let rules = self.rules.iter().map(|r| r.logical_id.as_str());
+        let topics = self.topics.iter().map(|t| t.logical_id.as_str());
+        functions.chain(tables).chain(queues).chain(buses).chain(archives).chain(rules).chain(topics)
+    }
+
     pub fn absorb(&mut self, child: Stack) {
         for (name, value) in child.parameters {
             self.parameters.entry(name).or_insert(value);

@@ -234,6 +234,77 @@ fn a_nested_stack_is_planned_with_its_parents_parameters_and_its_resources_join_
 }
 
 #[test]
+fn a_nested_stacks_routes_attach_to_the_roots_api_with_its_authorizer() {
+    let stack = plan(&fixture("nested/root.yaml"), &opts(&[("Stage", "prod")])).expect("the tree plans");
+    let api = stack.http_api.as_ref().expect("the root's AWS::ApiGatewayV2::Api");
+    assert_eq!(api.logical_id, "HttpApi");
+    assert_eq!((api.throttling_rate_limit, api.throttling_burst_limit), (Some(5.0), Some(10)), "the stage's");
+    assert_eq!(api.cors.as_ref().map(|c| c.allow_origins.clone()), Some(vec!["http://127.0.0.1:3000".to_owned()]));
+    let authorizer = &api.authorizers["ApiAuthorizer"];
+    assert_eq!(authorizer.function_logical_id, "AuthAuthorizerFunction");
+    assert_eq!(authorizer.identity_headers, ["$request.header.Authorization"]);
+    assert_eq!((authorizer.cache_ttl_seconds, authorizer.simple_responses), (30, true));
+    let routes = &stack.function("OrdersGetFunction").expect("the child's function").http_routes;
+    assert_eq!(routes.len(), 1, "{routes:?}");
+    assert_eq!((routes[0].method.as_str(), routes[0].path.as_str()), ("GET", "/orders/{id}"));
+    assert_eq!(routes[0].authorizer.as_deref(), Some("ApiAuthorizer"), "the root's authorizer, by its id");
+    let rule = stack.rules.iter().find(|r| r.logical_id == "OrdersOnProductRule").expect("the child's rule");
+    assert_eq!(rule.targets[0].dlq_logical_id.as_deref(), Some("EventDeliveryDLQ"), "the root's queue, by its ARN");
+}
+
+/// The fixture tree copied to a temporary folder with `edit` applied to the child's text.
+fn plan_edited_tree(edit: impl Fn(&str) -> String) -> Result<devstack::model::Stack, PlanError> {
+    let dir = std::env::temp_dir().join(format!("bazaar-nested-edit-{}-{}", std::process::id(), next_id()));
+    std::fs::create_dir_all(dir.join("orders")).expect("a folder");
+    std::fs::copy(fixture("nested/root.yaml"), dir.join("root.yaml")).expect("copy");
+    let child = std::fs::read_to_string(fixture("nested/orders/template.yaml")).expect("read");
+    std::fs::write(dir.join("orders/template.yaml"), edit(&child)).expect("write");
+    let planned = plan(&dir.join("root.yaml"), &opts(&[]));
+    let _ = std::fs::remove_dir_all(&dir);
+    planned
+}
+
+fn next_id() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+#[test]
+fn a_route_api_gateway_may_not_call_or_without_a_known_authorizer_is_refused() {
+    let unchanged = plan_edited_tree(str::to_owned);
+    assert!(unchanged.is_ok(), "{:?}", unchanged.err());
+    let cases: [(&str, &str, &str); 5] = [
+        // The permission covers POST only: API Gateway would answer 500.
+        (
+            "/*/GET/orders/*",
+            "/*/POST/orders/*",
+            "no AWS::Lambda::Permission lets apigateway.amazonaws.com invoke OrdersGetFunction",
+        ),
+        ("AuthorizerId: !Ref AuthorizerId", "AuthorizerId: nope", "nope is not an AWS::ApiGatewayV2::Authorizer"),
+        (
+            "ApiId: !Ref HttpApiId\n      RouteKey",
+            "ApiId: other\n      RouteKey",
+            "other is not an AWS::ApiGatewayV2::Api",
+        ),
+        (
+            "Target: !Sub integrations/${OrdersGetIntegration}",
+            "Target: integrations/missing",
+            "integrations/missing is not an integration",
+        ),
+        ("PayloadFormatVersion: \"2.0\"", "PayloadFormatVersion: \"1.0\"", "payload format other than 2.0"),
+    ];
+    for (from, to, expected) in cases {
+        let err = plan_edited_tree(|child| {
+            assert!(child.contains(from), "the fixture has {from:?}");
+            child.replace(from, to)
+        })
+        .expect_err(expected);
+        assert!(err.to_string().contains(expected), "{from} → {to}: {err}");
+    }
+}
+
+#[test]
 fn a_nested_stack_that_is_not_a_local_template_is_refused() {
     let dir = std::env::temp_dir().join(format!("bazaar-nested-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a folder");

@@ -82,6 +82,7 @@ impl Builder<'_, '_> {
         let method = string(p, "Method")?.map_or_else(|| "ANY".to_string(), |m| m.to_uppercase());
         let authorizer = p.pointer("/Auth/Authorizer").map(|a| as_string(a, "Auth.Authorizer")).transpose()?;
         let route = HttpRoute { method, path, authorizer: authorizer.clone().filter(|a| a != "NONE") };
+        self.sam_routes = true;
         if authorizer.is_none() {
             self.default_auth_routes.push((self.stack.functions.len(), function.http_routes.len()));
         }

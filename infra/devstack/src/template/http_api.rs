@@ -78,8 +78,7 @@ impl Builder<'_, '_> {
     /// Gives routes without `Auth.Authorizer` the API's default authorizer, creates SAM's
     /// implicit API when routes exist but no API does, and checks authorizer names.
     pub(super) fn link_default_api(&mut self) -> Result<()> {
-        let has_routes = self.stack.functions.iter().any(|f| !f.http_routes.is_empty());
-        if has_routes && self.stack.http_api.is_none() {
+        if self.sam_routes && self.stack.http_api.is_none() {
             self.stack.http_api = Some(HttpApi {
                 logical_id: IMPLICIT_API.to_string(),
                 cors: None,
@@ -112,7 +111,7 @@ impl Builder<'_, '_> {
 }
 
 /// `CorsConfiguration`: `true` allows every origin; a map is taken field by field.
-fn cors(config: &Json) -> Result<Option<Cors>> {
+pub(super) fn cors(config: &Json) -> Result<Option<Cors>> {
     Ok(match config {
         Json::Null | Json::Bool(false) => None,
         Json::Bool(true) => Some(Cors { allow_origins: vec!["*".to_string()], ..Cors::default() }),

@@ -2,6 +2,7 @@
 //! SAM globals and intrinsics, physical names as moto gives them. Anything the devstack
 //! cannot run locally is refused with [`PlanError::Unsupported`] instead of being skipped.
 
+mod api_v2;
 mod data;
 mod events;
 mod function;
@@ -19,7 +20,7 @@ mod rules;
 mod support;
 mod yaml;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value as Json};
@@ -93,12 +94,12 @@ pub fn read(path: &Path) -> Result<Json, PlanError> {
 /// Plans the template at `path`, and the nested stacks it names by a local `Location`
 /// (relative to its folder), whose resources join its own.
 pub fn plan(path: &Path, opts: &PlanOptions) -> Result<Stack, PlanError> {
-    Ok(plan_file(path, opts)?.stack)
+    Ok(plan_file(path, opts, &Known::default())?.stack)
 }
 
 /// Plans a template given as text (a nested stack in it cannot be found: refused).
 pub fn plan_str(yaml: &str, opts: &PlanOptions) -> Result<Stack, PlanError> {
-    Ok(plan_in(yaml, opts, None)?.stack)
+    Ok(plan_in(yaml, opts, None, &Known::default())?.stack)
 }
 
 /// A planned template: its stack (its nested stacks' resources included) and its outputs.
@@ -107,11 +108,47 @@ pub(crate) struct Planned {
     pub outputs: BTreeMap<String, String>,
 }
 
-fn plan_file(path: &Path, opts: &PlanOptions) -> Result<Planned, PlanError> {
-    plan_in(&read_text(path)?, opts, path.parent())
+/// What a nested stack may name of the stacks above it (by the values its parameters
+/// carry): queues by ARN, HTTP APIs and their authorizers by `Ref`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Known {
+    pub queues: BTreeMap<String, String>,
+    pub apis: BTreeSet<String>,
+    /// Authorizer `Ref` → its name in the model (its logical id).
+    pub authorizers: BTreeMap<String, String>,
 }
 
-fn plan_in(yaml: &str, opts: &PlanOptions, dir: Option<&Path>) -> Result<Planned, PlanError> {
+impl Known {
+    /// `outer`, and what the template `r` adds. A name that needs a nested stack's outputs
+    /// is left out: no nested stack can name it (CloudFormation would find a cycle), and
+    /// building the template reports any other error in it.
+    fn with(outer: &Known, r: &Resolver) -> Result<Known, PlanError> {
+        let mut known = outer.clone();
+        for id in r.resources.keys() {
+            let kind = r.resource_type(id)?;
+            let Ok(name) = r.physical_name(id) else { continue };
+            match kind {
+                "AWS::SQS::Queue" => {
+                    known.queues.insert(names::queue_arn(&name), id.clone());
+                }
+                "AWS::ApiGatewayV2::Api" => {
+                    known.apis.insert(name);
+                }
+                "AWS::ApiGatewayV2::Authorizer" => {
+                    known.authorizers.insert(name, id.clone());
+                }
+                _ => {}
+            }
+        }
+        Ok(known)
+    }
+}
+
+fn plan_file(path: &Path, opts: &PlanOptions, outer: &Known) -> Result<Planned, PlanError> {
+    plan_in(&read_text(path)?, opts, path.parent(), outer)
+}
+
+fn plan_in(yaml: &str, opts: &PlanOptions, dir: Option<&Path>, outer: &Known) -> Result<Planned, PlanError> {
     let doc = yaml::parse(yaml)?;
     let params = params::resolve(doc.get("Parameters").and_then(Json::as_object), &opts.overrides)?;
     let mut resources = doc
@@ -127,15 +164,22 @@ fn plan_in(yaml: &str, opts: &PlanOptions, dir: Option<&Path>) -> Result<Planned
     globals::apply(doc.get("Globals"), &mut resources);
     let conditions = doc.get("Conditions").and_then(Json::as_object).cloned().unwrap_or_default();
     let parent = Resolver::new(&params.values, &conditions, &resources, &opts.moto_endpoint);
-    let children = nested::plan_children(&parent, &resources, opts, dir)?;
+    let known = Known::with(outer, &parent)?;
+    let children = nested::plan_children(&parent, &resources, opts, dir, &known)?;
     let outputs = children.iter().map(|(id, child)| (id.clone(), child.outputs.clone())).collect();
     // The parent's own resolver, now also answering `!GetAtt App.Outputs.Name`.
     let resolver = parent.with_nested_outputs(outputs);
-    let mut builder = Builder::new(&resolver)?;
+    let mut builder = Builder::new(&resolver, known)?;
     builder.stack.parameters = params.raw;
     builder.build_all(&resources)?;
     let mut stack = builder.finish()?;
-    for (_, child) in children {
+    for (app, child) in children {
+        if let Some(id) = child.stack.logical_ids().find(|id| stack.logical_ids().any(|own| own == *id)) {
+            return Err(PlanError::invalid(
+                app,
+                format!("{id} is also a resource of its parent (logical ids are shared)"),
+            ));
+        }
         stack.absorb(child.stack);
     }
     let outputs = outputs_of(&resolver, doc.get("Outputs"))?;
@@ -194,18 +238,28 @@ pub(crate) struct Builder<'r, 't> {
     pub function_by_arn: BTreeMap<String, String>,
     /// Routes (function index, route index) that take the API's default authorizer.
     pub default_auth_routes: Vec<(usize, usize)>,
+    /// Whether a function has an `HttpApi` event (SAM's routes, which need a SAM API).
+    pub sam_routes: bool,
+    /// What this template and the stacks above it define that others may name.
+    pub known: Known,
+    /// ApiGatewayV2 routes, authorizers and permissions, linked in `finish`.
+    pending: api_v2::Pending,
 }
 
 impl<'r, 't> Builder<'r, 't> {
-    fn new(r: &'r Resolver<'t>) -> Result<Self, PlanError> {
+    fn new(r: &'r Resolver<'t>, known: Known) -> Result<Self, PlanError> {
         let mut b = Builder {
             r,
             stack: Stack::default(),
             unsupported: Vec::new(),
-            queue_by_arn: BTreeMap::new(),
             table_by_stream: BTreeMap::new(),
             function_by_arn: BTreeMap::new(),
             default_auth_routes: Vec::new(),
+            sam_routes: false,
+            // A nested stack's rules and sources may name its parent's queues.
+            queue_by_arn: known.queues.clone(),
+            known,
+            pending: api_v2::Pending::default(),
         };
         for id in r.resources.keys() {
             let (index, arn) = match r.resource_type(id)? {
@@ -249,6 +303,7 @@ impl<'r, 't> Builder<'r, 't> {
             "AWS::SES::EmailIdentity" => self.email_identity(id, props),
             "AWS::Serverless::Function" => self.function(id, props),
             "AWS::Serverless::HttpApi" => self.http_api(id, props),
+            kind if api_v2::TYPES.contains(&kind) => self.api_v2(id, kind, props),
             // Planned on its own (nested.rs); its resources join this stack.
             nested::TYPE => Ok(()),
             // Queue policies only grant permissions, which moto does not enforce.
@@ -295,7 +350,12 @@ impl<'r, 't> Builder<'r, 't> {
 
     /// Links what needs the whole stack (default authorizers, the implicit API).
     fn finish(mut self) -> Result<Stack, PlanError> {
+        // What cannot run first: a route to an integration refused here would only fail to link.
+        if !self.unsupported.is_empty() {
+            return Err(PlanError::Unsupported(self.unsupported));
+        }
+        self.link_api_v2()?;
         self.link_default_api()?;
-        if self.unsupported.is_empty() { Ok(self.stack) } else { Err(PlanError::Unsupported(self.unsupported)) }
+        Ok(self.stack)
     }
 }

@@ -10,7 +10,7 @@ use std::path::Path;
 use serde_json::{Map, Value as Json};
 
 use super::intrinsics::{Resolver, scalar_string};
-use super::{PlanError, PlanOptions, Planned};
+use super::{Known, PlanError, PlanOptions, Planned};
 
 type Result<T> = std::result::Result<T, PlanError>;
 
@@ -23,6 +23,7 @@ pub(super) fn plan_children(
     resources: &Map<String, Json>,
     opts: &PlanOptions,
     dir: Option<&Path>,
+    known: &Known,
 ) -> Result<Vec<(String, Planned)>> {
     let mut children = Vec::new();
     for (id, resource) in resources {
@@ -34,13 +35,13 @@ pub(super) fn plan_children(
         {
             continue;
         }
-        let planned = plan_child(r, resource, opts, dir).map_err(|e| e.within(id))?;
+        let planned = plan_child(r, resource, opts, dir, known).map_err(|e| e.within(id))?;
         children.push((id.clone(), planned));
     }
     Ok(children)
 }
 
-fn plan_child(r: &Resolver, resource: &Json, opts: &PlanOptions, dir: Option<&Path>) -> Result<Planned> {
+fn plan_child(r: &Resolver, resource: &Json, opts: &PlanOptions, dir: Option<&Path>, known: &Known) -> Result<Planned> {
     let location = match resource.pointer("/Properties/Location") {
         Some(Json::String(path)) if !path.contains("://") => path.clone(),
         Some(other) => {
@@ -69,5 +70,5 @@ fn plan_child(r: &Resolver, resource: &Json, opts: &PlanOptions, dir: Option<&Pa
     }
     let path = dir.join(&location);
     let child = PlanOptions { overrides, moto_endpoint: opts.moto_endpoint.clone() };
-    super::plan_file(&path, &child).map_err(|e| e.within(&format!("({location})")))
+    super::plan_file(&path, &child, known).map_err(|e| e.within(&format!("({location})")))
 }

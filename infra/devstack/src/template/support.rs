@@ -15,6 +15,12 @@ pub(crate) const RESOURCE_TYPES: &[&str] = &[
     "AWS::Events::Archive",
     "AWS::SNS::Topic",
     "AWS::SES::EmailIdentity",
+    "AWS::ApiGatewayV2::Api",
+    "AWS::ApiGatewayV2::Stage",
+    "AWS::ApiGatewayV2::Authorizer",
+    "AWS::ApiGatewayV2::Integration",
+    "AWS::ApiGatewayV2::Route",
+    "AWS::Lambda::Permission",
 ];
 
 /// Resource types that only matter in AWS: monitoring and logging, which moto does not run
