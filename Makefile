@@ -109,11 +109,14 @@ clippy:
 	@echo "==> cargo clippy (warnings denied)"
 	@cargo clippy --workspace --lib --bins --tests --examples -- -D warnings
 
-template-lint: $(STAMP) ## cfn-lint (informational checks too) and sam validate --lint on template.yaml (offline)
-	@echo "==> cfn-lint template.yaml (informational checks included)"
-	@cfn-lint template.yaml --include-checks I
+# The root template and every service's (functions/<service>/template.yaml, the stacks it nests).
+TEMPLATES = template.yaml $(sort $(wildcard functions/*/template.yaml))
+
+template-lint: $(STAMP) ## cfn-lint (informational checks too) and sam validate --lint on every template (offline)
+	@echo "==> cfn-lint $(words $(TEMPLATES)) templates (informational checks included)"
+	@cfn-lint $(TEMPLATES) --include-checks I
 	@echo "==> sam validate --lint"
-	@sam validate --lint --template template.yaml --region us-east-1 >/dev/null
+	@for t in $(TEMPLATES); do sam validate --lint --template $$t --region us-east-1 >/dev/null || { echo "sam validate: $$t" >&2; exit 1; }; done
 
 lint: fmt-check clippy template-lint ## fmt check, clippy, template lint
 

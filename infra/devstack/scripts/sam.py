@@ -2,7 +2,8 @@
 `make check`.
 
     python sam.py roles template.yaml
-        Every function's execution role as SAM generates it, for tests/roles.rs to compare
+        Every function's execution role as SAM generates it (in the template and the stacks
+        it nests), for tests/roles.rs to compare
         with the devstack's (src/template/role.rs): by function logical id, its AWS managed
         policies (names after `policy/`) and its inline policies, each as its name and the
         (Effect, Action) of every statement. Resources are left out: the template's own
@@ -20,6 +21,7 @@
 """
 
 import json
+import logging
 import os
 import sys
 from collections import Counter
@@ -29,6 +31,9 @@ from pathlib import Path
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
 from samtranslator.translator.transform import transform  # noqa: E402
+
+# samtranslator records metrics nobody publishes, and warns so once per transform.
+logging.getLogger("samtranslator.metrics.metrics").setLevel(logging.ERROR)
 from samtranslator.yaml_helper import yaml_parse  # noqa: E402
 
 
@@ -73,9 +78,12 @@ def statements(document):
     return shapes
 
 
-def roles(path):
-    resources = transformed(path)[1]["Resources"]
-    out = {}
+def roles(path, out=None):
+    out = {} if out is None else out
+    nested, result = transformed(path)
+    resources = result["Resources"]
+    for location in nested:
+        roles(Path(path).parent / location, out)
     for logical_id, resource in resources.items():
         if resource.get("Type") != "AWS::Lambda::Function":
             continue

@@ -264,7 +264,11 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             let log =
                 std::fs::read_to_string(&exercised).with_context(|| format!("reading {}", exercised.display()))?;
             let log = devstack::least::parse_log(&log)?;
-            let text = std::fs::read_to_string(&path)?;
+            // Justifications are comments in the function's resource, in whichever template holds it.
+            let mut text = String::new();
+            for file in devstack::template::files(&path)? {
+                text.push_str(&std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?);
+            }
             let unused = devstack::least::unused(&stack, "dev", &log, &text);
             let unjustified = unused.iter().filter(|u| u.justified.is_none()).count();
             for u in &unused {

@@ -1,6 +1,7 @@
 //! Every function crate (a crate under functions/<service>/ with a `src/main.rs`) has
 //! exactly one function resource in template.yaml, named after it, and every function
-//! resource has its crate. Every function has sample events in events/.
+//! resource has its crate. Every function has sample events in events/. A service's
+//! functions are in its own template, functions/<service>/template.yaml, which the root nests.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -69,6 +70,47 @@ fn function_crates_and_template_functions_match_one_to_one() {
     }
     for binary in by_binary.keys() {
         assert!(crates.iter().any(|(n, _)| n == binary), "template function {binary} has no crate");
+    }
+}
+
+/// The functions the root template holds itself: the API's own (its documents and its
+/// authorizer, which every service's routes name).
+const ROOT_FUNCTIONS: &[&str] = &["api-openapi", "api-docs", "auth-authorizer"];
+
+#[test]
+fn each_services_functions_are_in_its_own_template() {
+    let root = workspace_root();
+    let files = devstack::template::files(&template_path()).expect("the tree of templates");
+    let mut nested = Vec::new();
+    for file in &files {
+        let template = devstack::template::read(file).expect("a template");
+        let binaries: Vec<String> = template["Resources"]
+            .as_object()
+            .expect("Resources")
+            .values()
+            .filter(|r| r["Type"] == "AWS::Serverless::Function")
+            .map(|r| r["Metadata"]["BuildProperties"]["Binary"].as_str().expect("a binary").to_owned())
+            .collect();
+        if file == &template_path() {
+            for binary in &binaries {
+                assert!(ROOT_FUNCTIONS.contains(&binary.as_str()), "{binary} belongs in its service's template");
+            }
+            continue;
+        }
+        let relative = file.strip_prefix(&root).expect("in the workspace");
+        let service = relative.iter().nth(1).expect("functions/<service>/template.yaml").to_string_lossy();
+        assert_eq!(relative, Path::new("functions").join(service.as_ref()).join("template.yaml"));
+        for binary in &binaries {
+            assert!(binary.starts_with(&format!("{service}-")), "{binary} is in {}", relative.display());
+        }
+        nested.push(service.into_owned());
+    }
+    // Every service folder with a function of its own has its template, nested by the root.
+    for (name, _) in function_crates(&root) {
+        let service = name.split('-').next().expect("<service>-<name>");
+        if !ROOT_FUNCTIONS.contains(&name.as_str()) {
+            assert!(nested.iter().any(|s| s == service), "functions/{service}/template.yaml is not nested by the root");
+        }
     }
 }
 

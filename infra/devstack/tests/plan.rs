@@ -50,7 +50,7 @@ fn real_template_routes_and_api() {
     let route = |id: &str| stack.function(id).expect(id).http_routes[0].clone();
     let get_user = route("AuthUsersGetFunction");
     assert_eq!((get_user.method.as_str(), get_user.path.as_str()), ("GET", "/auth/users/{id}"));
-    assert_eq!(get_user.authorizer.as_deref(), Some("BazaarAuthorizer"));
+    assert_eq!(get_user.authorizer.as_deref(), Some("ApiAuthorizer"));
     let login = route("AuthLoginFunction");
     assert_eq!((login.method.as_str(), login.path.as_str()), ("POST", "/auth/login"));
     assert_eq!(login.authorizer, None);
@@ -62,7 +62,7 @@ fn real_template_routes_and_api() {
     assert_eq!(cors.max_age, Some(600));
     assert_eq!(api.throttling_rate_limit, Some(50.0));
     assert_eq!(api.throttling_burst_limit, Some(100));
-    let authorizer = &api.authorizers["BazaarAuthorizer"];
+    let authorizer = &api.authorizers["ApiAuthorizer"];
     assert_eq!(authorizer.function_logical_id, "AuthAuthorizerFunction");
     assert!(authorizer.simple_responses);
     assert_eq!(authorizer.identity_headers, ["$request.header.Authorization"]);

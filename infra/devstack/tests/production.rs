@@ -128,27 +128,35 @@ Resources: {}
     }
 }
 
+/// Every template of the tree (the root, then each service's), read.
+fn templates() -> Vec<(std::path::PathBuf, serde_json::Value)> {
+    let files = devstack::template::files(&template_path()).expect("the tree of templates");
+    files.into_iter().map(|f| (f.clone(), devstack::template::read(&f).expect("a template"))).collect()
+}
+
 #[test]
 fn tables_outlive_the_stack_and_are_protected_outside_dev() {
-    let doc = devstack::template::read(&template_path()).expect("template");
-    let resources = doc["Resources"].as_object().expect("resources");
-    let tables: Vec<(&String, &serde_json::Value)> =
-        resources.iter().filter(|(_, r)| r["Type"] == "AWS::DynamoDB::Table").collect();
-    assert!(tables.len() >= 8, "{}", tables.len());
-    for (id, table) in tables {
-        assert_eq!(
-            (table["DeletionPolicy"].as_str(), table["UpdateReplacePolicy"].as_str()),
-            (Some("Retain"), Some("Retain")),
-            "{id}"
-        );
-        assert!(table["Properties"].get("DeletionProtectionEnabled").is_some(), "{id}: no deletion protection");
+    let mut count = 0;
+    for (file, doc) in templates() {
+        let resources = doc["Resources"].as_object().expect("resources");
+        for (id, table) in resources.iter().filter(|(_, r)| r["Type"] == "AWS::DynamoDB::Table") {
+            count += 1;
+            assert_eq!(
+                (table["DeletionPolicy"].as_str(), table["UpdateReplacePolicy"].as_str()),
+                (Some("Retain"), Some("Retain")),
+                "{id}"
+            );
+            assert!(table["Properties"].get("DeletionProtectionEnabled").is_some(), "{id}: no deletion protection");
+        }
+        for (id, queue) in resources.iter().filter(|(_, r)| r["Type"] == "AWS::SQS::Queue") {
+            assert!(
+                queue["DeletionPolicy"].is_string() && queue["UpdateReplacePolicy"].is_string(),
+                "{}: {id}: no explicit policy",
+                file.display()
+            );
+        }
     }
-    for (id, queue) in resources.iter().filter(|(_, r)| r["Type"] == "AWS::SQS::Queue") {
-        assert!(
-            queue["DeletionPolicy"].is_string() && queue["UpdateReplacePolicy"].is_string(),
-            "{id}: no explicit policy"
-        );
-    }
+    assert!(count >= 8, "{count}");
 }
 
 /// `{"Ref": id}` or `{"Fn::GetAtt": [id, attr]}` / `"id.attr"`: the resource a value names.
@@ -175,24 +183,9 @@ fn watched(alarm: &serde_json::Value) -> (Vec<String>, Vec<String>) {
     (watched, actions)
 }
 
-#[test]
-fn every_dlq_and_function_is_watched_and_every_function_logs_with_retention() {
-    let doc = devstack::template::read(&template_path()).expect("template");
-    let resources = doc["Resources"].as_object().expect("resources");
-    let of_type = |t: &str| {
-        resources.iter().filter(move |(_, r)| r["Type"] == t).map(|(id, r)| (id.clone(), r)).collect::<Vec<_>>()
-    };
-    let alarms = of_type("AWS::CloudWatch::Alarm");
-    let watchers = |id: &str| alarms.iter().filter(|(_, a)| watched(a).0.iter().any(|w| w == id)).count();
-    for (_, alarm) in &alarms {
-        assert_eq!(watched(alarm).1, ["AlarmTopic"], "every alarm notifies AlarmTopic: {alarm}");
-    }
-
-    let dlqs: Vec<String> =
-        of_type("AWS::SQS::Queue").into_iter().map(|(id, _)| id).filter(|id| id.ends_with("DLQ")).collect();
-    assert!(dlqs.len() >= 15, "{dlqs:?}");
-    // Every queue that dead letters are sent to (redrive policies, rule targets' and stream
-    // sources' failure destinations) is one of them, so none escapes an alarm.
+/// Every queue a resource of `resources` sends dead letters to (redrive policies, rule
+/// targets' and stream sources' failure destinations), by what names it.
+fn dead_letter_targets(resources: &serde_json::Map<String, serde_json::Value>) -> Vec<String> {
     fn targets(value: &serde_json::Value, out: &mut Vec<String>) {
         match value {
             serde_json::Value::Object(map) => {
@@ -210,29 +203,48 @@ fn every_dlq_and_function_is_watched_and_every_function_logs_with_retention() {
             _ => {}
         }
     }
-    let mut dead_letter_targets = Vec::new();
-    for (_, r) in resources {
+    let mut out = Vec::new();
+    for r in resources.values() {
         for key in ["RedrivePolicy", "Targets", "Events"] {
-            targets(&r["Properties"][key], &mut dead_letter_targets);
+            targets(&r["Properties"][key], &mut out);
         }
     }
+    out
+}
+
+/// Checks one template of the tree: its alarms notify the alarm topic (`AlarmTopic` in the
+/// root, the `AlarmTopicArn` the root passes in a service's), each of its DLQs and
+/// functions is watched, each function logs with retention. Returns its DLQs and alarms.
+fn watched_in(doc: &serde_json::Value, topic: &str) -> (Vec<String>, Vec<serde_json::Value>) {
+    let resources = doc["Resources"].as_object().expect("resources");
+    let of_type = |t: &str| {
+        resources.iter().filter(move |(_, r)| r["Type"] == t).map(|(id, r)| (id.clone(), r)).collect::<Vec<_>>()
+    };
+    let alarms = of_type("AWS::CloudWatch::Alarm");
+    let watchers = |id: &str| alarms.iter().filter(|(_, a)| watched(a).0.iter().any(|w| w == id)).count();
+    for (_, alarm) in &alarms {
+        assert_eq!(watched(alarm).1, [topic], "every alarm notifies the alarm topic: {alarm}");
+    }
+    let dlqs: Vec<String> =
+        of_type("AWS::SQS::Queue").into_iter().map(|(id, _)| id).filter(|id| id.ends_with("DLQ")).collect();
+    // Every queue of this template that dead letters are sent to is one of them, so none
+    // escapes an alarm (the root's delivery DLQ, which the services name by its ARN, is the
+    // root's to watch).
     let queues: Vec<String> = of_type("AWS::SQS::Queue").into_iter().map(|(id, _)| id).collect();
-    let dead_letter_targets: Vec<String> = dead_letter_targets.into_iter().filter(|t| queues.contains(t)).collect();
-    assert!(dead_letter_targets.len() >= dlqs.len(), "{dead_letter_targets:?}");
-    for target in &dead_letter_targets {
+    let targets: Vec<String> = dead_letter_targets(resources).into_iter().filter(|t| queues.contains(t)).collect();
+    for target in &targets {
         assert!(dlqs.contains(target), "{target} receives dead letters but is not named …DLQ");
     }
     for dlq in &dlqs {
         assert!(watchers(dlq) >= 1, "{dlq} has no alarm on its depth");
     }
-
     let log_groups: std::collections::BTreeMap<String, &serde_json::Value> =
         of_type("AWS::Logs::LogGroup").into_iter().collect();
     for (id, function) in of_type("AWS::Serverless::Function") {
         let group = named(&function["Properties"]["LoggingConfig"]["LogGroup"])
             .unwrap_or_else(|| panic!("{id} names no log group"));
         let group =
-            log_groups.get(&group).unwrap_or_else(|| panic!("{id}: {group} is not a log group of the template"));
+            log_groups.get(&group).unwrap_or_else(|| panic!("{id}: {group} is not a log group of its template"));
         assert!(group["Properties"].get("RetentionInDays").is_some(), "{id}: its log group keeps logs forever");
         assert!(watchers(&id) >= 1, "{id} has no errors/throttles alarm");
         let streams =
@@ -244,11 +256,33 @@ fn every_dlq_and_function_is_watched_and_every_function_logs_with_retention() {
             assert!(iterator_age, "{id} reads a stream and has no iterator age alarm");
         }
     }
-    assert!(alarms.iter().any(|(_, a)| a["Properties"]["MetricName"] == "5xx"), "no API 5xx alarm");
-    let api = &resources["HttpApi"]["Properties"]["AccessLogSettings"];
-    assert_eq!(named(&api["DestinationArn"]).as_deref(), Some("ApiAccessLogGroup"), "API access logs");
-    assert!(!api["Format"].as_str().unwrap_or_default().contains("header"), "access logs carry no headers (tokens)");
-    assert_eq!(of_type("AWS::CloudWatch::Dashboard").len(), 1);
+    (dlqs, alarms.into_iter().map(|(_, a)| a.clone()).collect())
+}
+
+#[test]
+fn every_dlq_and_function_is_watched_and_every_function_logs_with_retention() {
+    let tree = templates();
+    let (root_file, root) = &tree[0];
+    assert_eq!(root_file, &template_path());
+    let resources = root["Resources"].as_object().expect("resources");
+    let (mut dlqs, mut alarms) = watched_in(root, "AlarmTopic");
+    // Each service's alarms notify the root's topic: the root passes it as AlarmTopicArn.
+    for (id, app) in resources.iter().filter(|(_, r)| r["Type"] == "AWS::Serverless::Application") {
+        assert_eq!(named(&app["Properties"]["Parameters"]["AlarmTopicArn"]).as_deref(), Some("AlarmTopic"), "{id}");
+    }
+    for (_, doc) in &tree[1..] {
+        let (d, a) = watched_in(doc, "AlarmTopicArn");
+        dlqs.extend(d);
+        alarms.extend(a);
+    }
+    assert!(dlqs.len() >= 15, "{dlqs:?}");
+    assert!(dlqs.contains(&"EventDeliveryDLQ".to_owned()), "{dlqs:?}");
+    assert!(alarms.iter().any(|a| a["Properties"]["MetricName"] == "5xx"), "no API 5xx alarm");
+    let stage = &resources["HttpApiStage"]["Properties"]["AccessLogSettings"];
+    assert_eq!(named(&stage["DestinationArn"]).as_deref(), Some("ApiAccessLogGroup"), "API access logs");
+    assert!(!stage["Format"].as_str().unwrap_or_default().contains("header"), "access logs carry no headers (tokens)");
+    let dashboards = tree.iter().flat_map(|(_, d)| d["Resources"].as_object().expect("resources").values());
+    assert_eq!(dashboards.filter(|r| r["Type"] == "AWS::CloudWatch::Dashboard").count(), 1);
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use bazaar_testkit::{template_path, venv_tool, workspace_root};
-use devstack::template::{PlanOptions, plan};
+use devstack::template::{PlanOptions, plan, read};
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("bazaar-sam-build-{name}-{}", uuid::Uuid::new_v4()));
@@ -66,6 +66,26 @@ fn functions() -> Vec<(String, String)> {
     stack.functions.iter().map(|f| (f.logical_id.clone(), f.binary.clone())).collect()
 }
 
+/// Each stack of the tree (`None` for the root, else its Application's logical id) and the
+/// logical ids of its functions.
+fn stacks() -> Vec<(Option<String>, Vec<String>)> {
+    let functions_of = |template: &serde_json::Value| -> Vec<String> {
+        let resources = template["Resources"].as_object().expect("Resources");
+        let functions = resources.iter().filter(|(_, r)| r["Type"] == "AWS::Serverless::Function");
+        functions.map(|(id, _)| id.clone()).collect()
+    };
+    let root = read(&template_path()).expect("the root template");
+    let mut out = vec![(None, functions_of(&root))];
+    for (app, resource) in root["Resources"].as_object().expect("Resources") {
+        if resource["Type"] == "AWS::Serverless::Application" {
+            let location = resource["Properties"]["Location"].as_str().expect("a local Location");
+            let child = read(&workspace_root().join(location)).expect("the nested template");
+            out.push((Some(app.clone()), functions_of(&child)));
+        }
+    }
+    out
+}
+
 fn binaries() -> Vec<String> {
     functions().into_iter().map(|(_, b)| b).collect()
 }
@@ -86,22 +106,35 @@ fn sam_build_unpacks_the_zips_of_make_build_for_every_function() {
     let out = sam_build(&lambda, &build_dir, "arm64");
     assert!(out.status.success(), "sam build failed:\n{}", said(&out));
 
-    let built = std::fs::read_to_string(build_dir.join("template.yaml")).expect("built template");
-    for (logical_id, bin) in &functions {
-        let bootstrap = build_dir.join(logical_id).join("bootstrap");
-        let text = std::fs::read_to_string(&bootstrap).unwrap_or_else(|e| panic!("{}: {e}", bootstrap.display()));
-        assert_eq!(text, format!("#!/bin/sh\necho {bin}\n"), "{logical_id} got another function's code");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&bootstrap).expect("metadata").permissions().mode();
-            assert_eq!(mode & 0o111, 0o111, "{logical_id}'s bootstrap is not executable ({mode:o})");
+    // The root's functions are built beside its template, a nested stack's in the folder of
+    // its Application (with its built template), as `sam deploy` expects them.
+    let mut built_functions = 0;
+    for (folder, ids) in stacks() {
+        let dir = folder.as_ref().map_or(build_dir.clone(), |app| build_dir.join(app));
+        let built = std::fs::read_to_string(dir.join("template.yaml")).expect("built template");
+        if let Some(app) = &folder {
+            let root_template = std::fs::read_to_string(build_dir.join("template.yaml")).expect("built root");
+            assert!(root_template.contains(&format!("Location: {app}/template.yaml")), "the root nests {app}'s build");
         }
-        assert!(
-            built.contains(&format!("CodeUri: {logical_id}\n")),
-            "the built template does not point {logical_id} at its artifact"
-        );
+        for logical_id in ids {
+            let bin = &functions.iter().find(|(id, _)| *id == logical_id).expect("a planned function").1;
+            let bootstrap = dir.join(&logical_id).join("bootstrap");
+            let text = std::fs::read_to_string(&bootstrap).unwrap_or_else(|e| panic!("{}: {e}", bootstrap.display()));
+            assert_eq!(text, format!("#!/bin/sh\necho {bin}\n"), "{logical_id} got another function's code");
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = std::fs::metadata(&bootstrap).expect("metadata").permissions().mode();
+                assert_eq!(mode & 0o111, 0o111, "{logical_id}'s bootstrap is not executable ({mode:o})");
+            }
+            assert!(
+                built.contains(&format!("CodeUri: {logical_id}\n")),
+                "the built template does not point {logical_id} at its artifact"
+            );
+            built_functions += 1;
+        }
     }
+    assert_eq!(built_functions, functions.len(), "every planned function is built in its stack");
     let _ = std::fs::remove_dir_all(&root);
 }
 

@@ -13,7 +13,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-/// The workspace root (the folder holding template.yaml). Found from the running test's
+/// The workspace root (the folder holding the root template.yaml and Cargo.lock; a service's
+/// folder holds a template.yaml too). Found from the running test's
 /// package directory (set by cargo at run time), so a build shared between checkouts never
 /// points a test at another checkout.
 pub fn workspace_root() -> PathBuf {
@@ -22,8 +23,8 @@ pub fn workspace_root() -> PathBuf {
         .or_else(|| std::env::current_dir().ok())
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
     let mut dir = start.clone();
-    while !dir.join("template.yaml").exists() {
-        assert!(dir.pop(), "template.yaml not found above {}", start.display());
+    while !(dir.join("template.yaml").exists() && dir.join("Cargo.lock").exists()) {
+        assert!(dir.pop(), "template.yaml and Cargo.lock not found above {}", start.display());
     }
     dir
 }

@@ -144,7 +144,8 @@ impl Builder<'_, '_> {
     }
 
     fn v2_stage(&mut self, id: &str, props: &Json) -> Result<()> {
-        let p = self.properties(props)?;
+        // Access logs go to a log group, which only exists in AWS.
+        let p = self.fields(props, &["ApiId", "StageName", "DefaultRouteSettings", "RouteSettings"])?;
         self.v2_api_ref(&p)?;
         // Another stage would prefix every path; the devstack serves the API at its root.
         if required_string(&p, "StageName").map_err(|e| e.within("Properties"))? != "$default" {

@@ -91,6 +91,25 @@ pub fn read(path: &Path) -> Result<Json, PlanError> {
     yaml::parse(&read_text(path)?)
 }
 
+/// The template at `path` and every template it nests by a local `Location`, depth first
+/// (the root first): the files that together describe the stack.
+pub fn files(path: &Path) -> Result<Vec<PathBuf>, PlanError> {
+    let mut out = vec![path.to_path_buf()];
+    let resources = read(path)?.get("Resources").and_then(Json::as_object).cloned().unwrap_or_default();
+    for resource in resources.values() {
+        if resource.get("Type").and_then(Json::as_str) != Some(nested::TYPE) {
+            continue;
+        }
+        if let (Some(location), Some(dir)) =
+            (resource.pointer("/Properties/Location").and_then(Json::as_str), path.parent())
+            && !location.contains("://")
+        {
+            out.extend(files(&dir.join(location))?);
+        }
+    }
+    Ok(out)
+}
+
 /// Plans the template at `path`, and the nested stacks it names by a local `Location`
 /// (relative to its folder), whose resources join its own.
 pub fn plan(path: &Path, opts: &PlanOptions) -> Result<Stack, PlanError> {

@@ -61,14 +61,14 @@ pub fn find_tools(repo: &Path) -> anyhow::Result<Tools> {
 }
 
 /// The workspace root: the nearest folder at or above `start` holding template.yaml and
-/// Cargo.toml.
+/// Cargo.lock (a service's folder holds a template.yaml of its own).
 pub fn find_repo(start: &Path) -> anyhow::Result<PathBuf> {
     let start = start.canonicalize().with_context(|| format!("resolving {}", start.display()))?;
     start
         .ancestors()
-        .find(|dir| dir.join("template.yaml").exists() && dir.join("Cargo.toml").exists())
+        .find(|dir| dir.join("template.yaml").exists() && dir.join("Cargo.lock").exists())
         .map(Path::to_path_buf)
-        .with_context(|| format!("no template.yaml + Cargo.toml at or above {}", start.display()))
+        .with_context(|| format!("no template.yaml + Cargo.lock at or above {}", start.display()))
 }
 
 /// Waits until something accepts TCP connections on 127.0.0.1:`port`.
