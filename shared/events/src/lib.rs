@@ -19,6 +19,37 @@ macro_rules! events {
     };
 }
 
+/// Calls `$m!` with every event type of the contract, in a stable order: the one list that
+/// [`schema::all`] and [`version_of`] are read from.
+macro_rules! contract {
+    ($m:ident) => {
+        $m!(
+            $crate::auth::UserRegistered,
+            $crate::auth::PasswordResetRequested,
+            $crate::auth::EmailVerificationRequested,
+            $crate::auth::EmailVerified,
+            $crate::catalog::ProductChanged,
+            $crate::catalog::StockReserved,
+            $crate::catalog::StockRejected,
+            $crate::catalog::StockReleased,
+            $crate::orders::OrderPlaced,
+            $crate::orders::OrderPaid,
+            $crate::orders::OrderCancelled,
+            $crate::payments::PaymentSucceeded,
+            $crate::payments::PaymentFailed,
+            $crate::payments::PaymentRefunded,
+            $crate::payments::CancellationSettled,
+            $crate::permissions::RoleChanged,
+            $crate::permissions::UserRolesChanged,
+            $crate::reservations::ReservationRequested,
+            $crate::reservations::ReservationConfirmed,
+            $crate::reservations::ReservationCancelled,
+            $crate::reservations::ReservationCheckedIn,
+            $crate::reservations::ReservationReminderDue,
+        )
+    };
+}
+
 pub mod auth;
 pub mod catalog;
 mod money;
@@ -39,6 +70,17 @@ pub trait Event: Serialize + DeserializeOwned + JsonSchema + Send + Sync + 'stat
     const DETAIL_TYPE: &'static str;
     /// Schema version of `data`; bumped on any breaking change.
     const VERSION: u32;
+}
+
+/// The version the contract gives the event `detail_type` of `source`; `None` when the
+/// contract has no such event.
+pub fn version_of(source: &str, detail_type: &str) -> Option<u32> {
+    macro_rules! versions {
+        ($($event:ty),+ $(,)?) => {
+            [$((<$event as Event>::SOURCE, <$event as Event>::DETAIL_TYPE, <$event as Event>::VERSION)),+]
+        };
+    }
+    contract!(versions).into_iter().find(|(s, d, _)| *s == source && *d == detail_type).map(|(_, _, version)| version)
 }
 
 /// Who, when and why: the part of every event that is not the business payload.
@@ -136,5 +178,21 @@ mod tests {
         assert_eq!(raw.detail_type, "UserRegistered");
         let back: Envelope<UserRegistered> = serde_json::from_str(&raw.detail).expect("parses");
         assert_eq!(back, event);
+    }
+
+    #[test]
+    fn the_contract_names_each_event_with_its_version() {
+        assert_eq!(version_of("bazaar.auth", "UserRegistered"), Some(1));
+        assert_eq!(version_of("bazaar.payments", "PaymentSucceeded"), Some(2));
+        assert_eq!(version_of("bazaar.orders", "UserRegistered"), None, "another service's name");
+        assert_eq!(version_of("bazaar.orders", "OrderShipped"), None);
+        for (file, _) in schema::all() {
+            let [service, detail_type, version] = file.trim_end_matches(".json").split('.').collect::<Vec<_>>()[..]
+            else {
+                panic!("{file}")
+            };
+            let version = version.trim_start_matches('v').parse().ok();
+            assert_eq!(version_of(&format!("bazaar.{service}"), detail_type), version, "{file}");
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 use schemars::{JsonSchema, Schema, schema_for};
 
-use crate::{Envelope, Event, auth, catalog, orders, payments, permissions, reservations};
+use crate::{Envelope, Event};
 
 /// File name of an event's schema: `<service>.<DetailType>.v<version>.json`.
 pub fn file_name<T: Event>() -> String {
@@ -19,30 +19,12 @@ fn entry<T: Event + JsonSchema>() -> (String, Schema) {
 
 /// Every event of the contract with its schema, in a stable order.
 pub fn all() -> Vec<(String, Schema)> {
-    vec![
-        entry::<auth::UserRegistered>(),
-        entry::<auth::PasswordResetRequested>(),
-        entry::<auth::EmailVerificationRequested>(),
-        entry::<auth::EmailVerified>(),
-        entry::<catalog::ProductChanged>(),
-        entry::<catalog::StockReserved>(),
-        entry::<catalog::StockRejected>(),
-        entry::<catalog::StockReleased>(),
-        entry::<orders::OrderPlaced>(),
-        entry::<orders::OrderPaid>(),
-        entry::<orders::OrderCancelled>(),
-        entry::<payments::PaymentSucceeded>(),
-        entry::<payments::PaymentFailed>(),
-        entry::<payments::PaymentRefunded>(),
-        entry::<payments::CancellationSettled>(),
-        entry::<permissions::RoleChanged>(),
-        entry::<permissions::UserRolesChanged>(),
-        entry::<reservations::ReservationRequested>(),
-        entry::<reservations::ReservationConfirmed>(),
-        entry::<reservations::ReservationCancelled>(),
-        entry::<reservations::ReservationCheckedIn>(),
-        entry::<reservations::ReservationReminderDue>(),
-    ]
+    macro_rules! entries {
+        ($($event:ty),+ $(,)?) => {
+            vec![$(entry::<$event>()),+]
+        };
+    }
+    contract!(entries)
 }
 
 /// The text committed for a schema (pretty JSON with a trailing newline).

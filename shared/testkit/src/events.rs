@@ -9,6 +9,8 @@ use bazaar_events::{Envelope, Event};
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::json;
 
+pub mod hostile;
+
 /// The body an EventBridge rule delivers to an SQS target for `envelope` (no `account`,
 /// as moto does).
 pub fn delivered<T: Event>(envelope: &Envelope<T>) -> String {

@@ -2,7 +2,9 @@
 //! projection of what the permissions service decided, so the next token issued or
 //! refreshed carries the user's current roles and permissions. Both events carry a version
 //! and the whole new state, so applying only newer versions makes redeliveries and
-//! out-of-order events harmless.
+//! out-of-order events harmless. Its rule routes only these two types, so anything else
+//! (another type, another version, a body that is not an event) is poison: it fails and
+//! ends in the DLQ, where it is seen, instead of being dropped.
 
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use bazaar_aws::consumer::{self, Delivered};
@@ -29,7 +31,7 @@ async fn handle(deps: &Deps, message: SqsMessage) -> anyhow::Result<()> {
         let applied = deps.store.apply_user_roles(&event).await?;
         tracing::info!(user_id = %event.user_id, version = event.version, applied, "user roles projected");
     } else {
-        tracing::warn!("ignoring an event this consumer does not handle");
+        anyhow::bail!("auth-on-roles does not consume {} from {}", delivered.detail_type, delivered.source);
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 mod authorizer;
 mod bad_input;
 mod flows;
+mod hostile;
 mod outbox;
 mod projection;
 mod samples;

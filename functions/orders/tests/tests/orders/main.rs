@@ -2,6 +2,7 @@
 
 mod cancel;
 mod consumers;
+mod hostile;
 mod place;
 mod read;
 mod samples;

@@ -2,6 +2,7 @@
 
 mod access;
 mod beyond;
+mod hostile;
 mod on_user;
 mod roles;
 mod samples;

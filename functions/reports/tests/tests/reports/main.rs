@@ -3,6 +3,7 @@
 mod consumer;
 mod dataset;
 mod expected;
+mod hostile;
 mod read;
 mod rebuild;
 mod samples;
