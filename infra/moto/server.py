@@ -34,6 +34,13 @@ to read its retention period for each message it hands out; here it reads just t
 (moto walks every instance it ever tracked, every SQS message and DynamoDB item included,
 which grows with the run); without `services` it answers exactly as moto does.
 
+A TransactWriteItems with a `ClientRequestToken` (the SDK sends one, the same in each retry)
+is idempotent for ten minutes, as in DynamoDB: a retry of a transaction that succeeded
+answers success without applying it again, and the same token with other items is an
+`IdempotentParameterMismatchException`. moto ignores the token, so the retry of a
+transaction whose answer was lost would be applied twice (or be cancelled by its own
+first application's writes).
+
 Run it exactly like moto_server: `python server.py -H 127.0.0.1 -p 4566`; `--quiet` (ours,
 first) drops the per-request access log, for test runs that discard it anyway.
 """
@@ -42,6 +49,7 @@ import json
 import logging
 import sys
 import threading
+import time
 from urllib.parse import parse_qs, urlparse
 
 from moto import backends
@@ -50,6 +58,8 @@ import enforce
 
 from moto.dynamodb.comparisons import get_filter_expression
 from moto.dynamodb.exceptions import (
+    ERROR_TYPE_PREFIX,
+    DynamodbException,
     MultipleTransactionsException,
     TooManyTransactionsException,
     TransactionCanceledException,
@@ -142,6 +152,49 @@ def transact_write_items(self, transact_items):
             _apply(self, op_type, op)
 
 
+class IdempotentParameterMismatchException(DynamodbException):
+    error_type = ERROR_TYPE_PREFIX + "IdempotentParameterMismatchException"
+
+    def __init__(self):
+        super().__init__(
+            IdempotentParameterMismatchException.error_type,
+            message="The ClientRequestToken was used with other transaction items within the last 10 minutes",
+        )
+
+
+# ClientRequestToken → (the request's items, canonical JSON; when the token expires).
+_TOKENS = {}
+_TOKEN_SECONDS = 600
+
+
+def _idempotent_transactions():
+    from moto.dynamodb.responses import DynamoHandler
+
+    original = DynamoHandler.transact_write_items
+
+    def transact_write_items(self):
+        token = self.body.get("ClientRequestToken")
+        if token is None:
+            return original(self)
+        items = json.dumps(self.body["TransactItems"], sort_keys=True)
+        now = time.time()
+        with LOCK:
+            for expired in [t for t, (_, until) in _TOKENS.items() if until < now]:
+                del _TOKENS[expired]
+            if token in _TOKENS:
+                if _TOKENS[token][0] != items:
+                    raise IdempotentParameterMismatchException()
+                from moto.core.responses import ActionResult
+
+                return ActionResult({})
+            # Only a transaction that succeeded is remembered: a cancelled one may be retried.
+            result = original(self)
+            _TOKENS[token] = (items, now + _TOKEN_SECONDS)
+            return result
+
+    DynamoHandler.transact_write_items = transact_write_items
+
+
 def _cached_dispatch():
     modules = tuple(backends.list_of_moto_modules())
     backends.list_of_moto_modules = lambda: modules
@@ -227,6 +280,7 @@ def patch():
     for name in ("put_item", "update_item", "delete_item", "batch_write_item", "get_item", "query", "scan"):
         setattr(DynamoDBBackend, name, _locked(getattr(DynamoDBBackend, name)))
     DynamoDBBackend.transact_write_items = transact_write_items
+    _idempotent_transactions()
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 //! saga tests and by `make bench` (the AWS requests each step of the saga makes).
 
 pub mod api;
+pub mod chaos;
 pub mod counting;
 pub mod openapi;
 pub mod quiet;

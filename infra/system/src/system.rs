@@ -29,6 +29,8 @@ pub struct SystemOptions {
     /// No event-source poller runs: a test delivers every stream record and queue message
     /// itself, in the order it chooses, through a [`crate::scheduler::Scheduler`].
     pub manual_delivery: bool,
+    /// AWS failures injected into the functions' requests ([`crate::chaos`]).
+    pub chaos: Option<Arc<crate::chaos::Chaos>>,
 }
 
 impl SystemOptions {
@@ -40,6 +42,12 @@ impl SystemOptions {
 
     pub fn with(mut self, parameter: &str, value: &str) -> Self {
         self.overrides.insert(parameter.into(), value.into());
+        self
+    }
+
+    /// See [`SystemOptions::chaos`].
+    pub fn chaos(mut self, chaos: Arc<crate::chaos::Chaos>) -> Self {
+        self.chaos = Some(chaos);
         self
     }
 
@@ -130,7 +138,12 @@ impl System {
 
         let counter = Arc::new(Counter::default());
         let counted = counting(&config, counter.clone());
-        let roles = provisioned.function_configs(&counted);
+        // The functions' requests may fail on purpose; the pollers' (Lambda's) never do.
+        let functions_config = match &options.chaos {
+            Some(chaos) => crate::chaos::faulty(&counted, chaos.clone()),
+            None => counted.clone(),
+        };
+        let roles = provisioned.function_configs(&functions_config);
         let registry = Arc::new(Registry::build(&stack, &roles, &moto.endpoint)?);
         let gateway =
             Gateway::new(&stack, registry.clone(), GatewayOptions { moto_endpoint: Some(moto.endpoint.clone()) })?;

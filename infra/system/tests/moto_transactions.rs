@@ -148,3 +148,50 @@ async fn a_scan_racing_upserts_sees_each_item_whole_or_not_at_all() {
     }
     assert!(items_seen > 0, "the scans ran while the items were being written");
 }
+
+/// DynamoDB keeps a transaction's ClientRequestToken ten minutes: the SDK's retry of a
+/// transaction whose answer was lost succeeds without applying it twice. moto ignores the
+/// token; the launcher does not.
+#[tokio::test]
+async fn a_transaction_retried_with_its_token_is_applied_once() {
+    let config = Moto::shared().sdk_config().await;
+    let ddb = aws_sdk_dynamodb::Client::new(&config);
+    let table = format!("tokens-{}", uuid::Uuid::new_v4().simple());
+    let stack = Stack { tables: vec![Table::keyed_on("Table", &table, KeyAttr::string("pk"))], ..Stack::default() };
+    devstack::provision::provision(&stack, &config).await.expect("table");
+    let new_item = |pk: &str| {
+        let put = Put::builder()
+            .table_name(&table)
+            .item("pk", S(pk.into()))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .expect("put");
+        TransactWriteItem::builder().put(put).build()
+    };
+    let counter = Update::builder()
+        .table_name(&table)
+        .key("pk", S("count".into()))
+        .update_expression("ADD n :one")
+        .expression_attribute_values(":one", N("1".into()))
+        .build()
+        .expect("update");
+    let token = uuid::Uuid::new_v4().to_string();
+    let send = |pk: &str, token: &str| {
+        ddb.transact_write_items()
+            .client_request_token(token)
+            .transact_items(new_item(pk))
+            .transact_items(TransactWriteItem::builder().update(counter.clone()).build())
+            .send()
+    };
+    send("a", &token).await.expect("the first attempt");
+    send("a", &token).await.expect("the retry succeeds, though its condition no longer holds");
+    let count = ddb.get_item().table_name(&table).key("pk", S("count".into())).send().await.expect("get");
+    assert_eq!(count.item().and_then(|i| i.get("n")), Some(&N("1".into())), "applied once");
+
+    let other = send("b", &token).await.expect_err("the same token with other items");
+    let code = aws_sdk_dynamodb::error::ProvideErrorMetadata::code(&other);
+    assert_eq!(code, Some("IdempotentParameterMismatchException"), "{other:?}");
+    // Without a matching token the condition holds as usual.
+    let again = send("a", &uuid::Uuid::new_v4().to_string()).await;
+    assert!(again.is_err(), "a new transaction writing `a` again is cancelled");
+}

@@ -2,6 +2,12 @@
 //! `PutEvents` calls (≤ 10 entries each) and reports the records that did not make it, so
 //! Lambda retries from the first failed one. Nothing is acknowledged before EventBridge
 //! accepted it; an entry that can never be sent ends in the on-failure destination.
+//!
+//! Entries EventBridge refuses in a PutEvents that succeeded (`FailedEntryCount`, an
+//! `InternalFailure` or a throttle per entry) are sent again right away, just those, a few
+//! times with a growing pause ([`ENTRY_ATTEMPTS`]): left to Lambda, a batch of a hundred
+//! records would advance only to its first refused entry per retry, and with a tenth of
+//! entries refused it would spend its ten retries before it got through.
 
 use aws_lambda_events::dynamodb::{Event as StreamEvent, EventRecord};
 use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
@@ -12,6 +18,10 @@ use crate::outbox::{self, OutboxItem, PREFIX};
 
 /// EventBridge accepts at most ten entries per PutEvents.
 pub const MAX_ENTRIES: usize = 10;
+
+/// PutEvents attempts for a refused entry within one invocation (the SDK's own retries of a
+/// failed call come on top); pauses of 50, 100, 200 ms between them.
+pub const ENTRY_ATTEMPTS: u32 = 4;
 
 /// What every service's publisher function depends on: its crate re-exports this and
 /// [`handler`], so the four publishers cannot drift apart.
@@ -72,9 +82,30 @@ fn decode(record: EventRecord) -> anyhow::Result<Option<OutboxItem>> {
     outbox::from_stream_image(record.change.new_image).map(Some)
 }
 
-/// Sends one chunk; returns the sequence numbers of the entries EventBridge refused.
+/// Sends one chunk, sending refused entries again; returns the sequence numbers of the
+/// entries EventBridge still refused.
 async fn put_chunk(client: &Client, bus: &str, chunk: &[(String, OutboxItem)]) -> Vec<String> {
-    let entries: Vec<PutEventsRequestEntry> = chunk
+    let mut pending: Vec<&(String, OutboxItem)> = chunk.iter().collect();
+    for attempt in 0..ENTRY_ATTEMPTS {
+        if attempt > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(25 << attempt)).await;
+        }
+        match put_entries(client, bus, &pending).await {
+            Some(refused) => pending = refused.into_iter().map(|i| pending[i]).collect(),
+            // The call itself failed, after the SDK's retries: Lambda retries the records.
+            None => break,
+        }
+        if pending.is_empty() {
+            return Vec::new();
+        }
+    }
+    pending.into_iter().map(|(seq, _)| seq.clone()).collect()
+}
+
+/// One PutEvents of `items`: the indices of the entries refused, or `None` when the call
+/// failed as a whole.
+async fn put_entries(client: &Client, bus: &str, items: &[&(String, OutboxItem)]) -> Option<Vec<usize>> {
+    let entries: Vec<PutEventsRequestEntry> = items
         .iter()
         .map(|(_, item)| {
             PutEventsRequestEntry::builder()
@@ -86,33 +117,36 @@ async fn put_chunk(client: &Client, bus: &str, chunk: &[(String, OutboxItem)]) -
         })
         .collect();
     match client.put_events().set_entries(Some(entries)).send().await {
-        Ok(out) if out.failed_entry_count() == 0 => {
-            for (_, item) in chunk {
-                tracing::info!(event_id = %item.event_id, detail_type = %item.detail_type, "published");
+        Ok(out) => {
+            let refused = refused_entries(items, out.entries());
+            for (i, (_, item)) in items.iter().enumerate() {
+                if !refused.contains(&i) {
+                    tracing::info!(event_id = %item.event_id, detail_type = %item.detail_type, "published");
+                }
             }
-            Vec::new()
+            Some(refused)
         }
-        Ok(out) => failed_entries(chunk, out.entries()),
         Err(e) => {
             tracing::warn!(error = %aws_sdk_eventbridge::error::DisplayErrorContext(&e), "PutEvents failed");
-            chunk.iter().map(|(seq, _)| seq.clone()).collect()
+            None
         }
     }
 }
 
-/// Result entries line up with request entries; the ones with an error code failed.
-fn failed_entries(
-    chunk: &[(String, OutboxItem)],
+/// Result entries line up with request entries; the ones with an error code failed (and
+/// any without a result).
+fn refused_entries(
+    items: &[&(String, OutboxItem)],
     results: &[aws_sdk_eventbridge::types::PutEventsResultEntry],
-) -> Vec<String> {
-    chunk
+) -> Vec<usize> {
+    items
         .iter()
         .enumerate()
         .filter(|(i, _)| results.get(*i).is_none_or(|r| r.error_code().is_some()))
-        .map(|(i, (seq, item))| {
+        .map(|(i, (_, item))| {
             let code = results.get(i).and_then(|r| r.error_code()).unwrap_or("missing result");
             tracing::warn!(event_id = %item.event_id, code, "entry refused by EventBridge");
-            seq.clone()
+            i
         })
         .collect()
 }

@@ -321,15 +321,28 @@ impl NotificationsStore {
                 };
                 let old: Option<Marker> = match old {
                     Some(item) => Some(from_item(item)?),
-                    None => self.table.get(pk, "SENT").await?,
+                    None => self.table.get(pk.clone(), "SENT").await?,
                 };
+                // Our own claim: the SDK retried a put whose answer was lost, and the first
+                // attempt wrote it. Ours to send, not another delivery's.
+                if old.as_ref().is_some_and(|m| m.claim_token == marker.claim_token) {
+                    return Ok(Claim::Acquired(ClaimToken { pk, token: marker.claim_token }));
+                }
                 let status = old.map(|m| m.status);
                 Ok(match status {
                     Some(DeliveryStatus::Sending) | None => Claim::Busy,
                     Some(done) => Claim::Done(done),
                 })
             }
-            Err(e) => Err(anyhow::Error::from(e).context("claiming a send")),
+            // The put may have been applied with its answer lost (a timeout, the SDK's
+            // retries spent): had it been, the marker is ours, and nobody else could take it
+            // over for STALE_CLAIM_SECONDS. A consistent read tells.
+            Err(e) => match self.table.get::<Marker>(pk.clone(), "SENT").await {
+                Ok(Some(m)) if m.claim_token == marker.claim_token => {
+                    Ok(Claim::Acquired(ClaimToken { pk, token: marker.claim_token }))
+                }
+                _ => Err(anyhow::Error::from(e).context("claiming a send")),
+            },
         }
     }
 
