@@ -191,20 +191,78 @@ async fn claim_and_send(deps: &Deps, n: &Notification, out: &Outgoing) -> anyhow
         }
         Claim::Busy => anyhow::bail!("another delivery of this event is sending on this channel"),
     };
+    let result = send_claimed(deps, n, out, &claim, now).await;
+    if let Err(e) = &result
+        && !e.is::<Released>()
+    {
+        // Failed halfway (reading the caps, recording the outcome): give the claim back so
+        // that the redelivery sends at once instead of waiting STALE_CLAIM_SECONDS for it.
+        if let Err(release) = deps.store.release(&claim).await {
+            tracing::warn!(error = format!("{release:#}"), "claim not released; a redelivery takes it over later");
+        }
+    }
+    result.map_err(|e| match e.downcast::<Released>() {
+        Ok(Released(inner)) => inner,
+        Err(e) => e,
+    })
+}
+
+/// `attempt` up to three times, pausing 100 then 200 ms (on top of the SDK's own retries of
+/// each call), for a step whose failure would repeat a side effect.
+async fn persistently<T, F, Fut>(what: &str, mut attempt: F) -> anyhow::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<T>>,
+{
+    let mut tries = 1u64;
+    loop {
+        match attempt().await {
+            Ok(value) => return Ok(value),
+            Err(e) if tries == 3 => return Err(e),
+            Err(e) => tracing::warn!(error = format!("{e:#}"), "{what} failed; trying again"),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100 * tries)).await;
+        tries += 1;
+    }
+}
+
+/// An error after which the claim was already given back.
+#[derive(Debug)]
+struct Released(anyhow::Error);
+
+impl std::fmt::Display for Released {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#}", self.0)
+    }
+}
+
+impl std::error::Error for Released {}
+
+/// Sends one (event, channel) whose claim is held, and records the outcome.
+async fn send_claimed(
+    deps: &Deps,
+    n: &Notification,
+    out: &Outgoing,
+    claim: &ClaimToken,
+    now: chrono::DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let channel = out.channel();
     if let Some(reason) = refused(deps, n, out, now).await? {
         // Logged, acknowledged and never retried: a redelivery finds the marker SKIPPED.
-        record(deps, n, out, &claim, Outcome::Skipped(reason)).await?;
+        record(deps, n, out, claim, Outcome::Skipped(reason)).await?;
         tracing::info!(?reason, "not sent; logged as SKIPPED");
         return Ok(());
     }
     match send(deps, out).await {
         Ok(message_id) => {
-            record(deps, n, out, &claim, Outcome::Sent(message_id)).await?;
+            // Sent: a failure to record it now would send it again on the redelivery.
+            let sent = Outcome::Sent(message_id);
+            persistently("recording a sent message", || record(deps, n, out, claim, sent.clone())).await?;
             tracing::info!("sent");
             Ok(())
         }
         Err(SendError::Permanent(code)) => {
-            record(deps, n, out, &claim, Outcome::Failed).await?;
+            record(deps, n, out, claim, Outcome::Failed).await?;
             tracing::warn!(code, "the provider refused the message for good; logged as FAILED");
             Ok(())
         }
@@ -212,8 +270,8 @@ async fn claim_and_send(deps: &Deps, n: &Notification, out: &Outgoing) -> anyhow
             if counted(n) {
                 deps.store.give_back_send(&n.user_id, channel, now).await?;
             }
-            deps.store.release(&claim).await?;
-            Err(e)
+            deps.store.release(claim).await?;
+            Err(Released(e).into())
         }
     }
 }
@@ -247,6 +305,7 @@ async fn refused(
 }
 
 /// How a claimed send ended.
+#[derive(Clone)]
 enum Outcome {
     Sent(String),
     Failed,
