@@ -9,6 +9,7 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 use tracing::Instrument;
 
 use crate::{CorrelationId, Identity, Problem, correlation, problem};
@@ -150,7 +151,40 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, Problem> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(Problem::bad_request("a JSON request body is required"));
     }
-    serde_json::from_slice(bytes).map_err(|e| Problem::bad_request(format!("invalid JSON body: {e}")))
+    let invalid = |e: serde_json::Error| Problem::bad_request(format!("invalid JSON body: {e}"));
+    match serde_json::from_slice(bytes) {
+        Ok(body) => Ok(body),
+        // JSON has one number type: `5.0` is the integer 5 (JSON Schema's `integer` says so
+        // too), where serde refuses it for an integer field. Read again with such numbers
+        // written as integers (what is then wrong is wrong with the body as meant).
+        Err(e) => match serde_json::from_slice::<Value>(bytes).ok().and_then(integral) {
+            Some(value) => serde_json::from_value(value).map_err(invalid),
+            None => Err(invalid(e)),
+        },
+    }
+}
+
+/// `value` with every float of no fractional part that fits an `i64` written as that integer;
+/// `None` when it has none (nothing would read differently).
+fn integral(value: Value) -> Option<Value> {
+    fn rewrite(value: &mut Value, changed: &mut bool) {
+        match value {
+            Value::Number(n) if n.is_f64() => {
+                let float = n.as_f64().unwrap_or(f64::NAN);
+                // i64::MAX as f64 rounds up to 2^63, which does not fit: the bound is exclusive.
+                if float.fract() == 0.0 && float >= i64::MIN as f64 && float < i64::MAX as f64 {
+                    *value = Value::from(float as i64);
+                    *changed = true;
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| rewrite(v, changed)),
+            Value::Object(map) => map.values_mut().for_each(|v| rewrite(v, changed)),
+            _ => {}
+        }
+    }
+    let (mut value, mut changed) = (value, false);
+    rewrite(&mut value, &mut changed);
+    changed.then_some(value)
 }
 
 /// A path parameter (`{id}`) of the route, or 404 when absent.
@@ -232,6 +266,31 @@ mod tests {
         let big = "x".repeat(MAX_BODY_BYTES + 1);
         assert_eq!(json_body::<Login>(&request(Some("application/json"), &big)).expect_err("big").status, 413);
         assert!(json_body::<Login>(&request(Some("application/json; charset=utf-8"), "{\"email\":\"a\"}")).is_ok());
+    }
+
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    struct Line {
+        quantity: i64,
+        weight: f64,
+        lines: Vec<i64>,
+    }
+
+    #[test]
+    fn an_integer_may_be_written_with_a_zero_fraction_as_json_schema_allows() {
+        let body = |text: &str| json_body::<Line>(&request(Some("application/json"), text));
+        let read = body(r#"{"quantity": 16276.0, "weight": 2.0, "lines": [1, -3.0, 0.0]}"#).expect("integers");
+        assert_eq!(read, Line { quantity: 16276, weight: 2.0, lines: vec![1, -3, 0] });
+        assert_eq!(body(r#"{"quantity": 1e3, "weight": 2.5, "lines": []}"#).expect("1e3").quantity, 1000);
+        for (text, why) in [
+            (r#"{"quantity": 2.5, "weight": 1, "lines": []}"#, "floating point `2.5`"),
+            (r#"{"quantity": 1e19, "weight": 1, "lines": []}"#, "floating point"),
+            (r#"{"quantity": 1.0, "weight": 1, "lines": "x"}"#, "invalid type: string \"x\", expected a sequence"),
+            (r#"{"quantity": "1", "weight": 1, "lines": []}"#, "invalid type: string"),
+        ] {
+            let refused = body(text).expect_err(text);
+            assert_eq!(refused.status, 400, "{text}");
+            assert!(refused.detail.unwrap_or_default().contains(why), "{text}");
+        }
     }
 
     #[tokio::test]
