@@ -237,7 +237,7 @@ openapi: ## regenerate the committed OpenAPI document (functions/api/openapi/ope
 	@UPDATE_OPENAPI=1 cargo test -q -p bazaar-system --test openapi openapi_document_is_current
 
 fuzz: $(STAMP) ## schemathesis against a running `make dev` (every route, as the seeded admin; EXAMPLES per operation): make fuzz EXAMPLES=20
-	@cargo run -q -p devstack -- fuzz --api http://127.0.0.1:$(API_PORT) --max-examples $(EXAMPLES) $(if $(SEED),--seed $(SEED),)
+	@cargo run -q -p devstack -- fuzz --api http://127.0.0.1:$(API_PORT) --max-examples $(EXAMPLES) --phases examples,coverage,fuzzing,stateful $(if $(SEED),--seed $(SEED),)
 
 docs-assets: ## re-vendor Redoc's standalone bundle for GET /docs from npm (REDOC_VERSION)
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \

@@ -41,18 +41,23 @@ mod tempdir {
 
 impl Devstack {
     fn up() -> Devstack {
+        // Every simulated payment succeeds, so the saga's happy path is deterministic.
+        Devstack::start("e2e", &["PaymentSuccessRate=1.0"])
+    }
+
+    /// A devstack of `stage` with these template parameters (`Name=value`).
+    fn start(stage: &str, parameters: &[&str]) -> Devstack {
         let (api_port, moto_port, lambda_port) = (free_port(), free_port(), free_port());
         let state = tempdir::Dir::new();
         let mut child = Command::new(env!("CARGO_BIN_EXE_devstack"))
             .current_dir(workspace_root())
-            .args(["up", "--stage", "e2e"])
+            .args(["up", "--stage", stage])
             .args(["--api-port", &api_port.to_string(), "--moto-port", &moto_port.to_string()])
             .args(["--lambda-port", &lambda_port.to_string()])
             // Nothing is rebuilt mid-test: a restart would drop the requests in flight (the
             // test's own log, written into a clone of the repo, counts as a change).
             .arg("--no-reload")
-            // Every simulated payment succeeds, so the saga's happy path is deterministic.
-            .args(["--parameter", "PaymentSuccessRate=1.0"])
+            .args(parameters.iter().flat_map(|p| ["--parameter", p]))
             .arg("--state-dir")
             .arg(&state.0)
             .stdin(Stdio::null())
@@ -480,9 +485,11 @@ fn invoke(cargo_lambda: &Path, function: &str, file: &Path, port: u16) -> std::p
 }
 
 /// `GET /openapi.json` serves the committed document and `GET /docs` the page rendering it;
-/// then the bounded fuzz run of `make test`: schemathesis on every route, as the seeded
-/// admin, finds no 5xx and no answer the document does not declare. Last, as it leaves
-/// the data in a state no other step expects.
+/// then the bounded fuzz run of `make test`, against a stack of its own: schemathesis on every
+/// route, as the seeded admin, its stateful phase following the document's links, finds no 5xx
+/// and no answer the document does not declare, and (by its report) every operation answered
+/// 2xx at least once but those `devstack::fuzz::NEVER_SUCCEED` names. Last, as it leaves the
+/// data in a state no other step expects.
 async fn the_api_is_described_and_holds_under_the_fuzzer(stack: &Devstack) {
     let http = reqwest::Client::new();
     let root = workspace_root();
@@ -498,11 +505,15 @@ async fn the_api_is_described_and_holds_under_the_fuzzer(stack: &Devstack) {
     assert_eq!(docs.headers()["content-encoding"], "gzip", "through the gateway, still gzipped");
     let page = http.get(format!("{}/docs", stack.api)).send().await.expect("GET /docs").text().await.expect("page");
     assert!(page.contains(r#"<redoc spec-url="openapi.json">"#), "the page renders the served document");
-    let password = devstack::seed::saved_admin_password(&stack._state.0).expect("the seeded admin's password");
+    // The fuzzer gets a stack of its own whose provider leaves payments PENDING (payers settle
+    // them): with the simulated one, every order and payment is settled as it is created, and
+    // cancelOrder, completePayment and cancelPayment could not succeed.
+    let fuzzed = Devstack::start("fuzz", &["PaymentProviderMode=sandbox"]);
+    let password = devstack::seed::saved_admin_password(&fuzzed._state.0).expect("the seeded admin's password");
     let options = devstack::fuzz::FuzzOptions {
-        api: stack.api.clone(),
+        api: fuzzed.api.clone(),
         max_examples: FUZZ_EXAMPLES,
-        phases: "examples,coverage,fuzzing".into(),
+        phases: "examples,coverage,fuzzing,stateful".into(),
         seed: Some(20261202),
         report_dir: root.join("target/fuzz"),
     };
@@ -511,6 +522,16 @@ async fn the_api_is_described_and_holds_under_the_fuzzer(stack: &Devstack) {
         .await
         .expect("schemathesis runs");
     assert!(status.success(), "schemathesis found answers the document does not allow (above; report in target/fuzz)");
+    let document = devstack::fuzz::document(&root).expect("the committed document");
+    let report = options.report_dir.join(devstack::fuzz::COVERAGE_REPORT);
+    let coverage = devstack::fuzz::Coverage::read(&report, &document).expect("schemathesis' coverage report");
+    assert!(coverage.server_errors().is_empty(), "5xx from {:?}", coverage.server_errors());
+    assert!(
+        coverage.never_succeeded(true).is_empty(),
+        "these operations never answered 2xx (statuses per operation in {}):\n{}",
+        report.display(),
+        coverage.summary(true)
+    );
 }
 
 /// Test cases per operation and phase in `make test`'s bounded run (`make fuzz` runs more).

@@ -10,6 +10,12 @@
 //! function's own limit) and 500, each error as `application/problem+json` (the gateway's own
 //! `{"message"}` where API Gateway answers before a function runs).
 
+/// The character classes of the document's patterns (they live with the validators).
+pub use bazaar_runtime::text;
+
+/// For a [`Link`]'s body in crates that do not otherwise build JSON.
+pub use serde_json::json;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use bazaar_runtime::Problem;
@@ -17,7 +23,7 @@ use bazaar_runtime::identity::{Action, Owner};
 use schemars::generate::{SchemaGenerator, SchemaSettings};
 use schemars::{JsonSchema, Schema};
 use serde::Serialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 type SchemaFn = fn(&mut SchemaGenerator) -> Schema;
 
@@ -57,7 +63,68 @@ struct Param {
     location: Location,
     description: String,
     required: bool,
-    schema: Value,
+    schema: ParamSchema,
+}
+
+/// A parameter's schema: written out, or a Rust type's (its component is shared with bodies).
+enum ParamSchema {
+    Json(Value),
+    Typed(SchemaFn),
+}
+
+/// An OpenAPI link from an answer to the operation a client (or a fuzzer) calls next with
+/// values taken from it: `$response.body#/id`, `$request.path.id`, a literal, ….
+pub struct Link {
+    target: &'static str,
+    description: Option<&'static str>,
+    parameters: Vec<(&'static str, Value)>,
+    body: Option<Value>,
+}
+
+impl Link {
+    /// A link to the operation whose operationId is `target`.
+    pub fn to(target: &'static str) -> Link {
+        Link { target, description: None, parameters: Vec::new(), body: None }
+    }
+
+    /// A parameter of the target (`id`, or `path.id` where a name is ambiguous) and the
+    /// runtime expression (or literal) that gives it.
+    pub fn param(mut self, name: &'static str, value: impl Into<Value>) -> Link {
+        self.parameters.push((name, value.into()));
+        self
+    }
+
+    /// The target's whole request body: a literal JSON value whose strings may be runtime
+    /// expressions (`{"product_id": "$response.body#/id"}`). The document also says so to
+    /// schemathesis (`x-schemathesis.merge_body: false`), which would otherwise merge it into a
+    /// body it generates.
+    pub fn body(mut self, body: Value) -> Link {
+        self.body = Some(body);
+        self
+    }
+
+    /// What following it does, when the name does not say.
+    pub fn describe(mut self, text: &'static str) -> Link {
+        self.description = Some(text);
+        self
+    }
+
+    fn json(&self) -> Value {
+        let mut link = json!({ "operationId": self.target });
+        if let Some(text) = self.description {
+            link["description"] = text.into();
+        }
+        if !self.parameters.is_empty() {
+            let parameters: Map<String, Value> =
+                self.parameters.iter().map(|(name, value)| ((*name).to_owned(), value.clone())).collect();
+            link["parameters"] = parameters.into();
+        }
+        if let Some(body) = &self.body {
+            link["requestBody"] = body.clone();
+            link["x-schemathesis"] = json!({ "merge_body": false });
+        }
+        link
+    }
 }
 
 enum Content {
@@ -71,6 +138,7 @@ struct Reply {
     description: String,
     content: Option<Content>,
     headers: Vec<(&'static str, String)>,
+    links: Vec<(&'static str, Link)>,
 }
 
 /// Who may call an operation, as its handler checks it: each operation behind the authorizer
@@ -150,7 +218,7 @@ impl Operation {
                 location: Location::Path,
                 description: String::new(),
                 required: true,
-                schema: json!({ "type": "string" }),
+                schema: ParamSchema::Json(json!({ "type": "string" })),
             })
             .collect();
         Operation {
@@ -239,6 +307,15 @@ impl Operation {
         self
     }
 
+    /// Describes a `{name}` of the path whose values are those of `T` (an enum, a pattern, …).
+    pub fn path_param_of<T: JsonSchema>(self, name: &'static str, description: &str) -> Operation {
+        let mut op = self.path_param(name, description);
+        if let Some(param) = op.params.iter_mut().find(|p| p.location == Location::Path && p.name == name) {
+            param.schema = ParamSchema::Typed(schema_of::<T>);
+        }
+        op
+    }
+
     /// An optional query parameter with a JSON Schema (`{"type": "string"}`, …).
     pub fn query(self, name: &'static str, description: &str, schema: Value) -> Operation {
         self.param(name, Location::Query, description, false, schema)
@@ -269,6 +346,23 @@ impl Operation {
         self.param(name, Location::Header, description, required, json!({ "type": "string" }))
     }
 
+    /// A request header with a JSON Schema of the values the handler takes.
+    pub fn header_schema(self, name: &'static str, description: &str, required: bool, schema: Value) -> Operation {
+        self.param(name, Location::Header, description, required, schema)
+    }
+
+    /// The required `Idempotency-Key` header as `bazaar_aws::idempotency::parse` reads it: 1 to
+    /// `max_chars` characters, none of them a control character (HTTP strips the whitespace
+    /// around a header's value).
+    pub fn idempotency_key(self, max_chars: usize, what: &str) -> Operation {
+        self.header_schema(
+            "Idempotency-Key",
+            &format!("1 to {max_chars} printable characters, unique per {what}."),
+            true,
+            json!({ "type": "string", "minLength": 1, "maxLength": max_chars, "pattern": text::header_pattern() }),
+        )
+    }
+
     fn param(
         mut self,
         name: &'static str,
@@ -277,7 +371,13 @@ impl Operation {
         required: bool,
         schema: Value,
     ) -> Operation {
-        self.params.push(Param { name, location, description: description.to_owned(), required, schema });
+        self.params.push(Param {
+            name,
+            location,
+            description: description.to_owned(),
+            required,
+            schema: ParamSchema::Json(schema),
+        });
         self
     }
 
@@ -294,6 +394,7 @@ impl Operation {
             description: description.to_owned(),
             content: Some(Content::Json(schema_of::<T>)),
             headers: Vec::new(),
+            links: Vec::new(),
         });
         self
     }
@@ -311,13 +412,20 @@ impl Operation {
             description: description.to_owned(),
             content: Some(Content::Other(media_type, schema)),
             headers: Vec::new(),
+            links: Vec::new(),
         });
         self
     }
 
     /// An answer without a body (204, 202, …).
     pub fn returns_empty(mut self, status: u16, description: &str) -> Operation {
-        self.replies.push(Reply { status, description: description.to_owned(), content: None, headers: Vec::new() });
+        self.replies.push(Reply {
+            status,
+            description: description.to_owned(),
+            content: None,
+            headers: Vec::new(),
+            links: Vec::new(),
+        });
         self
     }
 
@@ -326,6 +434,16 @@ impl Operation {
         match self.replies.last_mut() {
             Some(reply) => reply.headers.push((name, description.to_owned())),
             None => panic!("{} {}: with_header before any returns", self.method, self.path),
+        }
+        self
+    }
+
+    /// A link from the answer added last to the operation a client calls next with its values
+    /// (the document's `links`; schemathesis follows them in its stateful phase).
+    pub fn link(mut self, name: &'static str, link: Link) -> Operation {
+        match self.replies.last_mut() {
+            Some(reply) => reply.links.push((name, link)),
+            None => panic!("{} {}: link before any returns", self.method, self.path),
         }
         self
     }
@@ -424,8 +542,12 @@ pub fn document(title: &str, version: &str, description: &str, operations: &[Ope
                 .params
                 .iter()
                 .map(|p| {
+                    let schema = match &p.schema {
+                        ParamSchema::Json(schema) => schema.clone(),
+                        ParamSchema::Typed(schema) => schema(&mut requests).to_value(),
+                    };
                     let mut param = json!({
-                        "name": p.name, "in": p.location.as_str(), "required": p.required, "schema": p.schema,
+                        "name": p.name, "in": p.location.as_str(), "required": p.required, "schema": schema,
                     });
                     if !p.description.is_empty() {
                         param["description"] = p.description.clone().into();
@@ -468,6 +590,11 @@ pub fn document(title: &str, version: &str, description: &str, operations: &[Ope
                     .collect();
                 answer["headers"] = headers.into();
             }
+            if !reply.links.is_empty() {
+                let links: Map<String, Value> =
+                    reply.links.iter().map(|(name, link)| ((*name).to_owned(), link.json())).collect();
+                answer["links"] = links.into();
+            }
             answers.insert(reply.status.to_string(), answer);
         }
         for status in op.problem_statuses() {
@@ -508,6 +635,12 @@ pub fn document(title: &str, version: &str, description: &str, operations: &[Ope
         rename_refs(&mut body, &renamed);
         if let Some(item) = paths.get_mut(path).and_then(|item| item.get_mut(&method)) {
             item["requestBody"] = body;
+        }
+    }
+    // Parameters are read, so a typed one refers to the request side's component too.
+    for operation in paths.values_mut().flat_map(|item| item.values_mut()) {
+        if let Some(parameters) = operation.get_mut("parameters") {
+            rename_refs(parameters, &renamed);
         }
     }
 
@@ -555,6 +688,7 @@ pub fn render(document: &Value) -> String {
 mod tests {
     use super::*;
     use serde::Deserialize;
+    use serde_json::json;
 
     /// Reads with a default, so the field is optional in and always present out.
     #[derive(Serialize, Deserialize, JsonSchema)]
@@ -650,6 +784,58 @@ mod tests {
         );
         let public = document("T", "1", "d", &ops()[1..]);
         assert_eq!(public["paths"]["/things/{id}"]["get"]["description"], "**Access:** public.");
+    }
+
+    #[test]
+    fn links_and_typed_parameters_are_written_where_clients_look_for_them() {
+        #[derive(JsonSchema)]
+        #[allow(dead_code)]
+        enum Kind {
+            Small,
+            Large,
+        }
+        let linked = vec![
+            Operation::post("/things", "createThing", "Create")
+                .public()
+                .idempotency_key(10, "thing")
+                .json_body::<Thing>("The thing")
+                .returns::<Thing>(201, "Created")
+                .with_header("Location", "Where")
+                .link("thing", Link::to("getThing").param("id", "$response.body#/name").describe("Reads it back."))
+                .link("again", Link::to("createThing").body(json!({ "name": "$request.body#/name" }))),
+            Operation::get("/things/{id}", "getThing", "A thing")
+                .public()
+                .path_param_of::<Kind>("id", "Its kind")
+                .returns::<Thing>(200, "The thing"),
+        ];
+        let doc = document("T", "1", "d", &linked);
+        let links = &doc["paths"]["/things"]["post"]["responses"]["201"]["links"];
+        assert_eq!(
+            links["thing"],
+            json!({
+                "operationId": "getThing",
+                "description": "Reads it back.",
+                "parameters": { "id": "$response.body#/name" },
+            })
+        );
+        assert_eq!(links["again"]["requestBody"], json!({ "name": "$request.body#/name" }));
+        assert_eq!(links["again"]["x-schemathesis"], json!({ "merge_body": false }), "the body is the whole body");
+        let key = &doc["paths"]["/things"]["post"]["parameters"][0];
+        assert_eq!(
+            (key["name"].as_str(), key["in"].as_str(), key["required"].as_bool()),
+            (Some("Idempotency-Key"), Some("header"), Some(true))
+        );
+        assert_eq!(key["schema"]["maxLength"], 10);
+        assert_eq!(key["schema"]["pattern"], text::header_pattern());
+        let id = &doc["paths"]["/things/{id}"]["get"]["parameters"][0];
+        assert_eq!(id["schema"]["$ref"], "#/components/schemas/Kind");
+        assert_eq!(doc["components"]["schemas"]["Kind"]["enum"], json!(["Small", "Large"]));
+    }
+
+    #[test]
+    #[should_panic(expected = "link before any returns")]
+    fn a_link_needs_an_answer() {
+        let _ = Operation::get("/a", "a", "A").link("b", Link::to("b"));
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod patch;
 pub mod problem;
 pub mod testing;
+pub mod text;
 
 pub use correlation::CorrelationId;
 pub use http::{ApiError, RequestCx};

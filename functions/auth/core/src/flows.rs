@@ -20,10 +20,11 @@ use crate::{AuthError, AuthStore, Email, User, password, roles};
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     /// The account's email address (trimmed and lower-cased), unique per account.
+    #[schemars(length(max = Email::MAX_LEN), pattern(Email::pattern()))]
     pub email: String,
     /// 12 to 128 characters, with at least one letter and one digit, not containing the
     /// email's local part.
-    #[schemars(length(min = NewPassword::MIN_LEN, max = NewPassword::MAX_LEN))]
+    #[schemars(length(min = NewPassword::MIN_LEN, max = NewPassword::MAX_LEN), pattern(NewPassword::PATTERN))]
     pub password: String,
     /// Not settable: any value but `null` is refused with a 400 (`field-not-allowed`); every
     /// account starts as a customer.

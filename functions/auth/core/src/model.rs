@@ -10,14 +10,28 @@ use crate::AuthError;
 pub struct Email(String);
 
 impl Email {
+    /// The longest address and local part, in bytes (RFC 5321's limits).
+    pub const MAX_LEN: usize = 254;
+    pub const MAX_LOCAL_LEN: usize = 64;
+
+    /// The addresses the document describes, all of which [`Email::parse`] takes: a local part
+    /// of printable ASCII but `@`, and a domain of dot-separated labels of letters, digits and
+    /// inner hyphens. (`parse` also takes other non-blank characters in the local part, up to
+    /// its byte limits; surrounding whitespace is trimmed.)
+    pub fn pattern() -> String {
+        let label = "[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?";
+        format!("^[!-?A-~]{{1,{}}}@{label}(\\.{label})+$", Email::MAX_LOCAL_LEN)
+    }
+
     pub fn parse(raw: &str) -> Result<Email, AuthError> {
         let email = raw.trim().to_lowercase();
         let bad = |m: &str| AuthError::invalid("email", m);
-        if email.len() > 254 {
+        if email.len() > Email::MAX_LEN {
             return Err(bad("must be at most 254 characters"));
         }
         let (local, domain) = email.split_once('@').ok_or_else(|| bad("must be an email address"))?;
-        let valid_local = !local.is_empty() && local.len() <= 64 && !local.contains(char::is_whitespace);
+        let valid_local =
+            !local.is_empty() && local.len() <= Email::MAX_LOCAL_LEN && !local.contains(char::is_whitespace);
         let valid_label = |l: &str| {
             !l.is_empty()
                 && !l.starts_with('-')
@@ -43,6 +57,9 @@ pub struct NewPassword(String);
 impl NewPassword {
     pub const MIN_LEN: usize = 12;
     pub const MAX_LEN: usize = 128;
+    /// A letter and a digit, in either order, as the document's pattern searches for them.
+    /// (`parse` takes any alphabetic character as the letter, not only ASCII ones.)
+    pub const PATTERN: &str = "[A-Za-z][\\s\\S]*[0-9]|[0-9][\\s\\S]*[A-Za-z]";
 
     pub fn parse(raw: &str, email: &Email) -> Result<NewPassword, AuthError> {
         let bad = |m: &str| AuthError::invalid("password", m);
@@ -162,6 +179,33 @@ mod tests {
             assert!(format!("{err:?}").contains(why), "{bad}: {err:?}");
         }
         assert!(NewPassword::parse(&"a1".repeat(65), &email).is_err());
+    }
+
+    #[test]
+    fn the_documented_limits_are_the_validated_ones() {
+        let schema = schemars::schema_for!(crate::flows::RegisterRequest);
+        let stated =
+            |pointer: &str| schema.as_value().pointer(pointer).and_then(serde_json::Value::as_u64).expect(pointer);
+        let max = stated("/properties/email/maxLength") as usize;
+        let domain = format!("{}.io", "d".repeat(max - Email::MAX_LOCAL_LEN - 1 - 3));
+        let longest = format!("{}@{domain}", "l".repeat(Email::MAX_LOCAL_LEN));
+        assert_eq!(longest.len(), max);
+        assert!(Email::parse(&longest).is_ok(), "an address at the documented limit");
+        assert!(Email::parse(&format!("{longest}x")).is_err() && Email::parse(&format!("l{longest}")).is_err());
+        assert!(Email::pattern().contains(&format!("{{1,{}}}", Email::MAX_LOCAL_LEN)));
+        assert_eq!(schema.as_value()["properties"]["email"]["pattern"], Email::pattern());
+        let email = Email::parse("maria@shop.io").expect("valid");
+        let (min, max) =
+            (stated("/properties/password/minLength") as usize, stated("/properties/password/maxLength") as usize);
+        for (password, valid) in [
+            (format!("1{}", "a".repeat(min - 1)), true),
+            (format!("1{}", "a".repeat(min - 2)), false),
+            (format!("{}1", "a".repeat(max - 1)), true),
+            (format!("{}1", "a".repeat(max)), false),
+        ] {
+            assert_eq!(NewPassword::parse(&password, &email).is_ok(), valid, "{} characters", password.len());
+        }
+        assert_eq!(schema.as_value()["properties"]["password"]["pattern"], NewPassword::PATTERN);
     }
 
     #[test]

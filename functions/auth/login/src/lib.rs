@@ -38,7 +38,14 @@ pub fn operation() -> bazaar_openapi::Operation {
         )
         .json_body::<flows::LoginRequest>("The account's credentials.")
         .returns::<flows::TokenPair>(200, "The access and refresh tokens.")
+        .link("refresh", with_the_refresh_token("refreshToken"))
+        .link("logout", with_the_refresh_token("logout"))
         .problems(&[401, 503])
+}
+
+/// A link to `target` whose body is the answer's refresh token.
+fn with_the_refresh_token(target: &'static str) -> bazaar_openapi::Link {
+    bazaar_openapi::Link::to(target).body(bazaar_openapi::json!({ "refresh_token": "$response.body#/refresh_token" }))
 }
 
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {

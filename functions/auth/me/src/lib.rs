@@ -17,6 +17,8 @@ pub fn operation() -> bazaar_openapi::Operation {
              (404 when the account no longer exists).",
         )
         .returns::<UserView>(200, "The caller's account.")
+        .link("user", bazaar_openapi::Link::to("getUser").param("id", "$response.body#/id"))
+        .link("roles", bazaar_openapi::Link::to("getUserRoles").param("id", "$response.body#/id"))
         .problems(&[404])
 }
 

@@ -2,7 +2,7 @@
 //! exists, and answers 202 either way so accounts cannot be probed.
 
 use auth_core::settings::{RateLimits, ResetSettings};
-use auth_core::{AuthStore, flows};
+use auth_core::{AuthStore, Email, flows};
 use bazaar_runtime::config::Env;
 use bazaar_runtime::http::{self, json, respond};
 use lambda_http::http::StatusCode;
@@ -32,6 +32,7 @@ impl Deps {
 #[schemars(rename = "ForgotPasswordRequest")]
 struct ForgotRequest {
     /// The account's email address.
+    #[schemars(length(max = Email::MAX_LEN), pattern(Email::pattern()))]
     email: String,
 }
 

@@ -31,7 +31,7 @@ struct ResetRequest {
     token: String,
     /// The new password: 12 to 128 characters, with at least one letter and one digit, not
     /// containing the email's local part.
-    #[schemars(length(min = NewPassword::MIN_LEN, max = NewPassword::MAX_LEN))]
+    #[schemars(length(min = NewPassword::MIN_LEN, max = NewPassword::MAX_LEN), pattern(NewPassword::PATTERN))]
     password: String,
 }
 

@@ -37,6 +37,19 @@ pub fn operation() -> bazaar_openapi::Operation {
         )
         .json_body::<flows::RegisterRequest>("The new account's email and password.")
         .returns::<auth_core::model::UserView>(201, "The account, as a `customer`.")
+        .link("user", bazaar_openapi::Link::to("getUser").param("id", "$response.body#/id"))
+        .link("roles", bazaar_openapi::Link::to("getUserRoles").param("id", "$response.body#/id"))
+        .link(
+            "grant",
+            bazaar_openapi::Link::to("grantUserRole").param("id", "$response.body#/id").param("role", "front_desk"),
+        )
+        .link(
+            "login",
+            bazaar_openapi::Link::to("login").body(bazaar_openapi::json!({
+                "email": "$request.body#/email",
+                "password": "$request.body#/password",
+            })),
+        )
         .problems(&[409, 422])
 }
 

@@ -17,6 +17,15 @@ pub const MAX_PRICE_MINOR: i64 = 100_000_000_000;
 /// Units a product may hold in stock (fits u32 with room for returned holds).
 pub const MAX_STOCK: i64 = 1_000_000_000;
 
+/// An ISO 4217 code as `bazaar_events::wire::is_currency_code` takes it.
+pub const CURRENCY_PATTERN: &str = "^[A-Z]{3}$";
+
+/// A name or a category as [`text`] takes it: something left once trimmed, and no control
+/// character in it. (Its length is the field's `maxLength`, counted before the trim.)
+pub fn text_pattern() -> String {
+    bazaar_runtime::text::trimmed_pattern()
+}
+
 /// A product as stored and as the API shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Product {
@@ -90,6 +99,7 @@ pub struct PriceBody {
     #[schemars(range(min = 0, max = MAX_PRICE_MINOR))]
     pub amount_minor: i64,
     /// An ISO 4217 code: three upper-case letters.
+    #[schemars(pattern(CURRENCY_PATTERN))]
     pub currency: String,
 }
 
@@ -99,11 +109,14 @@ pub struct PriceBody {
 #[schemars(rename = "NewProduct")]
 pub struct NewProductBody {
     /// 1 to 200 characters once trimmed, without control characters.
+    #[schemars(length(min = 1, max = MAX_NAME_CHARS), pattern(text_pattern()))]
     pub name: String,
     /// At most 2000 characters once trimmed; blank means none.
     #[serde(default)]
+    #[schemars(length(max = MAX_DESCRIPTION_CHARS))]
     pub description: Option<String>,
     /// 1 to 100 characters once trimmed, without control characters.
+    #[schemars(length(min = 1, max = MAX_CATEGORY_CHARS), pattern(text_pattern()))]
     pub category: String,
     pub price: PriceBody,
     /// Units available to order (0 when absent).
@@ -113,22 +126,37 @@ pub struct NewProductBody {
 }
 
 /// `PATCH /products/{id}`: absent fields stay; `"description": null` clears it.
+///
+/// At least one field (an empty patch is a 422). `null` is read as absent for the other
+/// fields, so the document describes them as non-null: a patch of only `{"name": null}`
+/// changes nothing and is refused.
 #[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(rename = "ProductPatch")]
+#[schemars(rename = "ProductPatch", extend("minProperties" = 1))]
 pub struct PatchBody {
     /// 1 to 200 characters once trimmed, without control characters.
     #[serde(default)]
+    #[schemars(with = "String", length(min = 1, max = MAX_NAME_CHARS), pattern(text_pattern()))]
+    #[schemars(transform = absent_not_null)]
     pub name: Option<String>,
     /// At most 2000 characters once trimmed; null or blank clears it.
     #[serde(default, deserialize_with = "bazaar_runtime::patch::present")]
-    #[schemars(with = "Option<String>")]
+    #[schemars(with = "Option<String>", length(max = MAX_DESCRIPTION_CHARS))]
     pub description: Option<Option<String>>,
     /// 1 to 100 characters once trimmed, without control characters.
     #[serde(default)]
+    #[schemars(with = "String", length(min = 1, max = MAX_CATEGORY_CHARS), pattern(text_pattern()))]
+    #[schemars(transform = absent_not_null)]
     pub category: Option<String>,
     #[serde(default)]
+    #[schemars(with = "PriceBody", transform = absent_not_null)]
     pub price: Option<PriceBody>,
+}
+
+/// A patch field described as its value alone: absent is how it stays, so the `null` serde's
+/// default would name is left out.
+fn absent_not_null(schema: &mut schemars::Schema) {
+    schema.remove("default");
 }
 
 /// `PUT /products/{id}/stock`.
@@ -333,6 +361,68 @@ mod tests {
         let gone = next.deleted(now);
         assert_eq!((gone.version, gone.active, gone.stock), (3, false, 2));
         assert_eq!(gone.owner_id, "o", "the owner never changes");
+    }
+
+    /// A number the document states for `NewProductBody` (or, with a `$defs` pointer, a type it uses).
+    fn stated(pointer: &str) -> i64 {
+        let schema = schemars::schema_for!(NewProductBody);
+        let value = schema.as_value().pointer(pointer).unwrap_or_else(|| panic!("the schema states {pointer}"));
+        value.as_i64().expect("a number")
+    }
+
+    fn product(name: &str, category: &str, description: &str, amount: i64, stock: i64) -> serde_json::Value {
+        serde_json::json!({
+            "name": name, "category": category, "description": description,
+            "price": {"amount_minor": amount, "currency": "EUR"}, "stock": stock,
+        })
+    }
+
+    #[test]
+    fn the_documented_limits_are_the_validated_ones() {
+        let at = |field: &str| "x".repeat(stated(&format!("/properties/{field}/maxLength")) as usize);
+        let past = |field: &str| format!("{}x", at(field));
+        let (amount, stock) =
+            (stated("/$defs/ProductPrice/properties/amount_minor/maximum"), stated("/properties/stock/maximum"));
+        let valid = product(&at("name"), &at("category"), &at("description"), amount, stock);
+        assert!(NewProduct::parse(body(valid)).is_ok(), "every field at its documented limit");
+        for (json, field) in [
+            (product(&past("name"), "c", "", 1, 0), "name"),
+            (product("n", &past("category"), "", 1, 0), "category"),
+            (product("n", "c", &past("description"), 1, 0), "description"),
+            (product("n", "c", "", amount + 1, 0), "price.amount_minor"),
+            (
+                product("n", "c", "", stated("/$defs/ProductPrice/properties/amount_minor/minimum") - 1, 0),
+                "price.amount_minor",
+            ),
+            (product("n", "c", "", 1, stock + 1), "stock"),
+            (product("n", "c", "", 1, stated("/properties/stock/minimum") - 1), "stock"),
+        ] {
+            assert_eq!(fields(&NewProduct::parse(body(json)).expect_err(field)), [field]);
+        }
+        let patch = |json| ProductPatch::parse(serde_json::from_value(json).expect("parses"));
+        assert!(patch(serde_json::json!({ "name": at("name") })).is_ok());
+        assert!(patch(serde_json::json!({ "category": past("category") })).is_err());
+        let min_properties = schemars::schema_for!(PatchBody).as_value()["minProperties"].as_u64();
+        assert_eq!(min_properties, Some(1), "an empty patch is refused");
+        assert!(patch(serde_json::json!({})).is_err());
+        assert!(patch(serde_json::json!({ "description": null })).is_ok(), "null clears the description");
+    }
+
+    #[test]
+    fn the_documented_text_pattern_is_what_text_checks() {
+        // The pattern is read by a regex engine and compared with `text` for every character
+        // by shared/openapi/tests/patterns.rs; here, a few by hand.
+        let named = |name: &str| NewProduct::parse(body(product(name, "c", "", 1, 0)));
+        for refused in ["", " \u{3000}\t", "a\u{7}b", "a\nb", "\u{85}"] {
+            assert!(named(refused).is_err(), "{refused:?}");
+        }
+        for accepted in ["a", " Lamp\u{a0}", "\u{2028}x"] {
+            assert!(named(accepted).is_ok(), "{accepted:?}");
+        }
+        for (code, valid) in [("EUR", true), ("eur", false), ("EU", false), ("EURO", false), ("E1R", false)] {
+            assert_eq!(bazaar_events::wire::is_currency_code(code), valid, "{code}");
+        }
+        assert_eq!(CURRENCY_PATTERN, "^[A-Z]{3}$");
     }
 
     #[test]

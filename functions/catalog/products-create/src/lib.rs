@@ -21,6 +21,15 @@ pub fn operation() -> bazaar_openapi::Operation {
         .json_body::<catalog_core::model::NewProductBody>("The product's name, description, category, price and stock.")
         .returns::<catalog_core::Product>(201, "The product.")
         .with_header("Location", "The product's URL.")
+        .link("product", bazaar_openapi::Link::to("getProduct").param("id", "$response.body#/id"))
+        .link("update", bazaar_openapi::Link::to("updateProduct").param("id", "$response.body#/id"))
+        .link("stock", bazaar_openapi::Link::to("putStock").param("id", "$response.body#/id"))
+        .link("delete", bazaar_openapi::Link::to("deleteProduct").param("id", "$response.body#/id"))
+        .link(
+            "order",
+            bazaar_openapi::Link::to("placeOrder")
+                .body(bazaar_openapi::json!({ "lines": [{ "product_id": "$response.body#/id", "quantity": 1 }] })),
+        )
         .problems(&[422])
 }
 

@@ -14,6 +14,13 @@ pub fn operation() -> bazaar_openapi::Operation {
         .describe("Public. An active product; unknown and deleted ones are a 404.")
         .path_param("id", "The product id.")
         .returns::<catalog_core::Product>(200, "The product.")
+        .link("update", bazaar_openapi::Link::to("updateProduct").param("id", "$response.body#/id"))
+        .link("stock", bazaar_openapi::Link::to("putStock").param("id", "$response.body#/id"))
+        .link(
+            "order",
+            bazaar_openapi::Link::to("placeOrder")
+                .body(bazaar_openapi::json!({ "lines": [{ "product_id": "$response.body#/id", "quantity": 1 }] })),
+        )
         .problems(&[404])
 }
 

@@ -28,6 +28,13 @@ pub fn operation() -> bazaar_openapi::Operation {
         )
         .paginated(DEFAULT_LIMIT, MAX_LIMIT)
         .returns::<flows::Page>(200, "One page of products.")
+        .link("product", bazaar_openapi::Link::to("getProduct").param("id", "$response.body#/items/0/id"))
+        .link(
+            "order",
+            bazaar_openapi::Link::to("placeOrder").body(
+                bazaar_openapi::json!({ "lines": [{ "product_id": "$response.body#/items/0/id", "quantity": 1 }] }),
+            ),
+        )
         .problems(&[400, 503])
 }
 

@@ -22,6 +22,7 @@ pub fn operation() -> bazaar_openapi::Operation {
         .path_param("id", "The product id.")
         .json_body::<catalog_core::model::PatchBody>("The fields to change; `\"description\": null` clears it.")
         .returns::<catalog_core::Product>(200, "The product as changed.")
+        .link("product", bazaar_openapi::Link::to("getProduct").param("id", "$response.body#/id"))
         .problems(&[404, 409, 422])
 }
 

@@ -20,6 +20,12 @@ pub fn operation() -> bazaar_openapi::Operation {
         .path_param("id", "The product id.")
         .json_body::<catalog_core::model::StockBody>("The units available.")
         .returns::<catalog_core::Product>(200, "The product with its new stock.")
+        .link("product", bazaar_openapi::Link::to("getProduct").param("id", "$response.body#/id"))
+        .link(
+            "order",
+            bazaar_openapi::Link::to("placeOrder")
+                .body(bazaar_openapi::json!({ "lines": [{ "product_id": "$response.body#/id", "quantity": 1 }] })),
+        )
         .problems(&[404, 422])
 }
 

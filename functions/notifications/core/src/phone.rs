@@ -29,6 +29,9 @@ impl PhoneSettings {
     }
 }
 
+/// [`Code::parse`] as the document's pattern (surrounding whitespace, which it trims, left out).
+pub const CODE_PATTERN: &str = "^[0-9]{6}$";
+
 /// A one-time code: six digits. Debug never shows it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Code(String);

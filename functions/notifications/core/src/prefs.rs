@@ -3,17 +3,32 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The digits an E.164 number has after its `+`.
+pub const MIN_PHONE_DIGITS: usize = 7;
+pub const MAX_PHONE_DIGITS: usize = 15;
+
+/// [`PhoneNumber::parse`] as the document's pattern.
+pub fn phone_pattern() -> String {
+    format!("^\\+[1-9][0-9]{{{},{}}}$", MIN_PHONE_DIGITS - 1, MAX_PHONE_DIGITS - 1)
+}
+
+/// `phone_number` of [`PreferencesInput`]: a number, or empty for none.
+pub fn phone_or_empty_pattern() -> String {
+    format!("^(\\+[1-9][0-9]{{{},{}}})?$", MIN_PHONE_DIGITS - 1, MAX_PHONE_DIGITS - 1)
+}
+
 /// An E.164 phone number (`+` then 7 to 15 digits, no leading zero): the only form SNS
 /// SMS accepts, so nothing else is stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(try_from = "String", into = "String")]
-pub struct PhoneNumber(String);
+pub struct PhoneNumber(#[schemars(pattern(phone_pattern()))] String);
 
 impl PhoneNumber {
     pub fn parse(text: &str) -> Result<PhoneNumber, String> {
         let digits = text.strip_prefix('+').ok_or("must start with + and the country code (E.164)")?;
-        let valid =
-            (7..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0');
+        let valid = (MIN_PHONE_DIGITS..=MAX_PHONE_DIGITS).contains(&digits.len())
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && !digits.starts_with('0');
         if valid {
             Ok(PhoneNumber(text.to_owned()))
         } else {
@@ -62,12 +77,29 @@ impl Default for Preferences {
 /// The body of `PUT /notifications/preferences`.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(rename = "NotificationPreferencesInput")]
+#[schemars(rename = "NotificationPreferencesInput", transform = sms_needs_a_number)]
 pub struct PreferencesInput {
     pub email: bool,
+    /// Text notifications too; needs `phone_number`.
     pub sms: bool,
+    /// An E.164 number (`+` then 7 to 15 digits, the first not 0), surrounding whitespace
+    /// trimmed; null or empty for none. A new number is texted a code and stays unverified
+    /// until `POST /notifications/preferences/phone/verify`.
     #[serde(default)]
+    #[schemars(pattern(phone_or_empty_pattern()))]
     pub phone_number: Option<String>,
+}
+
+/// `"sms": true` only with a number ([`PreferencesInput::parse`]).
+fn sms_needs_a_number(schema: &mut schemars::Schema) {
+    let number = serde_json::json!({ "type": "string", "minLength": 1 });
+    schema.insert(
+        "anyOf".into(),
+        serde_json::json!([
+            { "properties": { "sms": { "const": false } } },
+            { "properties": { "phone_number": number }, "required": ["phone_number"] },
+        ]),
+    );
 }
 
 /// One invalid field: (field, message).
@@ -106,6 +138,32 @@ mod tests {
         }
         for bad in ["4915112345678", "+0151123456", "+123456", "+1234567890123456", "+49 151 1234", "+49-151", ""] {
             assert!(PhoneNumber::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_documented_rules_are_the_validated_ones() {
+        assert_eq!(phone_pattern(), r"^\+[1-9][0-9]{6,14}$");
+        assert_eq!(phone_or_empty_pattern(), r"^(\+[1-9][0-9]{6,14})?$");
+        let shortest = format!("+1{}", "2".repeat(MIN_PHONE_DIGITS - 1));
+        let longest = format!("+1{}", "2".repeat(MAX_PHONE_DIGITS - 1));
+        assert!(PhoneNumber::parse(&shortest).is_ok() && PhoneNumber::parse(&longest).is_ok());
+        assert!(PhoneNumber::parse(&shortest[..shortest.len() - 1]).is_err());
+        assert!(PhoneNumber::parse(&format!("{longest}2")).is_err());
+        let schema = schemars::schema_for!(PreferencesInput);
+        let any_of = schema.as_value()["anyOf"].as_array().expect("sms needs a number").clone();
+        assert_eq!(any_of[0]["properties"]["sms"]["const"], false);
+        assert_eq!(any_of[1]["required"][0], "phone_number");
+        let input =
+            |sms, phone: Option<&str>| PreferencesInput { email: true, sms, phone_number: phone.map(Into::into) };
+        for (sms, phone, documented) in [
+            (false, None, true),
+            (false, Some(""), true),
+            (true, Some(""), false),
+            (true, None, false),
+            (true, Some(longest.as_str()), true),
+        ] {
+            assert_eq!(input(sms, phone).parse().is_ok(), documented, "sms {sms}, number {phone:?}");
         }
     }
 

@@ -7,7 +7,7 @@ use chrono::Utc;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use notifications_core::Preferences;
-use notifications_core::phone::{Code, MAX_ATTEMPTS};
+use notifications_core::phone::{CODE_PATTERN, Code, MAX_ATTEMPTS};
 use serde::Deserialize;
 
 pub use notifications_core::TableDeps as Deps;
@@ -18,7 +18,7 @@ pub use notifications_core::TableDeps as Deps;
 #[schemars(rename = "PhoneVerificationInput")]
 struct VerifyPhone {
     /// The 6-digit code texted to the number.
-    #[schemars(length(min = 6, max = 6))]
+    #[schemars(length(min = 6, max = 6), pattern(CODE_PATTERN))]
     code: String,
 }
 

@@ -15,6 +15,14 @@ pub fn operation() -> bazaar_openapi::Operation {
              until the caller sets otherwise.",
         )
         .returns::<notifications_core::Preferences>(200, "The caller's preferences.")
+        .link(
+            "replace",
+            bazaar_openapi::Link::to("putPreferences").body(bazaar_openapi::json!({
+                "email": "$response.body#/email",
+                "sms": "$response.body#/sms",
+                "phone_number": "$response.body#/phone_number",
+            })),
+        )
 }
 
 pub async fn handler(deps: &Deps, req: Request) -> Response<Body> {

@@ -17,8 +17,17 @@ pub fn operation() -> bazaar_openapi::Operation {
             "Needs `notifications:templates`. The custom template when one was stored (`source: custom`), \
              else the default shipped with the service (`source: default`).",
         )
-        .path_param("name", &TemplateName::param_description())
+        .path_param_of::<TemplateName>("name", &TemplateName::param_description())
         .returns::<TemplateView>(200, "The template.")
+        .link(
+            "replace",
+            bazaar_openapi::Link::to("putTemplate").param("name", "$request.path.name").body(bazaar_openapi::json!({
+                "subject": "$response.body#/subject",
+                "text": "$response.body#/text",
+                "html": "$response.body#/html",
+                "sms": "$response.body#/sms",
+            })),
+        )
         .problems(&[404])
 }
 

@@ -73,9 +73,10 @@ pub fn operation() -> bazaar_openapi::Operation {
              Later notifications of this name use it (a message it fails to render for, or whose links it \
              sends elsewhere, is sent with the default template).",
         )
-        .path_param("name", &TemplateName::param_description())
+        .path_param_of::<TemplateName>("name", &TemplateName::param_description())
         .json_body::<TemplateInput>("The template's parts.")
         .returns::<TemplateView>(200, "The stored template.")
+        .link("template", bazaar_openapi::Link::to("getTemplate").param("name", "$request.path.name"))
         .problems(&[404, 422])
 }
 

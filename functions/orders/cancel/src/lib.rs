@@ -20,6 +20,7 @@ pub fn operation() -> bazaar_openapi::Operation {
         .access(Access::Resource("the order", flows::CANCEL))
         .path_param("id", "The order id.")
         .returns::<OrderView>(200, "The cancelled order.")
+        .link("order", bazaar_openapi::Link::to("getOrder").param("id", "$response.body#/id"))
         .problems(&[403, 404, 409])
 }
 

@@ -13,6 +13,8 @@ use crate::{OrdersError, Product};
 
 pub const MAX_LINES: usize = 25;
 pub const MAX_QUANTITY: i64 = 1000;
+/// The longest product id a line may name, in characters (trimmed).
+pub const MAX_PRODUCT_ID_CHARS: usize = 100;
 pub use bazaar_aws::idempotency::{KEY_RETENTION_SECONDS, MAX_KEY_CHARS};
 
 /// How long after its hold expires a hold is released (catalog's `HOLD_EXPIRY_GRACE_SECONDS`
@@ -85,6 +87,9 @@ impl PlaceLimits {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlaceRequest {
+    /// 1 to 25 lines (fewer if the stage's `OrderMaxLines` says so), of at most
+    /// `OrderMaxUnits` units in all (100 unless the stage says otherwise).
+    #[schemars(length(min = 1, max = MAX_LINES))]
     pub lines: Vec<LineRequest>,
 }
 
@@ -93,7 +98,10 @@ pub struct PlaceRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LineRequest {
+    /// A product's id (trimmed); one not sold is a 422 naming the line.
+    #[schemars(length(min = 1, max = MAX_PRODUCT_ID_CHARS), pattern(bazaar_runtime::text::not_blank_pattern()))]
     pub product_id: String,
+    #[schemars(range(min = 1, max = MAX_QUANTITY))]
     pub quantity: i64,
 }
 
@@ -119,8 +127,12 @@ pub fn validate(req: &PlaceRequest) -> Result<Vec<ValidLine>, OrdersError> {
     let mut valid = Vec::with_capacity(req.lines.len());
     for (i, line) in req.lines.iter().enumerate() {
         let product_id = line.product_id.trim();
-        if product_id.is_empty() || product_id.len() > 100 {
-            errors.push(field(i, "product_id", "a product id is required (at most 100 characters)"));
+        if product_id.is_empty() || product_id.chars().count() > MAX_PRODUCT_ID_CHARS {
+            errors.push(field(
+                i,
+                "product_id",
+                format!("a product id is required (at most {MAX_PRODUCT_ID_CHARS} characters)"),
+            ));
         }
         match u32::try_from(line.quantity) {
             Ok(q) if (1..=MAX_QUANTITY).contains(&line.quantity) => {
@@ -238,6 +250,31 @@ mod tests {
             fields(err),
             vec!["lines[0].quantity", "lines[1].quantity", "lines[2].quantity", "lines[3].product_id"]
         );
+    }
+
+    /// A number the document states for `PlaceRequest` at `pointer`.
+    fn stated(pointer: &str) -> i64 {
+        let schema = schemars::schema_for!(PlaceRequest);
+        schema.as_value().pointer(pointer).and_then(serde_json::Value::as_i64).expect(pointer)
+    }
+
+    #[test]
+    fn the_documented_limits_are_the_validated_ones() {
+        let line = "/$defs/LineRequest/properties";
+        let (max_lines, min_lines) = (stated("/properties/lines/maxItems"), stated("/properties/lines/minItems"));
+        let (max_q, min_q) = (stated(&format!("{line}/quantity/maximum")), stated(&format!("{line}/quantity/minimum")));
+        let id = "é".repeat(stated(&format!("{line}/product_id/maxLength")) as usize);
+        let at: Vec<(&str, i64)> = (0..max_lines).map(|_| (id.as_str(), max_q)).collect();
+        assert_eq!(validate(&lines(&at)).expect("every limit reached").len() as i64, max_lines);
+        assert!(validate(&lines(&[("a", min_q)])).is_ok());
+        assert_eq!(min_lines, 1);
+        let past: Vec<(&str, i64)> = (0..=max_lines).map(|_| ("a", 1)).collect();
+        assert_eq!(fields(validate(&lines(&past)).expect_err("one line too many")), vec!["lines"]);
+        let long = format!("{id}x");
+        let err = validate(&lines(&[("a", max_q + 1), ("a", min_q - 1), (&long, 1), (" \u{3000}", 1)]))
+            .expect_err("past every limit");
+        let expected = ["lines[0].quantity", "lines[1].quantity", "lines[2].product_id", "lines[3].product_id"];
+        assert_eq!(fields(err), expected);
     }
 
     #[test]

@@ -16,6 +16,8 @@ pub fn operation() -> bazaar_openapi::Operation {
         .access(Access::Resource("the order", flows::READ))
         .path_param("id", "The order id.")
         .returns::<OrderView>(200, "The order.")
+        .link("cancel", bazaar_openapi::Link::to("cancelOrder").param("id", "$response.body#/id"))
+        .link("payment", bazaar_openapi::Link::to("getPayment").param("id", "$response.body#/payment_id"))
         .problems(&[404])
 }
 

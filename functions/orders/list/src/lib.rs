@@ -39,6 +39,8 @@ pub fn operation() -> bazaar_openapi::Operation {
         )
         .paginated(DEFAULT_LIMIT, MAX_LIMIT)
         .returns::<orders_core::flows::Page>(200, "One page of orders.")
+        .link("order", bazaar_openapi::Link::to("getOrder").param("id", "$response.body#/items/0/id"))
+        .link("payment", bazaar_openapi::Link::to("getPayment").param("id", "$response.body#/items/0/payment_id"))
         .problems(&[400, 503])
 }
 

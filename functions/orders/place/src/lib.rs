@@ -33,15 +33,14 @@ pub fn operation() -> bazaar_openapi::Operation {
              still be held) at once: one more is a 429 `too-many-open-orders` until one is paid, cancelled or \
              expires (template parameters).",
         )
-        .header(
-            "Idempotency-Key",
-            &format!("1 to {} printable characters, unique per order.", place::MAX_KEY_CHARS),
-            true,
-        )
+        .idempotency_key(place::MAX_KEY_CHARS, "order")
         .json_body::<PlaceRequest>("The lines to order (1 to 1000 of each product, within the caps).")
         .returns::<OrderView>(201, "The order, `PENDING`.")
         .with_header("Location", "The order's URL.")
         .with_header("Idempotent-Replayed", "`true` when this is the stored answer to an earlier request.")
+        .link("order", bazaar_openapi::Link::to("getOrder").param("id", "$response.body#/id"))
+        .link("cancel", bazaar_openapi::Link::to("cancelOrder").param("id", "$response.body#/id"))
+        .link("payment", bazaar_openapi::Link::to("getPayment").param("id", "$response.body#/payment_id"))
         .problems(&[404, 409, 422, 429])
 }
 

@@ -20,6 +20,7 @@ pub fn operation() -> bazaar_openapi::Operation {
         .access(Access::Resource("the payment", payments_core::model::CANCEL))
         .path_param("id", "The payment id.")
         .returns::<PaymentView>(200, "The failed payment.")
+        .link("payment", bazaar_openapi::Link::to("getPayment").param("id", "$response.body#/id"))
         .problems(&[403, 404, 409])
 }
 

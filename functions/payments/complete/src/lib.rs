@@ -46,6 +46,7 @@ pub fn operation() -> bazaar_openapi::Operation {
         .access(Access::Resource("the payment, with a real provider", payments_core::model::COMPLETE))
         .path_param("id", "The payment id.")
         .returns::<PaymentView>(200, "The settled payment.")
+        .link("payment", bazaar_openapi::Link::to("getPayment").param("id", "$response.body#/id"))
         .problems(&[403, 404, 409])
 }
 

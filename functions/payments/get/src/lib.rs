@@ -16,6 +16,8 @@ pub fn operation() -> bazaar_openapi::Operation {
         .access(Access::Resource("the payment", payments_core::model::READ))
         .path_param("id", "The payment id.")
         .returns::<PaymentView>(200, "The payment.")
+        .link("complete", bazaar_openapi::Link::to("completePayment").param("id", "$response.body#/id"))
+        .link("cancel", bazaar_openapi::Link::to("cancelPayment").param("id", "$response.body#/id"))
         .problems(&[404])
 }
 

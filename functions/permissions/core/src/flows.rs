@@ -43,12 +43,17 @@ fn within_own(caller: &Identity, wanted: &[String]) -> Result<(), PermissionsErr
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateRole {
-    /// 2 to 32 characters: a lowercase letter, then lowercase letters, digits or `_`.
+    /// 2 to 32 characters: a lowercase letter, then lowercase letters, digits or `_`; not a
+    /// role that exists (409).
+    #[schemars(pattern(model::role_name_pattern()))]
     pub name: String,
-    /// Each a permission services know (an unknown one is a 422); duplicates are dropped.
+    /// Each a permission services know (an unknown one is a 422), and held by the caller (403);
+    /// duplicates are dropped.
+    #[schemars(schema_with = "model::permissions_schema")]
     pub permissions: Vec<String>,
     /// At most 200 characters, without control characters; trimmed.
     #[serde(default)]
+    #[schemars(length(max = model::MAX_DESCRIPTION_CHARS), pattern(model::description_pattern()))]
     pub description: Option<String>,
 }
 
@@ -56,11 +61,14 @@ pub struct CreateRole {
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateRole {
-    /// The role's new permissions (all of them); the admin role keeps `roles:manage`.
+    /// The role's new permissions (all of them), each one services know and the caller holds;
+    /// the admin role keeps every permission (422).
+    #[schemars(schema_with = "model::permissions_schema")]
     pub permissions: Vec<String>,
     /// At most 200 characters, without control characters; left out keeps the current one,
     /// `""` clears it.
     #[serde(default)]
+    #[schemars(length(max = model::MAX_DESCRIPTION_CHARS), pattern(model::description_pattern()))]
     pub description: Option<String>,
 }
 

@@ -18,6 +18,26 @@ pub fn every_permission() -> Vec<String> {
 
 /// Longest accepted description, in characters.
 pub const MAX_DESCRIPTION_CHARS: usize = 200;
+/// Shortest and longest role name a role can be created with.
+pub const MIN_NAME_CHARS: usize = 2;
+pub const MAX_NAME_CHARS: usize = 32;
+
+/// [`is_valid_role_name`] as the document's pattern.
+pub fn role_name_pattern() -> String {
+    format!("^[a-z][a-z0-9_]{{{},{}}}$", MIN_NAME_CHARS - 1, MAX_NAME_CHARS - 1)
+}
+
+/// A description as [`parse_description`] takes it: no control character once trimmed (its
+/// length, the `maxLength`, then also bounds the trimmed one).
+pub fn description_pattern() -> String {
+    bazaar_runtime::text::optional_trimmed_pattern()
+}
+
+/// The permissions of a request: each one services know ([`PERMISSIONS`]).
+pub fn permissions_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let known: Vec<&str> = PERMISSIONS.iter().map(|(permission, _)| *permission).collect();
+    schemars::json_schema!({ "type": "array", "items": { "type": "string", "enum": known } })
+}
 
 /// A role as stored (`ROLES` / `ROLE#<name>`). A deleted custom role stays as a tombstone
 /// (`deleted`, no permissions) so that its version keeps growing if it is created again:
@@ -187,7 +207,7 @@ pub fn normalized(roles: impl IntoIterator<Item = String>) -> Vec<String> {
 /// A role name that can be created: `^[a-z][a-z0-9_]{1,31}$`.
 pub fn is_valid_role_name(name: &str) -> bool {
     let bytes = name.as_bytes();
-    (2..=32).contains(&bytes.len())
+    (MIN_NAME_CHARS..=MAX_NAME_CHARS).contains(&bytes.len())
         && bytes[0].is_ascii_lowercase()
         && bytes[1..].iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
 }
@@ -287,6 +307,26 @@ mod tests {
         assert!(errors[0].message.contains("catalog:destroy"));
         assert!(!errors[1].message.contains('\n'));
         assert_eq!(parse_permissions(&[]).expect("empty is fine"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn the_documented_rules_are_the_validated_ones() {
+        assert_eq!(role_name_pattern(), "^[a-z][a-z0-9_]{1,31}$");
+        let longest = format!("a{}", "b".repeat(MAX_NAME_CHARS - 1));
+        assert!(is_valid_role_name(&longest) && !is_valid_role_name(&format!("{longest}c")));
+        assert!(
+            is_valid_role_name(&"a".repeat(MIN_NAME_CHARS)) && !is_valid_role_name(&"a".repeat(MIN_NAME_CHARS - 1))
+        );
+        let described = "d".repeat(MAX_DESCRIPTION_CHARS);
+        assert!(parse_description(&described).is_ok());
+        assert!(parse_description(&format!("{described}d")).is_err());
+        assert!(parse_description("a\u{9f}b").is_err() && parse_description("a\u{a0}b").is_ok());
+        let schema = permissions_schema(&mut schemars::SchemaGenerator::default());
+        let known = schema.as_value()["items"]["enum"].as_array().expect("an enum").clone();
+        assert_eq!(known.len(), PERMISSIONS.len());
+        assert!(known.iter().filter_map(serde_json::Value::as_str).all(is_known_permission));
+        let listed: Vec<String> = known.iter().filter_map(|p| p.as_str().map(str::to_owned)).collect();
+        assert!(parse_permissions(&listed).is_ok());
     }
 
     #[test]

@@ -22,6 +22,8 @@ pub fn operation() -> bazaar_openapi::Operation {
         .json_body::<CreateRole>("The role's name, permissions and description.")
         .returns::<RoleView>(201, "The role, version 1 (or the next version of a deleted role of that name).")
         .with_header("Location", "The role's URL.")
+        .link("update", bazaar_openapi::Link::to("updateRole").param("name", "$response.body#/name"))
+        .link("delete", bazaar_openapi::Link::to("deleteRole").param("name", "$response.body#/name"))
         .problems(&[409, 422])
 }
 

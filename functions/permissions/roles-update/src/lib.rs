@@ -24,6 +24,7 @@ pub fn operation() -> bazaar_openapi::Operation {
         .path_param("name", "The role's name.")
         .json_body::<UpdateRole>("The role's permissions (all of them) and optionally its description.")
         .returns::<RoleView>(200, "The role as it is now.")
+        .link("delete", bazaar_openapi::Link::to("deleteRole").param("name", "$response.body#/name"))
         .problems(&[404, 409, 422])
 }
 

@@ -22,6 +22,13 @@ pub fn operation() -> bazaar_openapi::Operation {
         .path_param("id", "The user's id.")
         .path_param("role", "The role's name.")
         .returns::<permissions_core::UserRolesView>(200, "The user's roles and permissions, the role included.")
+        .link(
+            "revoke",
+            bazaar_openapi::Link::to("revokeUserRole")
+                .param("id", "$request.path.id")
+                .param("role", "$request.path.role"),
+        )
+        .link("roles", bazaar_openapi::Link::to("getUserRoles").param("id", "$request.path.id"))
         .problems(&[404, 409])
 }
 

@@ -25,6 +25,16 @@ pub fn operation() -> bazaar_openapi::Operation {
             serde_json::json!({ "type": "string", "format": "date" }),
         )
         .returns::<flows::resources::Availability>(200, "The day's slots.")
+        .link(
+            "reserve",
+            bazaar_openapi::Link::to("createReservation")
+                .body(bazaar_openapi::json!({
+                    "resource_id": "$response.body#/resource_id",
+                    "start": "$response.body#/slots/0/start",
+                    "end": "$response.body#/slots/0/end",
+                }))
+                .describe("Books the day's first slot."),
+        )
         .problems(&[400, 404])
 }
 

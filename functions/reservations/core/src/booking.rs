@@ -17,6 +17,8 @@ pub const DEFAULT_MAX_SLOTS: u32 = 8;
 pub const MAX_SLOTS_CAP: u32 = 24;
 /// `RESERVATION_HOLD_SECONDS` when unset: how long an unpaid reservation holds its slots.
 pub const DEFAULT_HOLD_SECONDS: i64 = 900;
+/// The longest resource id a booking may name, in characters (trimmed).
+pub const MAX_RESOURCE_ID_CHARS: usize = 100;
 
 /// `POST /reservations` body. Times are RFC 3339 with an offset; they are read by hand so
 /// that a malformed time is a 422 naming its field.
@@ -27,10 +29,14 @@ pub const DEFAULT_HOLD_SECONDS: i64 = 900;
     description = "Consecutive slots of one opening interval of one local day of a resource."
 )]
 pub struct ReserveRequest {
+    /// A resource's id (trimmed); one that does not exist is a 422.
+    #[schemars(length(min = 1, max = MAX_RESOURCE_ID_CHARS), pattern(bazaar_runtime::text::not_blank_pattern()))]
     pub resource_id: String,
     /// The first slot's start: RFC 3339 with an offset, e.g. `2026-11-22T09:00:00+01:00`.
+    #[schemars(extend("format" = "date-time"))]
     pub start: String,
     /// The last slot's end: RFC 3339 with an offset, e.g. `2026-11-22T10:00:00+01:00`.
+    #[schemars(extend("format" = "date-time"))]
     pub end: String,
 }
 
@@ -43,7 +49,8 @@ pub fn idempotency_key(header: Option<&str>) -> Result<String, ReservationsError
 pub fn times(req: &ReserveRequest) -> Result<(DateTime<Utc>, DateTime<Utc>), ReservationsError> {
     let parse = |text: &str| DateTime::parse_from_rfc3339(text.trim()).ok().map(|t| t.with_timezone(&Utc));
     let mut errors = Vec::new();
-    if req.resource_id.trim().is_empty() || req.resource_id.len() > 100 {
+    let resource_id = req.resource_id.trim();
+    if resource_id.is_empty() || resource_id.chars().count() > MAX_RESOURCE_ID_CHARS {
         errors.push(field("resource_id", "a resource id is required"));
     }
     let start = parse(&req.start);
@@ -243,6 +250,29 @@ mod tests {
         assert_eq!(body_hash(&a), body_hash(&b));
         assert_ne!(body_hash(&a), body_hash(&ReserveRequest { end: "f".into(), ..a.clone() }));
         assert!(serde_json::from_str::<ReserveRequest>(r#"{"resource_id":"r","start":"s","end":"e","x":1}"#).is_err());
+    }
+
+    #[test]
+    fn the_documented_request_is_the_validated_one() {
+        let schema = schemars::schema_for!(ReserveRequest);
+        let id = &schema.as_value()["properties"]["resource_id"];
+        let longest = "é".repeat(id["maxLength"].as_u64().expect("maxLength") as usize);
+        assert_eq!(id["pattern"], bazaar_runtime::text::not_blank_pattern());
+        let req =
+            |id: &str, start: &str| ReserveRequest { resource_id: id.into(), start: start.into(), end: start.into() };
+        let t = "2026-01-15T10:00:00Z";
+        assert!(times(&req(&longest, t)).is_ok(), "an id at the documented limit");
+        assert_eq!(field_of(times(&req(&format!("{longest}x"), t)).expect_err("too long")), vec!["resource_id"]);
+        assert_eq!(field_of(times(&req(" \u{3000}", t)).expect_err("blank")), vec!["resource_id"]);
+        for field in ["start", "end"] {
+            assert_eq!(schema.as_value()["properties"][field]["format"], "date-time", "{field}");
+        }
+        // JSON Schema's date-time is RFC 3339's, which the times are parsed as.
+        for time in
+            ["2026-01-15T10:00:00+01:00", "2026-01-15T09:00:00.5Z", "2026-01-15t09:00:00z", "9999-12-31T23:59:59-23:59"]
+        {
+            assert!(times(&req("r", time)).is_ok(), "{time}");
+        }
     }
 
     #[test]

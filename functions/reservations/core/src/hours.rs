@@ -10,6 +10,12 @@ use serde::{Deserialize, Serialize};
 
 pub const MINUTES_PER_DAY: u32 = 24 * 60;
 
+/// An opening time as [`parse_time`] takes it: `00:00` to `23:59`.
+pub const OPEN_PATTERN: &str = "^([01][0-9]|2[0-3]):[0-5][0-9]$";
+/// A closing time as [`parse_time`] takes it and [`Week::parse`] can accept it (after an
+/// opening time): `00:01` to `23:59`, or `24:00`.
+pub const CLOSE_PATTERN: &str = "^(00:(0[1-9]|[1-5][0-9])|(0[1-9]|1[0-9]|2[0-3]):[0-5][0-9]|24:00)$";
+
 /// One opening interval as the API spells it: `"09:00"` to `"17:00"` (`"24:00"` closes at
 /// midnight).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -17,8 +23,10 @@ pub const MINUTES_PER_DAY: u32 = 24 * 60;
 #[schemars(rename = "OpeningInterval")]
 pub struct IntervalText {
     /// `HH:MM`, local time, from `00:00` to `23:59`.
+    #[schemars(pattern(OPEN_PATTERN))]
     pub open: String,
     /// `HH:MM`, local time, after `open`, up to `24:00` (midnight).
+    #[schemars(pattern(CLOSE_PATTERN))]
     pub close: String,
 }
 
@@ -35,8 +43,9 @@ macro_rules! opening_hours {
         /// Opening hours per weekday; a missing day is closed.
         #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
         #[schemars(
-            description = "Opening hours per weekday (`mon` … `sun`), local times in the resource's zone; a missing day is \
-                           closed. The intervals of a day are sorted and do not overlap."
+            description = "Opening hours per weekday (`mon` … `sun`), local times in the resource's zone; a missing \
+                           day is closed. Each interval opens before it closes and lasts a whole number of slots \
+                           (`slot_minutes`); the intervals of a day are sorted and do not overlap."
         )]
         #[serde(deny_unknown_fields)]
         pub struct OpeningHours {
@@ -248,6 +257,15 @@ mod tests {
         }
         assert_eq!(parse_time("24:01", true), None);
         assert_eq!(format_time(570), "09:30");
+    }
+
+    /// The patterns' meaning is checked against `parse_time` for every `HH:MM` by
+    /// shared/openapi's patterns test; here, that the document states them.
+    #[test]
+    fn the_documented_time_patterns_are_the_parsed_ones() {
+        let schema = schemars::schema_for!(IntervalText);
+        assert_eq!(schema.as_value()["properties"]["open"]["pattern"], OPEN_PATTERN);
+        assert_eq!(schema.as_value()["properties"]["close"]["pattern"], CLOSE_PATTERN);
     }
 
     #[test]

@@ -25,6 +25,8 @@ pub const MAX_NAME_CHARS: usize = 100;
 pub const MAX_DESCRIPTION_CHARS: usize = 2000;
 /// A slot costs at most this many minor units (keeps every total far from overflow).
 pub const MAX_PRICE_MINOR: i64 = 100_000_000;
+/// An ISO 4217 code as `bazaar_events::wire::is_currency_code` takes it.
+pub const CURRENCY_PATTERN: &str = "^[A-Z]{3}$";
 
 /// A price as the API takes it (unknown fields refused).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -35,7 +37,7 @@ pub struct MoneyInput {
     #[schemars(range(min = 0, max = MAX_PRICE_MINOR))]
     pub amount_minor: i64,
     /// An ISO 4217 code: three upper-case letters.
-    #[schemars(pattern(r"^[A-Z]{3}$"))]
+    #[schemars(pattern(CURRENCY_PATTERN))]
     pub currency: String,
 }
 
@@ -51,10 +53,12 @@ impl From<&Money> for MoneyInput {
 #[schemars(rename = "NewResource")]
 pub struct CreateResource {
     /// 1 to 100 characters once trimmed.
+    #[schemars(length(min = 1, max = MAX_NAME_CHARS), pattern(bazaar_runtime::text::not_blank_pattern()))]
     pub name: String,
     #[schemars(schema_with = "kind_schema")]
     pub kind: String,
     /// An IANA time zone such as `Europe/Berlin`; the opening hours are local times there.
+    #[schemars(with = "ZoneName")]
     pub time_zone: String,
     pub opening_hours: OpeningHours,
     /// The length of one bookable slot; every opening interval lasts a whole number of them.
@@ -67,38 +71,73 @@ pub struct CreateResource {
     pub capacity: Option<i64>,
     /// At most 2000 characters once trimmed; blank means none.
     #[serde(default)]
+    #[schemars(length(max = MAX_DESCRIPTION_CHARS))]
     pub description: Option<String>,
 }
 
 /// `PATCH /resources/{id}` body: only the fields present change (`"description": null`
 /// removes the description).
+///
+/// At least one field (a patch that changes nothing is a 400). `null` is read as absent for
+/// the other fields, so the document describes them as non-null.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(rename = "ResourcePatch")]
+#[schemars(rename = "ResourcePatch", extend("minProperties" = 1))]
 pub struct UpdateResource {
     /// 1 to 100 characters once trimmed.
     #[serde(default)]
+    #[schemars(with = "String", length(min = 1, max = MAX_NAME_CHARS), pattern(bazaar_runtime::text::not_blank_pattern()))]
+    #[schemars(transform = absent_not_null)]
     pub name: Option<String>,
     /// At most 2000 characters once trimmed; null or blank removes it.
     #[serde(default, deserialize_with = "bazaar_runtime::patch::present")]
-    #[schemars(with = "Option<String>")]
+    #[schemars(with = "Option<String>", length(max = MAX_DESCRIPTION_CHARS))]
     pub description: Option<Option<String>>,
     #[serde(default)]
+    #[schemars(with = "OpeningHours", transform = absent_not_null)]
     pub opening_hours: Option<OpeningHours>,
     /// The new slot length; the opening hours must still last a whole number of slots.
     #[serde(default)]
-    #[schemars(range(min = MIN_SLOT_MINUTES, max = MAX_SLOT_MINUTES))]
+    #[schemars(with = "i64", range(min = MIN_SLOT_MINUTES, max = MAX_SLOT_MINUTES))]
+    #[schemars(transform = absent_not_null)]
     pub slot_minutes: Option<i64>,
     #[serde(default)]
+    #[schemars(with = "MoneyInput", transform = absent_not_null)]
     pub price_per_slot: Option<MoneyInput>,
     /// `false` stops new bookings (existing reservations stay).
     #[serde(default)]
+    #[schemars(with = "bool", transform = absent_not_null)]
     pub active: Option<bool>,
 }
 
 /// `kind`: one of [`KINDS`].
 fn kind_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     schemars::json_schema!({ "type": "string", "enum": KINDS })
+}
+
+/// `time_zone` as the document names it (`TimeZone`, one component for its few hundred
+/// names): a name [`parse_zone`] knows, every one of chrono-tz's.
+struct ZoneName;
+
+impl schemars::JsonSchema for ZoneName {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TimeZone".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let names: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|zone| zone.name()).collect();
+        schemars::json_schema!({
+            "description": "A name of the IANA time zone database (as of the service's build).",
+            "type": "string",
+            "enum": names,
+        })
+    }
+}
+
+/// A patch field described as its value alone: absent is how it stays, so the `null` serde's
+/// default would name is left out.
+fn absent_not_null(schema: &mut schemars::Schema) {
+    schema.remove("default");
 }
 
 impl UpdateResource {
@@ -266,7 +305,7 @@ fn validate(input: &CreateResource) -> Result<Details, ReservationsError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hours::IntervalText;
+    use crate::hours::{IntervalText, format_time};
     use bazaar_runtime::testing::invalid_fields as fields;
 
     pub fn room() -> CreateResource {
@@ -362,6 +401,81 @@ mod tests {
         assert_eq!(patched(&stored(), &patch).expect("valid").description.as_deref(), Some("old"));
         assert!(serde_json::from_str::<UpdateResource>(r#"{"time_zone": "UTC"}"#).is_err(), "not editable");
         assert!(serde_json::from_str::<UpdateResource>("{}").expect("empty").is_empty());
+    }
+
+    /// What the document states for `T` at `pointer`.
+    fn stated<T: schemars::JsonSchema>(pointer: &str) -> serde_json::Value {
+        let schema = schemars::schema_for!(T);
+        schema.as_value().pointer(pointer).cloned().unwrap_or_else(|| panic!("the schema states {pointer}"))
+    }
+
+    fn number<T: schemars::JsonSchema>(pointer: &str) -> i64 {
+        stated::<T>(pointer).as_i64().expect("a number")
+    }
+
+    #[test]
+    fn the_documented_limits_are_the_validated_ones() {
+        let name = "n".repeat(number::<CreateResource>("/properties/name/maxLength") as usize);
+        let description = "d".repeat(number::<CreateResource>("/properties/description/maxLength") as usize);
+        let price = "/$defs/ResourcePrice/properties/amount_minor";
+        let (slot_min, slot_max) = (
+            number::<CreateResource>("/properties/slot_minutes/minimum"),
+            number::<CreateResource>("/properties/slot_minutes/maximum"),
+        );
+        let hours = |slot: i64| OpeningHours::every_day(&[IntervalText::new("00:00", &format_time(slot as u32))]);
+        let at = |slot: i64| CreateResource {
+            name: name.clone(),
+            description: Some(description.clone()),
+            slot_minutes: slot,
+            opening_hours: hours(slot),
+            price_per_slot: MoneyInput {
+                amount_minor: number::<CreateResource>(&format!("{price}/maximum")),
+                currency: "EUR".into(),
+            },
+            capacity: Some(number::<CreateResource>("/properties/capacity/maximum")),
+            ..room()
+        };
+        assert!(at(slot_max).validate().is_ok() && at(slot_min).validate().is_ok(), "at every documented limit");
+        let refused = |r: CreateResource| fields(r.validate().expect_err("past a documented limit"));
+        assert_eq!(refused(CreateResource { name: format!("{name}x"), ..at(60) }), vec!["name"]);
+        assert_eq!(refused(CreateResource { name: " \u{3000}".into(), ..at(60) }), vec!["name"]);
+        assert_eq!(
+            refused(CreateResource { description: Some(format!("{description}x")), ..at(60) }),
+            vec!["description"]
+        );
+        assert_eq!(refused(CreateResource { slot_minutes: slot_max + 1, ..at(60) }), vec!["slot_minutes"]);
+        assert_eq!(refused(CreateResource { slot_minutes: slot_min - 1, ..at(60) }), vec!["slot_minutes"]);
+        let mut price_past = at(60);
+        price_past.price_per_slot.amount_minor += 1;
+        assert_eq!(refused(price_past), vec!["price_per_slot.amount_minor"]);
+        let mut price_below = at(60);
+        price_below.price_per_slot.amount_minor = number::<CreateResource>(&format!("{price}/minimum")) - 1;
+        assert_eq!(refused(price_below), vec!["price_per_slot.amount_minor"]);
+        let capacity = number::<CreateResource>("/properties/capacity/minimum");
+        assert_eq!(refused(CreateResource { capacity: Some(capacity + 1), ..at(60) }), vec!["capacity"]);
+        assert_eq!(refused(CreateResource { capacity: Some(capacity - 1), ..at(60) }), vec!["capacity"]);
+    }
+
+    #[test]
+    fn the_documented_names_are_the_validated_ones() {
+        let kinds = stated::<CreateResource>("/properties/kind/enum");
+        assert_eq!(kinds, serde_json::json!(KINDS));
+        assert_eq!(stated::<CreateResource>("/properties/time_zone/$ref"), "#/$defs/TimeZone");
+        let zones = stated::<CreateResource>("/$defs/TimeZone/enum");
+        let zones: Vec<&str> = zones.as_array().expect("zones").iter().filter_map(serde_json::Value::as_str).collect();
+        assert!(zones.len() > 400 && zones.contains(&"Europe/Berlin") && zones.contains(&"UTC"));
+        assert!(zones.iter().all(|zone| parse_zone(zone).is_some()), "every documented zone is taken");
+        for unknown in ["europe/berlin", "Europe/Atlantis", "Europe/Berlin ", "CEST", ""] {
+            assert!(!zones.contains(&unknown) && parse_zone(unknown).is_none(), "{unknown}");
+        }
+        let currency = stated::<CreateResource>("/$defs/ResourcePrice/properties/currency/pattern");
+        assert_eq!(currency, CURRENCY_PATTERN);
+        for (code, valid) in [("EUR", true), ("eur", false), ("EU", false), ("EURO", false), ("E1R", false)] {
+            assert_eq!(bazaar_events::wire::is_currency_code(code), valid, "{code}");
+        }
+        assert_eq!(stated::<CreateResource>("/properties/name/pattern"), bazaar_runtime::text::not_blank_pattern());
+        assert_eq!(stated::<UpdateResource>("/minProperties"), 1, "an empty patch is refused");
+        assert!(serde_json::from_str::<UpdateResource>(r#"{"name": null}"#).expect("null is absent").is_empty());
     }
 
     #[test]

@@ -39,15 +39,15 @@ pub fn operation() -> bazaar_openapi::Operation {
              (template parameter) reservations waiting for payment at once: one more is a 429 \
              `too-many-pending-reservations` until one is paid, cancelled or expires.",
         )
-        .header(
-            "Idempotency-Key",
-            &format!("1 to {} printable characters, unique per booking.", booking::MAX_KEY_CHARS),
-            true,
-        )
+        .idempotency_key(booking::MAX_KEY_CHARS, "booking")
         .json_body::<ReserveRequest>("The resource and the range of slots.")
         .returns::<ReservationView>(201, "The reservation, `PENDING`.")
         .with_header("Location", "The reservation's URL.")
         .with_header("Idempotent-Replayed", "`true` when this is the stored answer to an earlier request.")
+        .link("reservation", bazaar_openapi::Link::to("getReservation").param("id", "$response.body#/id"))
+        .link("cancel", bazaar_openapi::Link::to("cancelReservation").param("id", "$response.body#/id"))
+        .link("check_in", bazaar_openapi::Link::to("checkInReservation").param("id", "$response.body#/id"))
+        .link("payment", bazaar_openapi::Link::to("getPayment").param("id", "$response.body#/payment_id"))
         .problems(&[400, 409, 422, 429])
 }
 

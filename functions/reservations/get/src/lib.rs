@@ -22,6 +22,9 @@ pub fn operation() -> bazaar_openapi::Operation {
         )
         .path_param("id", "The reservation id.")
         .returns::<ReservationView>(200, "The reservation.")
+        .link("cancel", bazaar_openapi::Link::to("cancelReservation").param("id", "$response.body#/id"))
+        .link("check_in", bazaar_openapi::Link::to("checkInReservation").param("id", "$response.body#/id"))
+        .link("payment", bazaar_openapi::Link::to("getPayment").param("id", "$response.body#/payment_id"))
         .problems(&[404])
 }
 

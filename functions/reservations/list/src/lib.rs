@@ -41,6 +41,7 @@ pub fn operation() -> bazaar_openapi::Operation {
         )
         .paginated(DEFAULT_LIMIT, MAX_LIMIT)
         .returns::<reservations_core::flows::Page<reservations_core::ReservationView>>(200, "One page of reservations.")
+        .link("reservation", bazaar_openapi::Link::to("getReservation").param("id", "$response.body#/items/0/id"))
         .problems(&[400, 404, 503])
 }
 

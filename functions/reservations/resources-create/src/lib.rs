@@ -21,6 +21,9 @@ pub fn operation() -> bazaar_openapi::Operation {
         .json_body::<CreateResource>("The resource: name, kind, time zone, opening hours, slot length and price.")
         .returns::<reservations_core::Resource>(201, "The resource, active, at version 1.")
         .with_header("Location", "The resource's URL.")
+        .link("resource", bazaar_openapi::Link::to("getResource").param("id", "$response.body#/id"))
+        .link("update", bazaar_openapi::Link::to("updateResource").param("id", "$response.body#/id"))
+        .link("availability", bazaar_openapi::Link::to("getAvailability").param("id", "$response.body#/id"))
         .problems(&[422])
 }
 

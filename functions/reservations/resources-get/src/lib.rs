@@ -14,6 +14,8 @@ pub fn operation() -> bazaar_openapi::Operation {
         .describe("Public. One resource, active or not.")
         .path_param("id", "The resource id.")
         .returns::<reservations_core::Resource>(200, "The resource.")
+        .link("update", bazaar_openapi::Link::to("updateResource").param("id", "$response.body#/id"))
+        .link("availability", bazaar_openapi::Link::to("getAvailability").param("id", "$response.body#/id"))
         .problems(&[404])
 }
 

@@ -25,6 +25,8 @@ pub fn operation() -> bazaar_openapi::Operation {
         )
         .paginated(DEFAULT_LIMIT, MAX_LIMIT)
         .returns::<flows::Page<reservations_core::Resource>>(200, "One page of resources.")
+        .link("resource", bazaar_openapi::Link::to("getResource").param("id", "$response.body#/items/0/id"))
+        .link("availability", bazaar_openapi::Link::to("getAvailability").param("id", "$response.body#/items/0/id"))
         .problems(&[400, 503])
 }
 
