@@ -47,6 +47,8 @@ pub struct Deps {
     pub pages: LinkPages,
     /// Each user's sends per channel and day.
     pub caps: SendCaps,
+    /// When a failed message comes back (`RETRY_BASE_SECONDS`, `RETRY_CAP_SECONDS`).
+    pub retries: consumer::Retries,
 }
 
 impl Deps {
@@ -59,16 +61,15 @@ impl Deps {
             links: LinkSecret::from_env(config, env)?,
             pages: LinkPages::from_env(env)?,
             caps: SendCaps::from_env(env)?,
+            retries: consumer::Retries::from_env(config, env)?,
         })
     }
 }
 
 pub async fn handler(deps: &Deps, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, lambda_runtime::Error> {
-    Ok(consumer::process(
-        event.payload,
-        CONCURRENCY,
-        |message| async move { notify(deps, consumer::body(&message)?).await },
-    )
+    Ok(consumer::process(event.payload, &deps.retries, CONCURRENCY, |message| async move {
+        notify(deps, consumer::body(&message)?).await
+    })
     .await)
 }
 
