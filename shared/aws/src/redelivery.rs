@@ -4,6 +4,8 @@
 //! with its receive count ([`Backoff`]), as SQS's ChangeMessageVisibility allows. After
 //! the queue's maxReceiveCount receives it goes to the DLQ as before.
 
+use std::future::Future;
+
 use bazaar_runtime::config::{ConfigError, Env};
 
 /// The longest SQS hides a message: a visibility timeout of 12 hours.
@@ -79,6 +81,23 @@ impl Receipt {
     }
 }
 
+/// What a consumer does to a failed message before it reports it failed
+/// ([`crate::consumer::process`]).
+pub trait Redelivery {
+    /// Never fails: the message is reported failed whatever happens here.
+    fn back_off(&self, receipt: &Receipt) -> impl Future<Output = ()>;
+}
+
+/// No backoff: a failed message returns after its queue's visibility timeout, every time.
+/// For a consumer whose zip has no room for an SQS client (notifications-on-event: README
+/// "Dead letters").
+#[derive(Debug, Clone, Copy, Default)]
+pub struct QueueTimeout;
+
+impl Redelivery for QueueTimeout {
+    async fn back_off(&self, _receipt: &Receipt) {}
+}
+
 /// Hides a consumer's failed messages for their [`Backoff`] delay (SQS
 /// ChangeMessageVisibility on the record's queue; the function's role grants
 /// `sqs:ChangeMessageVisibility` on its queue).
@@ -108,7 +127,7 @@ impl Retries {
     /// cannot be reached, the message comes back after the queue's visibility timeout, as
     /// it would without a backoff, and a warning says so. A record without a queue or a
     /// receipt handle (a hand-made event; Lambda's always have both) is left as it is.
-    pub async fn back_off(&self, receipt: &Receipt) {
+    pub async fn hide(&self, receipt: &Receipt) {
         let (Some(arn), Some(handle)) = (receipt.queue_arn.as_deref(), receipt.receipt_handle.as_deref()) else {
             tracing::debug!("the record names no queue or receipt handle; it returns after the queue's timeout");
             return;
@@ -137,6 +156,13 @@ impl Retries {
                 "could not delay the failed message; it returns after the queue's timeout"
             ),
         }
+    }
+}
+
+#[cfg(feature = "sqs")]
+impl Redelivery for Retries {
+    fn back_off(&self, receipt: &Receipt) -> impl Future<Output = ()> {
+        self.hide(receipt)
     }
 }
 
