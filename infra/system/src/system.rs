@@ -97,8 +97,11 @@ impl System {
             ("EmailsPerUserPerDay", "100000"),
             ("SmsPerUserPerDay", "100000"),
             ("PaymentSimulationSeed", "system-tests"),
-            // Failed messages come back after 2 s instead of a minute: the DLQ path in seconds.
+            // Failed messages come back after 1 s, then 2 s, instead of 10 s doubling (and a
+            // message in flight hides for 2 s instead of a minute): the DLQ path in seconds.
             ("ConsumerVisibilityTimeoutSeconds", "2"),
+            ("RetryBaseSeconds", "1"),
+            ("RetryCapSeconds", "2"),
         ];
         let mut overrides: BTreeMap<String, String> =
             defaults.iter().chain(&secrets.parameters()).map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();

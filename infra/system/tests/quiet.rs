@@ -43,8 +43,8 @@ async fn quiescent_names_the_queue_whose_message_keeps_failing_and_settles_once_
     let queue = sys.queue_url("OrdersOnProductQueue");
     sqs.send_message().queue_url(&queue).message_body(poison).send().await.expect("sent");
 
-    // orders-on-product fails it on each of its five receives, 2 s apart (the visibility
-    // timeout): for the first 3 s it is visible or in flight.
+    // orders-on-product fails it on each of its five receives, 1 s, then 2 s apart (the
+    // tests' backoff): for the first 3 s it is visible or in flight.
     let error = sys.quiescent(Duration::from_secs(3)).await.expect_err("the poison message is still retried");
     let error = format!("{error:#}");
     assert!(error.contains("queue OrdersOnProductQueue ("), "{error}");

@@ -2,12 +2,15 @@
 //! event sources, against moto through the real SDK. Each test runs its own stage.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use aws_sdk_sqs::types::{MessageSystemAttributeName, SendMessageBatchRequestEntry};
 use bazaar_events::Envelope;
 use bazaar_events::catalog::ProductChanged;
 use bazaar_system::{System, SystemOptions, eventually, system::ADMIN_EMAIL, system::ADMIN_PASSWORD};
+use devstack::invoke::{InvokeOutcome, Invoker};
+use futures::future::BoxFuture;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -369,4 +372,89 @@ async fn placing_an_order_is_one_dynamodb_transaction_and_nothing_else_synchrono
             "orders-place made a {operation} call: {calls:?}"
         );
     }
+}
+
+/// What the consumer's poller saw: when each invocation began, and its record's receive count.
+#[derive(Default)]
+struct Receives(Mutex<Vec<(Instant, String)>>);
+
+/// The registry's functions, each invocation's start noted first.
+struct Timed {
+    functions: Arc<bazaar_system::registry::Registry>,
+    receives: Arc<Receives>,
+}
+
+impl Invoker for Timed {
+    fn invoke<'a>(&'a self, binary: &'a str, payload: Value) -> BoxFuture<'a, anyhow::Result<InvokeOutcome>> {
+        let count = payload["Records"][0]["attributes"]["ApproximateReceiveCount"].as_str().unwrap_or("?").to_owned();
+        self.receives.0.lock().expect("lock").push((Instant::now(), count));
+        self.functions.invoke(binary, payload)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_failed_message_comes_back_later_after_every_receive_then_reaches_the_dlq() {
+    // The backoff alone can bring the message back in seconds: the queue's visibility
+    // timeout is half a minute.
+    let (base, cap): (u64, u64) = (1, 4);
+    let options = SystemOptions::default()
+        .with("ConsumerVisibilityTimeoutSeconds", "30")
+        .with("RetryBaseSeconds", &base.to_string())
+        .with("RetryCapSeconds", &cap.to_string())
+        .manual_delivery();
+    let sys = System::start(options).await.expect("system starts");
+    let binary = "orders-on-product";
+    let source = sys.stack.functions.iter().find(|f| f.binary == binary).expect("function").sqs_sources[0].clone();
+    let (queue, dlq) = (sys.queue_url("OrdersOnProductQueue"), sys.queue_url("OrdersOnProductDLQ"));
+    let arn = sys.provisioned.queue_arns["OrdersOnProductQueue"].clone();
+    // Polled as Lambda polls, with the function's role, which invokes the function in process.
+    let role = sys.provisioned.function_configs(&sys.config).of(binary).expect("role");
+    let receives = Arc::new(Receives::default());
+    let timed = Timed { functions: sys.registry.clone(), receives: receives.clone() };
+    let poller = devstack::pollers::SqsPoller::new(
+        binary,
+        source,
+        queue.clone(),
+        arn,
+        aws_sdk_sqs::Client::new(&role),
+        Arc::new(timed),
+    )
+    .with_long_poll(1);
+    let polling = tokio::spawn(poller.run());
+
+    let sqs = aws_sdk_sqs::Client::new(&sys.config);
+    let poison = r#"{"detail-type": "ProductChanged", "source": "bazaar.catalog", "detail": {"oops": true}}"#;
+    sqs.send_message().queue_url(&queue).message_body(poison).send().await.expect("sent");
+    let dead = eventually(Duration::from_secs(60), "the poison message in the DLQ", || async {
+        let out = sqs
+            .receive_message()
+            .queue_url(&dlq)
+            .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
+            .visibility_timeout(0)
+            .send()
+            .await?;
+        Ok(out.messages().first().cloned())
+    })
+    .await
+    .expect("dead-lettered");
+    polling.abort();
+
+    assert_eq!(dead.body(), Some(poison));
+    let receives = receives.0.lock().expect("lock").clone();
+    let counts: Vec<&str> = receives.iter().map(|(_, count)| count.as_str()).collect();
+    assert_eq!(counts, ["1", "2", "3", "4", "5"], "five receives, then the DLQ (maxReceiveCount 5)");
+    // After its nth receive it stays hidden min(cap, base · 2^(n-1)) s: 1, 2, 4, then 4.
+    let gaps: Vec<Duration> = receives.windows(2).map(|w| w[1].0 - w[0].0).collect();
+    let delays = (0..4).map(|n| Duration::from_secs(cap.min(base << n)));
+    for (n, (gap, delay)) in gaps.iter().zip(delays).enumerate() {
+        assert!(
+            *gap >= delay,
+            "receive {} came {gap:?} after receive {}, before its {delay:?}: {gaps:?}",
+            n + 2,
+            n + 1
+        );
+        assert!(*gap < Duration::from_secs(30), "the queue's timeout, not the backoff, brought it back: {gaps:?}");
+    }
+    assert!(gaps[0] < gaps[1] && gaps[1] < gaps[2], "the delays grow: {gaps:?}");
+    assert!(gaps[3] < gaps[2] + Duration::from_secs(2), "then stay at the cap: {gaps:?}");
 }

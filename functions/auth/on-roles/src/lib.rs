@@ -9,15 +9,29 @@
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use bazaar_aws::consumer::{self, Delivered};
 use bazaar_events::permissions::{RoleChanged, UserRolesChanged};
+use bazaar_runtime::config::Env;
 use lambda_runtime::LambdaEvent;
 
-pub use auth_core::store::TableDeps as Deps;
+pub struct Deps {
+    pub store: auth_core::AuthStore,
+    /// When a failed message comes back (`RETRY_BASE_SECONDS`, `RETRY_CAP_SECONDS`).
+    pub retries: consumer::Retries,
+}
+
+impl Deps {
+    pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Deps> {
+        Ok(Deps {
+            store: auth_core::AuthStore::from_env(config, env)?,
+            retries: consumer::Retries::from_env(config, env)?,
+        })
+    }
+}
 
 /// Messages handled at once (a batch is at most 10).
 const CONCURRENCY: usize = 10;
 
 pub async fn handler(deps: &Deps, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, lambda_runtime::Error> {
-    Ok(consumer::process(event.payload, CONCURRENCY, |message| handle(deps, message)).await)
+    Ok(consumer::process(event.payload, &deps.retries, CONCURRENCY, |message| handle(deps, message)).await)
 }
 
 async fn handle(deps: &Deps, message: SqsMessage) -> anyhow::Result<()> {

@@ -23,6 +23,8 @@ pub struct Deps {
     pub store: CatalogStore,
     /// How long a hold waits for payment (`STOCK_HOLD_TTL_SECONDS`, default 900).
     pub hold_ttl_seconds: i64,
+    /// When a failed message comes back (`RETRY_BASE_SECONDS`, `RETRY_CAP_SECONDS`).
+    pub retries: consumer::Retries,
 }
 
 impl Deps {
@@ -30,12 +32,19 @@ impl Deps {
         Ok(Deps {
             store: CatalogStore::from_env(config, env)?,
             hold_ttl_seconds: env.parsed_or("STOCK_HOLD_TTL_SECONDS", 900)?,
+            retries: consumer::Retries::from_env(config, env)?,
         })
     }
 }
 
 pub async fn handler(deps: &Deps, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, lambda_runtime::Error> {
-    Ok(consumer::process(event.payload, CONCURRENCY, |message| async move { handle(deps, &message).await }).await)
+    Ok(consumer::process(
+        event.payload,
+        &deps.retries,
+        CONCURRENCY,
+        |message| async move { handle(deps, &message).await },
+    )
+    .await)
 }
 
 /// One message: an error returns it to the queue (and, after 5 receives, to the DLQ).

@@ -64,11 +64,11 @@ impl Deps {
 }
 
 pub async fn handler(deps: &Deps, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, lambda_runtime::Error> {
-    Ok(consumer::process(
-        event.payload,
-        CONCURRENCY,
-        |message| async move { notify(deps, consumer::body(&message)?).await },
-    )
+    // No backoff: a failed message returns after the queue's visibility timeout. An SQS
+    // client would take this zip over its 2.0 MiB budget (README "Dead letters").
+    Ok(consumer::process(event.payload, &consumer::QueueTimeout, CONCURRENCY, |message| async move {
+        notify(deps, consumer::body(&message)?).await
+    })
     .await)
 }
 

@@ -4,7 +4,7 @@
 //! and batch concurrency.
 
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
-use bazaar_aws::consumer::{self, Delivered};
+use bazaar_aws::consumer::{self, Delivered, Retries};
 use bazaar_events::Event;
 use bazaar_events::catalog::{StockRejected, StockReserved};
 use bazaar_events::payments::{PaymentFailed, PaymentSucceeded, Subject, SubjectKind};
@@ -14,6 +14,19 @@ use crate::{OrdersStore, Trigger, flows};
 /// Messages of a batch handled at once (orders are independent; one order's events are
 /// serialized by the conditional status change).
 pub const CONCURRENCY: usize = 10;
+
+/// What the orders service's consumers depend on: the table, and when a failed message
+/// comes back (`RETRY_BASE_SECONDS`, `RETRY_CAP_SECONDS`).
+pub struct ConsumerDeps {
+    pub store: OrdersStore,
+    pub retries: Retries,
+}
+
+impl ConsumerDeps {
+    pub fn new(config: &aws_types::SdkConfig, env: &bazaar_runtime::config::Env) -> anyhow::Result<ConsumerDeps> {
+        Ok(ConsumerDeps { store: OrdersStore::from_env(config, env)?, retries: Retries::from_env(config, env)? })
+    }
+}
 
 /// A saga event, and the trigger it is to the order's state machine.
 pub trait SagaEvent: Event {
@@ -51,11 +64,13 @@ fn order_of(subject: Subject) -> Option<String> {
 /// Applies every message of `batch`, each an `A` or a `B`, to its order exactly once (the
 /// inbox marker is `consumer`'s); anything else is poison. Returns the failed messages.
 pub async fn apply_batch<A: SagaEvent, B: SagaEvent>(
-    store: &OrdersStore,
+    deps: &ConsumerDeps,
     consumer: &str,
     batch: SqsEvent,
 ) -> SqsBatchResponse {
-    consumer::process(batch, CONCURRENCY, |message| apply_message::<A, B>(store, consumer, message)).await
+    let store = &deps.store;
+    consumer::process(batch, &deps.retries, CONCURRENCY, |message| apply_message::<A, B>(store, consumer, message))
+        .await
 }
 
 async fn apply_message<A: SagaEvent, B: SagaEvent>(

@@ -11,8 +11,8 @@ use orders_core::consumer;
 
 pub const CONSUMER: &str = "orders-on-payment";
 
-pub use orders_core::TableDeps as Deps;
+pub use orders_core::consumer::ConsumerDeps as Deps;
 
 pub async fn handler(deps: &Deps, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, lambda_runtime::Error> {
-    Ok(consumer::apply_batch::<PaymentSucceeded, PaymentFailed>(&deps.store, CONSUMER, event.payload).await)
+    Ok(consumer::apply_batch::<PaymentSucceeded, PaymentFailed>(deps, CONSUMER, event.payload).await)
 }

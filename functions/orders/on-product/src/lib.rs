@@ -9,10 +9,10 @@ use lambda_runtime::LambdaEvent;
 use orders_core::Product;
 use orders_core::consumer::CONCURRENCY;
 
-pub use orders_core::TableDeps as Deps;
+pub use orders_core::consumer::ConsumerDeps as Deps;
 
 pub async fn handler(deps: &Deps, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, lambda_runtime::Error> {
-    Ok(consumer::process(event.payload, CONCURRENCY, |message| handle(deps, message)).await)
+    Ok(consumer::process(event.payload, &deps.retries, CONCURRENCY, |message| handle(deps, message)).await)
 }
 
 async fn handle(deps: &Deps, message: SqsMessage) -> anyhow::Result<()> {

@@ -9,8 +9,8 @@ use orders_core::consumer;
 
 pub const CONSUMER: &str = "orders-on-stock";
 
-pub use orders_core::TableDeps as Deps;
+pub use orders_core::consumer::ConsumerDeps as Deps;
 
 pub async fn handler(deps: &Deps, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, lambda_runtime::Error> {
-    Ok(consumer::apply_batch::<StockReserved, StockRejected>(&deps.store, CONSUMER, event.payload).await)
+    Ok(consumer::apply_batch::<StockReserved, StockRejected>(deps, CONSUMER, event.payload).await)
 }

@@ -8,8 +8,8 @@ use permissions_core::consumer;
 
 pub const CONSUMER: &str = "permissions-on-user";
 
-pub use permissions_core::TableDeps as Deps;
+pub use permissions_core::consumer::ConsumerDeps as Deps;
 
 pub async fn handler(deps: &Deps, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, lambda_runtime::Error> {
-    Ok(consumer::record_registrations(&deps.store, CONSUMER, event.payload).await)
+    Ok(consumer::record_registrations(deps, CONSUMER, event.payload).await)
 }

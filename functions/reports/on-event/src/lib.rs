@@ -9,17 +9,28 @@
 
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use bazaar_aws::consumer::{self, Delivered};
+use bazaar_runtime::config::Env;
 use lambda_runtime::LambdaEvent;
-use reports_core::{ReportEvent, apply};
+use reports_core::{ReportEvent, ReportsStore, apply};
 
 /// Messages of a batch handled at once. Low on purpose: every event of a day updates the
 /// same `ALL` items, so more would mostly add transaction conflicts.
 pub const CONCURRENCY: usize = 4;
 
-pub use reports_core::TableDeps as Deps;
+pub struct Deps {
+    pub store: ReportsStore,
+    /// When a failed message comes back (`RETRY_BASE_SECONDS`, `RETRY_CAP_SECONDS`).
+    pub retries: consumer::Retries,
+}
+
+impl Deps {
+    pub fn new(config: &aws_types::SdkConfig, env: &Env) -> anyhow::Result<Deps> {
+        Ok(Deps { store: ReportsStore::from_env(config, env)?, retries: consumer::Retries::from_env(config, env)? })
+    }
+}
 
 pub async fn handler(deps: &Deps, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, lambda_runtime::Error> {
-    Ok(consumer::process(event.payload, CONCURRENCY, |message| handle(deps, message)).await)
+    Ok(consumer::process(event.payload, &deps.retries, CONCURRENCY, |message| handle(deps, message)).await)
 }
 
 async fn handle(deps: &Deps, message: SqsMessage) -> anyhow::Result<()> {

@@ -15,10 +15,22 @@ pub const CONSUMER: &str = "reservations-on-payment";
 /// events are serialized by its conditional writes).
 pub const CONCURRENCY: usize = 10;
 
-pub use reservations_core::TableDeps as Deps;
+pub struct Deps {
+    pub store: reservations_core::ReservationsStore,
+    pub clock: reservations_core::Clock,
+    /// When a failed message comes back (`RETRY_BASE_SECONDS`, `RETRY_CAP_SECONDS`).
+    pub retries: consumer::Retries,
+}
+
+impl Deps {
+    pub fn new(config: &aws_types::SdkConfig, env: &bazaar_runtime::config::Env) -> anyhow::Result<Deps> {
+        let table = reservations_core::TableDeps::new(config, env)?;
+        Ok(Deps { store: table.store, clock: table.clock, retries: consumer::Retries::from_env(config, env)? })
+    }
+}
 
 pub async fn handler(deps: &Deps, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, lambda_runtime::Error> {
-    Ok(consumer::process(event.payload, CONCURRENCY, |message| handle(deps, message)).await)
+    Ok(consumer::process(event.payload, &deps.retries, CONCURRENCY, |message| handle(deps, message)).await)
 }
 
 /// A payment outcome as this consumer needs it.

@@ -6,6 +6,7 @@
 mod dynamodb;
 mod events;
 pub mod iam;
+pub mod received;
 mod sqs;
 
 use std::collections::BTreeMap;
@@ -86,6 +87,8 @@ pub struct ServiceStack {
     /// The SDK configuration each of the service's functions runs with (its own role's
     /// credentials): what [`deps!`] and `registry!` build functions from.
     pub roles: iam::FunctionConfigs,
+    /// The service's queues as created ([`ServiceStack::received`] delivers through them).
+    pub provisioned: Provisioned,
 }
 
 impl ServiceStack {
@@ -103,7 +106,10 @@ impl ServiceStack {
     ) -> anyhow::Result<ServiceStack> {
         let endpoint = config.endpoint_url().context("the SDK configuration names no endpoint (moto's)")?.to_owned();
         let secrets = StageSecrets::for_stage(stage);
-        let defaults = std::iter::once(("Stage", stage)).chain(secrets.parameters());
+        // A failed message of a test's batch delivered through its queue
+        // ([`ServiceStack::received`]) comes back after a second, not the stage's ten.
+        let quick_retries = [("RetryBaseSeconds", "1"), ("RetryCapSeconds", "2")];
+        let defaults = std::iter::once(("Stage", stage)).chain(quick_retries).chain(secrets.parameters());
         let overrides: BTreeMap<String, String> =
             defaults.chain(parameters.iter().copied()).map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
         let opts = PlanOptions { overrides, moto_endpoint: endpoint.clone() };
@@ -115,7 +121,7 @@ impl ServiceStack {
         let table_id = format!("{}Table", capitalized(service));
         let table = stack.table(&table_id).with_context(|| format!("the template has no {table_id}"))?.name.clone();
         let bus = stack.buses.first().context("the template has no event bus")?.name.clone();
-        let out = ServiceStack { config, stack, endpoint, table, bus, roles };
+        let out = ServiceStack { config, stack, endpoint, table, bus, roles, provisioned };
         for secret in ["CursorSecretParameter", "LinkKeyParameter"] {
             let name = out.parameter(secret)?;
             if part.functions.iter().any(|f| f.environment.values().any(|v| v == name)) {

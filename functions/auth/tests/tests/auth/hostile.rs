@@ -19,9 +19,11 @@ fn role_changed(role: &str) -> String {
 #[tokio::test]
 async fn on_roles_fails_each_hostile_message_alone_and_applies_the_rest() {
     let app = TestApp::spawn().await;
-    let batch = HostileBatch::new(&role_changed("first"), &role_changed("hostile"), &role_changed("last"));
+    let mut batch = HostileBatch::new(&role_changed("first"), &role_changed("hostile"), &role_changed("last"));
+    let received = app.received("auth-on-roles", &mut batch.batch).await.expect("through the queue");
     let r = auth_on_roles::handler(&app.on_roles(), batch.lambda_event()).await.expect("handled");
     batch.assert_only_hostile_failed(&r);
+    received.assert_only_these_return(&batch.hostile).await;
 
     let names = ["first", "hostile", "last"].map(str::to_owned);
     let records = app.store().role_records(&names).await.expect("read");

@@ -12,13 +12,15 @@ async fn on_order_fails_each_hostile_message_alone_and_applies_the_rest() {
     let app = TestApp::spawn().await;
     let product = product_id(&app, 10).await;
     let (first, hostile, last) = (new_order_id(), new_order_id(), new_order_id());
-    let batch = HostileBatch::new(
+    let mut batch = HostileBatch::new(
         &delivered(&order_placed(&first, &[(&product, 2)])),
         &delivered(&order_placed(&hostile, &[(&product, 3)])),
         &delivered(&order_placed(&last, &[(&product, 1)])),
     );
+    let received = app.received("catalog-on-order", &mut batch.batch).await.expect("through the queue");
     let r = catalog_on_order::handler(&deps!(app, catalog_on_order), batch.lambda_event()).await.expect("handled");
     batch.assert_only_hostile_failed(&r);
+    received.assert_only_these_return(&batch.hostile).await;
 
     assert_eq!(hold_status(&app, &first).await, HoldStatus::Held);
     assert_eq!(hold_status(&app, &last).await, HoldStatus::Held);

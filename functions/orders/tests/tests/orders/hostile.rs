@@ -39,9 +39,11 @@ async fn on_product_fails_each_hostile_message_alone_and_applies_the_rest() {
     let ids = [(); 3].map(|()| uuid::Uuid::new_v4().to_string());
     let [first, hostile, last] =
         ids.clone().map(|id| delivered(&Envelope::new(product_changed(&id, 100, "EUR", true, 1), "c")));
-    let batch = HostileBatch::new(&first, &hostile, &last);
+    let mut batch = HostileBatch::new(&first, &hostile, &last);
+    let received = app.received("orders-on-product", &mut batch.batch).await.expect("through the queue");
     let r = orders_on_product::handler(&deps!(app, orders_on_product), batch.lambda_event()).await.expect("handled");
     batch.assert_only_hostile_failed(&r);
+    received.assert_only_these_return(&batch.hostile).await;
 
     let [first, hostile, last] = &ids;
     assert!(app.store().product(first).await.expect("read").is_some(), "the first is projected");
@@ -53,9 +55,11 @@ async fn on_product_fails_each_hostile_message_alone_and_applies_the_rest() {
 async fn on_stock_fails_each_hostile_message_alone_and_applies_the_rest() {
     let app = TestApp::spawn().await;
     let orders = three_orders(&app).await;
-    let batch = hostile_batch(&orders, |id, total| delivered(&reserved(id, total)));
+    let mut batch = hostile_batch(&orders, |id, total| delivered(&reserved(id, total)));
+    let received = app.received("orders-on-stock", &mut batch.batch).await.expect("through the queue");
     let r = orders_on_stock::handler(&deps!(app, orders_on_stock), batch.lambda_event()).await.expect("handled");
     batch.assert_only_hostile_failed(&r);
+    received.assert_only_these_return(&batch.hostile).await;
     statuses(&app, &orders, OrderStatus::AwaitingPayment, OrderStatus::Pending).await;
 }
 
@@ -66,8 +70,10 @@ async fn on_payment_fails_each_hostile_message_alone_and_applies_the_rest() {
     for (id, _) in &orders {
         reserve(&app, id).await;
     }
-    let batch = hostile_batch(&orders, |id, total| delivered(&succeeded(id, total)));
+    let mut batch = hostile_batch(&orders, |id, total| delivered(&succeeded(id, total)));
+    let received = app.received("orders-on-payment", &mut batch.batch).await.expect("through the queue");
     let r = orders_on_payment::handler(&deps!(app, orders_on_payment), batch.lambda_event()).await.expect("handled");
     batch.assert_only_hostile_failed(&r);
+    received.assert_only_these_return(&batch.hostile).await;
     statuses(&app, &orders, OrderStatus::Paid, OrderStatus::AwaitingPayment).await;
 }

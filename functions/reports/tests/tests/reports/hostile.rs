@@ -36,9 +36,11 @@ async fn on_event_fails_each_hostile_message_alone_and_counts_the_rest() {
     let app = TestApp::spawn().await;
     let events = ["first", "hostile", "last"].map(paid);
     let [first, hostile, last] = events.each_ref().map(delivered);
-    let batch = HostileBatch::new(&first, &hostile, &last);
+    let mut batch = HostileBatch::new(&first, &hostile, &last);
+    let received = app.service().received("reports-on-event", &mut batch.batch).await.expect("through the queue");
     let r = reports_on_event::handler(&app.on_event(), batch.lambda_event()).await.expect("handled");
     batch.assert_only_hostile_failed(&r);
+    received.assert_only_these_return(&batch.hostile).await;
 
     let mut markers = app.markers(DAY).await;
     markers.sort();

@@ -18,11 +18,13 @@ async fn on_payment_fails_each_hostile_message_alone_and_applies_the_rest() {
     for id in &ids {
         bodies.push(delivered(&succeeded(id, app.reservation(id).await.amount)));
     }
-    let batch = HostileBatch::new(&bodies[0], &bodies[1], &bodies[2]);
+    let mut batch = HostileBatch::new(&bodies[0], &bodies[1], &bodies[2]);
+    let received = app.received("reservations-on-payment", &mut batch.batch).await.expect("through the queue");
     let r = reservations_on_payment::handler(&deps!(app, reservations_on_payment), batch.lambda_event())
         .await
         .expect("handled");
     batch.assert_only_hostile_failed(&r);
+    received.assert_only_these_return(&batch.hostile).await;
 
     assert_eq!(app.reservation(&ids[0]).await.status, ReservationStatus::Confirmed);
     assert_eq!(app.reservation(&ids[2]).await.status, ReservationStatus::Confirmed);

@@ -134,8 +134,9 @@ impl TestApp {
     pub fn users_get(&self) -> auth_users_get::Deps {
         auth_users_get::Deps { store: self.store() }
     }
+    /// auth-on-roles as deployed: its role's credentials, its template environment.
     pub fn on_roles(&self) -> auth_on_roles::Deps {
-        auth_on_roles::Deps { store: self.store() }
+        bazaar_testkit::deps!(self, auth_on_roles)
     }
     pub fn forgot(&self) -> auth_password_forgot::Deps {
         auth_password_forgot::Deps {

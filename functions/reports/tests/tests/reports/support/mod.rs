@@ -43,6 +43,11 @@ impl TestApp {
         TestApp { config, table: service.table.clone(), service }
     }
 
+    /// The stage's stack, as provisioned (to deliver a batch through a queue).
+    pub fn service(&self) -> &ServiceStack {
+        &self.service
+    }
+
     /// The environment the template gives function `binary`.
     fn env(&self, binary: &str) -> Env {
         devstack::registry::function_env(&self.service.stack, binary, &Moto::shared().endpoint).expect(binary)
