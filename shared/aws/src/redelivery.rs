@@ -88,9 +88,8 @@ pub trait Redelivery {
     fn back_off(&self, receipt: &Receipt) -> impl Future<Output = ()>;
 }
 
-/// No backoff: a failed message returns after its queue's visibility timeout, every time.
-/// For a consumer whose zip has no room for an SQS client (notifications-on-event: README
-/// "Dead letters").
+/// No backoff: a failed message returns after its queue's visibility timeout, every time
+/// (what a consumer without an SQS client would do; the unit tests of a batch use it).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct QueueTimeout;
 

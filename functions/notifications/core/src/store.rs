@@ -29,8 +29,11 @@ use crate::prefs::Preferences;
 use crate::templates::{Template, TemplateName};
 
 /// A SENDING claim older than this may be taken over by a redelivery (see the module doc).
-/// Longer than any send takes (the function times out after 10 s), shorter than the
-/// queue's 5 receives × 60 s visibility, so a crashed send is retried before the DLQ.
+/// Longer than any send takes (the function times out after 10 s), shorter than the time a
+/// message's five receives span under the stage's default backoff (`RetryBaseSeconds` 10:
+/// the fifth comes 150 s after the first, or 200 s when the first crashed and the message
+/// waited out the queue's 60 s visibility timeout), so a crashed send is retried before the
+/// DLQ.
 pub const STALE_CLAIM_SECONDS: i64 = 120;
 /// Markers outlive any redelivery (SQS keeps a message at most 14 days).
 pub const MARKER_RETENTION_SECONDS: i64 = 15 * 24 * 3600;

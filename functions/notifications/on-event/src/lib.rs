@@ -47,6 +47,8 @@ pub struct Deps {
     pub pages: LinkPages,
     /// Each user's sends per channel and day.
     pub caps: SendCaps,
+    /// When a failed message comes back (`RETRY_BASE_SECONDS`, `RETRY_CAP_SECONDS`).
+    pub retries: consumer::Retries,
 }
 
 impl Deps {
@@ -59,14 +61,13 @@ impl Deps {
             links: LinkSecret::from_env(config, env)?,
             pages: LinkPages::from_env(env)?,
             caps: SendCaps::from_env(env)?,
+            retries: consumer::Retries::from_env(config, env)?,
         })
     }
 }
 
 pub async fn handler(deps: &Deps, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, lambda_runtime::Error> {
-    // No backoff: a failed message returns after the queue's visibility timeout. An SQS
-    // client would take this zip over its 2.0 MiB budget (README "Dead letters").
-    Ok(consumer::process(event.payload, &consumer::QueueTimeout, CONCURRENCY, |message| async move {
+    Ok(consumer::process(event.payload, &deps.retries, CONCURRENCY, |message| async move {
         notify(deps, consumer::body(&message)?).await
     })
     .await)
