@@ -62,7 +62,7 @@ pub fn queue_url(arn: &str) -> Option<String> {
     Some(format!("https://sqs.{region}.{domain}/{account}/{name}"))
 }
 
-/// Where a failed record goes back to, and when: what [`Retries::back_off`] needs of it,
+/// Where a failed record goes back to, and when: what [`Redelivery::back_off`] needs of it,
 /// taken before the handler consumes the record.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Receipt {
