@@ -141,11 +141,13 @@ impl PaymentsStore {
     }
 }
 
-/// What a function that creates payments depends on: the table and the provider's
-/// settings (payments-on-stock and payments-on-reservation re-export this as their `Deps`).
+/// What a consumer that creates payments depends on: the table, the provider's settings and
+/// when a failed message comes back (`RETRY_BASE_SECONDS`, `RETRY_CAP_SECONDS`).
+/// payments-on-stock and payments-on-reservation re-export this as their `Deps`.
 pub struct ProviderDeps {
     pub store: PaymentsStore,
     pub settings: crate::settings::ProviderSettings,
+    pub retries: bazaar_aws::consumer::Retries,
 }
 
 impl ProviderDeps {
@@ -153,6 +155,7 @@ impl ProviderDeps {
         Ok(ProviderDeps {
             store: PaymentsStore::from_env(config, env)?,
             settings: crate::settings::ProviderSettings::from_env(env)?,
+            retries: bazaar_aws::consumer::Retries::from_env(config, env)?,
         })
     }
 }

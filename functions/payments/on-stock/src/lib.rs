@@ -8,23 +8,7 @@ use bazaar_events::catalog::StockReserved;
 use lambda_runtime::LambdaEvent;
 use payments_core::flows;
 
-pub struct Deps {
-    pub store: payments_core::PaymentsStore,
-    pub settings: payments_core::settings::ProviderSettings,
-    /// When a failed message comes back (`RETRY_BASE_SECONDS`, `RETRY_CAP_SECONDS`).
-    pub retries: consumer::Retries,
-}
-
-impl Deps {
-    pub fn new(config: &aws_types::SdkConfig, env: &bazaar_runtime::config::Env) -> anyhow::Result<Deps> {
-        let provider = payments_core::ProviderDeps::new(config, env)?;
-        Ok(Deps {
-            store: provider.store,
-            settings: provider.settings,
-            retries: consumer::Retries::from_env(config, env)?,
-        })
-    }
-}
+pub use payments_core::ProviderDeps as Deps;
 
 /// Messages handled at once (a batch is at most 10).
 const CONCURRENCY: usize = 10;
