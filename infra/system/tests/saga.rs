@@ -310,18 +310,7 @@ async fn a_poison_message_reaches_the_dlq_after_five_receives_while_the_other_ni
     assert!(sent.failed().is_empty());
 
     let dlq = sys.queue_url("OrdersOnProductDLQ");
-    let dead = eventually(Duration::from_secs(90), "the poison message in the DLQ", || async {
-        let out = sqs
-            .receive_message()
-            .queue_url(&dlq)
-            .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
-            .visibility_timeout(0)
-            .send()
-            .await?;
-        Ok(out.messages().first().cloned())
-    })
-    .await
-    .expect("dead-lettered");
+    let dead = dead_letter(&sqs, &dlq, Duration::from_secs(90)).await;
     assert_eq!(dead.body(), Some(poison));
     let receives = dead
         .attributes()
@@ -392,6 +381,22 @@ impl Invoker for Timed {
     }
 }
 
+/// The first message of `dlq` within `within`, with its receive count, left in the queue.
+async fn dead_letter(sqs: &aws_sdk_sqs::Client, dlq: &str, within: Duration) -> aws_sdk_sqs::types::Message {
+    eventually(within, "the poison message in the DLQ", || async {
+        let out = sqs
+            .receive_message()
+            .queue_url(dlq)
+            .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
+            .visibility_timeout(0)
+            .send()
+            .await?;
+        Ok(out.messages().first().cloned())
+    })
+    .await
+    .expect("dead-lettered")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_failed_message_comes_back_later_after_every_receive_then_reaches_the_dlq() {
     // The backoff alone can bring the message back in seconds: the queue's visibility
@@ -425,18 +430,7 @@ async fn a_failed_message_comes_back_later_after_every_receive_then_reaches_the_
     let sqs = aws_sdk_sqs::Client::new(&sys.config);
     let poison = r#"{"detail-type": "ProductChanged", "source": "bazaar.catalog", "detail": {"oops": true}}"#;
     sqs.send_message().queue_url(&queue).message_body(poison).send().await.expect("sent");
-    let dead = eventually(Duration::from_secs(60), "the poison message in the DLQ", || async {
-        let out = sqs
-            .receive_message()
-            .queue_url(&dlq)
-            .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
-            .visibility_timeout(0)
-            .send()
-            .await?;
-        Ok(out.messages().first().cloned())
-    })
-    .await
-    .expect("dead-lettered");
+    let dead = dead_letter(&sqs, &dlq, Duration::from_secs(60)).await;
     polling.abort();
 
     assert_eq!(dead.body(), Some(poison));
