@@ -6,10 +6,11 @@ use aws_lambda_events::sqs::SqsMessage;
 use bazaar_events::{Envelope, Event};
 use serde::Deserialize;
 
+#[cfg(feature = "sqs")]
 mod batch;
 #[cfg(feature = "sqs")]
-pub use crate::redelivery::Retries;
-pub use crate::redelivery::{Backoff, QueueTimeout, Redelivery};
+pub use crate::redelivery::{Backoff, Retries};
+#[cfg(feature = "sqs")]
 pub use batch::process;
 
 /// The largest body a consumer reads. EventBridge refuses an entry over 256 KiB, and its

@@ -4,8 +4,6 @@
 //! with its receive count ([`Backoff`]), as SQS's ChangeMessageVisibility allows. After
 //! the queue's maxReceiveCount receives it goes to the DLQ as before.
 
-use std::future::Future;
-
 use bazaar_runtime::config::{ConfigError, Env};
 
 /// The longest SQS hides a message: a visibility timeout of 12 hours.
@@ -62,7 +60,7 @@ pub fn queue_url(arn: &str) -> Option<String> {
     Some(format!("https://sqs.{region}.{domain}/{account}/{name}"))
 }
 
-/// Where a failed record goes back to, and when: what [`Redelivery::back_off`] needs of it,
+/// Where a failed record goes back to, and when: what [`Retries::back_off`] needs of it,
 /// taken before the handler consumes the record.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Receipt {
@@ -79,22 +77,6 @@ impl Receipt {
             receive_count: message.attributes.get("ApproximateReceiveCount").and_then(|c| c.parse().ok()).unwrap_or(0),
         }
     }
-}
-
-/// What a consumer does to a failed message before it reports it failed
-/// ([`crate::consumer::process`]).
-pub trait Redelivery {
-    /// Never fails: the message is reported failed whatever happens here.
-    fn back_off(&self, receipt: &Receipt) -> impl Future<Output = ()>;
-}
-
-/// No backoff: a failed message returns after its queue's visibility timeout, every time
-/// (what a consumer without an SQS client would do; the unit tests of a batch use it).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct QueueTimeout;
-
-impl Redelivery for QueueTimeout {
-    async fn back_off(&self, _receipt: &Receipt) {}
 }
 
 /// Hides a consumer's failed messages for their [`Backoff`] delay (SQS
@@ -126,7 +108,7 @@ impl Retries {
     /// cannot be reached, the message comes back after the queue's visibility timeout, as
     /// it would without a backoff, and a warning says so. A record without a queue or a
     /// receipt handle (a hand-made event; Lambda's always have both) is left as it is.
-    pub async fn hide(&self, receipt: &Receipt) {
+    pub async fn back_off(&self, receipt: &Receipt) {
         let (Some(arn), Some(handle)) = (receipt.queue_arn.as_deref(), receipt.receipt_handle.as_deref()) else {
             tracing::debug!("the record names no queue or receipt handle; it returns after the queue's timeout");
             return;
@@ -155,13 +137,6 @@ impl Retries {
                 "could not delay the failed message; it returns after the queue's timeout"
             ),
         }
-    }
-}
-
-#[cfg(feature = "sqs")]
-impl Redelivery for Retries {
-    fn back_off(&self, receipt: &Receipt) -> impl Future<Output = ()> {
-        self.hide(receipt)
     }
 }
 

@@ -8,18 +8,16 @@ use futures::StreamExt;
 use tracing::Instrument;
 
 use super::Delivered;
-use crate::redelivery::{Receipt, Redelivery};
+use crate::redelivery::{Receipt, Retries};
 
 /// Runs `handler` on every message, at most `concurrency` at a time, and collects the ids
-/// of those that failed; each failed message is first handed to `redelivery`
-/// ([`crate::redelivery::Retries`] hides it for its backoff delay, so that it comes back
-/// later after every receive). Each message is
+/// of those that failed; each failed message is first hidden for its backoff delay
+/// ([`Retries::back_off`]), so that it comes back later after every receive. Each message is
 /// handled inside a span carrying its message id and, when the body is a Bazaar event, the
 /// flow's correlation id and the event id, so every line the handler logs can be joined to
 /// the request that started the flow.
-pub async fn process<R, F, Fut>(event: SqsEvent, redelivery: &R, concurrency: usize, handler: F) -> SqsBatchResponse
+pub async fn process<F, Fut>(event: SqsEvent, retries: &Retries, concurrency: usize, handler: F) -> SqsBatchResponse
 where
-    R: Redelivery,
     F: Fn(SqsMessage) -> Fut,
     Fut: Future<Output = anyhow::Result<()>>,
 {
@@ -41,7 +39,7 @@ where
                     Ok(()) => None,
                     Err(e) => {
                         tracing::warn!(error = format!("{e:#}"), "message failed; it returns to the queue");
-                        redelivery.back_off(&receipt).await;
+                        retries.back_off(&receipt).await;
                         Some(id)
                     }
                 }
@@ -90,7 +88,7 @@ impl Trace {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::redelivery::QueueTimeout;
+    use crate::redelivery::Backoff;
 
     fn message(id: &str, body: &str) -> SqsMessage {
         let mut m = SqsMessage::default();
@@ -103,7 +101,10 @@ mod tests {
     async fn only_failed_messages_are_reported() {
         let mut event = SqsEvent::default();
         event.records = (0..10).map(|i| message(&format!("m{i}"), if i == 3 { "bad" } else { "ok" })).collect();
-        let response = process(event, &QueueTimeout, 4, |m| async move {
+        // Hand-made records name no queue: nothing is sent to SQS (no endpoint is needed).
+        let config = aws_types::SdkConfig::builder().build();
+        let retries = Retries::new(aws_sdk_sqs::Client::new(&config), Backoff::DEFAULT);
+        let response = process(event, &retries, 4, |m| async move {
             anyhow::ensure!(m.body.as_deref() == Some("ok"), "poison");
             Ok(())
         })
